@@ -1,0 +1,56 @@
+package wire
+
+import (
+	"encoding/binary"
+	"math"
+)
+
+// Append functions write one atomic OSC item to dst and return the extended
+// slice, like strconv.AppendInt; a nil dst is fine. They do no validation
+// beyond what their documentation says: use an Encoder or AppendMessage to
+// build whole messages.
+
+// AppendInt32 appends a big-endian int32.
+func AppendInt32(dst []byte, v int32) []byte { return binary.BigEndian.AppendUint32(dst, uint32(v)) }
+
+// AppendInt64 appends a big-endian int64.
+func AppendInt64(dst []byte, v int64) []byte { return binary.BigEndian.AppendUint64(dst, uint64(v)) }
+
+// AppendFloat32 appends a big-endian IEEE 754 float32, bit-exact.
+func AppendFloat32(dst []byte, v float32) []byte {
+	return binary.BigEndian.AppendUint32(dst, math.Float32bits(v))
+}
+
+// AppendFloat64 appends a big-endian IEEE 754 float64, bit-exact.
+func AppendFloat64(dst []byte, v float64) []byte {
+	return binary.BigEndian.AppendUint64(dst, math.Float64bits(v))
+}
+
+// AppendString appends s as an OSC-string: its bytes, then 1 to 4 NULs up to
+// a multiple of 4. s must not contain NUL (the receiver would cut it there).
+func AppendString(dst []byte, s string) []byte {
+	dst = append(dst, s...)
+	return append(dst, zero4[:4-len(s)&3]...)
+}
+
+// AppendStringBytes is AppendString for a byte slice.
+func AppendStringBytes(dst, s []byte) []byte {
+	dst = append(dst, s...)
+	return append(dst, zero4[:4-len(s)&3]...)
+}
+
+// AppendBlob appends b as an OSC-blob: its int32 size, its bytes, then 0 to
+// 3 NULs up to a multiple of 4. len(b) must fit in an int32.
+func AppendBlob(dst, b []byte) []byte {
+	dst = binary.BigEndian.AppendUint32(dst, uint32(len(b)))
+	dst = append(dst, b...)
+	return append(dst, zero4[:(4-len(b)&3)&3]...)
+}
+
+var zero4 [4]byte
+
+// PaddedStringLen returns the encoded size of an OSC-string of n bytes.
+func PaddedStringLen(n int) int { return n&^3 + 4 }
+
+// PaddedBlobLen returns the encoded size of an OSC-blob of n bytes.
+func PaddedBlobLen(n int) int { return 4 + (n+3)&^3 }

@@ -1,0 +1,243 @@
+package wire
+
+import (
+	"bytes"
+	"encoding/binary"
+)
+
+// bundleTag is the OSC-string "#bundle" with its padding.
+const bundleTag = "#bundle\x00"
+
+// IsBundle reports whether b starts like a bundle ("#bundle\0").
+func IsBundle(b []byte) bool { return len(b) >= 8 && string(b[:8]) == bundleTag }
+
+// Bundle is a read-only view of one encoded OSC bundle whose contents,
+// nested bundles included, have been validated.
+//
+// # Lifetime
+//
+// A Bundle aliases the bytes it was parsed from, like a Message: when a
+// server hands one out it is valid only until the handler returns. Copies
+// share the bytes; call Clone to keep one.
+type Bundle struct {
+	b       []byte
+	lenient bool
+}
+
+// ParseBundle validates b, strictly, as one bundle and everything inside it.
+// An error is a *ParseError.
+func ParseBundle(b []byte) (Bundle, error) { return strict.ParseBundle(b) }
+
+// ParseBundle validates b under o as one bundle and everything inside it.
+func (o *Options) ParseBundle(b []byte) (Bundle, error) {
+	if err := o.checkBundle(b, 0, 0, 0); err != nil {
+		return Bundle{}, err
+	}
+	return Bundle{b: b, lenient: o.Lenient}, nil
+}
+
+// checkBundle validates the bundle b found at offset base of the packet, at
+// nesting depth, inside a parent whose effective time is parent (0 for none).
+func (o *Options) checkBundle(b []byte, base, depth int, parent Timetag) error {
+	if len(b)&3 != 0 {
+		return perr(base+len(b), -1, ErrAlign)
+	}
+	if len(b) < 16 {
+		if len(b) < 8 || !IsBundle(b) {
+			if len(b) >= 1 && b[0] != '#' {
+				return perr(base, -1, ErrBundle)
+			}
+			if !bytes.HasPrefix([]byte(bundleTag), b) {
+				return perr(base, -1, ErrBundle)
+			}
+		}
+		return perr(base+len(b), -1, ErrShort)
+	}
+	if !IsBundle(b) {
+		return perr(base, -1, ErrBundle)
+	}
+	tt := Timetag(binary.BigEndian.Uint64(b[8:]))
+	if parent > 1 {
+		if tt.IsImmediate() {
+			tt = parent
+		} else if tt.Before(parent) {
+			if !o.Lenient {
+				return perr(base+8, -1, ErrTimeOrder)
+			}
+			tt = parent
+		}
+	}
+	for off := 16; off < len(b); {
+		if len(b)-off < 4 {
+			return perr(base+off, -1, ErrShort)
+		}
+		size := int64(int32(binary.BigEndian.Uint32(b[off:])))
+		if size <= 0 || size&3 != 0 || size > int64(len(b)-off-4) {
+			return perr(base+off, -1, ErrElementSize)
+		}
+		off += 4
+		e := b[off : off+int(size)]
+		switch e[0] {
+		case '/':
+			if _, err := o.ParseMessage(e); err != nil {
+				return rebase(err, base+off)
+			}
+		case '#':
+			if depth+1 > o.bundleDepth() {
+				return perr(base+off, -1, ErrNesting)
+			}
+			if err := o.checkBundle(e, base+off, depth+1, tt); err != nil {
+				return err
+			}
+		default:
+			return perr(base+off, -1, ErrBundle)
+		}
+		off += int(size)
+	}
+	return nil
+}
+
+// rebase moves a *ParseError's offset by base.
+func rebase(err error, base int) error {
+	if pe, ok := err.(*ParseError); ok {
+		pe.Off += base
+	}
+	return err
+}
+
+// Timetag returns the bundle's own timetag, as written.
+func (b *Bundle) Timetag() Timetag { return Timetag(binary.BigEndian.Uint64(b.b[8:])) }
+
+// Bytes returns the encoded bundle. The slice aliases the bundle.
+func (b *Bundle) Bytes() []byte { return b.b }
+
+// Clone returns a Bundle that owns a copy of its bytes.
+func (b *Bundle) Clone() Bundle { return Bundle{b: bytes.Clone(b.b), lenient: b.lenient} }
+
+// Elements returns a cursor over the bundle's elements.
+func (b *Bundle) Elements() ElementReader {
+	return ElementReader{b: b.b, off: 16, lenient: b.lenient}
+}
+
+// ElementReader is a cursor over the elements of a Bundle. It shares the
+// bundle's lifetime.
+type ElementReader struct {
+	b       []byte
+	off     int
+	cur     []byte
+	lenient bool
+}
+
+// Next advances to the next element and reports whether there is one.
+func (r *ElementReader) Next() bool {
+	if r.off >= len(r.b) {
+		return false
+	}
+	size := int(binary.BigEndian.Uint32(r.b[r.off:]))
+	r.cur = r.b[r.off+4 : r.off+4+size : r.off+4+size]
+	r.off += 4 + size
+	return true
+}
+
+// Bytes returns the current element's encoded bytes as a view.
+func (r *ElementReader) Bytes() []byte { return r.cur }
+
+// IsBundle reports whether the current element is a nested bundle.
+func (r *ElementReader) IsBundle() bool { return r.cur[0] == '#' }
+
+// Message returns the current element as a message; ok is false when it is
+// a bundle.
+func (r *ElementReader) Message() (Message, bool) {
+	if r.IsBundle() {
+		return Message{}, false
+	}
+	o := Options{Lenient: r.lenient, MaxArrayDepth: 1 << 30}
+	m, err := o.ParseMessage(r.cur)
+	return m, err == nil
+}
+
+// Bundle returns the current element as a bundle; ok is false when it is a
+// message.
+func (r *ElementReader) Bundle() (Bundle, bool) {
+	if !r.IsBundle() {
+		return Bundle{}, false
+	}
+	return Bundle{b: r.cur, lenient: r.lenient}, true
+}
+
+// Validate checks that b is one valid packet (a message or a bundle) under
+// the strict rules. An error is a *ParseError.
+func Validate(b []byte) error { return strict.Validate(b) }
+
+// Validate checks that b is one valid packet under o.
+func (o *Options) Validate(b []byte) error {
+	if len(b) > 0 && b[0] == '#' {
+		return o.checkBundle(b, 0, 0, 0)
+	}
+	_, err := o.ParseMessage(b)
+	return err
+}
+
+// Walk validates the packet b (a message or a bundle) strictly and then
+// calls fn for every message in it, in packet order, with its effective
+// timetag: Immediately for a bare message, else the enclosing bundle's time,
+// where an immediate nested bundle takes its parent's time. Nothing is
+// visited unless the whole packet is valid, so a bundle is delivered whole
+// or not at all. Walk stops at the first error fn returns and returns it.
+func Walk(b []byte, fn func(m *Message, tt Timetag) error) error { return strict.Walk(b, fn) }
+
+// Walk is like the package-level Walk under the options o; a lenient o
+// raises a nested bundle timed earlier than its parent to the parent's time.
+func (o *Options) Walk(b []byte, fn func(m *Message, tt Timetag) error) error {
+	if len(b) == 0 || b[0] != '#' {
+		m, err := o.ParseMessage(b)
+		if err != nil {
+			return err
+		}
+		return fn(&m, Immediately)
+	}
+	if err := o.checkBundle(b, 0, 0, 0); err != nil {
+		return err
+	}
+	return o.walk(b, 0, fn)
+}
+
+func (o *Options) walk(b []byte, parent Timetag, fn func(m *Message, tt Timetag) error) error {
+	tt := EffectiveTimetag(Timetag(binary.BigEndian.Uint64(b[8:])), parent)
+	for off := 16; off < len(b); {
+		size := int(binary.BigEndian.Uint32(b[off:]))
+		e := b[off+4 : off+4+size]
+		off += 4 + size
+		if e[0] == '#' {
+			if err := o.walk(e, tt, fn); err != nil {
+				return err
+			}
+			continue
+		}
+		m, err := o.ParseMessage(e)
+		if err != nil {
+			return err
+		}
+		if err := fn(&m, tt); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// EffectiveTimetag returns the time at which a bundle timed tt runs inside a
+// parent whose effective time is parent (0 or Immediately for a top-level
+// bundle): an immediate or earlier tt runs at the parent's time, and the
+// value 0 reads as Immediately.
+func EffectiveTimetag(tt, parent Timetag) Timetag {
+	if parent.IsImmediate() {
+		if tt == 0 {
+			return Immediately
+		}
+		return tt
+	}
+	if tt.IsImmediate() || tt.Before(parent) {
+		return parent
+	}
+	return tt
+}

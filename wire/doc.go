@@ -1,0 +1,45 @@
+// Package wire encodes and decodes Open Sound Control 1.0 and 1.1 packets.
+//
+// It knows every argument type of both versions (i f s b, T F N I t, and
+// h d S c r m with arrays), messages, bundles nested to a limit, and
+// timetags. It does no I/O and starts no goroutines.
+//
+// # Decoding
+//
+// ParseMessage and ParseBundle validate a whole packet once and return a
+// view over the caller's bytes: a Message or a Bundle. After that no
+// accessor fails on structure; Arg accessors such as Int32 or Float32 return
+// ok=false when the argument has another type and never panic, whatever the
+// packet held. Walk visits every message of a packet with its effective
+// timetag, after validating all of it, so that a bundle is delivered whole
+// or not at all.
+//
+// Decoding is strict by default: padding must be zero, no byte may follow
+// the last argument, a message needs a type tag string and a nested bundle
+// may not be timed earlier than its parent. Options{Lenient: true} accepts
+// these. Failures are *ParseError values carrying the byte offset and wrapping
+// a sentinel error (ErrShort, ErrBlobSize, ...) for errors.Is. No length
+// field makes the decoder allocate or read beyond the packet, and nesting is
+// bounded by Options.MaxBundleDepth and MaxArrayDepth.
+//
+// # Encoding
+//
+// The Append functions (AppendString, AppendBlob, AppendMessage, ...) write
+// into a caller's slice. An Encoder builds messages and bundles, nested or
+// not, writing bundle element sizes when each element ends; a reused or
+// pooled (GetEncoder) Encoder does not allocate.
+//
+// # Buffer lifetimes
+//
+// Message, Bundle, Arg, ArgReader and ElementReader alias the bytes they were
+// parsed from. A server reuses its receive buffers, so a view it hands to a
+// handler is valid only until the handler returns. Each view type has a
+// Clone method that copies; ValueOf and Message.Values copy arguments into
+// Values.
+//
+// # Timetags
+//
+// Timetag keeps the raw 64-bit NTP value. Immediately (1) and 0 both mean
+// "now". Conversions to and from time.Time place timetags between 1968 and
+// 2104, across the 2036 rollover of the seconds field.
+package wire

@@ -1,0 +1,423 @@
+package wire
+
+import (
+	"encoding/binary"
+	"math"
+	"strings"
+	"sync"
+
+	"github.com/osckit/osc/internal/pool"
+)
+
+// Encoder builds one OSC packet at a time: a message, or a bundle of
+// messages and nested bundles. The chained methods record the first error
+// and make later calls no-ops; Bytes or Err report it.
+//
+//	e.Message("/synth/1/freq").Int32(440).Float32(0.5).End()
+//	pkt, err := e.Bytes()
+//
+// Bundles nest; element sizes are written when each element ends:
+//
+//	e.BeginBundle(tt).Message("/a").Int32(1).End().EndBundle()
+//
+// An Encoder reuses its buffers after Reset, so a warm Encoder encodes
+// without allocating. The zero value is ready to use; GetEncoder returns a
+// pooled one whose buffer comes from a shared pool. An Encoder is not safe
+// for concurrent use and must not be copied after first use.
+type Encoder struct {
+	noCopy   noCopy
+	buf      []byte
+	tags     []byte
+	args     []byte
+	msgStart int   // offset of the current message's size word, or -1
+	arrays   int   // open arrays in the current message
+	inMsg    bool  // between Message and End
+	stack    []int // open bundles: offsets of their size words (-1 at top level)
+	pb       *pool.Buffer
+	err      error
+}
+
+// noCopy lets go vet's copylocks check catch copies of an Encoder.
+type noCopy struct{}
+
+func (*noCopy) Lock()   {}
+func (*noCopy) Unlock() {}
+
+var encoders = sync.Pool{New: func() any { return new(Encoder) }}
+
+// GetEncoder returns an empty Encoder from a pool, its buffer drawn from the
+// shared buffer pool. Return it with PutEncoder when done.
+func GetEncoder() *Encoder {
+	e := encoders.Get().(*Encoder)
+	e.pb = pool.Get()
+	e.buf = e.pb.B[:0]
+	return e
+}
+
+// PutEncoder returns e and its buffer to their pools. Neither e nor any
+// slice returned by its Bytes may be used afterwards.
+func PutEncoder(e *Encoder) {
+	if e.pb != nil {
+		e.pb.B = e.buf
+		pool.Put(e.pb)
+		e.pb = nil
+	}
+	e.buf = nil
+	e.Reset()
+	if cap(e.tags) > pool.MaxPooled || cap(e.args) > pool.MaxPooled {
+		e.tags, e.args = nil, nil
+	}
+	encoders.Put(e)
+}
+
+// Reset discards the packet under construction and any error, keeping the
+// buffers.
+func (e *Encoder) Reset() {
+	e.buf = e.buf[:0]
+	e.tags = e.tags[:0]
+	e.args = e.args[:0]
+	e.stack = e.stack[:0]
+	e.inMsg = false
+	e.arrays = 0
+	e.err = nil
+}
+
+// Err returns the first error recorded since the last Reset.
+func (e *Encoder) Err() error { return e.err }
+
+// Bytes returns the finished packet. The slice aliases the Encoder's buffer
+// and is valid until the next call that changes the Encoder.
+func (e *Encoder) Bytes() ([]byte, error) {
+	if e.err != nil {
+		return nil, e.err
+	}
+	if e.inMsg || len(e.stack) > 0 || len(e.buf) == 0 {
+		return nil, ErrEncoderState
+	}
+	return e.buf, nil
+}
+
+// AppendTo appends the finished packet to dst.
+func (e *Encoder) AppendTo(dst []byte) ([]byte, error) {
+	b, err := e.Bytes()
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, b...), nil
+}
+
+func (e *Encoder) fail(err error) *Encoder {
+	if e.err == nil {
+		e.err = err
+	}
+	return e
+}
+
+// beginElement starts a packet or a bundle element and reports whether
+// that is allowed now.
+func (e *Encoder) beginElement() (sizeAt int, ok bool) {
+	if e.err != nil {
+		return 0, false
+	}
+	if e.inMsg || (len(e.stack) == 0 && len(e.buf) > 0) {
+		e.fail(ErrEncoderState)
+		return 0, false
+	}
+	if len(e.stack) == 0 {
+		return -1, true
+	}
+	sizeAt = len(e.buf)
+	e.buf = append(e.buf, 0, 0, 0, 0)
+	return sizeAt, true
+}
+
+func (e *Encoder) patchSize(at int) {
+	if at >= 0 {
+		n := len(e.buf) - at - 4
+		if n > math.MaxInt32 {
+			e.fail(ErrTooLarge)
+			return
+		}
+		binary.BigEndian.PutUint32(e.buf[at:], uint32(n))
+	}
+}
+
+// Message begins a message with the given address (pattern). The address
+// must start with '/' and contain no NUL.
+func (e *Encoder) Message(address string) *Encoder {
+	if e.err == nil && (len(address) == 0 || address[0] != '/' || strings.IndexByte(address, 0) >= 0) {
+		return e.fail(ErrAddress)
+	}
+	at, ok := e.beginElement()
+	if !ok {
+		return e
+	}
+	e.msgStart = at
+	e.buf = AppendString(e.buf, address)
+	e.tags = append(e.tags[:0], ',')
+	e.args = e.args[:0]
+	e.inMsg = true
+	return e
+}
+
+// MessageBytes is Message with the address given as bytes.
+func (e *Encoder) MessageBytes(address []byte) *Encoder {
+	if e.err == nil && (len(address) == 0 || address[0] != '/' || indexNUL(address) >= 0) {
+		return e.fail(ErrAddress)
+	}
+	at, ok := e.beginElement()
+	if !ok {
+		return e
+	}
+	e.msgStart = at
+	e.buf = AppendStringBytes(e.buf, address)
+	e.tags = append(e.tags[:0], ',')
+	e.args = e.args[:0]
+	e.inMsg = true
+	return e
+}
+
+func indexNUL(b []byte) int {
+	for i, c := range b {
+		if c == 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+// End finishes the current message.
+func (e *Encoder) End() *Encoder {
+	if e.err != nil {
+		return e
+	}
+	if !e.inMsg || e.arrays != 0 {
+		return e.fail(ErrEncoderState)
+	}
+	e.buf = AppendStringBytes(e.buf, e.tags)
+	e.buf = append(e.buf, e.args...)
+	e.inMsg = false
+	e.patchSize(e.msgStart)
+	return e
+}
+
+// BeginBundle begins a bundle with timetag t, at top level or inside the
+// open bundle.
+func (e *Encoder) BeginBundle(t Timetag) *Encoder {
+	at, ok := e.beginElement()
+	if !ok {
+		return e
+	}
+	e.stack = append(e.stack, at)
+	e.buf = append(e.buf, bundleTag...)
+	e.buf = AppendTimetag(e.buf, t)
+	return e
+}
+
+// EndBundle finishes the innermost open bundle.
+func (e *Encoder) EndBundle() *Encoder {
+	if e.err != nil {
+		return e
+	}
+	if e.inMsg || len(e.stack) == 0 {
+		return e.fail(ErrEncoderState)
+	}
+	at := e.stack[len(e.stack)-1]
+	e.stack = e.stack[:len(e.stack)-1]
+	e.patchSize(at)
+	return e
+}
+
+// Raw adds an already-encoded message or bundle: as the packet itself at
+// top level, or as an element of the open bundle. pkt is not validated.
+func (e *Encoder) Raw(pkt []byte) *Encoder {
+	if e.err == nil && len(pkt)&3 != 0 {
+		return e.fail(ErrAlign)
+	}
+	at, ok := e.beginElement()
+	if !ok {
+		return e
+	}
+	e.buf = append(e.buf, pkt...)
+	e.patchSize(at)
+	return e
+}
+
+func (e *Encoder) tag(t Type) bool {
+	if e.err != nil {
+		return false
+	}
+	if !e.inMsg {
+		e.fail(ErrEncoderState)
+		return false
+	}
+	e.tags = append(e.tags, byte(t))
+	return true
+}
+
+// Int32 adds an 'i' argument.
+func (e *Encoder) Int32(v int32) *Encoder {
+	if e.tag(TypeInt32) {
+		e.args = AppendInt32(e.args, v)
+	}
+	return e
+}
+
+// Int64 adds an 'h' argument.
+func (e *Encoder) Int64(v int64) *Encoder {
+	if e.tag(TypeInt64) {
+		e.args = AppendInt64(e.args, v)
+	}
+	return e
+}
+
+// Float32 adds an 'f' argument.
+func (e *Encoder) Float32(v float32) *Encoder {
+	if e.tag(TypeFloat32) {
+		e.args = AppendFloat32(e.args, v)
+	}
+	return e
+}
+
+// Float64 adds a 'd' argument.
+func (e *Encoder) Float64(v float64) *Encoder {
+	if e.tag(TypeFloat64) {
+		e.args = AppendFloat64(e.args, v)
+	}
+	return e
+}
+
+func (e *Encoder) str(t Type, s string) *Encoder {
+	if e.err == nil && strings.IndexByte(s, 0) >= 0 {
+		return e.fail(ErrInvalidString)
+	}
+	if e.tag(t) {
+		e.args = AppendString(e.args, s)
+	}
+	return e
+}
+
+// String adds an 's' argument. s must not contain NUL.
+func (e *Encoder) String(s string) *Encoder { return e.str(TypeString, s) }
+
+// Symbol adds an 'S' argument. s must not contain NUL.
+func (e *Encoder) Symbol(s string) *Encoder { return e.str(TypeSymbol, s) }
+
+// StringBytes adds an 's' argument given as bytes, which must not contain NUL.
+func (e *Encoder) StringBytes(s []byte) *Encoder {
+	if e.err == nil && indexNUL(s) >= 0 {
+		return e.fail(ErrInvalidString)
+	}
+	if e.tag(TypeString) {
+		e.args = AppendStringBytes(e.args, s)
+	}
+	return e
+}
+
+// Blob adds a 'b' argument.
+func (e *Encoder) Blob(b []byte) *Encoder {
+	if e.err == nil && len(b) > math.MaxInt32-8 {
+		return e.fail(ErrTooLarge)
+	}
+	if e.tag(TypeBlob) {
+		e.args = AppendBlob(e.args, b)
+	}
+	return e
+}
+
+// Bool adds a 'T' or 'F' argument.
+func (e *Encoder) Bool(v bool) *Encoder {
+	if v {
+		e.tag(TypeTrue)
+	} else {
+		e.tag(TypeFalse)
+	}
+	return e
+}
+
+// Nil adds an 'N' argument.
+func (e *Encoder) Nil() *Encoder { e.tag(TypeNil); return e }
+
+// Impulse adds an 'I' argument.
+func (e *Encoder) Impulse() *Encoder { e.tag(TypeImpulse); return e }
+
+// Timetag adds a 't' argument.
+func (e *Encoder) Timetag(t Timetag) *Encoder {
+	if e.tag(TypeTimetag) {
+		e.args = AppendTimetag(e.args, t)
+	}
+	return e
+}
+
+// Char adds a 'c' argument. Characters above 0xff are written as their full
+// code point in the 32-bit word.
+func (e *Encoder) Char(r rune) *Encoder {
+	if e.tag(TypeChar) {
+		e.args = binary.BigEndian.AppendUint32(e.args, uint32(r))
+	}
+	return e
+}
+
+// RGBA adds an 'r' argument.
+func (e *Encoder) RGBA(c RGBA) *Encoder {
+	if e.tag(TypeRGBA) {
+		e.args = append(e.args, c.R, c.G, c.B, c.A)
+	}
+	return e
+}
+
+// MIDI adds an 'm' argument.
+func (e *Encoder) MIDI(m MIDI) *Encoder {
+	if e.tag(TypeMIDI) {
+		e.args = append(e.args, m.Port, m.Status, m.Data1, m.Data2)
+	}
+	return e
+}
+
+// BeginArray opens an array; the arguments up to the matching EndArray
+// form one array argument.
+func (e *Encoder) BeginArray() *Encoder {
+	if e.tag(TypeArrayBegin) {
+		e.arrays++
+	}
+	return e
+}
+
+// EndArray closes the innermost open array.
+func (e *Encoder) EndArray() *Encoder {
+	if e.err == nil && e.arrays == 0 {
+		return e.fail(ErrEncoderState)
+	}
+	if e.tag(TypeArrayEnd) {
+		e.arrays--
+	}
+	return e
+}
+
+// Arg adds a received argument verbatim, arrays included.
+func (e *Encoder) Arg(a Arg) *Encoder {
+	switch a.t {
+	case TypeArrayBegin:
+		if e.tag(TypeArrayBegin) {
+			e.tags = append(e.tags, a.tags...)
+			e.tags = append(e.tags, ']')
+			e.args = append(e.args, a.b...)
+		}
+	case TypeString, TypeSymbol:
+		if e.tag(a.t) {
+			e.args = AppendStringBytes(e.args, a.b)
+		}
+	case TypeBlob:
+		if e.tag(a.t) {
+			e.args = AppendBlob(e.args, a.b)
+		}
+	default:
+		if !a.t.Valid() {
+			return e.fail(ErrUnknownType)
+		}
+		if e.tag(a.t) {
+			e.args = append(e.args, a.b...)
+		}
+	}
+	return e
+}
