@@ -184,17 +184,17 @@ func (o *Options) Validate(b []byte) error {
 // where an immediate nested bundle takes its parent's time. Nothing is
 // visited unless the whole packet is valid, so a bundle is delivered whole
 // or not at all. Walk stops at the first error fn returns and returns it.
-func Walk(b []byte, fn func(m *Message, tt Timetag) error) error { return strict.Walk(b, fn) }
+func Walk(b []byte, fn func(m Message, tt Timetag) error) error { return strict.Walk(b, fn) }
 
 // Walk is like the package-level Walk under the options o; a lenient o
 // raises a nested bundle timed earlier than its parent to the parent's time.
-func (o *Options) Walk(b []byte, fn func(m *Message, tt Timetag) error) error {
+func (o *Options) Walk(b []byte, fn func(m Message, tt Timetag) error) error {
 	if len(b) == 0 || b[0] != '#' {
 		m, err := o.ParseMessage(b)
 		if err != nil {
 			return err
 		}
-		return fn(&m, Immediately)
+		return fn(m, Immediately)
 	}
 	if err := o.checkBundle(b, 0, 0, 0); err != nil {
 		return err
@@ -202,7 +202,7 @@ func (o *Options) Walk(b []byte, fn func(m *Message, tt Timetag) error) error {
 	return o.walk(b, 0, fn)
 }
 
-func (o *Options) walk(b []byte, parent Timetag, fn func(m *Message, tt Timetag) error) error {
+func (o *Options) walk(b []byte, parent Timetag, fn func(m Message, tt Timetag) error) error {
 	tt := EffectiveTimetag(Timetag(binary.BigEndian.Uint64(b[8:])), parent)
 	for off := 16; off < len(b); {
 		size := int(binary.BigEndian.Uint32(b[off:]))
@@ -218,7 +218,7 @@ func (o *Options) walk(b []byte, parent Timetag, fn func(m *Message, tt Timetag)
 		if err != nil {
 			return err
 		}
-		if err := fn(&m, tt); err != nil {
+		if err := fn(m, tt); err != nil {
 			return err
 		}
 	}

@@ -229,7 +229,7 @@ func TestValidVectors(t *testing.T) {
 			require.Equal(t, v.Hex, hex.EncodeToString(got), "re-encoding")
 
 			// Every message reached by Walk re-encodes verbatim through Encoder.Arg.
-			require.NoError(t, wire.Walk(pkt, func(m *wire.Message, _ wire.Timetag) error {
+			require.NoError(t, wire.Walk(pkt, func(m wire.Message, _ wire.Timetag) error {
 				var e2 wire.Encoder
 				e2.MessageBytes(m.Address())
 				for r := m.Args(); r.Next(); {
@@ -258,7 +258,7 @@ func TestInvalidVectors(t *testing.T) {
 			require.LessOrEqual(t, pe.Off, len(pkt))
 			require.NotNil(t, errors.Unwrap(err), "no sentinel")
 			visited := 0
-			werr := wire.Walk(pkt, func(*wire.Message, wire.Timetag) error { visited++; return nil })
+			werr := wire.Walk(pkt, func(wire.Message, wire.Timetag) error { visited++; return nil })
 			require.Error(t, werr)
 			require.Zero(t, visited, "Walk handed out a message of an invalid packet")
 
@@ -344,7 +344,7 @@ func TestImplementationDefined(t *testing.T) {
 
 	// 'Immediately' inside a timed bundle runs at the parent's time.
 	var tts []wire.Timetag
-	require.NoError(t, wire.Walk(byID["bundle-immediate-in-timed"], func(_ *wire.Message, tt wire.Timetag) error {
+	require.NoError(t, wire.Walk(byID["bundle-immediate-in-timed"], func(_ wire.Message, tt wire.Timetag) error {
 		tts = append(tts, tt)
 		return nil
 	}))
