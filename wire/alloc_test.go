@@ -8,8 +8,6 @@ import (
 	"github.com/osckit/osc/wire"
 )
 
-var sinkF float64
-var sinkN int
 
 func TestNoAllocs(t *testing.T) {
 	msg := benchMessage(t)

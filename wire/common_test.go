@@ -72,3 +72,8 @@ func readAll(pkt []byte) (sum float64, n int, err error) {
 	}
 	return sum, n, nil
 }
+
+var (
+	sinkF float64
+	sinkN int
+)

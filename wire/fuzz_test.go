@@ -1,0 +1,209 @@
+package wire_test
+
+import (
+	"bytes"
+	"encoding/hex"
+	"math"
+	"testing"
+
+	"github.com/osckit/osc/wire"
+)
+
+// addVectorSeeds adds every packet of the shared vectors as a seed.
+func addVectorSeeds(f *testing.F) {
+	vf := loadVectors(f)
+	for _, v := range vf.Valid {
+		b, _ := hex.DecodeString(v.Hex)
+		f.Add(b)
+	}
+	for _, v := range vf.Invalid {
+		b, _ := hex.DecodeString(v.Hex)
+		f.Add(b)
+	}
+}
+
+// reencode rebuilds a validated packet from its views alone.
+func reencode(e *wire.Encoder, pkt []byte) {
+	if !wire.IsBundle(pkt) {
+		m, err := wire.ParseMessage(pkt)
+		if err != nil {
+			panic(err)
+		}
+		e.MessageBytes(m.Address())
+		for r := m.Args(); r.Next(); {
+			e.Arg(r.Arg())
+		}
+		e.End()
+		return
+	}
+	b, err := wire.ParseBundle(pkt)
+	if err != nil {
+		panic(err)
+	}
+	e.BeginBundle(b.Timetag())
+	for r := b.Elements(); r.Next(); {
+		reencode(e, r.Bytes())
+	}
+	e.EndBundle()
+}
+
+// FuzzParsePacket checks that decoding never panics, that it never
+// allocates beyond the packet's size, and that every strictly valid packet
+// re-encodes to the same bytes.
+func FuzzParsePacket(f *testing.F) {
+	addVectorSeeds(f)
+	f.Fuzz(func(t *testing.T, pkt []byte) {
+		lenient := wire.Options{Lenient: true}
+		lerr := lenient.Validate(pkt)
+		err := wire.Validate(pkt)
+		if err == nil && lerr != nil {
+			t.Fatalf("strict accepts what lenient rejects: %v", lerr)
+		}
+		for _, e := range []error{err, lerr} {
+			if e == nil {
+				continue
+			}
+			pe, ok := e.(*wire.ParseError)
+			if !ok || pe.Off < 0 || pe.Off > len(pkt) || pe.Err == nil {
+				t.Fatalf("bad error %#v", e)
+			}
+		}
+		// Walk agrees with Validate and visits every argument.
+		visits := 0
+		werr := wire.Walk(pkt, func(m wire.Message, tt wire.Timetag) error {
+			visits++
+			_ = m.AppendText(nil)
+			for _, a := range m.All() {
+				_ = a.AppendText(nil)
+				_ = wire.ValueOf(a)
+			}
+			return nil
+		})
+		if (werr == nil) != (err == nil) {
+			t.Fatalf("Walk error %v, Validate error %v", werr, err)
+		}
+		if err != nil {
+			if visits != 0 {
+				t.Fatalf("Walk visited %d messages of an invalid packet", visits)
+			}
+			return
+		}
+		var e wire.Encoder
+		reencode(&e, pkt)
+		got, eerr := e.Bytes()
+		if eerr != nil {
+			t.Fatalf("re-encode: %v", eerr)
+		}
+		if !bytes.Equal(got, pkt) {
+			t.Fatalf("re-encode differs:\n got %x\nwant %x", got, pkt)
+		}
+		if !raceEnabled && testing.AllocsPerRun(1, func() { _ = wire.Validate(pkt) }) != 0 {
+			t.Fatalf("validating a valid packet allocates")
+		}
+	})
+}
+
+// FuzzEncodeRoundTrip builds a message from generated values and checks
+// that it decodes to the same values.
+func FuzzEncodeRoundTrip(f *testing.F) {
+	f.Add("/a", "ifsbhdtScrmTFNI[i]", []byte("seed data for values"), int64(-5), 1.5)
+	f.Add("/synth/1/freq", "ifsb", []byte("0123456789abcdef"), int64(440), 0.5)
+	f.Add("/x", "[[i][]]s", []byte{}, int64(0), math.NaN())
+	f.Fuzz(func(t *testing.T, addr, tags string, data []byte, n int64, x float64) {
+		vals, ok := buildValues(tags, data, n, x)
+		if !ok {
+			return
+		}
+		pkt, err := wire.AppendMessage(nil, addr, vals...)
+		if err != nil {
+			return // invalid address or string with NUL: refused, fine
+		}
+		m, err := wire.ParseMessage(pkt)
+		if err != nil {
+			t.Fatalf("own output rejected: %v\n%x", err, pkt)
+		}
+		if m.AddressString() != addr {
+			t.Fatalf("address %q, want %q", m.AddressString(), addr)
+		}
+		got := m.Values()
+		if len(got) != len(vals) {
+			t.Fatalf("%d values, want %d", len(got), len(vals))
+		}
+		for i := range vals {
+			if !got[i].Equal(vals[i]) {
+				t.Fatalf("value %d: got %v want %v", i, got[i], vals[i])
+			}
+		}
+		var e wire.Encoder
+		e.Message(addr)
+		for _, v := range vals {
+			e.Value(v)
+		}
+		b, err := e.End().Bytes()
+		if err != nil || !bytes.Equal(b, pkt) {
+			t.Fatalf("Encoder and AppendMessage disagree: %v\n%x\n%x", err, b, pkt)
+		}
+	})
+}
+
+// buildValues turns a type string into values drawn from data, n and x.
+func buildValues(tags string, data []byte, n int64, x float64) ([]wire.Value, bool) {
+	if len(tags) > 64 {
+		return nil, false
+	}
+	var stack [][]wire.Value
+	cur := []wire.Value{}
+	take := func(k int) []byte {
+		if k > len(data) {
+			k = len(data)
+		}
+		b := data[:k]
+		data = data[k:]
+		return b
+	}
+	for i := 0; i < len(tags); i++ {
+		switch tags[i] {
+		case 'i':
+			cur = append(cur, wire.Int32(int32(n)))
+		case 'h':
+			cur = append(cur, wire.Int64(n))
+		case 'f':
+			cur = append(cur, wire.Float32(float32(x)))
+		case 'd':
+			cur = append(cur, wire.Float64(x))
+		case 's':
+			cur = append(cur, wire.String(string(bytes.ReplaceAll(take(7), []byte{0}, []byte{'0'}))))
+		case 'S':
+			cur = append(cur, wire.Symbol(string(bytes.ReplaceAll(take(4), []byte{0}, []byte{'0'}))))
+		case 'b':
+			cur = append(cur, wire.Blob(take(int(uint64(n)%9))))
+		case 't':
+			cur = append(cur, wire.Time(wire.Timetag(uint64(n))))
+		case 'c':
+			cur = append(cur, wire.Char(rune(uint8(n))))
+		case 'r':
+			cur = append(cur, wire.Color(wire.RGBA{R: uint8(n), G: 2, B: 3, A: 4}))
+		case 'm':
+			cur = append(cur, wire.MIDIValue(wire.MIDI{Port: 1, Status: 0x90, Data1: uint8(n), Data2: 4}))
+		case 'T', 'F':
+			cur = append(cur, wire.Bool(tags[i] == 'T'))
+		case 'N':
+			cur = append(cur, wire.Nil())
+		case 'I':
+			cur = append(cur, wire.Impulse())
+		case '[':
+			stack = append(stack, cur)
+			cur = []wire.Value{}
+		case ']':
+			if len(stack) == 0 {
+				return nil, false
+			}
+			arr := wire.Array(cur...)
+			cur = append(stack[len(stack)-1], arr)
+			stack = stack[:len(stack)-1]
+		default:
+			return nil, false
+		}
+	}
+	return cur, len(stack) == 0
+}
