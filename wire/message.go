@@ -132,6 +132,34 @@ func (o *Options) ParseMessage(b []byte) (Message, error) {
 	return m, nil
 }
 
+// trustedMessage builds the view of a message that has already been
+// validated under some Options, without checking anything again.
+func trustedMessage(b []byte) Message {
+	nul := bytes.IndexByte(b, 0)
+	off := (nul + 4) &^ 3
+	m := Message{b: b, addrLen: uint32(nul), tagOff: uint32(off), argOff: uint32(off)}
+	if off == len(b) || b[off] != ',' {
+		return m // address only, accepted by a lenient decoder
+	}
+	tnul := bytes.IndexByte(b[off:], 0)
+	m.tagOff = uint32(off + 1)
+	m.tagLen = uint32(tnul - 1)
+	m.argOff = uint32((off + tnul + 4) &^ 3)
+	depth, n := 0, 0
+	for _, t := range b[off+1 : off+tnul] {
+		if depth == 0 && t != ']' {
+			n++
+		}
+		if t == '[' {
+			depth++
+		} else if t == ']' {
+			depth--
+		}
+	}
+	m.nargs = uint32(n)
+	return m
+}
+
 // checkArgs validates the argument data described by tags, starting at off
 // in b. It returns the number of top-level arguments and the offset just
 // past the last one.
@@ -289,11 +317,13 @@ func (m *Message) Clone() Message {
 // An ArgReader and the Args it returns alias the message's bytes and share
 // its lifetime. Copying a reader copies its position.
 type ArgReader struct {
-	tags []byte
-	data []byte
-	off  int
-	ti   int
-	cur  Arg
+	tags   []byte
+	data   []byte
+	off    int // data offset of the next argument
+	ti     int // index of the next tag
+	t      Type
+	s, e   int // current argument's data span
+	ts, te int // current array's element tags
 }
 
 // Next advances to the next argument and reports whether there is one.
@@ -303,12 +333,23 @@ func (r *ArgReader) Next() bool {
 	}
 	t := r.tags[r.ti]
 	r.ti++
-	switch n := int(dataSize[t]); {
-	case n > 0:
-		r.cur = Arg{t: Type(t), b: r.data[r.off : r.off+n : r.off+n]}
+	r.t = Type(t)
+	r.s = r.off
+	if n := int(dataSize[t]); n >= 0 && t != '[' {
 		r.off += n
-	case t == '[':
-		start, ti, depth := r.off, r.ti, 1
+		r.e = r.off
+		return true
+	}
+	r.variable(t)
+	return true
+}
+
+// variable reads an argument of variable size: a string, a blob or an
+// array.
+func (r *ArgReader) variable(t byte) {
+	switch t {
+	case '[':
+		ti, depth := r.ti, 1
 		for ; ; ti++ {
 			c := r.tags[ti]
 			if c == '[' {
@@ -321,20 +362,19 @@ func (r *ArgReader) Next() bool {
 				r.off = skip(c, r.data, r.off)
 			}
 		}
-		r.cur = Arg{t: TypeArrayBegin, tags: r.tags[r.ti:ti:ti], b: r.data[start:r.off:r.off]}
+		r.e = r.off
+		r.ts, r.te = r.ti, ti
 		r.ti = ti + 1
-	case n == 0:
-		r.cur = Arg{t: Type(t)}
-	case t == 'b':
+	case 'b':
 		size := int(binary.BigEndian.Uint32(r.data[r.off:]))
-		r.cur = Arg{t: TypeBlob, b: r.data[r.off+4 : r.off+4+size : r.off+4+size]}
-		r.off += 4 + (size+3)&^3
+		r.s = r.off + 4
+		r.e = r.s + size
+		r.off = r.s + (size+3)&^3
 	default: // s, S
 		nul := bytes.IndexByte(r.data[r.off:], 0)
-		r.cur = Arg{t: Type(t), b: r.data[r.off : r.off+nul : r.off+nul]}
+		r.e = r.off + nul
 		r.off += (nul + 4) &^ 3
 	}
-	return true
 }
 
 // skip returns the offset just past the data of a validated argument of
@@ -351,7 +391,12 @@ func skip(t byte, b []byte, off int) int {
 }
 
 // Arg returns the current argument.
-func (r *ArgReader) Arg() Arg { return r.cur }
+func (r *ArgReader) Arg() Arg {
+	if r.t == TypeArrayBegin {
+		return Arg{t: r.t, tags: r.tags[r.ts:r.te:r.te], b: r.data[r.s:r.e:r.e]}
+	}
+	return Arg{t: r.t, b: r.data[r.s:r.e:r.e]}
+}
 
 // Remaining returns the type tags not yet visited.
 func (r *ArgReader) Remaining() []byte { return r.tags[r.ti:] }
