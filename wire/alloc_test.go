@@ -8,7 +8,6 @@ import (
 	"github.com/osckit/osc/wire"
 )
 
-
 func TestNoAllocs(t *testing.T) {
 	msg := benchMessage(t)
 	bundle := benchBundle(t)
