@@ -1,0 +1,67 @@
+# osckit build, test, benchmark and fuzz targets.
+GO        ?= go
+PKGS      ?= ./...
+FUZZTIME  ?= 30s
+BENCHCNT  ?= 10
+BENCHTIME ?= 1s
+STATICCHECK = honnef.co/go/tools/cmd/staticcheck@v0.8.2
+BENCHSTAT   = golang.org/x/perf/cmd/benchstat@latest
+
+# Every native fuzz target, as package:Target.
+FUZZ_TARGETS = $(shell grep -rlE --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*\(f \*testing\.F\)' . \
+	| grep -v '^./bench/' | while read f; do d=$$(dirname $$f); \
+	grep -oE '^func Fuzz[A-Za-z0-9_]*' $$f | sed "s|func |$$d:|"; done | sort -u)
+
+.PHONY: all test peers vet unit race allocs bench bench-compare fuzz lint cover tidy
+
+all: lint test
+
+## test: everything CI runs: peers, vet, unit tests (fuzz seeds included), race detector, allocation gates, bench module build.
+test: peers vet unit race bench-vet
+
+peers:
+	bash .ci/install-peers.sh
+
+vet:
+	$(GO) vet $(PKGS)
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+# Unit tests without the race detector: this run includes the allocation
+# gates (files built with !race) and every committed fuzz seed.
+unit:
+	$(GO) test -shuffle=on -count=1 -timeout 10m $(PKGS)
+
+race:
+	$(GO) test -race -shuffle=on -count=1 -timeout 15m $(PKGS)
+
+## allocs: only the zero-allocation gates.
+allocs:
+	$(GO) test -run 'NoAllocs|Allocs' -count=1 $(PKGS)
+
+bench-vet:
+	cd bench && $(GO) vet ./...
+
+## bench: osckit's own benchmarks.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count 1 $(PKGS)
+
+## bench-compare: osckit against other Go OSC libraries, as a benchstat table.
+bench-compare:
+	cd bench && $(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(BENCHCNT) . | tee bench.new.txt
+	cd bench && $(GO) run $(BENCHSTAT) bench.new.txt
+
+## fuzz: each fuzz target for FUZZTIME.
+fuzz:
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+	  echo "== $$pkg $$fn"; $(GO) test $$pkg -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) || exit 1; done
+
+lint:
+	$(GO) vet $(PKGS)
+	$(GO) run $(STATICCHECK) $(PKGS)
+	cd bench && $(GO) run $(STATICCHECK) ./...
+
+cover:
+	$(GO) test -coverprofile=cover.out $(PKGS) && $(GO) tool cover -func=cover.out | tail -1
+
+tidy:
+	$(GO) mod tidy && git diff --exit-code go.mod go.sum
