@@ -1,0 +1,193 @@
+package router
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/osckit/osc/wire"
+)
+
+type patternCase struct {
+	Pattern     string `json:"pattern"`
+	Address     string `json:"address"`
+	ShouldMatch bool   `json:"should_match"`
+	Construct   string `json:"construct"`
+	Note        string `json:"note"`
+}
+
+func loadPatternVectors(t testing.TB) []patternCase {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/patterns.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		Count int           `json:"count"`
+		Cases []patternCase `json:"cases"`
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Cases) == 0 || len(v.Cases) != v.Count {
+		t.Fatalf("vectors: %d cases, count says %d", len(v.Cases), v.Count)
+	}
+	return v.Cases
+}
+
+func TestMatchVectors(t *testing.T) {
+	for _, c := range loadPatternVectors(t) {
+		if got := Match(c.Pattern, c.Address); got != c.ShouldMatch {
+			t.Errorf("Match(%q, %q) = %v, want %v (%s %s)", c.Pattern, c.Address, got, c.ShouldMatch, c.Construct, c.Note)
+		}
+		if got := MatchBytes([]byte(c.Pattern), []byte(c.Address)); got != c.ShouldMatch {
+			t.Errorf("MatchBytes(%q, %q) = %v, want %v", c.Pattern, c.Address, got, c.ShouldMatch)
+		}
+		if got := slowMatch(c.Pattern, c.Address); got != c.ShouldMatch {
+			t.Errorf("slowMatch(%q, %q) = %v, want %v", c.Pattern, c.Address, got, c.ShouldMatch)
+		}
+	}
+}
+
+func TestMatchMore(t *testing.T) {
+	cases := []struct {
+		p, a string
+		want bool
+	}{
+		{"/a", "/a", true},
+		{"/", "/", true},
+		{"/", "/a", false},
+		{"/a/", "/a/", true},
+		{"/a/", "/a", false},
+		{"/a/*", "/a/", true},
+		{"//", "/", true},
+		{"//", "/x/", true},
+		{"//", "/x", false},
+		{"///b", "/x/y/b", true},
+		{"/a//", "/a", false},
+		{"/a//b//c", "/a/x/b/y/z/c", true},
+		{"/a//b//c", "/a/b/c", true},
+		{"/a//b//c", "/a/c", false},
+		{"//x//y", "/x/x/y", true},
+		{"//*", "/a/b", true},
+		{"//{a,b}", "/q/b", true},
+		{"/[!]", "/a", false},
+		{"/[!a-]", "/-", false},
+		{"/[!a-]", "/b", true},
+		{"/[a-c-e]", "/-", true},
+		{"/[a-c-e]", "/d", false},
+		{"/[--0]", "/.", true},
+		{"/[{]", "/{", true},
+		{"/{[,*}", "/[", true},
+		{"/{[,*}", "/*", true},
+		{"/{[,*}", "/x", false},
+		{"/{,x}y", "/y", true},
+		{"/{,x}y", "/xy", true},
+		{"/{a,}", "/", true},
+		{"/{a,ab}{b,}c", "/abc", true},
+		{"/*{a,ab}*b", "/xxabab", true},
+		{"/*{a,ab}", "/xab", true},
+		{"/*{a,ab}", "/xb", false},
+		{"/a]", "/a]", false},
+		{"/a}", "/a}", false},
+		{"/a", "a", false},
+		{"a", "/a", false},
+		{"", "", false},
+		{"/a", "", false},
+		{"/\\", "/\\", true},
+		{"/a b", "/a b", true},
+		{"/é", "/é", true},
+		{"/?", "/é", false}, // two bytes
+		{"/??", "/é", true},
+		{"/*a*a*a*a*a*b", "/" + strings.Repeat("a", 1000), false},
+		{"/" + strings.Repeat("{a,aa}", 100) + "b", "/" + strings.Repeat("a", 150), false},
+		{"/" + strings.Repeat("a", MaxLen), "/" + strings.Repeat("a", MaxLen), false}, // too long
+		{"/" + strings.Repeat("a", MaxLen-1), "/" + strings.Repeat("a", MaxLen-1), true},
+		{strings.Repeat("/", MaxLen), "/a/b/", true},
+	}
+	for _, c := range cases {
+		if got := Match(c.p, c.a); got != c.want {
+			t.Errorf("Match(%.40q, %.40q) = %v, want %v", c.p, c.a, got, c.want)
+		}
+		if got := slowMatch(c.p, c.a); got != c.want {
+			t.Errorf("slowMatch(%.40q, %.40q) = %v, want %v", c.p, c.a, got, c.want)
+		}
+	}
+}
+
+func TestValidPattern(t *testing.T) {
+	cases := []struct {
+		p   string
+		off int
+		err error
+	}{
+		{"/a/b", 0, nil},
+		{"//a/{b,c}/[!x-z]*?", 0, nil},
+		{"", 0, wire.ErrAddress},
+		{"a", 0, wire.ErrAddress},
+		{"/[]", 1, ErrEmptySet},
+		{"/x[!]", 2, ErrEmptySet},
+		{"/[abc", 1, ErrUnclosedSet},
+		{"/[a/b]", 1, ErrUnclosedSet},
+		{"/{a,b", 1, ErrUnclosedBrace},
+		{"/{a,{b,c}}", 4, ErrNestedBrace},
+		{"/{a/b,c}", 3, ErrSlashInBrace},
+		{"/a]", 2, ErrUnmatched},
+		{"/a}", 2, ErrUnmatched},
+		{"/" + strings.Repeat("a", MaxLen), MaxLen, ErrTooLong},
+	}
+	for _, c := range cases {
+		err := ValidPattern(c.p)
+		if c.err == nil {
+			if err != nil {
+				t.Errorf("ValidPattern(%q) = %v, want nil", c.p, err)
+			}
+			continue
+		}
+		var pe *wire.ParseError
+		if !errors.As(err, &pe) || !errors.Is(err, c.err) || pe.Off != c.off {
+			t.Errorf("ValidPattern(%.20q) = %v, want %v at offset %d", c.p, err, c.err, c.off)
+		}
+	}
+}
+
+func TestValidAddress(t *testing.T) {
+	cases := []struct {
+		a   string
+		off int
+		err error
+	}{
+		{"/a/b", 0, nil},
+		{"/synth/1/freq", 0, nil},
+		{"/é-_.~!$", 0, nil},
+		{"", 0, wire.ErrAddress},
+		{"a/b", 0, wire.ErrAddress},
+		{"/", 1, ErrEmptyPart},
+		{"/a/", 3, ErrEmptyPart},
+		{"/a//b", 3, ErrEmptyPart},
+		{"/a b", 2, ErrReserved},
+		{"/a#", 2, ErrReserved},
+		{"/a,b", 2, ErrReserved},
+		{"/a\x00", 2, ErrReserved},
+		{"/foo/*", 5, ErrPatternChar},
+		{"/foo/{a,b}", 5, ErrPatternChar},
+		{"/a?", 2, ErrPatternChar},
+		{"/a]", 2, ErrPatternChar},
+		{"/" + strings.Repeat("a", MaxLen), MaxLen, ErrTooLong},
+	}
+	for _, c := range cases {
+		err := ValidAddress(c.a)
+		if c.err == nil {
+			if err != nil {
+				t.Errorf("ValidAddress(%q) = %v, want nil", c.a, err)
+			}
+			continue
+		}
+		var pe *wire.ParseError
+		if !errors.As(err, &pe) || !errors.Is(err, c.err) || pe.Off != c.off {
+			t.Errorf("ValidAddress(%.20q) = %v, want %v at offset %d", c.a, err, c.err, c.off)
+		}
+	}
+}
