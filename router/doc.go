@@ -1,0 +1,105 @@
+// Package router matches OSC address patterns and dispatches messages to
+// the handlers bound to method addresses.
+//
+// OSC turns HTTP routing around: the address a message carries is a
+// pattern, and the receiver's methods are literal addresses. A Router binds
+// handlers to method addresses with Handle (or Register, which returns an
+// error instead of panicking) and serves a message by running every handler
+// whose address the message's pattern matches. A Router is itself a
+// Handler, so routers nest and middleware is plain composition:
+//
+//	var rt router.Router
+//	rt.HandleFunc("/synth/1/freq", setFreq)
+//	rt.Handle("/synth/1/freq", logger, router.Types(",f"))
+//	rt.HandlePattern("/synth/*/gate", gate) // matched against literal incoming addresses
+//	rt.NotFound(unhandled)
+//
+// A handler receives the message view, the effective timetag of its bundle,
+// the sender's address and a ResponseWriter that answers the sender from
+// the socket the message came in on. Package routertest records what a
+// handler writes, for tests.
+//
+// # Pattern matching
+//
+// Match implements the semantics of OSC 1.0 with the OSC 1.1 '//', as
+// settled in the project's specification (section 6). Pattern and address
+// are split at '/' and compared part by part; a trailing '/' is one more,
+// empty, part. Within a part, '?' matches one byte, '*' any number of
+// bytes, [abc] one byte of the set, [a-z] one byte of the inclusive byte
+// range, [!...] one byte outside the set, and {foo,bar} one of the
+// comma-separated literal strings (an empty alternative matches the empty
+// string, so {} is one empty alternative). '!' is special only first in a
+// set and '-' only between two members; a reversed range such as [z-a] is
+// empty. No operator ever matches '/'. "//" matches zero or more whole
+// levels, as XPath's: "//bar" matches /bar and /x/y/bar but not /foobar.
+// Matching is byte-wise and case-sensitive; there is no escape character.
+//
+// A malformed pattern matches nothing: an empty set [] or [!], an
+// unterminated [ or {, nested braces, a '/' inside braces, a ']' or '}'
+// outside a set or braces, and anything longer than MaxLen (1 KiB).
+// ValidPattern says what is wrong and where. Match runs in time bounded by
+// the product of the lengths: sets and stars are matched with a glob that
+// remembers the last star, parts with braces run as an automaton over
+// positions, and "//" is a star over whole parts, so hostile patterns such
+// as /*a*a*a*a*a*b or {a,aa}{a,aa}... do not backtrack exponentially.
+//
+// Method addresses are literal: Handle refuses the pattern characters
+// * ? [ ] { }, the other bytes OSC 1.0 reserves (space # , and NUL) and
+// empty parts (ValidAddress). To bind a handler to a pattern that is
+// matched against the literal addresses of incoming messages (python-osc
+// and oscpy call this advanced matching), use HandlePattern. Pattern
+// bindings are kept in a short list and each is matched with Match against
+// every literal incoming address; an incoming address that is itself a
+// pattern never reaches them, since matching a pattern against a pattern
+// means nothing.
+//
+// # Dispatch
+//
+// An incoming address without pattern characters and without "//" costs
+// one map lookup whatever the number of methods. A pattern walks a trie of
+// address parts: a literal part indexes straight to one child, an operator
+// part is matched against each child's name, and "//" runs the pattern as
+// an automaton over parts so that every method is reached at most once. A
+// malformed incoming pattern runs only the NotFound handler. Dispatch
+// takes no lock and does not allocate: the routing table is copied on
+// write and published through an atomic pointer, and registration and
+// removal may run while messages are being dispatched. The Request is
+// reused for every handler of a message, with Method set before each call
+// to the registered address or pattern that matched.
+//
+// # Precedence
+//
+// Every matching binding runs; none hides another. Several handlers may be
+// bound to one address, even the same handler twice, and a duplicate is
+// not an error. For one message, in this order:
+//
+//   - a literal incoming address runs the handlers bound to that address,
+//     in registration order, then the matching pattern bindings, in
+//     registration order;
+//   - an incoming pattern runs the handlers of the matched addresses, the
+//     addresses in byte order of their parts (an address before the ones
+//     below it: /a, /a/b, /b), each address's handlers in registration
+//     order.
+//
+// A binding made with a Types option runs only for messages whose type
+// tag string is exactly the filter (liblo's typespec), so Types(",if")
+// sees only messages typed "if" and Types("") only messages without
+// arguments. If no handler runs, because nothing matched or every match
+// was filtered out by type, the NotFound handler runs, with Method "".
+//
+// A handler's panic is recovered, logged through log/slog (Router.Logger,
+// else slog.Default()) with its stack, and counted (Router.Panics); the
+// message's remaining handlers still run. Set Router.PropagatePanics to let
+// panics through instead. Setup errors are the caller's: Register and
+// RegisterPattern return them and Handle, HandleFunc and HandlePattern
+// panic with them, naming the caller's file:line. Nothing that arrives
+// from the network makes the Router panic.
+//
+// # Lifetime
+//
+// A Request and everything reachable from it, the Message above all, are
+// valid only until ServeOSC returns: the server reuses its receive buffers
+// and the Router reuses the Request for every handler of a message. A
+// handler that keeps a message, or hands it to another goroutine, calls
+// r.Message.Clone() or r.Clone() first.
+package router

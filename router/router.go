@@ -1,0 +1,326 @@
+package router
+
+import (
+	"fmt"
+	"hash/maphash"
+	"log/slog"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+)
+
+// A Binding is one handler bound to a method address or to a pattern,
+// with an optional type tag filter. The Register and Handle methods return
+// it; pass it to Remove to undo that one registration. A Binding is
+// immutable.
+type Binding struct {
+	method  string // address or pattern, as registered
+	types   string // type tag filter without ','; meaningful if typed
+	typed   bool
+	pattern bool
+	h       Handler
+	where   string // file:line of the registration
+}
+
+// Method returns the address or pattern the handler is bound to.
+func (b *Binding) Method() string { return b.method }
+
+// IsPattern reports whether the binding was made with a pattern
+// (HandlePattern, RegisterPattern).
+func (b *Binding) IsPattern() bool { return b.pattern }
+
+// Types returns the type tag filter without its ',' and whether there is
+// one. A filter "" admits only messages without arguments.
+func (b *Binding) Types() (string, bool) { return b.types, b.typed }
+
+// Handler returns the bound handler.
+func (b *Binding) Handler() Handler { return b.h }
+
+// String describes the binding, e.g. `/synth/freq ,f (main.go:12)`.
+func (b *Binding) String() string {
+	s := b.method
+	if b.typed {
+		s += " ," + b.types
+	}
+	return s + " (" + b.where + ")"
+}
+
+// An Option changes one binding at registration.
+type Option func(*Binding)
+
+// Types restricts a binding to messages whose type tag string is exactly
+// spec (liblo's typespec). The leading ',' is optional: Types(",if") and
+// Types("if") both admit only messages typed "if"; Types("") admits only
+// messages without arguments. Without this option every message is
+// admitted. An invalid spec makes the registration fail.
+func Types(spec string) Option {
+	return func(b *Binding) { b.types, b.typed = spec, true }
+}
+
+// Router dispatches OSC messages to the handlers bound to the addresses
+// their address patterns match. It is itself a Handler. See the package
+// documentation for the matching and precedence rules.
+//
+// Registration and removal may run while messages are dispatched: ServeOSC
+// takes no lock and sees either the routing table before a change or the
+// one after it. The zero value is an empty Router ready to use; it must
+// not be copied after first use.
+type Router struct {
+	// Logger receives a record for every handler panic that is recovered;
+	// nil means slog.Default(). Set it before the Router is used.
+	Logger *slog.Logger
+	// PropagatePanics makes a handler's panic propagate out of ServeOSC
+	// instead of being recovered, logged and counted; the handlers after it
+	// do not run. Set it before the Router is used.
+	PropagatePanics bool
+
+	mu     sync.Mutex // serialises writers
+	tab    atomic.Pointer[table]
+	panics atomic.Uint64
+}
+
+// New returns an empty Router.
+func New() *Router { return new(Router) }
+
+// Panics returns how many handler panics the Router has recovered.
+func (r *Router) Panics() uint64 { return r.panics.Load() }
+
+func caller(skip int) string {
+	_, file, line, ok := runtime.Caller(skip + 1)
+	if !ok {
+		return "?:0"
+	}
+	return file + ":" + strconv.Itoa(line)
+}
+
+// Register binds h to the literal method address. Several handlers may be
+// bound to one address; they run in registration order. It returns an
+// error, naming the caller's file:line, when address is not a valid method
+// address (see ValidAddress; pattern characters are refused, use
+// RegisterPattern), when h is nil or when a Types option is invalid.
+func (r *Router) Register(address string, h Handler, opts ...Option) (*Binding, error) {
+	return r.register(caller(1), "Register", address, false, h, opts)
+}
+
+// RegisterPattern binds h to an address pattern, matched against the
+// literal addresses of incoming messages (python-osc and oscpy call this
+// advanced matching). Messages whose address is itself a pattern never
+// reach pattern bindings. It returns an error when pattern is malformed
+// (see ValidPattern), when h is nil or when a Types option is invalid.
+func (r *Router) RegisterPattern(pattern string, h Handler, opts ...Option) (*Binding, error) {
+	return r.register(caller(1), "RegisterPattern", pattern, true, h, opts)
+}
+
+// Handle is Register that panics on error, for setup code.
+func (r *Router) Handle(address string, h Handler, opts ...Option) *Binding {
+	return must(r.register(caller(1), "Handle", address, false, h, opts))
+}
+
+// HandleFunc is Handle for a function.
+func (r *Router) HandleFunc(address string, f func(ResponseWriter, *Request), opts ...Option) *Binding {
+	var h Handler
+	if f != nil {
+		h = HandlerFunc(f)
+	}
+	return must(r.register(caller(1), "HandleFunc", address, false, h, opts))
+}
+
+// HandlePattern is RegisterPattern that panics on error, for setup code.
+func (r *Router) HandlePattern(pattern string, h Handler, opts ...Option) *Binding {
+	return must(r.register(caller(1), "HandlePattern", pattern, true, h, opts))
+}
+
+func must(b *Binding, err error) *Binding {
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+func (r *Router) register(where, fn, method string, pattern bool, h Handler, opts []Option) (*Binding, error) {
+	fail := func(err error) (*Binding, error) {
+		return nil, fmt.Errorf("router: %s: %s(%q): %w", where, fn, method, err)
+	}
+	var off int
+	var err error
+	if pattern {
+		off, err = checkPattern(method)
+	} else {
+		off, err = checkAddress(method)
+	}
+	if err != nil {
+		return fail(parseErr(off, err))
+	}
+	if h == nil {
+		return fail(errNilHandler)
+	}
+	b := &Binding{method: method, pattern: pattern, h: h, where: where}
+	for _, o := range opts {
+		o(b)
+	}
+	if b.typed {
+		t, off, err := checkTypes(b.types)
+		if err != nil {
+			return fail(fmt.Errorf("Types(%q): %w", b.types, parseErr(off, err)))
+		}
+		b.types = t
+	}
+	r.update(func(t *table) {
+		if pattern {
+			t.patterns = append(slices.Clip(t.patterns), b)
+		} else {
+			t.add(b)
+		}
+	})
+	return b, nil
+}
+
+var errNilHandler = fmt.Errorf("nil handler")
+
+// Remove undoes one registration and reports whether b was still bound.
+func (r *Router) Remove(b *Binding) bool {
+	if b == nil {
+		return false
+	}
+	found := false
+	r.update(func(t *table) {
+		if b.pattern {
+			if i := slices.Index(t.patterns, b); i >= 0 {
+				t.patterns = slices.Delete(slices.Clone(t.patterns), i, i+1)
+				found = true
+			}
+			return
+		}
+		found = t.remove(b.method, b)
+	})
+	return found
+}
+
+// RemoveAll removes every binding of a method address, and every pattern
+// binding made with exactly that pattern string, and returns how many it
+// removed.
+func (r *Router) RemoveAll(method string) int {
+	n := 0
+	r.update(func(t *table) {
+		if l := t.lookup(method); l != nil {
+			n += len(l.bindings)
+			t.remove(method, nil)
+		}
+		kept := make([]*Binding, 0, len(t.patterns))
+		for _, b := range t.patterns {
+			if b.method == method {
+				n++
+			} else {
+				kept = append(kept, b)
+			}
+		}
+		if len(kept) != len(t.patterns) {
+			t.patterns = kept
+		}
+	})
+	return n
+}
+
+// NotFound sets the handler for messages that run no other handler: their
+// address matched nothing, or every binding it matched filtered the
+// message out by type. Request.Method is "" when it runs. nil removes it.
+func (r *Router) NotFound(h Handler) {
+	r.update(func(t *table) { t.notFound = h })
+}
+
+// Bindings returns the current bindings: method addresses in byte order,
+// each address's bindings in registration order, then pattern bindings in
+// registration order. The NotFound handler is not included.
+func (r *Router) Bindings() []*Binding {
+	t := r.tab.Load()
+	if t == nil {
+		return nil
+	}
+	var out []*Binding
+	var walk func(n *node)
+	walk = func(n *node) {
+		if n.leaf != nil {
+			out = append(out, n.leaf.bindings...)
+		}
+		for _, k := range n.kids {
+			walk(k)
+		}
+	}
+	if t.root != nil {
+		walk(t.root)
+	}
+	return append(out, t.patterns...)
+}
+
+// update applies fn to a copy of the routing table and publishes it.
+func (r *Router) update(fn func(t *table)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var t table
+	if old := r.tab.Load(); old != nil {
+		t = *old
+	} else {
+		t.seed = maphash.MakeSeed()
+	}
+	fn(&t)
+	r.tab.Store(&t)
+}
+
+// ServeOSC dispatches req to every handler whose binding matches its
+// address and type tags, in the order given in the package documentation,
+// setting req.Method before each call; if none runs, to the NotFound
+// handler. It takes no lock and does not allocate. A handler's panic is
+// recovered, logged and counted (see Panics) and the remaining handlers
+// still run, unless PropagatePanics is set.
+func (r *Router) ServeOSC(w ResponseWriter, req *Request) {
+	t := r.tab.Load()
+	if t == nil {
+		return
+	}
+	d := dispatch{w: w, req: req, addr: req.Message.Address(), tags: req.Message.TypeTags()}
+	if r.PropagatePanics {
+		t.dispatch(&d)
+		return
+	}
+	// A recovered panic ends the walk; it is then run again, skipping the
+	// handlers that already ran. The table is immutable, so the second
+	// walk meets the same handlers in the same order. Every retry skips at
+	// least one more handler, so this ends.
+	for !r.dispatchRecover(t, &d) {
+	}
+}
+
+func (r *Router) dispatchRecover(t *table, d *dispatch) (done bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			done = r.recovered(d, v)
+		}
+	}()
+	d.n = 0
+	t.dispatch(d)
+	return true
+}
+
+// recovered logs and counts a panic and reports whether dispatch is over.
+func (r *Router) recovered(d *dispatch, v any) bool {
+	r.panics.Add(1)
+	log := r.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	inHandler := d.inHandler
+	d.inHandler = false
+	msg := "osc: handler panic recovered"
+	if !inHandler {
+		msg = "osc: router panic recovered"
+	}
+	log.Error(msg, "method", d.req.Method, "address", string(d.addr), "panic", v, "stack", string(debug.Stack()))
+	if !inHandler {
+		return true
+	}
+	d.skip = d.n
+	return false
+}

@@ -1,0 +1,328 @@
+package router
+
+import (
+	"hash/maphash"
+	"maps"
+	"math/bits"
+	"slices"
+	"strings"
+)
+
+// nShards splits the exact-address index so that a registration copies
+// only one shard: registering n addresses costs O(n²/nShards), not O(n²).
+const nShards = 64
+
+// table is one immutable snapshot of the routing table. Writers copy what
+// they change (copy on write) and publish a new table; readers never lock.
+type table struct {
+	seed     maphash.Seed
+	exact    [nShards]map[string]*leaf // method address -> its bindings
+	root     *node                     // trie over address parts
+	patterns []*Binding                // pattern bindings, registration order
+	notFound Handler
+}
+
+// leaf holds the bindings of one method address, in registration order.
+type leaf struct {
+	bindings []*Binding
+}
+
+// node is one address part in the trie. kids are sorted by name, byte-wise.
+type node struct {
+	name string
+	leaf *leaf
+	kids []*node
+}
+
+func (t *table) shard(s string) int { return int(maphash.String(t.seed, s) % nShards) }
+
+func (t *table) lookup(address string) *leaf { return t.exact[t.shard(address)][address] }
+
+// find returns the child named name, by binary search.
+func (n *node) find(name []byte) *node {
+	lo, hi := 0, len(n.kids)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if n.kids[m].name < string(name) {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < len(n.kids) && n.kids[lo].name == string(name) {
+		return n.kids[lo]
+	}
+	return nil
+}
+
+func (n *node) index(name string) (int, bool) {
+	return slices.BinarySearchFunc(n.kids, name, func(k *node, s string) int { return strings.Compare(k.name, s) })
+}
+
+// setLeaf returns a copy of the trie rooted at n in which the node for the
+// parts of rest carries l (nil removes it), pruning nodes left empty. n may
+// be nil.
+func setLeaf(n *node, rest string, l *leaf) *node {
+	var c node
+	if n != nil {
+		c = *n
+	}
+	if rest == "" {
+		c.leaf = l
+	} else {
+		part, tail, _ := strings.Cut(rest, "/")
+		i, ok := c.index(part)
+		var kid *node
+		if ok {
+			kid = c.kids[i]
+		}
+		kid = setLeaf(kid, tail, l)
+		if kid != nil {
+			kid.name = part
+		}
+		switch {
+		case ok && kid != nil:
+			c.kids = slices.Clone(c.kids)
+			c.kids[i] = kid
+		case ok:
+			c.kids = slices.Delete(slices.Clone(c.kids), i, i+1)
+		case kid != nil:
+			c.kids = slices.Insert(slices.Clip(c.kids), i, kid)
+		}
+	}
+	if c.leaf == nil && len(c.kids) == 0 {
+		return nil
+	}
+	return &c
+}
+
+// put publishes l (nil: none) as the bindings of address.
+func (t *table) put(address string, l *leaf) {
+	t.root = setLeaf(t.root, address[1:], l)
+	s := t.shard(address)
+	m := maps.Clone(t.exact[s])
+	if m == nil {
+		m = make(map[string]*leaf)
+	}
+	if l == nil {
+		delete(m, address)
+	} else {
+		m[address] = l
+	}
+	t.exact[s] = m
+}
+
+// add appends a literal binding.
+func (t *table) add(b *Binding) {
+	var bs []*Binding
+	if old := t.lookup(b.method); old != nil {
+		bs = old.bindings
+	}
+	t.put(b.method, &leaf{bindings: append(slices.Clip(bs), b)})
+}
+
+// remove removes binding b of address, or all of them if b is nil, and
+// reports whether anything was removed.
+func (t *table) remove(address string, b *Binding) bool {
+	old := t.lookup(address)
+	if old == nil {
+		return false
+	}
+	if b == nil {
+		t.put(address, nil)
+		return true
+	}
+	i := slices.Index(old.bindings, b)
+	if i < 0 {
+		return false
+	}
+	if len(old.bindings) == 1 {
+		t.put(address, nil)
+		return true
+	}
+	t.put(address, &leaf{bindings: slices.Delete(slices.Clone(old.bindings), i, i+1)})
+	return true
+}
+
+// dispatch is the state of one message's dispatch. It lives on the stack
+// of ServeOSC.
+type dispatch struct {
+	w         ResponseWriter
+	req       *Request
+	addr      []byte // the message's address (pattern)
+	tags      []byte // its type tags, without ','
+	n         int    // handlers reached so far in this walk
+	skip      int    // handlers to skip: they ran before a recovered panic
+	inHandler bool
+}
+
+// call runs b's handler unless its type filter rejects the message or it
+// already ran before a recovered panic.
+func (d *dispatch) call(b *Binding) {
+	if b.typed && string(d.tags) != b.types {
+		return
+	}
+	d.n++
+	if d.n <= d.skip {
+		return
+	}
+	d.req.Method = b.method
+	d.inHandler = true
+	b.h.ServeOSC(d.w, d.req)
+	d.inHandler = false
+}
+
+func (d *dispatch) fire(l *leaf) {
+	for _, b := range l.bindings {
+		d.call(b)
+	}
+}
+
+// byteClass: 1 for pattern operators, 2 for '/'.
+var byteClass = func() (t [256]uint8) {
+	for _, c := range "*?[]{}" {
+		t[c] = 1
+	}
+	t['/'] = 2
+	return t
+}()
+
+// isLiteral reports whether an incoming address has no pattern operator
+// and no "//", so that it can only match one method address.
+func isLiteral(a []byte) bool {
+	prev := byte(0)
+	for _, c := range a {
+		if k := byteClass[c]; k != 0 && (k == 1 || prev == '/') {
+			return false
+		}
+		prev = c
+	}
+	return true
+}
+
+func (t *table) dispatch(d *dispatch) {
+	a := d.addr
+	if isLiteral(a) {
+		if l := t.exact[maphash.Bytes(t.seed, a)%nShards][string(a)]; l != nil {
+			d.fire(l)
+		}
+		for _, b := range t.patterns {
+			if len(a) <= MaxLen && matchValid(b.method, a) {
+				d.call(b)
+			}
+		}
+	} else if _, err := checkPattern(a); err == nil && t.root != nil {
+		if hasDesc(a) {
+			var states posSet
+			d.addPos(&states, 1)
+			d.walkDesc(t.root, &states)
+		} else {
+			d.walk(t.root, 1)
+		}
+	}
+	if d.n == 0 && t.notFound != nil {
+		d.n++
+		if d.n > d.skip {
+			d.req.Method = ""
+			d.inHandler = true
+			t.notFound.ServeOSC(d.w, d.req)
+			d.inHandler = false
+		}
+	}
+}
+
+// walk visits the nodes that the parts of a pattern without "//", from the
+// part that starts at pi on, match under n. A literal part goes straight
+// to its one child.
+func (d *dispatch) walk(n *node, pi int) {
+	p := d.addr
+	pe := indexSlash(p, pi)
+	part := p[pi:pe]
+	last := pe == len(p)
+	if !hasOperator(part) {
+		if k := n.find(part); k != nil {
+			d.visit(k, last, pe+1)
+		}
+		return
+	}
+	star := len(part) == 1 // a lone operator byte: '*' or '?'
+	for _, k := range n.kids {
+		if star && part[0] == '*' || matchPart(part, k.name) {
+			d.visit(k, last, pe+1)
+		}
+	}
+}
+
+func (d *dispatch) visit(k *node, last bool, next int) {
+	if last {
+		if k.leaf != nil {
+			d.fire(k.leaf)
+		}
+	} else if len(k.kids) > 0 {
+		d.walk(k, next)
+	}
+}
+
+func hasOperator(part []byte) bool {
+	for _, c := range part {
+		if byteClass[c] == 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// posSet is a set of positions in a pattern: the starts of the parts still
+// to match, len+1 meaning the whole pattern matched.
+type posSet [(MaxLen + 2 + 63) / 64]uint64
+
+func (s *posSet) has(i int) bool { return s[i>>6]&(1<<(i&63)) != 0 }
+
+// addPos adds the part start i and, while it is a "//", the part after it
+// (zero levels skipped).
+func (d *dispatch) addPos(s *posSet, i int) {
+	for {
+		s[i>>6] |= 1 << (i & 63)
+		if i >= len(d.addr) || d.addr[i] != '/' {
+			return
+		}
+		i++
+	}
+}
+
+// walkDesc walks the trie for a pattern with "//". It runs the pattern as
+// an automaton over parts: states holds every part start reachable at n,
+// so each node is visited once, whatever the number of ways to reach it,
+// and no handler runs twice for one message.
+func (d *dispatch) walkDesc(n *node, states *posSet) {
+	p := d.addr
+	if states.has(len(p)+1) && n.leaf != nil {
+		d.fire(n.leaf)
+	}
+	words := (len(p)+1)>>6 + 1
+	for _, k := range n.kids {
+		var next posSet
+		live := false
+		for w := range words {
+			for x := states[w]; x != 0; x &= x - 1 {
+				s := w<<6 | bits.TrailingZeros64(x)
+				if s > len(p) {
+					continue
+				}
+				if s < len(p) && p[s] == '/' { // "//" absorbs this level
+					d.addPos(&next, s)
+					live = true
+					continue
+				}
+				pe := indexSlash(p, s)
+				if matchPart(p[s:pe], k.name) {
+					d.addPos(&next, pe+1)
+					live = true
+				}
+			}
+		}
+		if live {
+			d.walkDesc(k, &next)
+		}
+	}
+}
