@@ -1,0 +1,503 @@
+package netio
+
+import (
+	"encoding/binary"
+	"errors"
+	"net"
+	"net/netip"
+	"os"
+	"strconv"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// mmsghdr is struct mmsghdr of <sys/socket.h> (x/sys has the syscall
+// numbers but neither the type nor a wrapper).
+type mmsghdr struct {
+	Hdr unix.Msghdr
+	Len uint32
+	_   [4]byte
+}
+
+// sockaddrBuf holds any sockaddr (the size of sockaddr_storage is 128; the
+// largest we meet, sockaddr_un, is 110).
+type sockaddrBuf [112]byte
+
+const (
+	oobSize    = 64 // room for a UDP_GRO cmsg
+	gsoMaxSegs = 64 // UDP_MAX_SEGMENTS of older kernels
+	gsoMaxLen  = 65000
+)
+
+// batchIO holds the preallocated recvmmsg/sendmmsg state of one socket.
+// The read side is used under the conn's read lock, the write side under its
+// write lock.
+type batchIO struct {
+	rc       syscall.RawConn
+	family   int
+	unixSock bool
+	bufSize  int
+
+	// Read side.
+	hdrs   []mmsghdr
+	iovs   []unix.Iovec
+	names  []sockaddrBuf
+	oob    []byte // nil unless GRO
+	bufs   [][]byte
+	addrs  []netip.AddrPort
+	paths  [][]byte
+	segs   []int // GRO segment size per message, 0 if none
+	rn     int   // messages asked of the current call
+	rgot   int
+	rerr   syscall.Errno
+	readFn func(fd uintptr) bool
+	cur    int // next message to hand out
+	off    int // offset inside the current message (GRO)
+	zones  map[uint32]string
+
+	// Write side.
+	whdrs   []mmsghdr
+	wiovs   []unix.Iovec
+	wnames  []sockaddrBuf
+	wcmsg   []byte
+	wn      int
+	wsent   int
+	werr    syscall.Errno
+	writeFn func(fd uintptr) bool
+	gsoOff  bool
+}
+
+func newBatchIO(rc syscall.RawConn, cfg *UDPConfig, unixSock bool) (*batchIO, error) {
+	b := &batchIO{rc: rc, unixSock: unixSock, bufSize: cfg.BufSize}
+	var serr error
+	if err := rc.Control(func(fd uintptr) {
+		b.family, serr = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_DOMAIN)
+	}); err != nil {
+		return nil, err
+	}
+	if serr != nil {
+		return nil, os.NewSyscallError("getsockopt", serr)
+	}
+	n := cfg.Batch
+	b.hdrs = make([]mmsghdr, n)
+	b.iovs = make([]unix.Iovec, n)
+	b.names = make([]sockaddrBuf, n)
+	b.bufs = make([][]byte, n)
+	b.addrs = make([]netip.AddrPort, n)
+	b.paths = make([][]byte, n)
+	b.segs = make([]int, n)
+	slab := make([]byte, n*cfg.BufSize)
+	if cfg.GRO && !unixSock {
+		b.oob = make([]byte, n*oobSize)
+	}
+	for i := range n {
+		b.bufs[i] = slab[i*cfg.BufSize : (i+1)*cfg.BufSize : (i+1)*cfg.BufSize]
+		b.iovs[i].Base = &b.bufs[i][0]
+		b.iovs[i].SetLen(cfg.BufSize)
+		h := &b.hdrs[i].Hdr
+		h.Name = &b.names[i][0]
+		h.Iov = &b.iovs[i]
+		h.Iovlen = 1
+		if b.oob != nil {
+			h.Control = &b.oob[i*oobSize]
+		}
+	}
+	b.readFn = b.doRead
+	b.whdrs = make([]mmsghdr, n)
+	b.wiovs = make([]unix.Iovec, n)
+	b.wnames = make([]sockaddrBuf, n)
+	b.wcmsg = make([]byte, unix.CmsgSpace(2))
+	b.writeFn = b.doWrite
+	return b, nil
+}
+
+func (b *batchIO) doRead(fd uintptr) bool {
+	for {
+		r, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&b.hdrs[0])), uintptr(b.rn), 0, 0, 0)
+		switch e {
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			return false
+		}
+		b.rgot, b.rerr = int(r), e
+		return true
+	}
+}
+
+func (b *batchIO) doWrite(fd uintptr) bool {
+	for {
+		r, _, e := unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&b.whdrs[0])), uintptr(b.wn), 0, 0, 0)
+		switch e {
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			return false
+		}
+		b.wsent, b.werr = int(r), e
+		return true
+	}
+}
+
+func (b *batchIO) read(dst []Packet) (int, error) {
+	if b.cur < b.rgot {
+		return b.emit(dst), nil
+	}
+	n := min(len(dst), len(b.hdrs))
+	for i := range n {
+		h := &b.hdrs[i]
+		h.Hdr.Namelen = uint32(len(sockaddrBuf{}))
+		h.Hdr.Flags = 0
+		h.Len = 0
+		if b.oob != nil {
+			h.Hdr.SetControllen(oobSize)
+		}
+		raceWrite(b.bufs[i])
+	}
+	b.rn, b.rgot, b.rerr, b.cur, b.off = n, 0, 0, 0, 0
+	if err := b.rc.Read(b.readFn); err != nil {
+		b.rgot = 0
+		return 0, err
+	}
+	if b.rerr != 0 {
+		b.rgot = 0
+		return 0, os.NewSyscallError("recvmmsg", b.rerr)
+	}
+	for i := range b.rgot {
+		h := &b.hdrs[i].Hdr
+		nl := int(min(h.Namelen, uint32(len(sockaddrBuf{}))))
+		if b.unixSock {
+			b.paths[i] = decodeUnixPath(b.names[i][:nl])
+		} else {
+			b.addrs[i] = b.decodeInet(&b.names[i], nl)
+		}
+		b.segs[i] = 0
+		if b.oob != nil && h.Controllen > 0 {
+			b.segs[i] = groSegment(b.oob[i*oobSize : i*oobSize+int(min(h.Controllen, oobSize))])
+		}
+	}
+	return b.emit(dst), nil
+}
+
+// emit hands out received messages (split into GRO segments) into dst.
+func (b *batchIO) emit(dst []Packet) int {
+	k := 0
+	for b.cur < b.rgot && k < len(dst) {
+		m := &b.hdrs[b.cur]
+		ln := min(int(m.Len), b.bufSize)
+		data := b.bufs[b.cur][:ln]
+		p := &dst[k]
+		p.Addr = b.addrs[b.cur]
+		p.Path = b.paths[b.cur]
+		p.Truncated = m.Hdr.Flags&unix.MSG_TRUNC != 0
+		seg := b.segs[b.cur]
+		if seg <= 0 || seg >= ln {
+			p.Data = data[:ln:ln]
+			b.cur++
+		} else {
+			end := min(b.off+seg, ln)
+			p.Data = data[b.off:end:end]
+			b.off = end
+			if end >= ln {
+				b.cur++
+				b.off = 0
+			}
+		}
+		k++
+	}
+	return k
+}
+
+func (b *batchIO) decodeInet(sa *sockaddrBuf, nl int) netip.AddrPort {
+	switch int(binary.NativeEndian.Uint16(sa[0:2])) {
+	case unix.AF_INET:
+		if nl < 8 {
+			return netip.AddrPort{}
+		}
+		return netip.AddrPortFrom(netip.AddrFrom4([4]byte(sa[4:8])), binary.BigEndian.Uint16(sa[2:4]))
+	case unix.AF_INET6:
+		if nl < 24 {
+			return netip.AddrPort{}
+		}
+		a := netip.AddrFrom16([16]byte(sa[8:24])).Unmap()
+		if nl >= 28 && a.Is6() {
+			if scope := binary.NativeEndian.Uint32(sa[24:28]); scope != 0 {
+				a = a.WithZone(b.zone(scope))
+			}
+		}
+		return netip.AddrPortFrom(a, binary.BigEndian.Uint16(sa[2:4]))
+	}
+	return netip.AddrPort{}
+}
+
+// zone names an IPv6 scope (interface index), caching the answer.
+func (b *batchIO) zone(idx uint32) string {
+	if z, ok := b.zones[idx]; ok {
+		return z
+	}
+	z := strconv.FormatUint(uint64(idx), 10)
+	if ifi, err := net.InterfaceByIndex(int(idx)); err == nil {
+		z = ifi.Name
+	}
+	if b.zones == nil {
+		b.zones = make(map[uint32]string)
+	}
+	b.zones[idx] = z
+	return z
+}
+
+// decodeUnixPath returns the sun_path of a sockaddr_un as a view of sa,
+// rewriting the leading NUL of an abstract name to '@'.
+func decodeUnixPath(sa []byte) []byte {
+	if len(sa) <= 2 {
+		return nil // unbound sender
+	}
+	p := sa[2:]
+	if p[0] == 0 {
+		p[0] = '@'
+		return p
+	}
+	for i, c := range p {
+		if c == 0 {
+			return p[:i]
+		}
+	}
+	return p
+}
+
+// groSegment finds the UDP_GRO control message and returns its segment size.
+func groSegment(oob []byte) int {
+	for len(oob) >= unix.SizeofCmsghdr {
+		h := (*unix.Cmsghdr)(unsafe.Pointer(&oob[0]))
+		l := int(h.Len)
+		if l < unix.SizeofCmsghdr || l > len(oob) {
+			return 0
+		}
+		if h.Level == unix.SOL_UDP && h.Type == unix.UDP_GRO && l >= unix.CmsgLen(4) {
+			return int(binary.NativeEndian.Uint32(oob[unix.CmsgLen(0):]))
+		}
+		oob = oob[min(unix.CmsgSpace(l-unix.SizeofCmsghdr), len(oob)):]
+	}
+	return 0
+}
+
+var errAddrFamily = errors.New("netio: destination address family does not match the socket")
+
+// encodeInet writes to as a sockaddr for the socket's family into sa and
+// returns its length.
+func (b *batchIO) encodeInet(sa *sockaddrBuf, to netip.AddrPort) (uint32, error) {
+	a := to.Addr()
+	switch b.family {
+	case unix.AF_INET:
+		a = a.Unmap()
+		if !a.Is4() {
+			return 0, errAddrFamily
+		}
+		binary.NativeEndian.PutUint16(sa[0:2], unix.AF_INET)
+		binary.BigEndian.PutUint16(sa[2:4], to.Port())
+		*(*[4]byte)(sa[4:8]) = a.As4()
+		clear(sa[8:16])
+		return unix.SizeofSockaddrInet4, nil
+	case unix.AF_INET6:
+		if !a.IsValid() {
+			return 0, errAddrFamily
+		}
+		binary.NativeEndian.PutUint16(sa[0:2], unix.AF_INET6)
+		binary.BigEndian.PutUint16(sa[2:4], to.Port())
+		clear(sa[4:8])
+		*(*[16]byte)(sa[8:24]) = a.As16()
+		var scope uint32
+		if z := a.Zone(); z != "" {
+			scope = zoneIndex(z)
+		}
+		binary.NativeEndian.PutUint32(sa[24:28], scope)
+		return unix.SizeofSockaddrInet6, nil
+	}
+	return 0, errAddrFamily
+}
+
+func zoneIndex(z string) uint32 {
+	if n, err := strconv.ParseUint(z, 10, 32); err == nil {
+		return uint32(n)
+	}
+	if ifi, err := net.InterfaceByName(z); err == nil {
+		return uint32(ifi.Index)
+	}
+	return 0
+}
+
+// encodeUnix writes path as a sockaddr_un into sa.
+func encodeUnix(sa *sockaddrBuf, path []byte) (uint32, error) {
+	if len(path) == 0 || len(path) > 107 {
+		return 0, errors.New("netio: invalid unix socket path")
+	}
+	binary.NativeEndian.PutUint16(sa[0:2], unix.AF_UNIX)
+	copy(sa[2:], path)
+	if path[0] == '@' {
+		sa[2] = 0
+		return uint32(2 + len(path)), nil
+	}
+	sa[2+len(path)] = 0
+	return uint32(2 + len(path) + 1), nil
+}
+
+func (b *batchIO) writeBatch(pkts []OutPacket, connected bool) (int, error) {
+	done := 0
+	for done < len(pkts) {
+		n := min(len(pkts)-done, len(b.whdrs))
+		for i := range n {
+			p := &pkts[done+i]
+			h := &b.whdrs[i]
+			iov := &b.wiovs[i]
+			iov.Base = nil
+			if len(p.Data) > 0 {
+				iov.Base = &p.Data[0]
+				raceRead(p.Data)
+			}
+			iov.SetLen(len(p.Data))
+			h.Hdr.Iov = iov
+			h.Hdr.Iovlen = 1
+			h.Hdr.Control = nil
+			h.Hdr.Controllen = 0
+			h.Hdr.Name = nil
+			h.Hdr.Namelen = 0
+			if !connected {
+				nl, err := b.encodeInet(&b.wnames[i], p.Addr)
+				if err != nil {
+					b.clearW(n)
+					return done, err
+				}
+				h.Hdr.Name = &b.wnames[i][0]
+				h.Hdr.Namelen = nl
+			}
+		}
+		sent, err := b.sendShifted(n)
+		b.clearW(n)
+		done += sent
+		if err != nil {
+			return done, err
+		}
+	}
+	return done, nil
+}
+
+// sendShifted sends whdrs[:n], retrying the unsent tail after a partial
+// sendmmsg.
+func (b *batchIO) sendShifted(n int) (int, error) {
+	total := 0
+	base := 0
+	for base < n {
+		b.wn, b.wsent, b.werr = n-base, 0, 0
+		if base > 0 {
+			copy(b.whdrs, b.whdrs[base:n])
+			n -= base
+			base = 0
+		}
+		if err := b.rc.Write(b.writeFn); err != nil {
+			return total, err
+		}
+		if b.werr != 0 {
+			return total, os.NewSyscallError("sendmmsg", b.werr)
+		}
+		if b.wsent <= 0 {
+			return total, os.NewSyscallError("sendmmsg", unix.EIO)
+		}
+		total += b.wsent
+		base = b.wsent
+	}
+	return total, nil
+}
+
+// clearW drops references to caller memory from the write headers.
+func (b *batchIO) clearW(n int) {
+	for i := range n {
+		b.wiovs[i].Base = nil
+		b.whdrs[i].Hdr.Iov = nil
+	}
+}
+
+// writeToUnix sends one datagram to the UNIX socket at path.
+func (b *batchIO) writeToUnix(pkt, path []byte) (int, error) {
+	nl, err := encodeUnix(&b.wnames[0], path)
+	if err != nil {
+		return 0, err
+	}
+	h := &b.whdrs[0]
+	iov := &b.wiovs[0]
+	iov.Base = nil
+	if len(pkt) > 0 {
+		iov.Base = &pkt[0]
+		raceRead(pkt)
+	}
+	iov.SetLen(len(pkt))
+	h.Hdr = unix.Msghdr{Name: &b.wnames[0][0], Namelen: nl, Iov: iov, Iovlen: 1}
+	_, err = b.sendShifted(1)
+	b.clearW(1)
+	if err != nil {
+		return 0, err
+	}
+	return len(pkt), nil
+}
+
+// writeSegments sends data with UDP_SEGMENT, gsoMaxSegs datagrams per
+// message and up to a batch of messages per sendmmsg. On EIO or EINVAL
+// (no GSO on this route or kernel) it sets gsoOff and returns the bytes sent
+// so far with a nil error, so the caller falls back.
+func (b *batchIO) writeSegments(data []byte, segSize int, to netip.AddrPort, connected bool) (int, error) {
+	if segSize > gsoMaxLen || segSize >= len(data) {
+		return 0, nil // nothing to gain: let the caller send plainly
+	}
+	perMsg := min(gsoMaxSegs, gsoMaxLen/segSize) * segSize
+	var name *byte
+	var nl uint32
+	if !connected {
+		var err error
+		if nl, err = b.encodeInet(&b.wnames[0], to); err != nil {
+			return 0, err
+		}
+		name = &b.wnames[0][0]
+	}
+	// One control message (UDP_SEGMENT, uint16) shared by all headers.
+	cm := b.wcmsg
+	h := (*unix.Cmsghdr)(unsafe.Pointer(&cm[0]))
+	h.Level = unix.SOL_UDP
+	h.Type = unix.UDP_SEGMENT
+	h.SetLen(unix.CmsgLen(2))
+	binary.NativeEndian.PutUint16(cm[unix.CmsgLen(0):], uint16(segSize))
+	done := 0
+	for done < len(data) {
+		n := 0
+		off := done
+		for n < len(b.whdrs) && off < len(data) {
+			end := min(off+perMsg, len(data))
+			iov := &b.wiovs[n]
+			iov.Base = &data[off]
+			iov.SetLen(end - off)
+			m := &b.whdrs[n]
+			m.Hdr = unix.Msghdr{Name: name, Namelen: nl, Iov: iov, Iovlen: 1, Control: &cm[0]}
+			m.Hdr.SetControllen(len(cm))
+			off = end
+			n++
+		}
+		raceRead(data[done:off])
+		sent, err := b.sendShifted(n)
+		b.clearW(n)
+		for i := range n {
+			b.whdrs[i].Hdr.Control = nil
+		}
+		for i := 0; i < sent; i++ {
+			done = min(done+perMsg, len(data))
+		}
+		if err != nil {
+			var se *os.SyscallError
+			if errors.As(err, &se) && (se.Err == unix.EIO || se.Err == unix.EINVAL || se.Err == unix.ENOPROTOOPT) {
+				b.gsoOff = true
+				return done, nil
+			}
+			return done, err
+		}
+	}
+	return done, nil
+}

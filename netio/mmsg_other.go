@@ -1,0 +1,25 @@
+//go:build !linux
+
+package netio
+
+import (
+	"errors"
+	"net/netip"
+	"syscall"
+)
+
+// batchIO is the recvmmsg/sendmmsg state, which exists on Linux only; off
+// Linux newBatchIO returns nil and the conns read one datagram per call.
+type batchIO struct{ gsoOff bool }
+
+func newBatchIO(syscall.RawConn, *UDPConfig, bool) (*batchIO, error) { return nil, nil }
+
+func (*batchIO) read([]Packet) (int, error) { return 0, errors.ErrUnsupported }
+
+func (*batchIO) writeBatch([]OutPacket, bool) (int, error) { return 0, errors.ErrUnsupported }
+
+func (*batchIO) writeSegments([]byte, int, netip.AddrPort, bool) (int, error) {
+	return 0, errors.ErrUnsupported
+}
+
+func (*batchIO) writeToUnix(_, _ []byte) (int, error) { return 0, errors.ErrUnsupported }

@@ -1,0 +1,6 @@
+//go:build !race
+
+package netio
+
+func raceWrite([]byte) {}
+func raceRead([]byte)  {}

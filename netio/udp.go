@@ -1,0 +1,325 @@
+package netio
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Defaults of UDPConfig.
+const (
+	DefaultBatch      = 64
+	DefaultBufSize    = 65536   // any UDP datagram fits
+	DefaultReadBuffer = 4 << 20 // SO_RCVBUF request
+	maxBatch          = 1024
+)
+
+// UDPConfig configures a UDPConn (and the datagram side of a UnixConn).
+// The zero value is usable.
+type UDPConfig struct {
+	// Batch is the number of datagrams one ReadBatch or WriteBatch system
+	// call may move (recvmmsg/sendmmsg on Linux). Default 64, at most 1024.
+	Batch int
+	// BufSize is the size of each receive buffer. Larger datagrams are
+	// reported with Packet.Truncated. Default 65536 (no UDP datagram is
+	// truncated); the conn keeps Batch buffers of this size.
+	BufSize int
+	// ReadBuffer is the socket receive buffer (SO_RCVBUF) to request.
+	// Default 4 MiB; negative leaves the kernel default. On Linux
+	// SO_RCVBUFFORCE is tried first (it works with CAP_NET_ADMIN), and a
+	// one-time warning is logged when the kernel grants less (raise
+	// net.core.rmem_max).
+	ReadBuffer int
+	// WriteBuffer is the socket send buffer (SO_SNDBUF); 0 leaves the
+	// kernel default.
+	WriteBuffer int
+	// ReusePort sets SO_REUSEPORT before binding (Linux and other unix
+	// systems), so several sockets can share a port.
+	ReusePort bool
+	// MulticastInterface names the interface ("lo", "eth0") used to join
+	// multicast groups and to send multicast; "" lets the kernel choose.
+	MulticastInterface string
+	// MulticastTTL is the hop limit of sent multicast datagrams; 0 leaves
+	// the kernel default (1).
+	MulticastTTL int
+	// DisableMulticastLoop turns off local delivery of multicast datagrams
+	// this socket sends (IP_MULTICAST_LOOP / IPV6_MULTICAST_LOOP). The kernel
+	// default, kept when false, is on. Linux only; elsewhere
+	// multicast listeners have loopback off, as in package net.
+	DisableMulticastLoop bool
+	// GRO enables UDP generic receive offload (Linux): the kernel may hand
+	// over several datagrams of one sender in one buffer, which ReadBatch
+	// splits back into Packets. It pays off only with senders that use GSO.
+	GRO bool
+	// Logger receives the one-time receive-buffer warning; nil means
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+func (cfg *UDPConfig) normalize() {
+	if cfg.Batch <= 0 {
+		cfg.Batch = DefaultBatch
+	}
+	cfg.Batch = min(cfg.Batch, maxBatch)
+	if cfg.BufSize <= 0 {
+		cfg.BufSize = DefaultBufSize
+	}
+	if cfg.ReadBuffer == 0 {
+		cfg.ReadBuffer = DefaultReadBuffer
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+}
+
+// mmsgDisabled reports the OSC_DISABLE_MMSG=1 kill switch.
+func mmsgDisabled() bool { return os.Getenv("OSC_DISABLE_MMSG") == "1" }
+
+// ErrConnected is returned by WriteTo on a dialed conn for a destination
+// other than its peer.
+var ErrConnected = errors.New("netio: conn is connected to another peer")
+
+// UDPConn is a UDP socket with batched, allocation-free reads and writes.
+//
+// One goroutine may call ReadBatch while others call WriteTo, WriteBatch or
+// WriteSegments; calls of ReadBatch are serialised with each other, as are
+// the writes. Close unblocks a pending ReadBatch, which then returns an error
+// matching net.ErrClosed. Read deadlines work as with net.UDPConn
+// (os.ErrDeadlineExceeded).
+type UDPConn struct {
+	c     *net.UDPConn
+	rc    syscall.RawConn
+	cfg   UDPConfig
+	raddr netip.AddrPort // peer of a dialed conn
+
+	rmu  sync.Mutex
+	bio  *batchIO // nil: one datagram per read (non-Linux or kill switch)
+	fbuf []byte   // fallback receive buffer, BufSize+1 to detect truncation
+
+	wmu sync.Mutex
+}
+
+// ListenUDP opens a UDP socket bound to addr ("host:port", ":port") on
+// network "udp", "udp4" or "udp6". If the host is a multicast group, the
+// socket is bound to the group's port on all addresses of its family, with
+// SO_REUSEADDR, and joins the group on cfg.MulticastInterface.
+func ListenUDP(network, addr string, cfg UDPConfig) (*UDPConn, error) {
+	cfg.normalize()
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	if g, err := netip.ParseAddr(host); err == nil && g.IsMulticast() {
+		c, err := listenMulticast(network, g, port, &cfg)
+		if err != nil {
+			return nil, err
+		}
+		return newUDPConn(c, cfg)
+	}
+	lc := net.ListenConfig{}
+	if cfg.ReusePort {
+		lc.Control = controlReusePort
+	}
+	pc, err := lc.ListenPacket(context.Background(), network, addr)
+	if err != nil {
+		return nil, err
+	}
+	return newUDPConn(pc.(*net.UDPConn), cfg)
+}
+
+// DialUDP opens a UDP socket connected to raddr: Write sends to it and
+// ReadBatch receives only its datagrams. The local address is chosen by the
+// kernel.
+func DialUDP(network, raddr string, cfg UDPConfig) (*UDPConn, error) {
+	cfg.normalize()
+	c, err := net.Dial(network, raddr)
+	if err != nil {
+		return nil, err
+	}
+	return newUDPConn(c.(*net.UDPConn), cfg)
+}
+
+// NewUDPConn adopts c (for example a socket inherited from systemd), applying
+// the buffer and multicast options of cfg. The UDPConn owns c from then on.
+func NewUDPConn(c *net.UDPConn, cfg UDPConfig) (*UDPConn, error) {
+	cfg.normalize()
+	return newUDPConn(c, cfg)
+}
+
+func newUDPConn(c *net.UDPConn, cfg UDPConfig) (*UDPConn, error) {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	u := &UDPConn{c: c, rc: rc, cfg: cfg}
+	if ra, ok := c.RemoteAddr().(*net.UDPAddr); ok && ra != nil {
+		ap := ra.AddrPort()
+		u.raddr = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	}
+	if err := setSocketOptions(c, rc, &cfg); err != nil {
+		c.Close()
+		return nil, err
+	}
+	if !mmsgDisabled() {
+		u.bio, err = newBatchIO(rc, &cfg, false)
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
+	if u.bio == nil {
+		u.fbuf = make([]byte, cfg.BufSize+1)
+	}
+	return u, nil
+}
+
+// ReadBatch waits for at least one datagram and fills dst with as many as
+// are queued, up to len(dst) (and the configured Batch per system call). It
+// returns the number of Packets filled. See Packet's # Lifetime section:
+// the Packets are valid until the next ReadBatch.
+//
+// Off Linux (or with OSC_DISABLE_MMSG=1) it returns one datagram per call.
+// Errors other than net.ErrClosed and timeouts may be transient (for example
+// ECONNREFUSED on a dialed conn after an ICMP error) and reading may go on.
+func (c *UDPConn) ReadBatch(dst []Packet) (int, error) {
+	if len(dst) == 0 {
+		return 0, nil
+	}
+	c.rmu.Lock()
+	var n int
+	var err error
+	if c.bio != nil {
+		n, err = c.bio.read(dst)
+	} else {
+		n, err = c.readOne(dst)
+	}
+	c.rmu.Unlock()
+	return n, err
+}
+
+func (c *UDPConn) readOne(dst []Packet) (int, error) {
+	n, ap, err := c.c.ReadFromUDPAddrPort(c.fbuf)
+	if err != nil {
+		return 0, err
+	}
+	p := &dst[0]
+	p.Truncated = n > c.cfg.BufSize
+	n = min(n, c.cfg.BufSize)
+	p.Data = c.fbuf[:n:n]
+	p.Addr = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	p.Path = nil
+	return 1, nil
+}
+
+// WriteTo sends one datagram to to. On a dialed conn, to must be its peer
+// or the zero AddrPort.
+func (c *UDPConn) WriteTo(pkt []byte, to netip.AddrPort) (int, error) {
+	if c.raddr.IsValid() {
+		if to.IsValid() && to != c.raddr {
+			return 0, ErrConnected
+		}
+		return c.c.Write(pkt)
+	}
+	return c.c.WriteToUDPAddrPort(pkt, to)
+}
+
+// Write sends one datagram to the peer of a dialed conn.
+func (c *UDPConn) Write(pkt []byte) (int, error) { return c.c.Write(pkt) }
+
+// WriteBatch sends pkts, in order, with as few system calls as possible
+// (sendmmsg on Linux, one write per packet elsewhere). It returns the number
+// of packets sent; if that is less than len(pkts), err says why.
+func (c *UDPConn) WriteBatch(pkts []OutPacket) (int, error) {
+	if len(pkts) == 0 {
+		return 0, nil
+	}
+	c.wmu.Lock()
+	var n int
+	var err error
+	if c.bio != nil {
+		n, err = c.bio.writeBatch(pkts, c.raddr.IsValid())
+	} else {
+		for n < len(pkts) {
+			if _, err = c.WriteTo(pkts[n].Data, pkts[n].Addr); err != nil {
+				break
+			}
+			n++
+		}
+	}
+	c.wmu.Unlock()
+	return n, err
+}
+
+// WriteSegments sends data as consecutive datagrams of segSize bytes (the
+// last may be shorter) to to. On Linux it uses UDP generic segmentation
+// offload (UDP_SEGMENT), handing the kernel up to 64 datagrams per system
+// call; if the kernel or the route refuses GSO it falls back, for the
+// conn's lifetime, to one datagram per call. It is meant for load generators
+// and benchmarks. It returns the number of bytes of data sent.
+func (c *UDPConn) WriteSegments(data []byte, segSize int, to netip.AddrPort) (int, error) {
+	if segSize <= 0 {
+		return 0, errors.New("netio: segment size must be positive")
+	}
+	c.wmu.Lock()
+	var n int
+	var err error
+	if c.bio != nil && !c.bio.gsoOff {
+		n, err = c.bio.writeSegments(data, segSize, to, c.raddr.IsValid())
+	}
+	for err == nil && n < len(data) {
+		end := min(n+segSize, len(data))
+		if _, err = c.WriteTo(data[n:end], to); err == nil {
+			n = end
+		}
+	}
+	c.wmu.Unlock()
+	return n, err
+}
+
+// LocalAddr returns the local address (a *net.UDPAddr).
+func (c *UDPConn) LocalAddr() net.Addr { return c.c.LocalAddr() }
+
+// LocalAddrPort returns the local address as a netip.AddrPort.
+func (c *UDPConn) LocalAddrPort() netip.AddrPort {
+	if a, ok := c.c.LocalAddr().(*net.UDPAddr); ok {
+		return a.AddrPort()
+	}
+	return netip.AddrPort{}
+}
+
+// RemoteAddr returns the peer of a dialed conn, or the zero AddrPort.
+func (c *UDPConn) RemoteAddr() netip.AddrPort { return c.raddr }
+
+// Batched reports whether reads and writes use recvmmsg/sendmmsg.
+func (c *UDPConn) Batched() bool { return c.bio != nil }
+
+// SetReadDeadline sets the deadline of ReadBatch.
+func (c *UDPConn) SetReadDeadline(t time.Time) error { return c.c.SetReadDeadline(t) }
+
+// SetWriteDeadline sets the deadline of the write methods.
+func (c *UDPConn) SetWriteDeadline(t time.Time) error { return c.c.SetWriteDeadline(t) }
+
+// SetDeadline sets both deadlines.
+func (c *UDPConn) SetDeadline(t time.Time) error { return c.c.SetDeadline(t) }
+
+// JoinGroup joins multicast group g on the named interface ("" lets the
+// kernel choose). Linux only; elsewhere it returns errors.ErrUnsupported
+// (listen on the group address instead).
+func (c *UDPConn) JoinGroup(g netip.Addr, ifname string) error {
+	return joinGroup(c.rc, g, ifname, true)
+}
+
+// LeaveGroup leaves a group joined with JoinGroup.
+func (c *UDPConn) LeaveGroup(g netip.Addr, ifname string) error {
+	return joinGroup(c.rc, g, ifname, false)
+}
+
+// Close closes the socket; a pending ReadBatch returns net.ErrClosed.
+func (c *UDPConn) Close() error { return c.c.Close() }

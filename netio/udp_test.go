@@ -1,0 +1,331 @@
+package netio
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"net"
+	"net/netip"
+	"os"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+)
+
+func listenUDP(t testing.TB, network, addr string, cfg UDPConfig) *UDPConn {
+	t.Helper()
+	c, err := ListenUDP(network, addr, cfg)
+	if err != nil {
+		t.Fatalf("ListenUDP %s %s: %v", network, addr, err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// readN reads exactly n packets (copies) within the timeout, and the largest
+// batch seen.
+func readN(t testing.TB, c interface {
+	ReadBatch([]Packet) (int, error)
+	SetReadDeadline(time.Time) error
+}, n int) ([]Packet, int) {
+	t.Helper()
+	if err := c.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	var got []Packet
+	maxBatch := 0
+	dst := make([]Packet, 64)
+	for len(got) < n {
+		k, err := c.ReadBatch(dst)
+		if err != nil {
+			t.Fatalf("after %d of %d packets: %v", len(got), n, err)
+		}
+		maxBatch = max(maxBatch, k)
+		for i := range k {
+			got = append(got, dst[i].Clone())
+		}
+	}
+	return got, maxBatch
+}
+
+func numbered(i, size int) []byte {
+	b := make([]byte, max(size, 8))
+	binary.BigEndian.PutUint32(b, uint32(i))
+	for j := 4; j < len(b); j++ {
+		b[j] = byte(i + j)
+	}
+	return b
+}
+
+func TestUDPBatchReceive(t *testing.T) {
+	for _, tc := range []struct{ name, network, addr string }{
+		{"v4", "udp4", "127.0.0.1:0"},
+		{"v6", "udp6", "[::1]:0"},
+		{"dualstack-v4-sender", "udp", ":0"},
+	} {
+		for _, fallback := range []bool{false, true} {
+			name := tc.name
+			if fallback {
+				name += "/fallback"
+			}
+			t.Run(name, func(t *testing.T) {
+				if fallback {
+					t.Setenv("OSC_DISABLE_MMSG", "1")
+				}
+				rx := listenUDP(t, tc.network, tc.addr, UDPConfig{})
+				if rx.Batched() != (runtime.GOOS == "linux" && !fallback) {
+					t.Fatalf("Batched() = %v", rx.Batched())
+				}
+				dstAddr := rx.LocalAddrPort()
+				if tc.name == "dualstack-v4-sender" {
+					dstAddr = netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), dstAddr.Port())
+				}
+				tx, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(dstAddr))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer tx.Close()
+				const N = 300
+				for i := range N {
+					if _, err := tx.Write(numbered(i, 20+i%100)); err != nil {
+						t.Fatal(err)
+					}
+				}
+				got, maxB := readN(t, rx, N)
+				from := tx.LocalAddr().(*net.UDPAddr).AddrPort()
+				for i, p := range got {
+					if !bytes.Equal(p.Data, numbered(i, 20+i%100)) {
+						t.Fatalf("packet %d: %x", i, p.Data)
+					}
+					if p.Addr != from || p.Truncated || p.Path != nil {
+						t.Fatalf("packet %d from %v (want %v), truncated %v", i, p.Addr, from, p.Truncated)
+					}
+				}
+				if rx.Batched() && maxB < 2 {
+					t.Fatalf("largest batch %d: recvmmsg never returned more than one datagram", maxB)
+				}
+				if !rx.Batched() && maxB != 1 {
+					t.Fatalf("fallback returned batches of %d", maxB)
+				}
+			})
+		}
+	}
+}
+
+func TestUDPWriteBatch(t *testing.T) {
+	for _, fallback := range []bool{false, true} {
+		t.Run(map[bool]string{false: "sendmmsg", true: "fallback"}[fallback], func(t *testing.T) {
+			if fallback {
+				t.Setenv("OSC_DISABLE_MMSG", "1")
+			}
+			rx1 := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{})
+			rx2 := listenUDP(t, "udp", "[::1]:0", UDPConfig{})
+			tx := listenUDP(t, "udp", ":0", UDPConfig{Batch: 16})
+			const N = 100
+			var out []OutPacket
+			for i := range N {
+				to := rx1.LocalAddrPort()
+				if i%2 == 1 {
+					to = rx2.LocalAddrPort()
+				}
+				out = append(out, OutPacket{Data: numbered(i, 16), Addr: to})
+			}
+			n, err := tx.WriteBatch(out)
+			if err != nil || n != N {
+				t.Fatalf("WriteBatch = %d, %v", n, err)
+			}
+			g1, _ := readN(t, rx1, N/2)
+			g2, _ := readN(t, rx2, N/2)
+			for i := range N / 2 {
+				if !bytes.Equal(g1[i].Data, numbered(2*i, 16)) || !bytes.Equal(g2[i].Data, numbered(2*i+1, 16)) {
+					t.Fatalf("packet %d differs", i)
+				}
+			}
+			if g1[0].Addr.Port() != tx.LocalAddrPort().Port() || !g1[0].Addr.Addr().Is4() {
+				t.Fatalf("sender %v", g1[0].Addr)
+			}
+			// A v6 destination on a v4 socket is an error, not a panic.
+			tx4 := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{})
+			if n, err := tx4.WriteBatch([]OutPacket{{Data: []byte("x"), Addr: rx2.LocalAddrPort()}}); err == nil || n != 0 {
+				t.Fatalf("v6 destination on v4 socket: %d %v", n, err)
+			}
+		})
+	}
+}
+
+func TestUDPTruncated(t *testing.T) {
+	for _, fallback := range []bool{false, true} {
+		t.Run(map[bool]string{false: "mmsg", true: "fallback"}[fallback], func(t *testing.T) {
+			if fallback {
+				t.Setenv("OSC_DISABLE_MMSG", "1")
+			}
+			rx := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{BufSize: 16})
+			tx := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{})
+			big, small := numbered(1, 40), numbered(2, 16)
+			for _, p := range [][]byte{big, small} {
+				if _, err := tx.WriteTo(p, rx.LocalAddrPort()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, _ := readN(t, rx, 2)
+			if !got[0].Truncated || !bytes.Equal(got[0].Data, big[:16]) {
+				t.Fatalf("big: truncated=%v data=%x", got[0].Truncated, got[0].Data)
+			}
+			if got[1].Truncated || !bytes.Equal(got[1].Data, small) {
+				t.Fatalf("small: truncated=%v data=%x", got[1].Truncated, got[1].Data)
+			}
+		})
+	}
+}
+
+func TestUDPCloseWhileReading(t *testing.T) {
+	for _, fallback := range []bool{false, true} {
+		t.Run(map[bool]string{false: "mmsg", true: "fallback"}[fallback], func(t *testing.T) {
+			if fallback {
+				t.Setenv("OSC_DISABLE_MMSG", "1")
+			}
+			c, err := ListenUDP("udp4", "127.0.0.1:0", UDPConfig{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() {
+				dst := make([]Packet, 8)
+				_, err := c.ReadBatch(dst)
+				done <- err
+			}()
+			time.Sleep(50 * time.Millisecond)
+			if err := c.Close(); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case err := <-done:
+				if !errors.Is(err, net.ErrClosed) {
+					t.Fatalf("ReadBatch after Close: %v", err)
+				}
+			case <-time.After(3 * time.Second):
+				t.Fatal("ReadBatch did not return after Close")
+			}
+			if _, err := c.ReadBatch(make([]Packet, 1)); !errors.Is(err, net.ErrClosed) {
+				t.Fatalf("ReadBatch on closed conn: %v", err)
+			}
+		})
+	}
+}
+
+func TestUDPReadDeadline(t *testing.T) {
+	c := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{})
+	c.SetReadDeadline(time.Now().Add(30 * time.Millisecond))
+	_, err := c.ReadBatch(make([]Packet, 4))
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// TestUDPConcurrentSendClose runs a reader, writers (WriteTo and WriteBatch)
+// and Close concurrently; run with -race.
+func TestUDPConcurrentSendClose(t *testing.T) {
+	c := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{Batch: 8})
+	self := c.LocalAddrPort()
+	var wg sync.WaitGroup
+	readErr := make(chan error, 1)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		dst := make([]Packet, 8)
+		for range 1 << 20 {
+			n, err := c.ReadBatch(dst)
+			if err != nil {
+				readErr <- err
+				return
+			}
+			for i := range n {
+				if len(dst[i].Data) != 12 || dst[i].Addr != self {
+					readErr <- errors.New("bad packet")
+					return
+				}
+				// Reply path used by handlers: write while the reader holds its batch.
+				_, _ = c.WriteTo(dst[i].Data[:0], netip.AddrPort{})
+			}
+		}
+		readErr <- errors.New("reader loop bound hit")
+	}()
+	for g := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pkt := numbered(g, 12)
+			out := []OutPacket{{pkt, self}, {pkt, self}, {pkt, self}}
+			for range 2000 {
+				var err error
+				if g == 0 {
+					_, err = c.WriteTo(pkt, self)
+				} else {
+					_, err = c.WriteBatch(out)
+				}
+				if err != nil {
+					return
+				}
+			}
+		}()
+	}
+	time.Sleep(100 * time.Millisecond)
+	c.Close()
+	wg.Wait()
+	if err := <-readErr; !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("reader ended with %v", err)
+	}
+}
+
+func TestUDPDialReply(t *testing.T) {
+	srv := listenUDP(t, "udp", "[::1]:0", UDPConfig{})
+	cli, err := DialUDP("udp", srv.LocalAddrPort().String(), UDPConfig{Batch: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	if cli.RemoteAddr() != srv.LocalAddrPort() {
+		t.Fatalf("RemoteAddr %v", cli.RemoteAddr())
+	}
+	if _, err := cli.Write([]byte("ping")); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := readN(t, srv, 1)
+	if string(got[0].Data) != "ping" || got[0].Addr != cli.LocalAddrPort() {
+		t.Fatalf("server got %q from %v", got[0].Data, got[0].Addr)
+	}
+	if _, err := srv.WriteTo([]byte("pong"), got[0].Addr); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := readN(t, cli, 1)
+	if string(r[0].Data) != "pong" || r[0].Addr != srv.LocalAddrPort() {
+		t.Fatalf("client got %q from %v", r[0].Data, r[0].Addr)
+	}
+	// WriteTo with the zero address or the peer uses the connection.
+	if _, err := cli.WriteTo([]byte("p2"), netip.AddrPort{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cli.WriteTo([]byte("p3"), netip.MustParseAddrPort("[::1]:1")); !errors.Is(err, ErrConnected) {
+		t.Fatalf("WriteTo other peer: %v", err)
+	}
+	if n, err := cli.WriteBatch([]OutPacket{{Data: []byte("b1")}, {Data: []byte("b2")}}); n != 2 || err != nil {
+		t.Fatalf("WriteBatch on dialed conn: %d %v", n, err)
+	}
+	got, _ = readN(t, srv, 3)
+	if string(got[0].Data) != "p2" || string(got[1].Data) != "b1" || string(got[2].Data) != "b2" {
+		t.Fatalf("got %q %q %q", got[0].Data, got[1].Data, got[2].Data)
+	}
+}
+
+func TestPacketClone(t *testing.T) {
+	p := Packet{Data: []byte("data"), Path: []byte("/p"), Addr: netip.MustParseAddrPort("1.2.3.4:5"), Truncated: true}
+	q := p.Clone()
+	p.Data[0], p.Path[0] = 'X', 'X'
+	if string(q.Data) != "data" || string(q.Path) != "/p" || q.Addr != p.Addr || !q.Truncated || cap(q.Data) != 4 {
+		t.Fatalf("%+v", q)
+	}
+	if r := (&Packet{Data: []byte("x")}).Clone(); r.Path != nil {
+		t.Fatal("empty Path cloned as non-nil")
+	}
+}
