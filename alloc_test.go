@@ -1,0 +1,72 @@
+//go:build !race
+
+package osc_test
+
+import (
+	"testing"
+
+	"github.com/osckit/osc"
+	"github.com/osckit/osc/router"
+	"github.com/osckit/osc/wire"
+)
+
+// TestServeNoAllocs sends messages over loopback UDP and waits for each to
+// be received, decoded and dispatched to a handler that reads every
+// argument. Once warm, the whole round (client send included) allocates
+// nothing.
+func TestServeNoAllocs(t *testing.T) {
+	done := make(chan int32, 1)
+	r := router.New()
+	r.HandleFunc("/synth/1/freq", func(w router.ResponseWriter, req *router.Request) {
+		var sum int32
+		for it := req.Message.Args(); it.Next(); {
+			if v, ok := it.Arg().Int32(); ok {
+				sum += v
+			}
+		}
+		done <- sum
+	})
+	s := newServer(t, r)
+	ep, err := s.Listen("127.0.0.1:0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := dial(t, ep.Addr().String())
+	blob := []byte("0123456789abcdef")
+	round := func() {
+		if err := c.Send("/synth/1/freq", wire.Int32(440), wire.Float32(0.5), wire.String("hello"), wire.Blob(blob)); err != nil {
+			panic(err)
+		}
+		if <-done != 440 {
+			panic("wrong argument")
+		}
+	}
+	for range 100 {
+		round()
+	}
+	if n := testing.AllocsPerRun(500, round); n != 0 {
+		t.Fatalf("send+receive+dispatch: %v allocs per message, want 0", n)
+	}
+}
+
+func TestClientSendNoAllocs(t *testing.T) {
+	s := newServer(t, router.New())
+	ep, err := s.Listen("127.0.0.1:0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := osc.Dial(ep.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	send := func() {
+		if err := c.Send("/mixer/ch/1/fader", wire.Float32(0.75)); err != nil {
+			panic(err)
+		}
+	}
+	send()
+	if n := testing.AllocsPerRun(1000, send); n != 0 {
+		t.Fatalf("Client.Send: %v allocs, want 0", n)
+	}
+}

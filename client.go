@@ -1,0 +1,322 @@
+package osc
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/osckit/osc/netio"
+	"github.com/osckit/osc/router"
+	"github.com/osckit/osc/wire"
+)
+
+// Client sends OSC packets to one endpoint and reads its replies on the
+// same socket. Send and the other sending methods are safe for concurrent
+// use; Receive and Serve must be used from one goroutine at a time.
+type Client struct {
+	ep     netio.Endpoint
+	udp    *netio.UDPConn
+	unix   *unixConn
+	conn   net.Conn
+	sw     *netio.StreamWriter
+	sr     *netio.StreamReader
+	unlink string // the client's own UNIX socket path, removed on Close
+
+	mu  sync.Mutex
+	buf []byte
+	enc wire.Encoder
+	out []netio.OutPacket
+
+	rmu  sync.Mutex
+	rpkt [1]netio.Packet
+}
+
+// Dial connects a client to endpoint: osc.udp://host:port,
+// osc.tcp://host:port (SLIP framing; osc.tcp+size:// for OSC 1.0 size
+// prefixes), osc.unix:///path, or a bare host:port or port for UDP. An
+// empty host means the local host.
+func Dial(endpoint string) (*Client, error) {
+	return DialContext(context.Background(), endpoint)
+}
+
+// DialContext is Dial with a context for the TCP connection setup.
+func DialContext(ctx context.Context, endpoint string) (*Client, error) {
+	ep, err := netio.ParseEndpoint(endpoint)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{ep: ep}
+	switch ep.Network {
+	case netio.NetworkUDP:
+		addr := localIfEmpty(ep.Address)
+		c.udp, err = netio.DialUDP("udp", addr, netio.UDPConfig{Batch: 8, BufSize: 65536, ReadBuffer: -1})
+	case netio.NetworkTCP:
+		var d net.Dialer
+		c.conn, err = d.DialContext(ctx, "tcp", localIfEmpty(ep.Address))
+		if err == nil {
+			f := ep.Framing
+			if f == netio.FrameAuto {
+				f = netio.FrameSLIP
+			}
+			c.sw = netio.NewStreamWriter(c.conn, f)
+			c.sr = netio.NewStreamReader(c.conn, netio.FrameAuto, 0)
+		}
+	case netio.NetworkUnixgram:
+		c.unix, c.unlink, err = dialUnix(ep.Address)
+	default:
+		err = ErrNotSupported
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func localIfEmpty(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err == nil && host == "" {
+		return net.JoinHostPort("127.0.0.1", port)
+	}
+	return addr
+}
+
+// Send sends a message. It does not allocate once the client is warm.
+func (c *Client) Send(address string, args ...wire.Value) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b, err := wire.AppendMessage(c.buf[:0], address, args...)
+	if err != nil {
+		return err
+	}
+	c.buf = b
+	_, err = c.write(b)
+	return err
+}
+
+// SendAt sends the message wrapped in a bundle timed t: a receiver that
+// schedules (as osckit's Server does) delivers it at t.
+func (c *Client) SendAt(t time.Time, address string, args ...wire.Value) error {
+	return c.SendBundle(wire.TimetagOf(t), func(e *wire.Encoder) {
+		e.Message(address)
+		for _, a := range args {
+			e.Value(a)
+		}
+		e.End()
+	})
+}
+
+// SendIn sends the message wrapped in a bundle timed d from now.
+func (c *Client) SendIn(d time.Duration, address string, args ...wire.Value) error {
+	return c.SendAt(time.Now().Add(d), address, args...)
+}
+
+// SendBundle sends a bundle timed tt whose elements build writes into the
+// encoder (messages, and nested bundles with BeginBundle/EndBundle).
+func (c *Client) SendBundle(tt wire.Timetag, build func(e *wire.Encoder)) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.enc.Reset()
+	c.enc.BeginBundle(tt)
+	build(&c.enc)
+	b, err := c.enc.EndBundle().Bytes()
+	if err != nil {
+		return err
+	}
+	_, err = c.write(b)
+	return err
+}
+
+// Write sends one encoded packet.
+func (c *Client) Write(pkt []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.write(pkt)
+}
+
+func (c *Client) write(pkt []byte) (int, error) {
+	switch {
+	case c.udp != nil:
+		return c.udp.Write(pkt)
+	case c.sw != nil:
+		if err := c.sw.WriteFrame(pkt); err != nil {
+			return 0, err
+		}
+		return len(pkt), nil
+	case c.unix != nil:
+		return c.unix.Write(pkt)
+	}
+	return 0, net.ErrClosed
+}
+
+// WriteBatch sends several encoded packets with as few system calls as the
+// transport allows (sendmmsg for UDP on Linux). It returns how many were
+// sent.
+func (c *Client) WriteBatch(pkts [][]byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.udp == nil {
+		for i, p := range pkts {
+			if _, err := c.write(p); err != nil {
+				return i, err
+			}
+		}
+		return len(pkts), nil
+	}
+	c.out = c.out[:0]
+	for _, p := range pkts {
+		c.out = append(c.out, netio.OutPacket{Data: p})
+	}
+	n, err := c.udp.WriteBatch(c.out)
+	clear(c.out)
+	return n, err
+}
+
+// Receive waits for the next packet from the server (a reply) until ctx
+// ends. The packet aliases the client's buffer and is valid until the next
+// Receive.
+func (c *Client) Receive(ctx context.Context) ([]byte, error) {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	stop := context.AfterFunc(ctx, func() { c.setReadDeadline(time.Unix(1, 0)) })
+	defer stop()
+	if dl, ok := ctx.Deadline(); ok {
+		c.setReadDeadline(dl)
+	} else {
+		c.setReadDeadline(time.Time{})
+	}
+	var pkt []byte
+	var err error
+	switch {
+	case c.sr != nil:
+		pkt, err = c.sr.ReadFrame()
+	case c.udp != nil || c.unix != nil:
+		for {
+			var n int
+			if c.udp != nil {
+				n, err = c.udp.ReadBatch(c.rpkt[:])
+			} else {
+				n, err = c.unix.ReadBatch(c.rpkt[:])
+			}
+			if err != nil || n == 1 {
+				break
+			}
+		}
+		if err == nil {
+			pkt = c.rpkt[0].Data
+		}
+	default:
+		err = net.ErrClosed
+	}
+	if err != nil && ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	return pkt, err
+}
+
+func (c *Client) setReadDeadline(t time.Time) {
+	switch {
+	case c.udp != nil:
+		c.udp.SetReadDeadline(t)
+	case c.conn != nil:
+		c.conn.SetReadDeadline(t)
+	case c.unix != nil:
+		c.unix.SetReadDeadline(t)
+	}
+}
+
+// Serve reads packets from the server and dispatches their messages to h
+// until ctx ends or the client is closed. Malformed packets are skipped.
+// Bundles are dispatched at once, with Request.Timetag set.
+func (c *Client) Serve(ctx context.Context, h router.Handler) error {
+	w := &clientWriter{c: c}
+	var req router.Request
+	req.Local = c.LocalAddr()
+	if c.udp != nil {
+		req.Remote = c.udp.RemoteAddr()
+	}
+	for {
+		pkt, err := c.Receive(ctx)
+		if err != nil {
+			var fe *netio.FrameError
+			if errors.As(err, &fe) && fe.Recoverable {
+				continue
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return err
+		}
+		_ = wire.Walk(pkt, func(m wire.Message, tt wire.Timetag) error {
+			req.Message = m
+			req.Timetag = tt
+			req.Method = ""
+			h.ServeOSC(w, &req)
+			return nil
+		})
+	}
+}
+
+// clientWriter answers on the client's own connection.
+type clientWriter struct {
+	c   *Client
+	enc wire.Encoder
+}
+
+func (w *clientWriter) Write(pkt []byte) (int, error) { return w.c.Write(pkt) }
+func (w *clientWriter) WriteTo(pkt []byte, to netip.AddrPort) (int, error) {
+	return 0, ErrNotSupported
+}
+func (w *clientWriter) Encoder() *wire.Encoder { w.enc.Reset(); return &w.enc }
+func (w *clientWriter) Flush() error {
+	b, err := w.enc.Bytes()
+	if err != nil {
+		return err
+	}
+	_, err = w.c.Write(b)
+	return err
+}
+func (w *clientWriter) RemoteAddr() net.Addr { return w.c.RemoteAddr() }
+func (w *clientWriter) LocalAddr() net.Addr  { return w.c.LocalAddr() }
+
+// LocalAddr returns the client's own address.
+func (c *Client) LocalAddr() net.Addr {
+	switch {
+	case c.udp != nil:
+		return c.udp.LocalAddr()
+	case c.conn != nil:
+		return c.conn.LocalAddr()
+	case c.unix != nil:
+		return c.unix.LocalAddr()
+	}
+	return nil
+}
+
+// RemoteAddr returns the server's address.
+func (c *Client) RemoteAddr() net.Addr {
+	switch {
+	case c.udp != nil:
+		return net.UDPAddrFromAddrPort(c.udp.RemoteAddr())
+	case c.conn != nil:
+		return c.conn.RemoteAddr()
+	case c.unix != nil:
+		return &net.UnixAddr{Name: c.ep.Address, Net: "unixgram"}
+	}
+	return nil
+}
+
+// Close closes the client's socket (and removes its UNIX socket file).
+func (c *Client) Close() error {
+	var err error
+	switch {
+	case c.udp != nil:
+		err = c.udp.Close()
+	case c.conn != nil:
+		err = c.conn.Close()
+	case c.unix != nil:
+		err = c.unix.Close()
+	}
+	return err
+}

@@ -1,0 +1,51 @@
+// Package osc is osckit's front door: an Open Sound Control Server that
+// listens on several sockets at once and a Client that sends to one
+// endpoint and reads its replies. The parts live in their own packages and
+// can be used alone:
+//
+//   - wire encodes and decodes packets, with zero-copy views;
+//   - router matches address patterns and dispatches to handlers;
+//   - sched delivers timetagged bundles at their time;
+//   - netio moves packets over UDP (recvmmsg/sendmmsg batches), TCP (size
+//     prefix or SLIP framing) and UNIX datagram sockets.
+//
+// # Serving
+//
+// A Server is configured through its fields and opened with Listen, once
+// per endpoint (oscpy's listen). Handlers are router.Handler values, most
+// often a *router.Router on which callbacks are bound to addresses (oscpy's
+// bind and unbind):
+//
+//	r := router.New()
+//	r.HandleFunc("/synth/1/freq", func(w router.ResponseWriter, req *router.Request) {
+//		f, _ := req.Message.Arg(0)
+//		...
+//	})
+//	srv := &osc.Server{Handler: r}
+//	ep, err := srv.Listen("osc.udp://:9000", nil)
+//
+// Inside a handler, the ResponseWriter answers the sender from the socket
+// the message came in on (oscpy's answer): the same UDP port, the same TCP
+// connection, or the sender's UNIX socket. WriteTo answers another port.
+//
+// Endpoint.Close stops one socket (oscpy's stop), Server.Close all of them
+// (stop_all), and Server.Shutdown waits for handlers in flight and for the
+// scheduler to deliver or drop what it still holds (terminate_server and
+// join_server). An Inbox turns the handler calls into a channel or an
+// iterator, for code that would rather pull.
+//
+// # Buffer lifetimes
+//
+// The Request a handler receives, its Message and every argument view alias
+// the endpoint's receive buffer and are valid only until the handler
+// returns. Call req.Clone or req.Message.Clone to keep them, and copy before
+// handing anything to another goroutine.
+//
+// # Robustness
+//
+// A malformed packet is counted and reported through the Logger (at most
+// once a second, with the sender and the offending bytes) and the endpoint
+// keeps serving; a handler's panic is recovered, logged and counted. TCP
+// frames are capped (Server.MaxFrame) and stalled or idle connections are
+// closed. Counters per endpoint are in Stats.
+package osc
