@@ -92,6 +92,7 @@ type Reader struct {
 	opts *wire.Options
 	enc  wire.Encoder
 	n    int
+	err  error
 }
 
 // NewReader returns a Reader of r whose packets are validated under o (nil
@@ -102,16 +103,25 @@ func NewReader(r io.Reader, o *wire.Options) *Reader {
 	return &Reader{dec: dec, opts: o}
 }
 
+// ErrStream marks an error of Reader.Next that came from reading the
+// stream or from the JSON syntax; the Reader cannot go on after one.
+var ErrStream = errors.New("oscjson: cannot read JSON")
+
 // Next returns the next packet, valid until the next call, or io.EOF after
-// the last one. An *Error for a value that is valid JSON but not a packet
-// leaves the Reader usable; after a JSON syntax error every call fails.
+// the last one. After a value that is valid JSON but not a valid packet
+// (an *Error), the Reader goes on with the next value; an error that wraps
+// ErrStream is final and is returned again by every later call.
 func (r *Reader) Next() ([]byte, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
 	var v any
 	if err := r.dec.Decode(&v); err != nil {
 		if err == io.EOF {
 			return nil, io.EOF
 		}
-		return nil, fmt.Errorf("packet %d: %w", r.n+1, &Error{Err: err})
+		r.err = fmt.Errorf("packet %d: %w: %w", r.n+1, ErrStream, err)
+		return nil, r.err
 	}
 	r.n++
 	pkt, err := EncodeValue(&r.enc, v, r.opts)

@@ -218,7 +218,10 @@ func TestReader(t *testing.T) {
 	_, err := r.Next()
 	require.NoError(t, err)
 	_, err = r.Next()
-	require.ErrorContains(t, err, "packet 2: oscjson: unexpected EOF")
+	require.ErrorIs(t, err, oscjson.ErrStream)
+	require.EqualError(t, err, "packet 2: oscjson: cannot read JSON: unexpected EOF")
+	_, err2 := r.Next()
+	require.Equal(t, err, err2)
 }
 
 // TestFloatShortest checks that every float printed reads back to the same
