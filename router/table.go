@@ -2,7 +2,6 @@ package router
 
 import (
 	"hash/maphash"
-	"maps"
 	"math/bits"
 	"slices"
 	"strings"
@@ -16,7 +15,7 @@ const nShards = 64
 // they change (copy on write) and publish a new table; readers never lock.
 type table struct {
 	seed     maphash.Seed
-	exact    [nShards]map[string]*leaf // method address -> its bindings
+	exact    [nShards]*exactTable // method address -> its bindings
 	root     *node                     // trie over address parts
 	patterns []*Binding                // pattern bindings, registration order
 	notFound Handler
@@ -34,12 +33,87 @@ type node struct {
 	kids []*node
 }
 
-func (t *table) shard(s string) int { return int(maphash.String(t.seed, s) % nShards) }
+func (t *table) lookup(address string) *leaf {
+	h := maphash.String(t.seed, address)
+	return t.exact[h%nShards].get(h, address)
+}
 
-func (t *table) lookup(address string) *leaf { return t.exact[t.shard(address)][address] }
+// exactTable is an immutable open-addressing hash table from method
+// address to leaf. The dispatcher hashes an incoming address once, picks
+// the shard with the low bits and probes with the others.
+type exactTable struct {
+	mask    uint64
+	n       int
+	entries []exactEntry
+}
+
+type exactEntry struct {
+	hash uint64
+	key  string
+	leaf *leaf
+}
+
+func get[T text](x *exactTable, h uint64, key T) *leaf {
+	if x == nil {
+		return nil
+	}
+	for i := (h / nShards) & x.mask; ; i = (i + 1) & x.mask {
+		e := &x.entries[i]
+		if e.leaf == nil {
+			return nil
+		}
+		if e.hash == h && e.key == string(key) {
+			return e.leaf
+		}
+	}
+}
+
+func (x *exactTable) get(h uint64, key string) *leaf { return get(x, h, key) }
+
+// with returns a copy of x in which key maps to l (nil: no entry), or nil
+// if it is empty. The table is at most half full, so probes stay short and
+// always end at an empty slot.
+func (x *exactTable) with(h uint64, key string, l *leaf) *exactTable {
+	var all []exactEntry
+	if x != nil {
+		all = make([]exactEntry, 0, x.n+1)
+		for _, e := range x.entries {
+			if e.leaf != nil && e.key != key {
+				all = append(all, e)
+			}
+		}
+	}
+	if l != nil {
+		all = append(all, exactEntry{hash: h, key: key, leaf: l})
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	size := uint64(4)
+	for size < 2*uint64(len(all)) {
+		size *= 2
+	}
+	y := &exactTable{mask: size - 1, n: len(all), entries: make([]exactEntry, size)}
+	for _, e := range all {
+		i := (e.hash / nShards) & y.mask
+		for y.entries[i].leaf != nil {
+			i = (i + 1) & y.mask
+		}
+		y.entries[i] = e
+	}
+	return y
+}
 
 // find returns the child named name, by binary search.
 func (n *node) find(name []byte) *node {
+	if len(n.kids) <= 4 {
+		for _, k := range n.kids {
+			if k.name == string(name) {
+				return k
+			}
+		}
+		return nil
+	}
 	lo, hi := 0, len(n.kids)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
@@ -99,17 +173,8 @@ func setLeaf(n *node, rest string, l *leaf) *node {
 // put publishes l (nil: none) as the bindings of address.
 func (t *table) put(address string, l *leaf) {
 	t.root = setLeaf(t.root, address[1:], l)
-	s := t.shard(address)
-	m := maps.Clone(t.exact[s])
-	if m == nil {
-		m = make(map[string]*leaf)
-	}
-	if l == nil {
-		delete(m, address)
-	} else {
-		m[address] = l
-	}
-	t.exact[s] = m
+	h := maphash.String(t.seed, address)
+	t.exact[h%nShards] = t.exact[h%nShards].with(h, address, l)
 }
 
 // add appends a literal binding.
@@ -202,8 +267,12 @@ func isLiteral(a []byte) bool {
 
 func (t *table) dispatch(d *dispatch) {
 	a := d.addr
-	if isLiteral(a) {
-		if l := t.exact[maphash.Bytes(t.seed, a)%nShards][string(a)]; l != nil {
+	// Look the address up first: a method address has no pattern
+	// characters, so a hit is literal without checking.
+	h := maphash.Bytes(t.seed, a)
+	l := get(t.exact[h%nShards], h, a)
+	if l != nil || isLiteral(a) {
+		if l != nil {
 			d.fire(l)
 		}
 		for _, b := range t.patterns {
@@ -217,7 +286,7 @@ func (t *table) dispatch(d *dispatch) {
 			d.addPos(&states, 1)
 			d.walkDesc(t.root, &states)
 		} else {
-			d.walk(t.root, 1)
+			d.walk(t.root, d.level(1))
 		}
 	}
 	if d.n == 0 && t.notFound != nil {
@@ -231,29 +300,45 @@ func (t *table) dispatch(d *dispatch) {
 	}
 }
 
-// walk visits the nodes that the parts of a pattern without "//", from the
-// part that starts at pi on, match under n. A literal part goes straight
-// to its one child.
-func (d *dispatch) walk(n *node, pi int) {
+// level is one part of an incoming pattern: p[start:end].
+type level struct {
+	start, end int
+	op         bool // has a pattern operator
+	star       bool // is exactly "*"
+}
+
+func (d *dispatch) level(start int) level {
 	p := d.addr
-	pe := indexSlash(p, pi)
-	part := p[pi:pe]
-	last := pe == len(p)
-	if !hasOperator(part) {
-		if k := n.find(part); k != nil {
-			d.visit(k, last, pe+1)
+	end := indexSlash(p, start)
+	part := p[start:end]
+	return level{start: start, end: end, op: hasOperator(part), star: len(part) == 1 && part[0] == '*'}
+}
+
+// walk visits the nodes under n that the parts of a pattern without "//",
+// from l on, match. A literal part goes straight to its one child. The
+// next part is parsed once per level, not once per child.
+func (d *dispatch) walk(n *node, l level) {
+	p := d.addr
+	last := l.end == len(p)
+	var next level
+	if !last {
+		next = d.level(l.end + 1)
+	}
+	if !l.op {
+		if k := n.find(p[l.start:l.end]); k != nil {
+			d.visit(k, last, next)
 		}
 		return
 	}
-	star := len(part) == 1 // a lone operator byte: '*' or '?'
+	part := p[l.start:l.end]
 	for _, k := range n.kids {
-		if star && part[0] == '*' || matchPart(part, k.name) {
-			d.visit(k, last, pe+1)
+		if l.star || matchPart(part, k.name) {
+			d.visit(k, last, next)
 		}
 	}
 }
 
-func (d *dispatch) visit(k *node, last bool, next int) {
+func (d *dispatch) visit(k *node, last bool, next level) {
 	if last {
 		if k.leaf != nil {
 			d.fire(k.leaf)
@@ -299,30 +384,38 @@ func (d *dispatch) walkDesc(n *node, states *posSet) {
 	if states.has(len(p)+1) && n.leaf != nil {
 		d.fire(n.leaf)
 	}
-	words := (len(p)+1)>>6 + 1
+	var next posSet
 	for _, k := range n.kids {
-		var next posSet
-		live := false
-		for w := range words {
-			for x := states[w]; x != 0; x &= x - 1 {
-				s := w<<6 | bits.TrailingZeros64(x)
-				if s > len(p) {
-					continue
-				}
-				if s < len(p) && p[s] == '/' { // "//" absorbs this level
-					d.addPos(&next, s)
-					live = true
-					continue
-				}
-				pe := indexSlash(p, s)
-				if matchPart(p[s:pe], k.name) {
-					d.addPos(&next, pe+1)
-					live = true
-				}
-			}
-		}
-		if live {
+		if d.step(states, k.name, &next) {
 			d.walkDesc(k, &next)
 		}
 	}
+}
+
+// step sets next to the states reached from states by matching one level
+// named name, and reports whether there is any.
+func (d *dispatch) step(states *posSet, name string, next *posSet) bool {
+	p := d.addr
+	*next = posSet{}
+	live := false
+	words := (len(p)+1)>>6 + 1
+	for w := range words {
+		for x := states[w]; x != 0; x &= x - 1 {
+			s := w<<6 | bits.TrailingZeros64(x)
+			if s > len(p) {
+				continue
+			}
+			if s < len(p) && p[s] == '/' { // "//" absorbs this level
+				d.addPos(next, s)
+				live = true
+				continue
+			}
+			pe := indexSlash(p, s)
+			if matchPart(p[s:pe], name) {
+				d.addPos(next, pe+1)
+				live = true
+			}
+		}
+	}
+	return live
 }
