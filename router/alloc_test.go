@@ -61,4 +61,3 @@ func TestNoAllocs(t *testing.T) {
 		})
 	}
 }
-

@@ -79,4 +79,5 @@ func BenchmarkMatch(b *testing.B) {
 		}
 	}
 }
+
 var sinkBool bool

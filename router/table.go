@@ -16,8 +16,8 @@ const nShards = 64
 type table struct {
 	seed     maphash.Seed
 	exact    [nShards]*exactTable // method address -> its bindings
-	root     *node                     // trie over address parts
-	patterns []*Binding                // pattern bindings, registration order
+	root     *node                // trie over address parts
+	patterns []*Binding           // pattern bindings, registration order
 	notFound Handler
 }
 
