@@ -2,8 +2,8 @@ package router
 
 import (
 	"fmt"
-	"hash/maphash"
 	"log/slog"
+	"math/rand/v2"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -263,7 +263,7 @@ func (r *Router) update(fn func(t *table)) {
 	if old := r.tab.Load(); old != nil {
 		t = *old
 	} else {
-		t.seed = maphash.MakeSeed()
+		t.seed = rand.Uint64()
 	}
 	fn(&t)
 	r.tab.Store(&t)

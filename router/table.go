@@ -1,7 +1,6 @@
 package router
 
 import (
-	"hash/maphash"
 	"math/bits"
 	"slices"
 	"strings"
@@ -14,7 +13,7 @@ const nShards = 64
 // table is one immutable snapshot of the routing table. Writers copy what
 // they change (copy on write) and publish a new table; readers never lock.
 type table struct {
-	seed     maphash.Seed
+	seed     uint64
 	exact    [nShards]*exactTable // method address -> its bindings
 	root     *node                // trie over address parts
 	patterns []*Binding           // pattern bindings, registration order
@@ -34,8 +33,46 @@ type node struct {
 }
 
 func (t *table) lookup(address string) *leaf {
-	h := maphash.String(t.seed, address)
+	h := hash(t.seed, address)
 	return t.exact[h%nShards].get(h, address)
+}
+
+// hash is a seeded multiply-mix hash over 8-byte words, cheaper than a
+// call into the runtime's hash for short addresses. Only registered
+// addresses are stored, so colliding lookups cannot lengthen the probes.
+func hash[T text](seed uint64, b T) uint64 {
+	const (
+		k1 = 0xa0761d6478bd642f
+		k2 = 0xe7037ed1a0b428db
+	)
+	h := seed ^ uint64(len(b))*k1
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		h = mix(h^load64(b, i), k2)
+	}
+	if i < len(b) {
+		var w uint64
+		if len(b) >= 8 {
+			w = load64(b, len(b)-8) // overlaps the last word
+		} else {
+			for ; i < len(b); i++ {
+				w = w<<8 | uint64(b[i])
+			}
+		}
+		h = mix(h^w, k1)
+	}
+	return mix(h, k2)
+}
+
+func mix(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	return hi ^ lo
+}
+
+func load64[T text](b T, i int) uint64 {
+	b = b[i : i+8]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
 }
 
 // exactTable is an immutable open-addressing hash table from method
@@ -173,7 +210,7 @@ func setLeaf(n *node, rest string, l *leaf) *node {
 // put publishes l (nil: none) as the bindings of address.
 func (t *table) put(address string, l *leaf) {
 	t.root = setLeaf(t.root, address[1:], l)
-	h := maphash.String(t.seed, address)
+	h := hash(t.seed, address)
 	t.exact[h%nShards] = t.exact[h%nShards].with(h, address, l)
 }
 
@@ -269,7 +306,7 @@ func (t *table) dispatch(d *dispatch) {
 	a := d.addr
 	// Look the address up first: a method address has no pattern
 	// characters, so a hit is literal without checking.
-	h := maphash.Bytes(t.seed, a)
+	h := hash(t.seed, a)
 	l := get(t.exact[h%nShards], h, a)
 	if l != nil || isLiteral(a) {
 		if l != nil {
