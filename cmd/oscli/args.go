@@ -216,7 +216,9 @@ func parseInt(s string, size int) (int64, error) {
 	return n, nil
 }
 
-// parseFloat reads a number, nan, inf or -inf; -0 stays -0.
+// parseFloat reads a number, nan, inf or -inf; -0 stays -0, and nan is
+// the quiet NaN that C's strtod and liblo write (7ff8000000000000, which
+// narrows to 7fc00000), not Go's math.NaN.
 func parseFloat(s string, size int) (float64, error) {
 	f, err := strconv.ParseFloat(s, size)
 	if err != nil {
@@ -225,6 +227,9 @@ func parseFloat(s string, size int) (float64, error) {
 			return 0, fmt.Errorf("out of range for a %d-bit float", size)
 		}
 		return 0, errors.New("want a number")
+	}
+	if math.IsNaN(f) {
+		f = math.Float64frombits(0x7ff8000000000000)
 	}
 	return f, nil
 }

@@ -1,0 +1,10 @@
+// Package interop holds the tests that run oscli against real OSC peers:
+// liblo's oscsend and oscdump, pyliblo, and osc.js (driven by the small
+// node script in js/peer.js).
+//
+// The tests build the oscli binary once and run it and the peers as
+// processes, each bounded by a timeout. The peers are installed by
+// .ci/install-peers.sh (run by make test). A test whose peer is missing
+// fails and says how to install it, unless OSCKIT_NO_PEERS=1 is set, in
+// which case it is skipped with that reason.
+package interop

@@ -1,0 +1,162 @@
+// Runs osc.js's packet codec for the osckit interop tests, converting
+// between osckit's JSON form (oscli decode/encode) and osc.js packet objects.
+//
+//   node peer.js write   stdin: packets in osckit's JSON form, one a line
+//                        stdout: hex of osc.writePacket, one line each
+//   node peer.js read    stdin: packets in hex, one a line
+//                        stdout: osc.readPacket's result in osckit's JSON form,
+//                        or {"error":"..."} when osc.js throws
+//
+// In the output of "read", f and d values are given by their exact bits and
+// h values as {"high":H,"low":L}, so that nothing is lost to JSON numbers.
+"use strict";
+
+const osc = require("osc");
+const readline = require("readline");
+
+function hexToBytes(h) {
+    return Uint8Array.from(Buffer.from(h, "hex"));
+}
+
+function bytesToHex(b) {
+    return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
+}
+
+function number(v) {
+    switch (v) {
+    case "NaN": return NaN;
+    case "Infinity": return Infinity;
+    case "-Infinity": return -Infinity;
+    }
+    return v;
+}
+
+// osckit JSON form -> osc.js
+
+function argToOscjs(a) {
+    switch (a.type) {
+    case "array":
+        return a.value.map(argToOscjs);
+    case "h": {
+        const v = BigInt(a.value);
+        return {type: "h", value: {
+            high: Number(BigInt.asIntN(32, v >> 32n)),
+            low: Number(BigInt.asIntN(32, v & 0xffffffffn)),
+        }};
+    }
+    case "f":
+    case "d":
+        return {type: a.type, value: number(a.value)};
+    case "b":
+    case "m":
+        return {type: a.type, value: hexToBytes(a.value)};
+    case "r": {
+        const c = hexToBytes(a.value);
+        return {type: "r", value: {r: c[0], g: c[1], b: c[2], a: c[3] / 255}};
+    }
+    case "t":
+        return {type: "t", value: {raw: [a.value.sec, a.value.frac]}};
+    case "T":
+        return {type: "T", value: true};
+    case "F":
+        return {type: "F", value: false};
+    case "N":
+        return {type: "N", value: null};
+    case "I":
+        return {type: "I", value: 1};
+    }
+    return {type: a.type, value: a.value}; // i s S c
+}
+
+function packetToOscjs(p) {
+    if (p.timetag !== undefined) {
+        return {
+            timeTag: {raw: [p.timetag.sec, p.timetag.frac]},
+            packets: p.elements.map(packetToOscjs),
+        };
+    }
+    return {address: p.address, args: p.args.map(argToOscjs)};
+}
+
+// osc.js -> osckit JSON form
+
+function argFromOscjs(a) {
+    if (Array.isArray(a)) {
+        return {type: "array", value: a.map(argFromOscjs)};
+    }
+    const v = a.value;
+    switch (a.type) {
+    case "h":
+        return {type: "h", value: {high: v.high, low: v.low}};
+    case "f": {
+        const dv = new DataView(new ArrayBuffer(4));
+        dv.setFloat32(0, v);
+        return {type: "f", bits: dv.getUint32(0).toString(16).padStart(8, "0")};
+    }
+    case "d": {
+        const dv = new DataView(new ArrayBuffer(8));
+        dv.setFloat64(0, v);
+        return {type: "d", bits: dv.getBigUint64(0).toString(16).padStart(16, "0")};
+    }
+    case "b":
+    case "m":
+        return {type: a.type, value: bytesToHex(v)};
+    case "r":
+        return {type: "r", value: bytesToHex(Uint8Array.from([v.r, v.g, v.b, Math.round(v.a * 255)]))};
+    case "t":
+        return {type: "t", value: {sec: v.raw[0], frac: v.raw[1]}};
+    case "T":
+    case "F":
+    case "N":
+    case "I":
+        return {type: a.type};
+    }
+    return {type: a.type, value: v}; // i s S c
+}
+
+function packetFromOscjs(p) {
+    if (p.timeTag !== undefined) {
+        return {
+            timetag: {sec: p.timeTag.raw[0], frac: p.timeTag.raw[1]},
+            elements: p.packets.map(packetFromOscjs),
+        };
+    }
+    return {address: p.address, args: p.args.map(argFromOscjs)};
+}
+
+// JSON.parse would round h values beyond 2^53: quote them first.
+function parseOsckitJSON(line) {
+    return JSON.parse(line.replace(/("type":"h","value":)(-?\d+)/g, "$1\"$2\""));
+}
+
+function main() {
+    const mode = process.argv[2];
+    if (mode !== "read" && mode !== "write") {
+        process.stderr.write("usage: node peer.js read|write\n");
+        process.exit(2);
+    }
+    const rl = readline.createInterface({input: process.stdin, crlfDelay: Infinity});
+    const out = [];
+    rl.on("line", (line) => {
+        line = line.trim();
+        if (line === "") {
+            return;
+        }
+        if (mode === "write") {
+            const bytes = osc.writePacket(packetToOscjs(parseOsckitJSON(line)), {metadata: true});
+            out.push(bytesToHex(bytes));
+            return;
+        }
+        try {
+            const p = osc.readPacket(hexToBytes(line), {metadata: true});
+            out.push(JSON.stringify(packetFromOscjs(p)));
+        } catch (e) {
+            out.push(JSON.stringify({error: String(e && e.message || e)}));
+        }
+    });
+    rl.on("close", () => {
+        process.stdout.write(out.map((l) => l + "\n").join(""));
+    });
+}
+
+main();
