@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 // env is what a subcommand reads and writes, so that tests can run it
 // in-process.
 type env struct {
+	ctx    context.Context // nil: the process's life; ends long-running commands
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
@@ -28,6 +30,9 @@ var commands []command
 func init() {
 	commands = []command{
 		{"send", "send a message (oscsend grammar) or JSON packets", runSend},
+		{"dump", "print the packets arriving on a port (oscdump layout or JSON)", runDump},
+		{"echo", "answer every packet back to its sender", runEcho},
+		{"bench", "load generator: rate, loss, reordering and round-trip latency", runBench},
 		{"encode", "JSON packets to packet bytes", runEncode},
 		{"decode", "packet bytes to JSON or oscdump text", runDecode},
 		{"help", "show help for a subcommand", runHelp},

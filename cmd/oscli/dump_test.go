@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/hex"
+	"io"
+	"net"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/osckit/osc/netio"
+	"github.com/stretchr/testify/require"
+)
+
+// proc is an oscli command running in-process, its output read line by
+// line as it comes.
+type proc struct {
+	out, err chan string
+	done     chan int
+}
+
+func lineChan(r io.Reader) chan string {
+	c := make(chan string, 1024)
+	go func() {
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			c <- sc.Text()
+		}
+		close(c)
+	}()
+	return c
+}
+
+// start runs oscli with args in a goroutine; Cleanup stops it and waits
+// for it to end.
+func start(t *testing.T, args ...string) *proc {
+	t.Helper()
+	or, ow := io.Pipe()
+	er, ew := io.Pipe()
+	p := &proc{out: lineChan(or), err: lineChan(er), done: make(chan int, 1)}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		code := run(&env{ctx: ctx, stdin: strings.NewReader(""), stdout: ow, stderr: ew}, args)
+		ow.Close()
+		ew.Close()
+		p.done <- code
+	}()
+	t.Cleanup(func() {
+		cancel()
+		ch := make(chan struct{})
+		go func() { wg.Wait(); close(ch) }()
+		select {
+		case <-ch:
+		case <-time.After(20 * time.Second):
+			t.Errorf("oscli %v did not end", args)
+		}
+	})
+	return p
+}
+
+func next(t *testing.T, c chan string, what string) string {
+	t.Helper()
+	select {
+	case l, ok := <-c:
+		require.True(t, ok, "%s: output ended", what)
+		return l
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s: no line within 10s", what)
+	}
+	return ""
+}
+
+// listening reads the "listening on URL" line and returns the URL.
+func (p *proc) listening(t *testing.T) string {
+	t.Helper()
+	l := next(t, p.err, "listening line")
+	_, url, ok := strings.Cut(l, "listening on ")
+	require.True(t, ok, l)
+	return url
+}
+
+func (p *proc) wait(t *testing.T) int {
+	t.Helper()
+	select {
+	case c := <-p.done:
+		return c
+	case <-time.After(15 * time.Second):
+		t.Fatal("oscli did not exit")
+	}
+	return -1
+}
+
+func udpTo(t *testing.T, url string) *net.UDPConn {
+	t.Helper()
+	ep, err := netio.ParseEndpoint(url)
+	require.NoError(t, err)
+	addr, err := net.ResolveUDPAddr("udp", net.JoinHostPort("127.0.0.1", itoa(ep.Port())))
+	require.NoError(t, err)
+	c, err := net.DialUDP("udp", nil, addr)
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func mustHex(t *testing.T, s string) []byte {
+	b, err := hex.DecodeString(s)
+	require.NoError(t, err)
+	return b
+}
+
+var ttRe = regexp.MustCompile(`^[0-9a-f]{8}\.[0-9a-f]{8} `)
+
+func TestDumpUDP(t *testing.T) {
+	p := start(t, "dump", "-timeout", "10s", "-count", "4", "127.0.0.1:0")
+	c := udpTo(t, p.listening(t))
+
+	_, out, _ := oscli(t, "", "send", "-", "/a/b", "ifs", "1", "0.1", "hi")
+	_, err := c.Write([]byte(out))
+	require.NoError(t, err)
+	l := next(t, p.out, "message")
+	require.Regexp(t, ttRe, l)
+	require.Equal(t, `/a/b ifs 1 0.1 "hi"`, l[18:])
+
+	// A malformed packet: one error line, and dumping goes on.
+	_, err = c.Write([]byte("junk"))
+	require.NoError(t, err)
+	e := next(t, p.err, "error line")
+	require.Regexp(t, `^oscli dump: malformed packet from 127\.0\.0\.1:\d+: .*offset 0.*: 4 bytes: 6a756e6b$`, e)
+
+	// A nested bundle prints its timetags and nesting.
+	_, out, _ = oscli(t, "", "encode", `{"timetag":{"sec":100,"frac":0},"elements":[{"address":"/x","args":[]},{"timetag":{"sec":200,"frac":0},"elements":[{"address":"/y","args":[{"type":"d","value":0.3}]}]}]}`)
+	_, err = c.Write([]byte(out))
+	require.NoError(t, err)
+	require.Equal(t, "#bundle 00000064.00000000", next(t, p.out, "bundle"))
+	require.Equal(t, "00000064.00000000 /x", next(t, p.out, "bundle"))
+	require.Equal(t, "  #bundle 000000c8.00000000", next(t, p.out, "bundle"))
+	require.Equal(t, "000000c8.00000000 /y d 0.3", next(t, p.out, "bundle"))
+
+	_, err = c.Write(mustHex(t, "2f6100002c000000"))
+	require.NoError(t, err)
+	require.Regexp(t, ttRe, next(t, p.out, "fourth"))
+	require.Zero(t, p.wait(t), "-count 4 ends it")
+}
+
+func TestDumpJSONFilterSrc(t *testing.T) {
+	p := start(t, "dump", "-json", "-src", "-filter", "/keep/*", "-count", "2", "-timeout", "10s", "127.0.0.1:0")
+	c := udpTo(t, p.listening(t))
+	local := c.LocalAddr().String()
+	for _, js := range []string{
+		`{"address":"/drop","args":[]}`,
+		`{"address":"/keep/a","args":[{"type":"f","value":0.1}]}`,
+		`{"timetag":{"sec":0,"frac":1},"elements":[{"address":"/drop","args":[]},{"timetag":{"sec":0,"frac":1},"elements":[{"address":"/keep/b","args":[]}]},{"timetag":{"sec":0,"frac":1},"elements":[{"address":"/no","args":[]}]}]}`,
+	} {
+		_, pkt, _ := oscli(t, "", "encode", js)
+		_, err := c.Write([]byte(pkt))
+		require.NoError(t, err)
+	}
+	require.Equal(t, `{"src":"`+local+`","packet":{"address":"/keep/a","args":[{"type":"f","value":0.1}]}}`, next(t, p.out, "first"))
+	require.Equal(t, `{"src":"`+local+`","packet":{"timetag":{"sec":0,"frac":1},"elements":[{"timetag":{"sec":0,"frac":1},"elements":[{"address":"/keep/b","args":[]}]}]}}`, next(t, p.out, "second"))
+	require.Zero(t, p.wait(t))
+}
+
+func TestDumpTCPFramings(t *testing.T) {
+	p := start(t, "dump", "-count", "3", "-timeout", "10s", "osc.tcp://127.0.0.1:0")
+	url := p.listening(t)
+	ep, err := netio.ParseEndpoint(url)
+	require.NoError(t, err)
+	pkt := mustHex(t, "2f6100002c69000000000007")
+	for _, f := range []netio.Framing{netio.FrameSLIP, netio.FrameSizePrefix} {
+		conn, err := net.DialTimeout("tcp", ep.Address, 5*time.Second)
+		require.NoError(t, err)
+		defer conn.Close()
+		_, err = conn.Write(netio.AppendFrame(nil, pkt, f))
+		require.NoError(t, err)
+		require.Equal(t, "/a i 7", next(t, p.out, f.String())[18:])
+	}
+	// A bad size prefix: an error line, the connection closes, dump goes on.
+	conn, err := net.DialTimeout("tcp", ep.Address, 5*time.Second)
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = conn.Write([]byte{0, 0, 0, 3, 1, 2, 3})
+	require.NoError(t, err)
+	require.Contains(t, next(t, p.err, "frame error"), "bad frame from 127.0.0.1:")
+	conn2, err := net.DialTimeout("tcp", ep.Address, 5*time.Second)
+	require.NoError(t, err)
+	defer conn2.Close()
+	_, err = conn2.Write(netio.AppendFrame(nil, pkt, netio.FrameSLIP))
+	require.NoError(t, err)
+	require.Equal(t, "/a i 7", next(t, p.out, "after error")[18:])
+	require.Zero(t, p.wait(t))
+}
+
+func TestDumpTimeoutAndUsage(t *testing.T) {
+	t0 := time.Now()
+	code, _, errOut := oscli(t, "", "dump", "-timeout", "200ms", "127.0.0.1:0")
+	require.Zero(t, code, errOut)
+	require.Less(t, time.Since(t0), 5*time.Second)
+	require.Contains(t, errOut, "listening on osc.udp://127.0.0.1:")
+
+	code, _, errOut = oscli(t, "", "dump")
+	require.Equal(t, 2, code)
+	require.Contains(t, errOut, "want one PORT or URL")
+	code, _, errOut = oscli(t, "", "dump", "-filter", "nope", "9000")
+	require.Equal(t, 2, code)
+	require.Contains(t, errOut, "not an OSC address pattern")
+	code, _, errOut = oscli(t, "", "dump", "osc.bogus://x:1")
+	require.Equal(t, 2, code, errOut)
+}
