@@ -501,3 +501,29 @@ func (b *batchIO) writeSegments(data []byte, segSize int, to netip.AddrPort, con
 	}
 	return done, nil
 }
+
+// autobind binds an unbound UNIX socket to a kernel-chosen abstract name.
+func autobind(rc syscall.RawConn) error {
+	var err error
+	if cerr := rc.Control(func(fd uintptr) {
+		err = unix.Bind(int(fd), &unix.SockaddrUnix{})
+	}); cerr != nil {
+		return cerr
+	}
+	return os.NewSyscallError("bind", err)
+}
+
+// boundName returns the bound name of a UNIX socket, "@..." if abstract.
+func boundName(fd uintptr) string {
+	sa, err := unix.Getsockname(int(fd))
+	if err != nil {
+		return ""
+	}
+	if su, ok := sa.(*unix.SockaddrUnix); ok {
+		if len(su.Name) > 0 && su.Name[0] == 0 {
+			return "@" + su.Name[1:]
+		}
+		return su.Name
+	}
+	return ""
+}

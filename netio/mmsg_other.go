@@ -23,3 +23,7 @@ func (*batchIO) writeSegments([]byte, int, netip.AddrPort, bool) (int, error) {
 }
 
 func (*batchIO) writeToUnix(_, _ []byte) (int, error) { return 0, errors.ErrUnsupported }
+
+func autobind(syscall.RawConn) error { return nil }
+
+func boundName(uintptr) string { return "" }

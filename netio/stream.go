@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"encoding/binary"
 	"io"
+	"net/netip"
 	"sync"
 )
 
 var errUnexpectedEOF = io.ErrUnexpectedEOF
+
+var netipZero netip.AddrPort
 
 // defaultStreamBuf is the read buffer of a StreamReader.
 const defaultStreamBuf = 64 << 10

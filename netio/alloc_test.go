@@ -1,0 +1,146 @@
+//go:build !race
+
+package netio
+
+import (
+	"io"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+)
+
+func checkNoAllocs(t *testing.T, name string, f func()) {
+	t.Helper()
+	f() // warm up
+	if n := testing.AllocsPerRun(500, f); n != 0 {
+		t.Fatalf("%s: %v allocs/op, want 0", name, n)
+	}
+}
+
+func TestUDPNoAllocs(t *testing.T) {
+	for _, fallback := range []bool{false, true} {
+		t.Run(map[bool]string{false: "mmsg", true: "fallback"}[fallback], func(t *testing.T) {
+			if fallback {
+				t.Setenv("OSC_DISABLE_MMSG", "1")
+			}
+			rx := listenUDP(t, "udp", "[::1]:0", UDPConfig{Batch: 16})
+			tx := listenUDP(t, "udp", "[::1]:0", UDPConfig{Batch: 16})
+			rx.SetReadDeadline(time.Now().Add(time.Minute))
+			to := rx.LocalAddrPort()
+			pkt := numbered(7, 32)
+			dst := make([]Packet, 16)
+			var failed error
+			checkNoAllocs(t, "WriteTo+ReadBatch", func() {
+				if _, err := tx.WriteTo(pkt, to); err != nil {
+					failed = err
+				}
+				if n, err := rx.ReadBatch(dst); err != nil || n != 1 {
+					failed = err
+				}
+			})
+			out := make([]OutPacket, 8)
+			for i := range out {
+				out[i] = OutPacket{Data: pkt, Addr: to}
+			}
+			checkNoAllocs(t, "WriteBatch+ReadBatch", func() {
+				if n, err := tx.WriteBatch(out); err != nil || n != len(out) {
+					failed = err
+				}
+				for got := 0; got < len(out); {
+					n, err := rx.ReadBatch(dst)
+					if err != nil {
+						failed = err
+						return
+					}
+					got += n
+				}
+			})
+			if failed != nil {
+				t.Fatal(failed)
+			}
+		})
+	}
+}
+
+func TestUnixgramNoAllocs(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("allocation-free unixgram replies need Linux")
+	}
+	dir := t.TempDir()
+	a, err := ListenUnixgram(filepath.Join(dir, "a"), UnixConfig{Batch: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := ListenUnixgram(filepath.Join(dir, "b"), UnixConfig{Batch: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	a.SetReadDeadline(time.Now().Add(time.Minute))
+	b.SetReadDeadline(time.Now().Add(time.Minute))
+	to := []byte(filepath.Join(dir, "b"))
+	pkt := numbered(3, 16)
+	dst := make([]Packet, 8)
+	var failed error
+	// a -> b, then b replies to the sender path it read.
+	checkNoAllocs(t, "WriteTo+ReadBatch+reply", func() {
+		if _, err := a.WriteTo(pkt, to); err != nil {
+			failed = err
+		}
+		n, err := b.ReadBatch(dst)
+		if err != nil || n != 1 {
+			failed = err
+			return
+		}
+		if _, err := b.WriteTo(dst[0].Data, dst[0].Path); err != nil {
+			failed = err
+		}
+		if _, err := a.ReadBatch(dst); err != nil {
+			failed = err
+		}
+	})
+	if failed != nil {
+		t.Fatal(failed)
+	}
+}
+
+// loopReader serves the same stream forever.
+type loopReader struct {
+	b   []byte
+	off int
+}
+
+func (l *loopReader) Read(p []byte) (int, error) {
+	n := copy(p[:min(len(p), 50)], l.b[l.off:])
+	l.off = (l.off + n) % len(l.b)
+	return n, nil
+}
+
+func TestStreamNoAllocs(t *testing.T) {
+	pkt := []byte("/synth/1/freq\x00\x00\x00,ifsb\x00\x00\x00\x00\x00\x01\xb8\x3f\x00\x00\x00hello\x00\x00\x00\x00\x00\x00\x04\xc0\xdb\x00\x00")
+	buf := make([]byte, 0, 256)
+	checkNoAllocs(t, "AppendFrame", func() {
+		buf = AppendFrame(buf[:0], pkt, FrameSLIP)
+		buf = AppendFrame(buf[:0], pkt, FrameSizePrefix)
+	})
+	w := NewStreamWriter(io.Discard, FrameSLIP)
+	checkNoAllocs(t, "StreamWriter.WriteFrame", func() { _ = w.WriteFrame(pkt) })
+	for _, f := range []Framing{FrameSLIP, FrameSizePrefix} {
+		stream := AppendFrame(nil, pkt, f)
+		// Odd-sized reads make frames straddle the buffer boundary too.
+		sr := NewStreamReader(&loopReader{b: stream}, FrameAuto, 0)
+		var failed error
+		checkNoAllocs(t, "StreamReader.ReadFrame "+f.String(), func() {
+			for range 100 {
+				if fr, err := sr.ReadFrame(); err != nil || len(fr) != len(pkt) {
+					failed = err
+				}
+			}
+		})
+		if failed != nil {
+			t.Fatal(failed)
+		}
+	}
+}
