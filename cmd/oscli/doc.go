@@ -1,14 +1,42 @@
-// Oscli is a terminal tool for Open Sound Control: it encodes and decodes
-// packets, and sends messages with the argument grammar of liblo's oscsend.
+// Oscli is a terminal tool for Open Sound Control: it sends messages with
+// the argument grammar of liblo's oscsend, prints what arrives on a port as
+// liblo's oscdump does, encodes and decodes packets, reflects packets, and
+// generates load.
 //
 // Usage:
 //
 //	oscli send [flags] HOST PORT|URL /address [TYPES] [VALUES...]
 //	oscli send - /address [TYPES] [VALUES...]      (packet bytes to stdout)
+//	oscli dump [-json] [-src] [-filter P] [-count N] [-timeout D] PORT|URL
+//	oscli echo PORT|URL
+//	oscli bench [-rate R|max] [-duration D|-count N] [-profile P|-size N] PORT|URL
 //	oscli encode [-hex] [JSON...]
 //	oscli decode [-hex] [-text] [FILE|HEX...]
 //
-// Every subcommand prints its flags with -h.
+// Every subcommand prints its flags with -h. URLs are liblo's:
+// osc.udp://HOST:PORT (a bare PORT or HOST PORT means UDP),
+// osc.tcp://HOST:PORT, osc.unix:///PATH.
+//
+// # Dump
+//
+// oscli dump prints one line a message, "SSSSSSSS.FFFFFFFF /address types
+// values...". A bare message is printed with its arrival time, as liblo's
+// oscdump prints it; the messages of a bundle with the bundle's timetag,
+// after a "#bundle TIMETAG" line indented two spaces a nesting level.
+// Floats print in the shortest form that reads back to the same bits (not
+// oscdump's six decimals). On TCP the framing (SLIP or size prefix) is
+// detected on each connection. A packet that does not decode prints one
+// line on standard error, with the sender, the reason, the byte offset and
+// the bytes in hex, and dumping goes on. Standard output is flushed after
+// each batch of packets read, so a pipe sees the lines as they come.
+//
+// # Bench
+//
+// oscli bench stamps every message with a worker number, a sequence number
+// and its send time. Against oscli echo it reports the messages lost and
+// reordered on the round trip and the round-trip latency from an HDR
+// histogram; against oscli dump -stats the receiver answers the bench's
+// final message with what it counted.
 //
 // # Arguments of send
 //

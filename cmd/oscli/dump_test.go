@@ -213,3 +213,34 @@ func TestDumpTimeoutAndUsage(t *testing.T) {
 	code, _, errOut = oscli(t, "", "dump", "osc.bogus://x:1")
 	require.Equal(t, 2, code, errOut)
 }
+
+// TestSendTCPExpect sends over TCP with both framings to oscli echo and
+// waits for the reply with -expect; and over UDP.
+func TestSendTCPExpect(t *testing.T) {
+	for _, c := range []struct{ scheme, framing string }{{"osc.tcp", "slip"}, {"osc.tcp", "size"}, {"osc.udp", "slip"}} {
+		t.Run(c.scheme+" "+c.framing, func(t *testing.T) {
+			p := start(t, "echo", "-timeout", "15s", c.scheme+"://127.0.0.1:0")
+			url := p.listening(t)
+			code, out, errOut := oscli(t, "", "send", "-framing", c.framing, "-expect", "/pi*", "-timeout", "5s", url, "/ping", "if", "7", "0.5")
+			require.Zero(t, code, errOut)
+			require.Equal(t, "00000000.00000001 /ping if 7 0.5\n", out)
+
+			code, out, errOut = oscli(t, "", "send", "-json", "-expect", "/b", "-timeout", "5s", url,
+				`{"address":"/a","args":[]}`, `{"timetag":{"sec":0,"frac":1},"elements":[{"address":"/b","args":[{"type":"s","value":"x"}]}]}`)
+			require.Zero(t, code, errOut)
+			require.Equal(t, `{"timetag":{"sec":0,"frac":1},"elements":[{"address":"/b","args":[{"type":"s","value":"x"}]}]}`+"\n", out)
+		})
+	}
+	// Nobody answers: -expect gives up after its timeout.
+	p := start(t, "dump", "-timeout", "15s", "127.0.0.1:0")
+	url := p.listening(t)
+	code, _, errOut := oscli(t, "", "send", "-expect", "/x", "-timeout", "300ms", url, "/a")
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "no reply matching /x within 300ms")
+	require.Contains(t, next(t, p.out, "dumped"), " /a")
+
+	code, _, errOut = oscli(t, "", "send", "-framing", "x", "-", "/a")
+	require.Equal(t, 2, code, errOut)
+	code, _, errOut = oscli(t, "", "send", "-expect", "/a", "-", "/a")
+	require.Equal(t, 2, code, errOut)
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,7 +10,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/osckit/osc"
 	"github.com/osckit/osc/internal/oscjson"
+	"github.com/osckit/osc/netio"
+	"github.com/osckit/osc/router"
 	"github.com/osckit/osc/wire"
 )
 
@@ -20,7 +24,10 @@ const sendUsage = `[flags] HOST PORT|URL /address [TYPES] [VALUES...]
 Sends one message in liblo's oscsend grammar, or with -json the packets in
 the JSON form given as arguments or read from standard input (one a line, as
 oscli decode and oscli dump -json print them). The target "-" writes the
-packet bytes to standard output instead; a URL is osc.udp://HOST:PORT.
+packet bytes to standard output instead. A URL is osc.udp://HOST:PORT,
+osc.tcp://HOST:PORT (SLIP framing, or -framing size for OSC 1.0 length
+prefixes; osc.tcp+size:// says the same) or osc.unix:///PATH. With -expect
+it then waits on the same socket for a reply and prints it.
 
 TYPES (with or without a leading comma) holds the type tags
 i h f d s S c m T F N I b t r and [ ] for arrays; each tag but T F N I [ ]
@@ -35,9 +42,17 @@ func runSend(e *env, args []string) error {
 	asJSON := fs.Bool("json", false, "send packets in the JSON form, from the arguments or standard input")
 	at := fs.String("at", "", "send in a bundle timed `TIME` (NTP hex, RFC 3339, now or immediate)")
 	in := fs.Duration("in", 0, "send in a bundle timed `DURATION` from now (e.g. 200ms)")
-	timeout := fs.Duration("timeout", 5*time.Second, "give up on a write after `D`")
+	timeout := fs.Duration("timeout", 5*time.Second, "give up on a connection, a write or -expect after `D`")
+	framing := fs.String("framing", "slip", "TCP framing: `slip` (OSC 1.1) or size (OSC 1.0 int32 length prefix)")
+	expect := fs.String("expect", "", "after sending, wait on the same socket for a reply whose address matches `PATTERN` and print it")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *framing != "slip" && *framing != "size" {
+		return usagef("-framing %q: want slip or size", *framing)
+	}
+	if *expect != "" && !validPattern(*expect) {
+		return usagef("-expect %q: not an OSC address pattern", *expect)
 	}
 	if *at != "" && *in != 0 {
 		return usagef("give -at or -in, not both")
@@ -60,6 +75,12 @@ func runSend(e *env, args []string) error {
 	dest, rest, err := parseTarget(fs.Args())
 	if err != nil {
 		return err
+	}
+	if strings.HasPrefix(dest, "osc.tcp://") && *framing == "size" {
+		dest = "osc.tcp+size://" + strings.TrimPrefix(dest, "osc.tcp://")
+	}
+	if dest == "-" && *expect != "" {
+		return usagef("-expect needs a network target, not -")
 	}
 
 	var next func() ([]byte, error) // the packets to send, then io.EOF
@@ -100,20 +121,26 @@ func runSend(e *env, args []string) error {
 	}
 
 	var out io.Writer
+	var client *osc.Client
 	if dest == "-" {
 		out = e.stdout
 	} else {
-		conn, err := net.DialTimeout("udp", dest, *timeout)
+		ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+		client, err = osc.DialContext(ctx, dest)
+		cancel()
 		if err != nil {
 			return err
 		}
-		defer conn.Close()
-		out = deadlineWriter{conn, *timeout}
+		defer client.Close()
+		out = client
 	}
 	var enc wire.Encoder
 	for {
 		pkt, err := next()
 		if err == io.EOF {
+			if *expect != "" {
+				return expectReply(e, client, *expect, *timeout, *asJSON)
+			}
 			return nil
 		}
 		if err != nil {
@@ -131,21 +158,54 @@ func runSend(e *env, args []string) error {
 	}
 }
 
-// deadlineWriter bounds each write to a connection.
-type deadlineWriter struct {
-	c net.Conn
-	d time.Duration
-}
-
-func (w deadlineWriter) Write(p []byte) (int, error) {
-	if err := w.c.SetWriteDeadline(time.Now().Add(w.d)); err != nil {
-		return 0, err
+// expectReply waits for a packet holding a message whose address matches
+// pattern and prints it, in the oscdump layout or as JSON.
+func expectReply(e *env, c *osc.Client, pattern string, timeout time.Duration, asJSON bool) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var opts wire.Options
+	for {
+		pkt, err := c.Receive(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return fmt.Errorf("no reply matching %s within %v", pattern, timeout)
+			}
+			var fe *netio.FrameError
+			if errors.As(err, &fe) && fe.Recoverable {
+				continue
+			}
+			if errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF) {
+				return fmt.Errorf("connection closed before a reply matching %s", pattern)
+			}
+			time.Sleep(10 * time.Millisecond) // a refused port: keep waiting
+			continue
+		}
+		found := false
+		opts.Walk(pkt, func(m wire.Message, _ wire.Timetag) error {
+			found = found || router.Match(pattern, m.AddressString())
+			return nil
+		})
+		if !found {
+			continue
+		}
+		var line []byte
+		if asJSON {
+			line, err = oscjson.AppendPacket(nil, pkt, &opts)
+			line = append(line, '\n')
+		} else {
+			line, err = appendText(nil, pkt, &opts)
+		}
+		if err != nil {
+			return err
+		}
+		_, err = e.stdout.Write(line)
+		return err
 	}
-	return w.c.Write(p)
 }
 
 // parseTarget reads the destination at the start of args: "-", a URL, or
-// HOST PORT. It returns "-" or a UDP host:port, and the arguments after it.
+// HOST PORT. It returns "-" or a URL for osc.Dial, and the arguments after
+// it.
 func parseTarget(args []string) (string, []string, error) {
 	if len(args) == 0 {
 		return "", nil, usagef("missing HOST PORT, URL or -")
@@ -157,17 +217,23 @@ func parseTarget(args []string) (string, []string, error) {
 	case strings.Contains(a, "://"):
 		scheme, rest, _ := strings.Cut(a, "://")
 		switch scheme {
-		case "osc.udp":
-		case "osc.tcp", "osc.unix":
-			return "", nil, fmt.Errorf("%s: sending over %s is not supported yet", a, strings.TrimPrefix(scheme, "osc."))
+		case "osc.udp", "osc.tcp", "osc.tcp+slip", "osc.tcp+size":
+		case "osc.unix":
+			if _, err := netio.ParseEndpoint(a); err != nil {
+				return "", nil, usagef("%v", err)
+			}
+			return a, args[1:], nil
 		default:
-			return "", nil, usagef("%s: want osc.udp://HOST:PORT", a)
+			return "", nil, usagef("%s: want osc.udp://HOST:PORT, osc.tcp://HOST:PORT or osc.unix:///PATH", a)
 		}
 		hostport, _, _ := strings.Cut(rest, "/")
 		if _, err := splitHostPort(hostport); err != nil {
 			return "", nil, usagef("%s: %v", a, err)
 		}
-		return hostport, args[1:], nil
+		if scheme == "osc.tcp+slip" {
+			scheme = "osc.tcp"
+		}
+		return scheme + "://" + hostport, args[1:], nil
 	}
 	if len(args) < 2 {
 		return "", nil, usagef("missing PORT after HOST %q", a)
@@ -176,7 +242,7 @@ func parseTarget(args []string) (string, []string, error) {
 	if _, err := splitHostPort(hostport); err != nil {
 		return "", nil, usagef("%v", err)
 	}
-	return hostport, args[2:], nil
+	return "osc.udp://" + hostport, args[2:], nil
 }
 
 func splitHostPort(hostport string) (int, error) {
