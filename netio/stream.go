@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/netip"
 	"sync"
+	"time"
 )
 
 var errUnexpectedEOF = io.ErrUnexpectedEOF
@@ -63,13 +64,20 @@ type StreamReader struct {
 // anything else a size prefix). maxFrame caps one frame; <= 0 means
 // DefaultMaxFrame.
 func NewStreamReader(r io.Reader, f Framing, maxFrame int) *StreamReader {
+	return NewStreamReaderSize(r, f, maxFrame, 0)
+}
+
+// NewStreamReaderSize is NewStreamReader with a read buffer of bufSize bytes
+// (default 64 KiB; at least 512). Frames larger than the buffer are still
+// read, with one copy.
+func NewStreamReaderSize(r io.Reader, f Framing, maxFrame, bufSize int) *StreamReader {
 	if maxFrame <= 0 {
 		maxFrame = DefaultMaxFrame
 	}
-	bufSize := defaultStreamBuf
-	if maxFrame+4 < bufSize {
-		bufSize = max(maxFrame+4, 512)
+	if bufSize <= 0 {
+		bufSize = defaultStreamBuf
 	}
+	bufSize = max(min(bufSize, maxFrame+4), 512)
 	return &StreamReader{r: r, conf: f, framing: f, max: maxFrame, buf: make([]byte, bufSize)}
 }
 
@@ -93,8 +101,10 @@ func (s *StreamReader) Buffered() int { return s.end - s.start }
 // InFrame reports whether part of a frame has been read: a timeout now
 // means the peer stalled mid-frame.
 func (s *StreamReader) InFrame() bool {
-	return s.inFrame || s.want > 0 || (s.framing == FrameSizePrefix && s.end > s.start) ||
-		(s.framing == FrameSLIP && s.end > s.start && s.buf[s.start] != slipEnd)
+	// SLIP reads more only once the buffer is consumed, moving a partial
+	// frame to the assembly buffer (inFrame); a size prefix may wait with a
+	// partial prefix buffered.
+	return s.inFrame || s.want > 0 || (s.framing == FrameSizePrefix && s.end > s.start)
 }
 
 // ReadFrame returns the next frame. See the type's # Lifetime section.
@@ -378,8 +388,20 @@ func (w *StreamWriter) SetFraming(f Framing) {
 
 // WriteFrame frames pkt and writes it with a single Write call.
 func (w *StreamWriter) WriteFrame(pkt []byte) error {
+	return w.writeFrame(pkt, FrameAuto, nil, 0)
+}
+
+// writeFrame writes pkt framed with f (or w's framing if FrameAuto), after
+// setting a write deadline timeout ahead on dl if given.
+func (w *StreamWriter) writeFrame(pkt []byte, f Framing, dl interface{ SetWriteDeadline(time.Time) error }, timeout time.Duration) error {
 	w.mu.Lock()
-	w.buf = AppendFrame(w.buf[:0], pkt, w.framing)
+	if f == FrameAuto {
+		f = w.framing
+	}
+	if dl != nil {
+		_ = dl.SetWriteDeadline(time.Now().Add(timeout))
+	}
+	w.buf = AppendFrame(w.buf[:0], pkt, f)
 	_, err := w.w.Write(w.buf)
 	if cap(w.buf) > DefaultMaxFrame+64 {
 		w.buf = nil
