@@ -7,12 +7,22 @@
 //                        stdout: osc.readPacket's result in osckit's JSON form,
 //                        or {"error":"..."} when osc.js throws
 //
+//   node peer.js send udp|tcp HOST PORT
+//                        stdin: packets in osckit's JSON form, one a line;
+//                        sends each with an osc.js UDPPort or TCPSocketPort
+//                        (SLIP framing), then exits
+//   node peer.js recv udp|tcp N
+//                        listens on 127.0.0.1 (a free port), prints
+//                        "listening PORT", then each packet an osc.js port
+//                        decodes, as "read" prints it; exits after N packets
+//
 // In the output of "read", f and d values are given by their exact bits and
 // h values as {"high":H,"low":L}, so that nothing is lost to JSON numbers.
 "use strict";
 
 const osc = require("osc");
 const readline = require("readline");
+const net = require("net");
 
 function hexToBytes(h) {
     return Uint8Array.from(Buffer.from(h, "hex"));
@@ -129,10 +139,93 @@ function parseOsckitJSON(line) {
     return JSON.parse(line.replace(/("type":"h","value":)(-?\d+)/g, "$1\"$2\""));
 }
 
+function readLines(done) {
+    const rl = readline.createInterface({input: process.stdin, crlfDelay: Infinity});
+    const lines = [];
+    rl.on("line", (line) => {
+        line = line.trim();
+        if (line !== "") {
+            lines.push(line);
+        }
+    });
+    rl.on("close", () => done(lines));
+}
+
+function fail(err) {
+    process.stderr.write("peer.js: " + String(err && err.message || err) + "\n");
+    process.exit(1);
+}
+
+function send(proto, host, port) {
+    readLines((lines) => {
+        const pkts = lines.map((l) => packetToOscjs(parseOsckitJSON(l)));
+        if (proto === "udp") {
+            const p = new osc.UDPPort({localAddress: "127.0.0.1", localPort: 0, metadata: true});
+            p.on("error", fail);
+            p.on("ready", () => {
+                for (const pkt of pkts) {
+                    p.send(pkt, host, port);
+                }
+                setTimeout(() => { p.close(); process.exit(0); }, 200);
+            });
+            p.open();
+            return;
+        }
+        const sock = net.connect(port, host);
+        const p = new osc.TCPSocketPort({socket: sock, metadata: true});
+        p.on("error", fail);
+        sock.on("connect", () => {
+            for (const pkt of pkts) {
+                p.send(pkt);
+            }
+            sock.end();
+        });
+        sock.on("close", () => process.exit(0));
+    });
+}
+
+function recv(proto, n) {
+    let left = n;
+    const got = (packet) => {
+        process.stdout.write(JSON.stringify(packetFromOscjs(packet)) + "\n");
+        if (--left === 0) {
+            process.stdout.write("", () => process.exit(0));
+        }
+    };
+    const timer = setTimeout(() => fail("timed out waiting for packets"), 20000);
+    timer.unref();
+    if (proto === "udp") {
+        const p = new osc.UDPPort({localAddress: "127.0.0.1", localPort: 0, metadata: true});
+        p.on("error", fail);
+        p.on("osc", got);
+        p.on("ready", () => {
+            process.stdout.write("listening " + p.socket.address().port + "\n");
+        });
+        p.open();
+        return;
+    }
+    const server = net.createServer((sock) => {
+        const p = new osc.TCPSocketPort({socket: sock, metadata: true});
+        p.on("error", fail);
+        p.on("osc", got);
+    });
+    server.listen(0, "127.0.0.1", () => {
+        process.stdout.write("listening " + server.address().port + "\n");
+    });
+}
+
 function main() {
     const mode = process.argv[2];
+    if (mode === "send") {
+        send(process.argv[3], process.argv[4], Number(process.argv[5]));
+        return;
+    }
+    if (mode === "recv") {
+        recv(process.argv[3], Number(process.argv[4]));
+        return;
+    }
     if (mode !== "read" && mode !== "write") {
-        process.stderr.write("usage: node peer.js read|write\n");
+        process.stderr.write("usage: node peer.js read|write|send|recv\n");
         process.exit(2);
     }
     const rl = readline.createInterface({input: process.stdin, crlfDelay: Infinity});
