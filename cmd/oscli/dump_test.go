@@ -244,3 +244,22 @@ func TestSendTCPExpect(t *testing.T) {
 	code, _, errOut = oscli(t, "", "send", "-expect", "/a", "-", "/a")
 	require.Equal(t, 2, code, errOut)
 }
+
+// TestUnixDatagram: dump and echo on a UNIX datagram socket, send with
+// -expect to the echo.
+func TestUnixDatagram(t *testing.T) {
+	dir := t.TempDir()
+	e := start(t, "echo", "-timeout", "15s", "osc.unix://"+dir+"/echo.sock")
+	eurl := e.listening(t)
+	require.Equal(t, "osc.unix://"+dir+"/echo.sock", eurl)
+	code, out, errOut := oscli(t, "", "send", "-expect", "/p", "-timeout", "5s", eurl, "/p", "i", "5")
+	require.Zero(t, code, errOut)
+	require.Equal(t, "00000000.00000001 /p i 5\n", out)
+
+	d := start(t, "dump", "-src", "-timeout", "15s", "osc.unix://"+dir+"/dump.sock")
+	durl := d.listening(t)
+	code, _, errOut = oscli(t, "", "send", durl, "/q", "s", "hi")
+	require.Zero(t, code, errOut)
+	l := next(t, d.out, "unix message")
+	require.Regexp(t, `^@\S+ [0-9a-f]{8}\.[0-9a-f]{8} /q s "hi"$`, l)
+}

@@ -32,6 +32,7 @@ type packetHandler func(pkt []byte, from source, flush bool)
 type listener struct {
 	ep      netio.Endpoint
 	udp     *netio.UDPConn
+	unix    *netio.UnixConn
 	tcp     net.Listener
 	framing netio.Framing
 }
@@ -58,7 +59,7 @@ func listen(ep netio.Endpoint) (*listener, error) {
 	case netio.NetworkTCP:
 		l.tcp, err = net.Listen("tcp", ep.Address)
 	case netio.NetworkUnixgram:
-		err = fmt.Errorf("%s: UNIX datagram sockets are not supported by oscli yet", ep)
+		l.unix, err = netio.ListenUnixgram(ep.Address, netio.UnixConfig{Batch: 64, BufSize: 65536, ReplaceStale: true})
 	default:
 		err = fmt.Errorf("%s: unknown network", ep)
 	}
@@ -78,6 +79,8 @@ func (l *listener) url() string {
 			return "osc.udp://" + net.JoinHostPort(host, strconv.Itoa(int(l.udp.LocalAddrPort().Port())))
 		}
 		return "osc.udp://" + l.udp.LocalAddrPort().String()
+	case l.unix != nil:
+		return "osc.unix://" + l.unix.LocalPath()
 	case l.tcp != nil:
 		scheme := "osc.tcp"
 		switch l.framing {
@@ -100,9 +103,12 @@ func (l *listener) serve(ctx context.Context, h packetHandler, bad func(from sou
 	defer stop()
 	defer l.close()
 	var err error
-	if l.udp != nil {
+	switch {
+	case l.udp != nil:
 		err = l.serveUDP(h)
-	} else {
+	case l.unix != nil:
+		err = l.serveUnix(h)
+	default:
 		err = l.serveTCP(ctx, h, bad)
 	}
 	if ctx.Err() != nil {
@@ -118,6 +124,53 @@ func (l *listener) close() {
 	if l.tcp != nil {
 		l.tcp.Close()
 	}
+	if l.unix != nil {
+		l.unix.Close()
+	}
+}
+
+func (l *listener) serveUnix(h packetHandler) error {
+	pkts := make([]netio.Packet, 64)
+	src := &unixSource{c: l.unix}
+	for {
+		n, err := l.unix.ReadBatch(pkts)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return err
+			}
+			continue
+		}
+		for i := range n {
+			p := &pkts[i]
+			if p.Truncated {
+				continue
+			}
+			src.path = p.Path
+			h(p.Data, src, i == n-1)
+		}
+	}
+}
+
+// unixSource is a UNIX datagram sender; an unbound one cannot be
+// answered.
+type unixSource struct {
+	c    *netio.UnixConn
+	path []byte
+}
+
+func (s *unixSource) String() string {
+	if len(s.path) == 0 {
+		return "(unbound unix socket)"
+	}
+	return string(s.path)
+}
+
+func (s *unixSource) reply(pkt []byte) error {
+	if len(s.path) == 0 {
+		return errors.New("unbound sender")
+	}
+	_, err := s.c.WriteTo(pkt, s.path)
+	return err
 }
 
 func (l *listener) serveUDP(h packetHandler) error {

@@ -121,18 +121,30 @@ func runSend(e *env, args []string) error {
 	}
 
 	var out io.Writer
-	var client *osc.Client
-	if dest == "-" {
+	var client replier
+	switch {
+	case dest == "-":
 		out = e.stdout
-	} else {
+	case strings.HasPrefix(dest, "osc.unix://"):
+		// osc.Dial does not do UNIX sockets yet: use netio directly.
+		ep, _ := netio.ParseEndpoint(dest)
+		uc, err := netio.DialUnixgram(ep.Address, netio.UnixConfig{Batch: 1, ReadBuffer: -1})
+		if err != nil {
+			return err
+		}
+		defer uc.Close()
+		uc.SetWriteDeadline(time.Now().Add(*timeout))
+		u := &unixClient{c: uc}
+		client, out = u, u
+	default:
 		ctx, cancel := context.WithTimeout(context.Background(), *timeout)
-		client, err = osc.DialContext(ctx, dest)
+		c, err := osc.DialContext(ctx, dest)
 		cancel()
 		if err != nil {
 			return err
 		}
-		defer client.Close()
-		out = client
+		defer c.Close()
+		client, out = c, c
 	}
 	var enc wire.Encoder
 	for {
@@ -158,9 +170,35 @@ func runSend(e *env, args []string) error {
 	}
 }
 
+// replier is the socket send -expect waits on for a reply.
+type replier interface {
+	Receive(ctx context.Context) ([]byte, error)
+}
+
+// unixClient sends to and receives from a UNIX datagram socket.
+type unixClient struct {
+	c    *netio.UnixConn
+	pkts [1]netio.Packet
+}
+
+func (u *unixClient) Write(p []byte) (int, error) { return u.c.Write(p) }
+
+func (u *unixClient) Receive(ctx context.Context) ([]byte, error) {
+	dl, _ := ctx.Deadline()
+	u.c.SetReadDeadline(dl)
+	n, err := u.c.ReadBatch(u.pkts[:])
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	return u.pkts[0].Data, nil
+}
+
 // expectReply waits for a packet holding a message whose address matches
 // pattern and prints it, in the oscdump layout or as JSON.
-func expectReply(e *env, c *osc.Client, pattern string, timeout time.Duration, asJSON bool) error {
+func expectReply(e *env, c replier, pattern string, timeout time.Duration, asJSON bool) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	var opts wire.Options
