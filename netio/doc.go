@@ -27,6 +27,35 @@
 // osc.tcp://host:port (with optional +slip or +size), osc.unix:///path,
 // and bare host:port or port for UDP.
 //
+// # Options
+//
+// [UDPConfig] requests a 4 MiB receive buffer by default (SO_RCVBUFFORCE,
+// then SO_RCVBUF, with a one-time slog warning naming net.core.rmem_max when
+// the kernel grants less), and offers SO_REUSEPORT, multicast (listening on
+// a group address joins it; interface, TTL and loopback are configurable)
+// and UDP GRO. [UDPConn.WriteSegments] sends equal-size datagrams with UDP
+// GSO. Package net already sets SO_BROADCAST on every UDP socket. The
+// environment variable OSC_DISABLE_MMSG=1 turns recvmmsg/sendmmsg off.
+//
+// # Platforms
+//
+// Everything above is implemented on Linux. Elsewhere the package builds
+// and degrades:
+//
+//   - ReadBatch returns one datagram per call (ReadFromUDPAddrPort) and
+//     WriteBatch loops over single writes;
+//   - UNIX datagram reads allocate the sender's address, and replies
+//     allocate one; DialUnixgram without LocalPath leaves the socket
+//     unbound (no autobind), so the peer cannot reply;
+//   - the receive buffer is requested with SetReadBuffer and not checked;
+//   - ReusePort fails; multicast groups are joined only by listening on a
+//     group address (through package net, with loopback off), and JoinGroup
+//     returns errors.ErrUnsupported; MulticastInterface, MulticastTTL,
+//     DisableMulticastLoop and GRO are ignored;
+//   - WriteSegments sends one datagram per call.
+//
+// UNIX datagram sockets do not exist on Windows (ListenUnixgram fails).
+//
 // # Lifetime
 //
 // Packet.Data (and Packet.Path) alias buffers owned by the conn and are

@@ -141,8 +141,9 @@ func controlReusePort(_, _ string, c syscall.RawConn) error {
 	return os.NewSyscallError("setsockopt SO_REUSEPORT", err)
 }
 
-// listenMulticast binds to group g's port (on the group address itself, so
-// only that group's datagrams arrive) and joins g.
+// listenMulticast binds to group g's port and joins g. Package net binds a
+// multicast address to the wildcard address of its family, so datagrams sent
+// to other groups joined on the same port, or unicast to it, arrive too.
 func listenMulticast(network string, g netip.Addr, port string, cfg *UDPConfig) (*net.UDPConn, error) {
 	if g.Is4() {
 		if network == "udp6" {

@@ -1,0 +1,181 @@
+package netio
+
+import (
+	"bytes"
+	"log/slog"
+	"math"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+func sockopt(t *testing.T, c *UDPConn, level, opt int) int {
+	t.Helper()
+	var v int
+	var err error
+	if cerr := c.rc.Control(func(fd uintptr) { v, err = unix.GetsockoptInt(int(fd), level, opt) }); cerr != nil {
+		t.Fatal(cerr)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestUDPSocketOptions(t *testing.T) {
+	c := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{WriteBuffer: 1 << 20})
+	// Linux reports twice the size; as root SO_RCVBUFFORCE passes rmem_max.
+	if got := sockopt(t, c, unix.SOL_SOCKET, unix.SO_RCVBUF) / 2; got < DefaultReadBuffer && unix.Geteuid() == 0 {
+		t.Fatalf("SO_RCVBUF %d < %d although running as root", got, DefaultReadBuffer)
+	}
+	if got := sockopt(t, c, unix.SOL_SOCKET, unix.SO_SNDBUF) / 2; got < 1<<20 && unix.Geteuid() == 0 {
+		t.Fatalf("SO_SNDBUF %d", got)
+	}
+	if sockopt(t, c, unix.SOL_SOCKET, unix.SO_BROADCAST) != 1 {
+		t.Fatal("SO_BROADCAST is off")
+	}
+	// A negative ReadBuffer leaves the kernel default (well under 4 MiB).
+	d := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{ReadBuffer: -1})
+	if sockopt(t, d, unix.SOL_SOCKET, unix.SO_RCVBUF)/2 >= DefaultReadBuffer {
+		t.Fatal("ReadBuffer -1 still set a large buffer")
+	}
+}
+
+func TestRecvBufferWarning(t *testing.T) {
+	var logBuf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logBuf, nil))
+	c := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{ReadBuffer: -1})
+	rcvbufWarned.Store(false)
+	defer rcvbufWarned.Store(true)
+	// No kernel grants 2 GiB, forced or not.
+	c.rc.Control(func(fd uintptr) {
+		setRecvBuffer(int(fd), math.MaxInt32, log)
+		setRecvBuffer(int(fd), math.MaxInt32, log)
+	})
+	out := logBuf.String()
+	if !strings.Contains(out, "net.core.rmem_max") || strings.Count(out, "level=WARN") != 1 {
+		t.Fatalf("want one warning with the rmem_max hint, got %q", out)
+	}
+}
+
+func TestUDPReusePort(t *testing.T) {
+	a := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{ReusePort: true})
+	b, err := ListenUDP("udp4", a.LocalAddrPort().String(), UDPConfig{ReusePort: true})
+	if err != nil {
+		t.Fatalf("second ReusePort listener: %v", err)
+	}
+	b.Close()
+	if c, err := ListenUDP("udp4", a.LocalAddrPort().String(), UDPConfig{}); err == nil {
+		c.Close()
+		t.Fatal("port shared without ReusePort")
+	}
+}
+
+func TestUDPMulticastLoopback(t *testing.T) {
+	group := netip.MustParseAddr("239.255.77.1")
+	rx, err := ListenUDP("udp", netip.AddrPortFrom(group, 0).String(), UDPConfig{MulticastInterface: "lo"})
+	if err != nil {
+		t.Fatalf("joining %v on lo failed; this host refuses IPv4 multicast on the loopback interface: %v", group, err)
+	}
+	defer rx.Close()
+	tx := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{MulticastInterface: "lo", MulticastTTL: 1})
+	if sockopt(t, tx, unix.IPPROTO_IP, unix.IP_MULTICAST_LOOP) != 1 {
+		t.Fatal("multicast loop not on by default")
+	}
+	to := netip.AddrPortFrom(group, rx.LocalAddrPort().Port())
+	for i := range 5 {
+		if _, err := tx.WriteTo(numbered(i, 8), to); err != nil {
+			t.Fatalf("sending to %v via lo: %v (is multicast routed on lo?)", to, err)
+		}
+	}
+	got, _ := readN(t, rx, 5)
+	for i, p := range got {
+		if !bytes.Equal(p.Data, numbered(i, 8)) || p.Addr != tx.LocalAddrPort() {
+			t.Fatalf("packet %d: %x from %v", i, p.Data, p.Addr)
+		}
+	}
+	// Unicast to the same port from elsewhere is not what we test; leave
+	// and check that group datagrams stop.
+	if err := rx.LeaveGroup(group, "lo"); err != nil {
+		t.Fatal(err)
+	}
+	tx.WriteTo([]byte("late"), to)
+	rx.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	if n, err := rx.ReadBatch(make([]Packet, 1)); err == nil {
+		t.Fatalf("received %d packets after LeaveGroup", n)
+	}
+	// Loop off is applied (on lo the device itself still loops datagrams
+	// back, so only the option is checked).
+	off := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{DisableMulticastLoop: true})
+	if sockopt(t, off, unix.IPPROTO_IP, unix.IP_MULTICAST_LOOP) != 0 {
+		t.Fatal("IP_MULTICAST_LOOP still on")
+	}
+	off6 := listenUDP(t, "udp6", "[::1]:0", UDPConfig{DisableMulticastLoop: true, MulticastInterface: "lo", MulticastTTL: 3})
+	if sockopt(t, off6, unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_LOOP) != 0 || sockopt(t, off6, unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_HOPS) != 3 {
+		t.Fatal("IPv6 multicast options not applied")
+	}
+}
+
+func TestUDPMulticastJoinIPv6(t *testing.T) {
+	// The loopback interface here has no IPv6 multicast route, so only the
+	// membership calls are exercised.
+	g := netip.MustParseAddr("ff02::4f53")
+	c := listenUDP(t, "udp6", "[::]:0", UDPConfig{})
+	if err := c.JoinGroup(g, "lo"); err != nil {
+		t.Fatalf("IPV6_JOIN_GROUP on lo: %v", err)
+	}
+	if err := c.LeaveGroup(g, "lo"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.JoinGroup(netip.MustParseAddr("::1"), "lo"); err == nil {
+		t.Fatal("joined a unicast address")
+	}
+}
+
+func TestUDPGSOToGRO(t *testing.T) {
+	rx := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{GRO: true})
+	tx := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{})
+	const seg, nseg = 100, 150
+	data := make([]byte, 0, seg*nseg)
+	for i := range nseg {
+		data = append(data, numbered(i, seg)...)
+	}
+	data = append(data, "tail"...) // a short last segment
+	n, err := tx.WriteSegments(data, seg, rx.LocalAddrPort())
+	if err != nil || n != len(data) {
+		t.Fatalf("WriteSegments = %d, %v", n, err)
+	}
+	if tx.bio.gsoOff {
+		t.Fatal("GSO fell back on loopback")
+	}
+	got, _ := readN(t, rx, nseg+1)
+	for i := range nseg {
+		if !bytes.Equal(got[i].Data, numbered(i, seg)) || got[i].Addr != tx.LocalAddrPort() {
+			t.Fatalf("segment %d: %d bytes from %v", i, len(got[i].Data), got[i].Addr)
+		}
+	}
+	if string(got[nseg].Data) != "tail" {
+		t.Fatalf("last segment %q", got[nseg].Data)
+	}
+	coalesced := false
+	for _, s := range rx.bio.segs {
+		coalesced = coalesced || s > 0
+	}
+	if !coalesced {
+		t.Fatal("no GRO coalescing seen on loopback")
+	}
+	// Without GRO on the receiver the kernel segments: same datagrams.
+	plain := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{Batch: 8})
+	if _, err := tx.WriteSegments(data[:seg*10], seg, plain.LocalAddrPort()); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = readN(t, plain, 10)
+	for i := range 10 {
+		if !bytes.Equal(got[i].Data, numbered(i, seg)) {
+			t.Fatalf("plain segment %d", i)
+		}
+	}
+}
