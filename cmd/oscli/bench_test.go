@@ -13,16 +13,19 @@ func TestBenchEcho(t *testing.T) {
 		t.Run(scheme, func(t *testing.T) {
 			p := start(t, "echo", "-timeout", "15s", scheme+"://127.0.0.1:0")
 			url := p.listening(t)
-			code, out, errOut := oscli(t, "", "bench", "-duration", "300ms", "-rate", "5000", "-json", url)
+			// In-process (and perhaps under the race detector) the echo
+			// may fall behind and UDP drop some: the interop tests check
+			// for no loss between separate processes.
+			code, out, errOut := oscli(t, "", "bench", "-count", "1000", "-rate", "2000", "-json", url)
 			require.Zero(t, code, errOut)
 			var r benchReport
 			require.NoError(t, json.Unmarshal([]byte(out), &r), out)
-			require.InDelta(t, 1500, float64(r.Sent), 300, out)
+			require.Equal(t, uint64(1000), r.Sent, out)
 			require.NotNil(t, r.Echo, out)
 			require.NotNil(t, r.Latency, out)
-			require.Equal(t, r.Sent, r.Echo.Received, out)
-			require.Zero(t, r.Echo.Reordered)
-			require.Equal(t, int64(r.Sent), r.Latency.N)
+			require.Positive(t, r.Echo.Received, out)
+			require.Equal(t, r.Sent, r.Echo.Received+r.Echo.Lost, out)
+			require.Equal(t, int64(r.Echo.Received), r.Latency.N)
 			require.Greater(t, r.Latency.P50, 0.0)
 			require.LessOrEqual(t, r.Latency.P50, r.Latency.P99)
 			require.LessOrEqual(t, r.Latency.P999, r.Latency.Max)
