@@ -19,7 +19,8 @@ func TestServeNoAllocs(t *testing.T) {
 	r := router.New()
 	r.HandleFunc("/synth/1/freq", func(w router.ResponseWriter, req *router.Request) {
 		var sum int32
-		for it := req.Message.Args(); it.Next(); {
+		it := req.Message.Args()
+		for it.Next() {
 			if v, ok := it.Arg().Int32(); ok {
 				sum += v
 			}

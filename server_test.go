@@ -46,7 +46,8 @@ func recorder(t *testing.T, ch chan got) *router.Router {
 	}))
 	r.HandleFunc("/ping", func(w router.ResponseWriter, req *router.Request) {
 		e := w.Encoder().Message("/pong")
-		for it := req.Message.Args(); it.Next(); {
+		it := req.Message.Args()
+		for it.Next() {
 			e.Arg(it.Arg())
 		}
 		e.End()

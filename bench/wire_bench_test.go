@@ -42,7 +42,8 @@ func osckitPacket(b *testing.B, bundle bool) []byte {
 // osckitRead parses a message and reads every argument.
 func osckitRead(m wire.Message) int {
 	n := 0
-	for r := m.Args(); r.Next(); {
+	r := m.Args()
+	for r.Next() {
 		a := r.Arg()
 		switch a.Type() {
 		case wire.TypeInt32:

@@ -43,7 +43,8 @@ func TestNoAllocs(t *testing.T) {
 		"WalkBundle8": func() {
 			n := 0
 			err := wire.Walk(bundle, func(m wire.Message, _ wire.Timetag) error {
-				for r := m.Args(); r.Next(); {
+				r := m.Args()
+				for r.Next() {
 					n++
 				}
 				return nil

@@ -18,10 +18,27 @@ import (
 // came from. Accessors that return []byte return views; AsString and Clone
 // copy.
 type Arg struct {
-	t    Type
-	tags []byte // for arrays: the element tags, without brackets
-	b    []byte // the data: fixed-size bytes, string without NUL, blob content, or array data
+	// b is the data: the fixed-size bytes, the string without its NUL or
+	// the blob content. For an array it runs from the 4-byte word holding
+	// the first element tag to the end of the element data.
+	b []byte
+	// x is the type in its low byte; for an array also the offset of the
+	// first element tag in b (2 bits), the number of element tags (22
+	// bits) and the offset of the element data in b (32 bits). Keeping
+	// Arg to four words lets the compiler hold it in registers.
+	x uint64
 }
+
+func (a Arg) typ() Type { return Type(a.x) }
+
+// arrayTags and arrayData split an array argument.
+func (a Arg) arrayTags() []byte {
+	s := uint32(a.x>>8) & 3
+	n := uint32(a.x>>10) & maxTags
+	return a.b[s : s+n : s+n]
+}
+
+func (a Arg) arrayData() []byte { return a.b[a.x>>32:] }
 
 // RGBA is the value of an 'r' argument: four 8-bit channels.
 type RGBA struct{ R, G, B, A uint8 }
@@ -30,11 +47,11 @@ type RGBA struct{ R, G, B, A uint8 }
 type MIDI struct{ Port, Status, Data1, Data2 uint8 }
 
 // Type returns the argument's type tag; TypeArrayBegin for an array.
-func (a Arg) Type() Type { return a.t }
+func (a Arg) Type() Type { return a.typ() }
 
 // Int32 returns the value of an 'i' argument.
 func (a Arg) Int32() (int32, bool) {
-	if a.t != TypeInt32 {
+	if a.typ() != TypeInt32 {
 		return 0, false
 	}
 	return int32(binary.BigEndian.Uint32(a.b)), true
@@ -42,7 +59,7 @@ func (a Arg) Int32() (int32, bool) {
 
 // Int64 returns the value of an 'h' argument.
 func (a Arg) Int64() (int64, bool) {
-	if a.t != TypeInt64 {
+	if a.typ() != TypeInt64 {
 		return 0, false
 	}
 	return int64(binary.BigEndian.Uint64(a.b)), true
@@ -51,7 +68,7 @@ func (a Arg) Int64() (int64, bool) {
 // Float32 returns the value of an 'f' argument, bit-exact (NaN payloads and
 // -0 are kept).
 func (a Arg) Float32() (float32, bool) {
-	if a.t != TypeFloat32 {
+	if a.typ() != TypeFloat32 {
 		return 0, false
 	}
 	return math.Float32frombits(binary.BigEndian.Uint32(a.b)), true
@@ -59,7 +76,7 @@ func (a Arg) Float32() (float32, bool) {
 
 // Float64 returns the value of a 'd' argument, bit-exact.
 func (a Arg) Float64() (float64, bool) {
-	if a.t != TypeFloat64 {
+	if a.typ() != TypeFloat64 {
 		return 0, false
 	}
 	return math.Float64frombits(binary.BigEndian.Uint64(a.b)), true
@@ -67,7 +84,7 @@ func (a Arg) Float64() (float64, bool) {
 
 // Bool returns the value of a 'T' or 'F' argument.
 func (a Arg) Bool() (v, ok bool) {
-	switch a.t {
+	switch a.typ() {
 	case TypeTrue:
 		return true, true
 	case TypeFalse:
@@ -78,7 +95,7 @@ func (a Arg) Bool() (v, ok bool) {
 
 // Timetag returns the value of a 't' argument.
 func (a Arg) Timetag() (Timetag, bool) {
-	if a.t != TypeTimetag {
+	if a.typ() != TypeTimetag {
 		return 0, false
 	}
 	return Timetag(binary.BigEndian.Uint64(a.b)), true
@@ -87,7 +104,7 @@ func (a Arg) Timetag() (Timetag, bool) {
 // StringBytes returns the bytes of an 's' or 'S' argument, without the NUL
 // terminator, as a view. The bytes need not be valid UTF-8.
 func (a Arg) StringBytes() ([]byte, bool) {
-	if a.t != TypeString && a.t != TypeSymbol {
+	if a.typ() != TypeString && a.typ() != TypeSymbol {
 		return nil, false
 	}
 	return a.b, true
@@ -95,7 +112,7 @@ func (a Arg) StringBytes() ([]byte, bool) {
 
 // AsString returns a copy of an 's' or 'S' argument as a string.
 func (a Arg) AsString() (string, bool) {
-	if a.t != TypeString && a.t != TypeSymbol {
+	if a.typ() != TypeString && a.typ() != TypeSymbol {
 		return "", false
 	}
 	return string(a.b), true
@@ -103,7 +120,7 @@ func (a Arg) AsString() (string, bool) {
 
 // Blob returns the content of a 'b' argument as a view.
 func (a Arg) Blob() ([]byte, bool) {
-	if a.t != TypeBlob {
+	if a.typ() != TypeBlob {
 		return nil, false
 	}
 	return a.b, true
@@ -112,7 +129,7 @@ func (a Arg) Blob() ([]byte, bool) {
 // Char returns the value of a 'c' argument: the low byte of its 32-bit word
 // read as a character code.
 func (a Arg) Char() (rune, bool) {
-	if a.t != TypeChar {
+	if a.typ() != TypeChar {
 		return 0, false
 	}
 	return rune(binary.BigEndian.Uint32(a.b)), true
@@ -120,7 +137,7 @@ func (a Arg) Char() (rune, bool) {
 
 // RGBA returns the value of an 'r' argument.
 func (a Arg) RGBA() (RGBA, bool) {
-	if a.t != TypeRGBA {
+	if a.typ() != TypeRGBA {
 		return RGBA{}, false
 	}
 	return RGBA{a.b[0], a.b[1], a.b[2], a.b[3]}, true
@@ -128,7 +145,7 @@ func (a Arg) RGBA() (RGBA, bool) {
 
 // MIDI returns the value of an 'm' argument.
 func (a Arg) MIDI() (MIDI, bool) {
-	if a.t != TypeMIDI {
+	if a.typ() != TypeMIDI {
 		return MIDI{}, false
 	}
 	return MIDI{a.b[0], a.b[1], a.b[2], a.b[3]}, true
@@ -136,16 +153,17 @@ func (a Arg) MIDI() (MIDI, bool) {
 
 // Array returns a cursor over the elements of an array argument.
 func (a Arg) Array() (ArgReader, bool) {
-	if a.t != TypeArrayBegin {
+	if a.typ() != TypeArrayBegin {
 		return ArgReader{}, false
 	}
-	return ArgReader{tags: a.tags, data: a.b}, true
+	s := uint32(a.x>>8) & 3
+	return ArgReader{b: a.b, tp: s, tend: s + uint32(a.x>>10)&maxTags, off: uint32(a.x >> 32)}, true
 }
 
 // Number converts any numeric argument (i, h, f, d, and T/F as 1/0) to a
 // float64; a convenience for parameters that senders type loosely.
 func (a Arg) Number() (float64, bool) {
-	switch a.t {
+	switch a.typ() {
 	case TypeInt32:
 		v, _ := a.Int32()
 		return float64(v), true
@@ -168,11 +186,15 @@ func (a Arg) Number() (float64, bool) {
 
 // Raw returns the argument's data bytes as a view: the fixed-size data, the
 // string without its NUL, the blob content, or an array's element data.
-func (a Arg) Raw() []byte { return a.b }
+func (a Arg) Raw() []byte {
+	if a.typ() == TypeArrayBegin {
+		return a.arrayData()
+	}
+	return a.b
+}
 
 // Clone returns an Arg that owns a copy of its bytes.
 func (a Arg) Clone() Arg {
-	a.tags = bytes.Clone(a.tags)
 	a.b = bytes.Clone(a.b)
 	return a
 }
@@ -183,7 +205,7 @@ func (a Arg) Clone() Arg {
 // MIDI [0x00 0x90 0x40 0x7f] #T #F Nil Impulse, timetags as
 // SSSSSSSS.FFFFFFFF, colours as #rrggbbaa and arrays as [ ... ].
 func (a Arg) AppendText(dst []byte) []byte {
-	switch a.t {
+	switch a.typ() {
 	case TypeInt32:
 		v, _ := a.Int32()
 		return strconv.AppendInt(dst, int64(v), 10)

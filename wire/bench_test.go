@@ -62,7 +62,8 @@ func BenchmarkParseBundle8(b *testing.B) {
 	for b.Loop() {
 		n := 0
 		err := wire.Walk(pkt, func(m wire.Message, _ wire.Timetag) error {
-			for r := m.Args(); r.Next(); {
+			r := m.Args()
+			for r.Next() {
 				a := r.Arg()
 				if v, ok := a.Int32(); ok {
 					n += int(v)

@@ -53,7 +53,8 @@ func readAll(pkt []byte) (sum float64, n int, err error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	for r := m.Args(); r.Next(); {
+	r := m.Args()
+	for r.Next() {
 		a := r.Arg()
 		switch a.Type() {
 		case wire.TypeInt32:

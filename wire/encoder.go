@@ -3,6 +3,7 @@ package wire
 import (
 	"encoding/binary"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 
@@ -27,9 +28,9 @@ import (
 type Encoder struct {
 	noCopy   noCopy
 	buf      []byte
-	tags     []byte
-	args     []byte
-	msgStart int   // offset of the current message's size word, or -1
+	tags     []byte // the current message's type tags, from ','
+	tagAt    int    // offset of the space reserved for them in buf
+	msgStart int    // offset of the current message's size word, or -1
 	arrays   int   // open arrays in the current message
 	inMsg    bool  // between Message and End
 	stack    []int // open bundles: offsets of their size words (-1 at top level)
@@ -64,8 +65,8 @@ func PutEncoder(e *Encoder) {
 	}
 	e.buf = nil
 	e.Reset()
-	if cap(e.tags) > pool.MaxPooled || cap(e.args) > pool.MaxPooled {
-		e.tags, e.args = nil, nil
+	if cap(e.tags) > pool.MaxPooled {
+		e.tags = nil
 	}
 	encoders.Put(e)
 }
@@ -75,7 +76,6 @@ func PutEncoder(e *Encoder) {
 func (e *Encoder) Reset() {
 	e.buf = e.buf[:0]
 	e.tags = e.tags[:0]
-	e.args = e.args[:0]
 	e.stack = e.stack[:0]
 	e.inMsg = false
 	e.arrays = 0
@@ -154,9 +154,7 @@ func (e *Encoder) Message(address string) *Encoder {
 	}
 	e.msgStart = at
 	e.buf = AppendString(e.buf, address)
-	e.tags = append(e.tags[:0], ',')
-	e.args = e.args[:0]
-	e.inMsg = true
+	e.beginArgs()
 	return e
 }
 
@@ -171,9 +169,7 @@ func (e *Encoder) MessageBytes(address []byte) *Encoder {
 	}
 	e.msgStart = at
 	e.buf = AppendStringBytes(e.buf, address)
-	e.tags = append(e.tags[:0], ',')
-	e.args = e.args[:0]
-	e.inMsg = true
+	e.beginArgs()
 	return e
 }
 
@@ -186,6 +182,19 @@ func indexNUL(b []byte) int {
 	return -1
 }
 
+// tagReserve is the space reserved for the type tag string before the
+// arguments are written; a longer string moves the arguments once, in End.
+const tagReserve = 8
+
+// beginArgs reserves room for the type tags and starts the tag string.
+func (e *Encoder) beginArgs() {
+	e.tagAt = len(e.buf)
+	e.buf = append(e.buf, zero4[:]...)
+	e.buf = append(e.buf, zero4[:]...)
+	e.tags = append(e.tags[:0], ',')
+	e.inMsg = true
+}
+
 // End finishes the current message.
 func (e *Encoder) End() *Encoder {
 	if e.err != nil {
@@ -194,8 +203,19 @@ func (e *Encoder) End() *Encoder {
 	if !e.inMsg || e.arrays != 0 {
 		return e.fail(ErrEncoderState)
 	}
-	e.buf = AppendStringBytes(e.buf, e.tags)
-	e.buf = append(e.buf, e.args...)
+	need := PaddedStringLen(len(e.tags))
+	args := e.tagAt + tagReserve
+	if need != tagReserve {
+		n := len(e.buf) - args
+		if need > tagReserve {
+			e.buf = slices.Grow(e.buf, need-tagReserve)[:len(e.buf)+need-tagReserve]
+		}
+		copy(e.buf[e.tagAt+need:], e.buf[args:args+n])
+		e.buf = e.buf[:e.tagAt+need+n]
+	}
+	t := e.buf[e.tagAt : e.tagAt+need]
+	n := copy(t, e.tags)
+	clear(t[n:])
 	e.inMsg = false
 	e.patchSize(e.msgStart)
 	return e
@@ -258,7 +278,7 @@ func (e *Encoder) tag(t Type) bool {
 // Int32 adds an 'i' argument.
 func (e *Encoder) Int32(v int32) *Encoder {
 	if e.tag(TypeInt32) {
-		e.args = AppendInt32(e.args, v)
+		e.buf = AppendInt32(e.buf, v)
 	}
 	return e
 }
@@ -266,7 +286,7 @@ func (e *Encoder) Int32(v int32) *Encoder {
 // Int64 adds an 'h' argument.
 func (e *Encoder) Int64(v int64) *Encoder {
 	if e.tag(TypeInt64) {
-		e.args = AppendInt64(e.args, v)
+		e.buf = AppendInt64(e.buf, v)
 	}
 	return e
 }
@@ -274,7 +294,7 @@ func (e *Encoder) Int64(v int64) *Encoder {
 // Float32 adds an 'f' argument.
 func (e *Encoder) Float32(v float32) *Encoder {
 	if e.tag(TypeFloat32) {
-		e.args = AppendFloat32(e.args, v)
+		e.buf = AppendFloat32(e.buf, v)
 	}
 	return e
 }
@@ -282,7 +302,7 @@ func (e *Encoder) Float32(v float32) *Encoder {
 // Float64 adds a 'd' argument.
 func (e *Encoder) Float64(v float64) *Encoder {
 	if e.tag(TypeFloat64) {
-		e.args = AppendFloat64(e.args, v)
+		e.buf = AppendFloat64(e.buf, v)
 	}
 	return e
 }
@@ -292,7 +312,7 @@ func (e *Encoder) str(t Type, s string) *Encoder {
 		return e.fail(ErrInvalidString)
 	}
 	if e.tag(t) {
-		e.args = AppendString(e.args, s)
+		e.buf = AppendString(e.buf, s)
 	}
 	return e
 }
@@ -309,7 +329,7 @@ func (e *Encoder) StringBytes(s []byte) *Encoder {
 		return e.fail(ErrInvalidString)
 	}
 	if e.tag(TypeString) {
-		e.args = AppendStringBytes(e.args, s)
+		e.buf = AppendStringBytes(e.buf, s)
 	}
 	return e
 }
@@ -320,7 +340,7 @@ func (e *Encoder) Blob(b []byte) *Encoder {
 		return e.fail(ErrTooLarge)
 	}
 	if e.tag(TypeBlob) {
-		e.args = AppendBlob(e.args, b)
+		e.buf = AppendBlob(e.buf, b)
 	}
 	return e
 }
@@ -344,7 +364,7 @@ func (e *Encoder) Impulse() *Encoder { e.tag(TypeImpulse); return e }
 // Timetag adds a 't' argument.
 func (e *Encoder) Timetag(t Timetag) *Encoder {
 	if e.tag(TypeTimetag) {
-		e.args = AppendTimetag(e.args, t)
+		e.buf = AppendTimetag(e.buf, t)
 	}
 	return e
 }
@@ -353,7 +373,7 @@ func (e *Encoder) Timetag(t Timetag) *Encoder {
 // code point in the 32-bit word.
 func (e *Encoder) Char(r rune) *Encoder {
 	if e.tag(TypeChar) {
-		e.args = binary.BigEndian.AppendUint32(e.args, uint32(r))
+		e.buf = binary.BigEndian.AppendUint32(e.buf, uint32(r))
 	}
 	return e
 }
@@ -361,7 +381,7 @@ func (e *Encoder) Char(r rune) *Encoder {
 // RGBA adds an 'r' argument.
 func (e *Encoder) RGBA(c RGBA) *Encoder {
 	if e.tag(TypeRGBA) {
-		e.args = append(e.args, c.R, c.G, c.B, c.A)
+		e.buf = append(e.buf, c.R, c.G, c.B, c.A)
 	}
 	return e
 }
@@ -369,7 +389,7 @@ func (e *Encoder) RGBA(c RGBA) *Encoder {
 // MIDI adds an 'm' argument.
 func (e *Encoder) MIDI(m MIDI) *Encoder {
 	if e.tag(TypeMIDI) {
-		e.args = append(e.args, m.Port, m.Status, m.Data1, m.Data2)
+		e.buf = append(e.buf, m.Port, m.Status, m.Data1, m.Data2)
 	}
 	return e
 }
@@ -396,27 +416,28 @@ func (e *Encoder) EndArray() *Encoder {
 
 // Arg adds a received argument verbatim, arrays included.
 func (e *Encoder) Arg(a Arg) *Encoder {
-	switch a.t {
+	t := a.typ()
+	switch t {
 	case TypeArrayBegin:
 		if e.tag(TypeArrayBegin) {
-			e.tags = append(e.tags, a.tags...)
+			e.tags = append(e.tags, a.arrayTags()...)
 			e.tags = append(e.tags, ']')
-			e.args = append(e.args, a.b...)
+			e.buf = append(e.buf, a.arrayData()...)
 		}
 	case TypeString, TypeSymbol:
-		if e.tag(a.t) {
-			e.args = AppendStringBytes(e.args, a.b)
+		if e.tag(t) {
+			e.buf = AppendStringBytes(e.buf, a.b)
 		}
 	case TypeBlob:
-		if e.tag(a.t) {
-			e.args = AppendBlob(e.args, a.b)
+		if e.tag(t) {
+			e.buf = AppendBlob(e.buf, a.b)
 		}
 	default:
-		if !a.t.Valid() {
+		if !t.Valid() || t == TypeArrayEnd {
 			return e.fail(ErrUnknownType)
 		}
-		if e.tag(a.t) {
-			e.args = append(e.args, a.b...)
+		if e.tag(t) {
+			e.buf = append(e.buf, a.b...)
 		}
 	}
 	return e

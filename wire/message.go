@@ -2,6 +2,7 @@ package wire
 
 import (
 	"bytes"
+	"math/bits"
 	"encoding/binary"
 	"iter"
 )
@@ -83,15 +84,13 @@ func (o *Options) ParseMessage(b []byte) (Message, error) {
 	if len(b) > 1<<31 {
 		return m, perr(0, -1, ErrTooLarge)
 	}
-	nul := bytes.IndexByte(b, 0)
+	lenient := o.Lenient
+	nul, padOK := stringEnd(b, 0)
 	if nul < 0 {
 		return m, perr(len(b), -1, ErrUnterminated)
 	}
 	off := (nul + 4) &^ 3
-	if off > len(b) {
-		return m, perr(len(b), -1, ErrShort)
-	}
-	if !o.Lenient && !zeros(b[nul:off]) {
+	if !padOK && !lenient {
 		return m, perr(nul, -1, ErrPadding)
 	}
 	m.b = b
@@ -106,17 +105,17 @@ func (o *Options) ParseMessage(b []byte) (Message, error) {
 	if b[off] != ',' {
 		return Message{}, perr(off, -1, ErrTypeTags)
 	}
-	tnul := bytes.IndexByte(b[off:], 0)
-	if tnul < 0 {
+	tend, padOK := stringEnd(b, off)
+	if tend < 0 {
 		return Message{}, perr(len(b), -1, ErrUnterminated)
 	}
-	tend := off + tnul
+	tnul := tend - off
 	argOff := (tend + 4) &^ 3
-	if argOff > len(b) {
-		return Message{}, perr(len(b), -1, ErrShort)
-	}
-	if !o.Lenient && !zeros(b[tend:argOff]) {
+	if !padOK && !lenient {
 		return Message{}, perr(tend, -1, ErrPadding)
+	}
+	if tnul-1 > maxTags {
+		return Message{}, perr(off, -1, ErrTooLarge)
 	}
 	m.tagOff = uint32(off + 1)
 	m.tagLen = uint32(tnul - 1)
@@ -135,13 +134,13 @@ func (o *Options) ParseMessage(b []byte) (Message, error) {
 // trustedMessage builds the view of a message that has already been
 // validated under some Options, without checking anything again.
 func trustedMessage(b []byte) Message {
-	nul := bytes.IndexByte(b, 0)
+	nul := nulIndex(b, 0)
 	off := (nul + 4) &^ 3
 	m := Message{b: b, addrLen: uint32(nul), tagOff: uint32(off), argOff: uint32(off)}
 	if off == len(b) || b[off] != ',' {
 		return m // address only, accepted by a lenient decoder
 	}
-	tnul := bytes.IndexByte(b[off:], 0)
+	tnul := nulIndex(b, off) - off
 	m.tagOff = uint32(off + 1)
 	m.tagLen = uint32(tnul - 1)
 	m.argOff = uint32((off + tnul + 4) &^ 3)
@@ -203,23 +202,22 @@ func (o *Options) checkArgs(tags, b []byte, off int) (nargs, end int, err error)
 				if next > len(b) {
 					return 0, 0, perr(len(b), nargs-1, ErrShort)
 				}
-				if !o.Lenient && !zeros(b[dataEnd:next]) {
-					return 0, 0, perr(dataEnd, nargs-1, ErrPadding)
+				if r := uint(size) & 3; r != 0 && !o.Lenient {
+					// The last word holds r data bytes, then padding.
+					if binary.LittleEndian.Uint32(b[next-4:next])>>(8*r) != 0 {
+						return 0, 0, perr(dataEnd, nargs-1, ErrPadding)
+					}
 				}
 			} else {
 				if off >= len(b) {
 					return 0, 0, perr(off, nargs-1, ErrShort)
 				}
-				nul := bytes.IndexByte(b[off:], 0)
+				nul, padOK := stringEnd(b, off)
 				if nul < 0 {
 					return 0, 0, perr(len(b), nargs-1, ErrUnterminated)
 				}
-				nul += off
 				next = (nul + 4) &^ 3
-				if next > len(b) {
-					return 0, 0, perr(len(b), nargs-1, ErrShort)
-				}
-				if !o.Lenient && !zeros(b[nul:next]) {
+				if !padOK && !o.Lenient {
 					return 0, 0, perr(nul, nargs-1, ErrPadding)
 				}
 			}
@@ -265,7 +263,7 @@ func (m *Message) NumArgs() int { return int(m.nargs) }
 
 // Args returns a cursor over the top-level arguments.
 func (m *Message) Args() ArgReader {
-	return ArgReader{tags: m.TypeTags(), data: m.b, off: int(m.argOff)}
+	return ArgReader{b: m.b, tp: m.tagOff, tend: m.tagOff + m.tagLen, off: m.argOff}
 }
 
 // Arg returns the i-th top-level argument. It walks the arguments before it;
@@ -312,31 +310,44 @@ func (m *Message) Clone() Message {
 // ArgReader is a cursor over arguments, in order. Arrays are returned as
 // one argument of type TypeArrayBegin; Arg.Array opens them.
 //
+//	r := m.Args()
+//	for r.Next() {
+//		a := r.Arg()
+//		...
+//	}
+//
+// Declare the reader before the loop, as above, rather than in the for
+// statement: since Go 1.22 a variable declared there is copied for every
+// iteration, which makes reading arguments about twice as slow.
+//
 // # Lifetime
 //
 // An ArgReader and the Args it returns alias the message's bytes and share
 // its lifetime. Copying a reader copies its position.
 type ArgReader struct {
-	tags   []byte
-	data   []byte
-	off    int // data offset of the next argument
-	ti     int // index of the next tag
-	t      Type
-	s, e   int // current argument's data span
-	ts, te int // current array's element tags
+	b        []byte // holds the tags, then the data (4-aligned at its start)
+	tp, tend uint32 // next tag, end of tags
+	off      uint32 // data offset of the next argument
+	t        Type   // current argument
+	s, e     uint32 // its data
+	ats, ate uint32 // an array's element tags
 }
+
+// maxTags bounds the type tag string, so that an array's tag count fits in
+// an Arg.
+const maxTags = 1<<22 - 1
 
 // Next advances to the next argument and reports whether there is one.
 func (r *ArgReader) Next() bool {
-	if r.ti >= len(r.tags) {
+	if r.tp >= r.tend {
 		return false
 	}
-	t := r.tags[r.ti]
-	r.ti++
+	t := r.b[r.tp]
+	r.tp++
 	r.t = Type(t)
 	r.s = r.off
-	if n := int(dataSize[t]); n >= 0 && t != '[' {
-		r.off += n
+	if n := dataSize[t]; n >= 0 && t != '[' {
+		r.off += uint32(n)
 		r.e = r.off
 		return true
 	}
@@ -349,9 +360,10 @@ func (r *ArgReader) Next() bool {
 func (r *ArgReader) variable(t byte) {
 	switch t {
 	case '[':
-		ti, depth := r.ti, 1
-		for ; ; ti++ {
-			c := r.tags[ti]
+		tp, depth := r.tp, 1
+		off := int(r.off)
+		for ; ; tp++ {
+			c := r.b[tp]
 			if c == '[' {
 				depth++
 			} else if c == ']' {
@@ -359,22 +371,56 @@ func (r *ArgReader) variable(t byte) {
 					break
 				}
 			} else {
-				r.off = skip(c, r.data, r.off)
+				off = skip(c, r.b, off)
 			}
 		}
+		r.off = uint32(off)
 		r.e = r.off
-		r.ts, r.te = r.ti, ti
-		r.ti = ti + 1
+		r.ats, r.ate = r.tp, tp
+		r.tp = tp + 1
 	case 'b':
-		size := int(binary.BigEndian.Uint32(r.data[r.off:]))
+		size := binary.BigEndian.Uint32(r.b[r.off:])
 		r.s = r.off + 4
 		r.e = r.s + size
 		r.off = r.s + (size+3)&^3
 	default: // s, S
-		nul := bytes.IndexByte(r.data[r.off:], 0)
-		r.e = r.off + nul
-		r.off += (nul + 4) &^ 3
+		nul := uint32(nulIndex(r.b, int(r.off)))
+		r.e = nul
+		r.off = (nul + 4) &^ 3
 	}
+}
+
+// stringEnd finds the NUL that ends the OSC-string at off in b, where off
+// is a multiple of 4 and so is len(b). It returns the NUL's index (-1 if
+// there is none) and whether the rest of its 4-byte word, the padding, is
+// zero. It reads whole words: OSC strings are short and padded.
+func stringEnd(b []byte, off int) (nul int, padOK bool) {
+	for ; off+4 <= len(b); off += 4 {
+		v := binary.LittleEndian.Uint32(b[off : off+4])
+		if z := (v - 0x01010101) &^ v & 0x80808080; z != 0 {
+			p := bits.TrailingZeros32(z) >> 3
+			return off + p, v>>(8*p) == 0
+		}
+	}
+	return -1, false
+}
+
+// nulIndex returns the index of the first NUL in b at or after off, or -1.
+// It reads whole 4-byte words, which suits the short, padded strings of
+// OSC better than a call to bytes.IndexByte.
+func nulIndex(b []byte, off int) int {
+	for ; off+4 <= len(b); off += 4 {
+		v := binary.LittleEndian.Uint32(b[off:])
+		if z := (v - 0x01010101) &^ v & 0x80808080; z != 0 {
+			return off + bits.TrailingZeros32(z)>>3
+		}
+	}
+	for ; off < len(b); off++ {
+		if b[off] == 0 {
+			return off
+		}
+	}
+	return -1
 }
 
 // skip returns the offset just past the data of a validated argument of
@@ -386,17 +432,23 @@ func skip(t byte, b []byte, off int) int {
 	case t == 'b':
 		return off + 4 + (int(binary.BigEndian.Uint32(b[off:]))+3)&^3
 	default:
-		return off + (bytes.IndexByte(b[off:], 0)+4)&^3
+		return (nulIndex(b, off) + 4) &^ 3
 	}
 }
 
 // Arg returns the current argument.
 func (r *ArgReader) Arg() Arg {
-	if r.t == TypeArrayBegin {
-		return Arg{t: r.t, tags: r.tags[r.ts:r.te:r.te], b: r.data[r.s:r.e:r.e]}
+	if r.t != TypeArrayBegin {
+		return Arg{b: r.b[r.s:r.e:r.e], x: uint64(r.t)}
 	}
-	return Arg{t: r.t, b: r.data[r.s:r.e:r.e]}
+	return r.array()
+}
+
+func (r *ArgReader) array() Arg {
+	base := r.ats &^ 3
+	x := uint64(TypeArrayBegin) | uint64(r.ats&3)<<8 | uint64(r.ate-r.ats)<<10 | uint64(r.s-base)<<32
+	return Arg{b: r.b[base:r.e:r.e], x: x}
 }
 
 // Remaining returns the type tags not yet visited.
-func (r *ArgReader) Remaining() []byte { return r.tags[r.ti:] }
+func (r *ArgReader) Remaining() []byte { return r.b[r.tp:r.tend:r.tend] }

@@ -155,30 +155,32 @@ func (v Value) String() string {
 
 // ValueOf returns the argument a as a Value that owns copies of its bytes.
 func ValueOf(a Arg) Value {
-	switch a.t {
+	t := a.typ()
+	switch t {
 	case TypeInt32, TypeFloat32, TypeChar, TypeRGBA, TypeMIDI:
-		return Value{t: a.t, num: uint64(binary.BigEndian.Uint32(a.b))}
+		return Value{t: t, num: uint64(binary.BigEndian.Uint32(a.b))}
 	case TypeInt64, TypeFloat64, TypeTimetag:
-		return Value{t: a.t, num: binary.BigEndian.Uint64(a.b)}
+		return Value{t: t, num: binary.BigEndian.Uint64(a.b)}
 	case TypeString, TypeSymbol:
-		return Value{t: a.t, s: string(a.b)}
+		return Value{t: t, s: string(a.b)}
 	case TypeBlob:
-		return Value{t: a.t, b: bytes.Clone(a.b)}
+		return Value{t: t, b: bytes.Clone(a.b)}
 	case TypeArrayBegin:
 		r, _ := a.Array()
 		vs := []Value{}
 		for r.Next() {
 			vs = append(vs, ValueOf(r.Arg()))
 		}
-		return Value{t: a.t, arr: vs}
+		return Value{t: t, arr: vs}
 	}
-	return Value{t: a.t}
+	return Value{t: t}
 }
 
 // Values returns copies of all top-level arguments of m.
 func (m *Message) Values() []Value {
 	vs := make([]Value, 0, m.NumArgs())
-	for r := m.Args(); r.Next(); {
+	r := m.Args()
+	for r.Next() {
 		vs = append(vs, ValueOf(r.Arg()))
 	}
 	return vs
@@ -196,7 +198,7 @@ func (e *Encoder) Value(v Value) *Encoder {
 		return e.fail(err)
 	}
 	e.tags = appendValueTags(e.tags, v)
-	e.args = appendValueData(e.args, v)
+	e.buf = appendValueData(e.buf, v)
 	return e
 }
 

@@ -232,7 +232,8 @@ func TestValidVectors(t *testing.T) {
 			require.NoError(t, wire.Walk(pkt, func(m wire.Message, _ wire.Timetag) error {
 				var e2 wire.Encoder
 				e2.MessageBytes(m.Address())
-				for r := m.Args(); r.Next(); {
+				r := m.Args()
+				for r.Next() {
 					e2.Arg(r.Arg())
 				}
 				b, err := e2.End().Bytes()
