@@ -19,11 +19,10 @@ import (
 type Client struct {
 	ep     netio.Endpoint
 	udp    *netio.UDPConn
-	unix   *unixConn
+	unix   *netio.UnixConn
 	conn   net.Conn
 	sw     *netio.StreamWriter
 	sr     *netio.StreamReader
-	unlink string // the client's own UNIX socket path, removed on Close
 
 	mu  sync.Mutex
 	buf []byte
@@ -52,7 +51,7 @@ func DialContext(ctx context.Context, endpoint string) (*Client, error) {
 	switch ep.Network {
 	case netio.NetworkUDP:
 		addr := localIfEmpty(ep.Address)
-		c.udp, err = netio.DialUDP("udp", addr, netio.UDPConfig{Batch: 8, BufSize: 65536, ReadBuffer: -1})
+		c.udp, err = netio.DialUDP("udp", addr, netio.UDPConfig{Batch: 8})
 	case netio.NetworkTCP:
 		var d net.Dialer
 		c.conn, err = d.DialContext(ctx, "tcp", localIfEmpty(ep.Address))
@@ -65,7 +64,9 @@ func DialContext(ctx context.Context, endpoint string) (*Client, error) {
 			c.sr = netio.NewStreamReader(c.conn, netio.FrameAuto, 0)
 		}
 	case netio.NetworkUnixgram:
-		c.unix, c.unlink, err = dialUnix(ep.Address)
+		// The socket is bound to an automatic (abstract) address on
+		// Linux, so that the server can answer.
+		c.unix, err = netio.DialUnixgram(ep.Address, netio.UnixConfig{})
 	default:
 		err = ErrNotSupported
 	}
@@ -307,7 +308,7 @@ func (c *Client) RemoteAddr() net.Addr {
 	return nil
 }
 
-// Close closes the client's socket (and removes its UNIX socket file).
+// Close closes the client's socket.
 func (c *Client) Close() error {
 	var err error
 	switch {

@@ -1,6 +1,7 @@
 package osc
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -28,7 +29,7 @@ type Endpoint struct {
 
 	udp  *netio.UDPConn
 	tcp  net.Listener
-	unix *unixConn
+	unix *netio.UnixConn
 
 	shards []*shard
 	conns  sync.Map // *streamConn -> struct{}
@@ -90,7 +91,7 @@ func (e *Endpoint) SendTo(pkt []byte, addr netip.AddrPort) error {
 type origin struct {
 	remote netip.AddrPort
 	conn   *streamConn // TCP
-	path   string      // UNIX sender path (interned)
+	path   []byte      // UNIX sender path (interned, never modified)
 }
 
 // shard is one dispatch lane: a scheduler and the request and response
@@ -212,8 +213,8 @@ func (e *Endpoint) reportMalformed(pkt []byte, o origin, err error) {
 	}
 	if o.remote.IsValid() {
 		attrs = append(attrs, slog.String("from", o.remote.String()))
-	} else if o.path != "" {
-		attrs = append(attrs, slog.String("from", o.path))
+	} else if len(o.path) > 0 {
+		attrs = append(attrs, slog.String("from", string(o.path)))
 	}
 	if n > 0 {
 		attrs = append(attrs, slog.Uint64("suppressed", n))
@@ -430,22 +431,23 @@ func (l *limiter) allow() (suppressed uint64, ok bool) {
 }
 
 // pathCache interns UNIX sender paths so that a packet's origin does not
-// allocate for senders seen before.
+// allocate for senders seen before. The slices it returns are never
+// modified.
 type pathCache struct {
 	mu sync.Mutex
-	m  map[string]string
+	m  map[string][]byte
 }
 
-func (c *pathCache) intern(b []byte) string {
+func (c *pathCache) intern(b []byte) []byte {
 	c.mu.Lock()
-	s, ok := c.m[string(b)]
+	p, ok := c.m[string(b)]
 	if !ok {
 		if c.m == nil || len(c.m) >= 4096 {
-			c.m = make(map[string]string)
+			c.m = make(map[string][]byte)
 		}
-		s = string(b)
-		c.m[s] = s
+		p = bytes.Clone(b)
+		c.m[string(p)] = p
 	}
 	c.mu.Unlock()
-	return s
+	return p
 }

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -15,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/osckit/osc"
+	"github.com/osckit/osc/netio"
 	"github.com/osckit/osc/router"
 	"github.com/osckit/osc/wire"
 )
@@ -530,4 +533,60 @@ func TestBundleAtomicAndTimetag(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, c.Send("/next"))
 	require.Equal(t, "/next", recv(t, ch).addr)
+}
+
+func TestUnixDatagram(t *testing.T) {
+	ch := make(chan got, 16)
+	s := newServer(t, recorder(t, ch))
+	path := filepath.Join(t.TempDir(), "osc.sock")
+	ep, err := s.Listen("osc.unix://"+path, nil)
+	require.NoError(t, err)
+	require.Equal(t, path, ep.Addr().String())
+
+	c := dial(t, "osc.unix://"+path)
+	roundTrip(t, c, ch)
+
+	// A second listener on a live socket path is refused.
+	_, err = s.Listen("osc.unix://"+path, nil)
+	require.Error(t, err)
+
+	require.NoError(t, ep.Close())
+	_, err = os.Stat(path)
+	require.True(t, os.IsNotExist(err), "socket file left behind: %v", err)
+}
+
+func TestServeSeveralTransportsAtOnce(t *testing.T) {
+	ch := make(chan got, 16)
+	s := newServer(t, recorder(t, ch))
+	udp, err := s.Listen("osc.udp://127.0.0.1:0", nil)
+	require.NoError(t, err)
+	tcp, err := s.Listen("osc.tcp://127.0.0.1:0", nil)
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "s.sock")
+	_, err = s.Listen("osc.unix://"+path, nil)
+	require.NoError(t, err)
+	for _, url := range []string{"osc.udp://" + udp.Addr().String(), "osc.tcp://" + tcp.Addr().String(), "osc.unix://" + path} {
+		c := dial(t, url)
+		roundTrip(t, c, ch)
+	}
+	require.Equal(t, uint64(6), s.Stats().Packets)
+}
+
+func TestMulticastLoopback(t *testing.T) {
+	ch := make(chan got, 4)
+	s := newServer(t, recorder(t, ch))
+	s.UDP.MulticastInterface = "lo"
+	ep, err := s.Listen("osc.udp://239.77.0.1:0", nil)
+	require.NoError(t, err, "joining a multicast group on lo")
+	port := ep.Addr().(*net.UDPAddr).AddrPort().Port()
+
+	sender, err := netio.ListenUDP("udp4", "127.0.0.1:0", netio.UDPConfig{MulticastInterface: "lo", ReadBuffer: -1})
+	require.NoError(t, err)
+	defer sender.Close()
+	pkt, _ := wire.AppendMessage(nil, "/group", wire.Int32(7))
+	_, err = sender.WriteTo(pkt, netip.AddrPortFrom(netip.MustParseAddr("239.77.0.1"), port))
+	require.NoError(t, err)
+	g := recv(t, ch)
+	require.Equal(t, "/group", g.addr)
+	require.True(t, g.vals[0].Equal(wire.Int32(7)))
 }

@@ -143,6 +143,22 @@ func (d *deadlineReader) Read(p []byte) (int, error) {
 	return d.c.Read(p)
 }
 
+func (e *Endpoint) openUnix() error {
+	c, err := netio.ListenUnixgram(e.ep.Address, netio.UnixConfig{
+		Batch:        e.srv.UDP.Batch,
+		BufSize:      e.srv.UDP.BufSize,
+		ReadBuffer:   e.srv.UDP.ReadBuffer,
+		ReplaceStale: e.srv.ReplaceStaleSocket,
+		Logger:       e.srv.UDP.Logger,
+	})
+	if err != nil {
+		return err
+	}
+	e.unix = c
+	e.addr = c.LocalAddr()
+	return nil
+}
+
 // responder is the ResponseWriter handed to handlers. Each shard owns one,
 // reused for every message.
 type responder struct {
@@ -162,7 +178,7 @@ func (r *responder) Write(pkt []byte) (int, error) {
 	case r.e.udp != nil:
 		return r.e.udp.WriteTo(pkt, r.o.remote)
 	case r.e.unix != nil:
-		if r.o.path == "" {
+		if len(r.o.path) == 0 {
 			return 0, ErrNoReplyAddress
 		}
 		return r.e.unix.WriteTo(pkt, r.o.path)
@@ -200,8 +216,8 @@ func (r *responder) RemoteAddr() net.Addr {
 	switch {
 	case r.o.conn != nil:
 		return r.o.conn.c.RemoteAddr()
-	case r.o.path != "":
-		return &net.UnixAddr{Name: r.o.path, Net: "unixgram"}
+	case len(r.o.path) > 0:
+		return &net.UnixAddr{Name: string(r.o.path), Net: "unixgram"}
 	case r.o.remote.IsValid():
 		return net.UDPAddrFromAddrPort(r.o.remote)
 	}
