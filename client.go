@@ -17,12 +17,12 @@ import (
 // same socket. Send and the other sending methods are safe for concurrent
 // use; Receive and Serve must be used from one goroutine at a time.
 type Client struct {
-	ep     netio.Endpoint
-	udp    *netio.UDPConn
-	unix   *netio.UnixConn
-	conn   net.Conn
-	sw     *netio.StreamWriter
-	sr     *netio.StreamReader
+	ep   netio.Endpoint
+	udp  *netio.UDPConn
+	unix *netio.UnixConn
+	conn net.Conn
+	sw   *netio.StreamWriter
+	sr   *netio.StreamReader
 
 	mu  sync.Mutex
 	buf []byte

@@ -31,9 +31,9 @@ type Encoder struct {
 	tags     []byte // the current message's type tags, from ','
 	tagAt    int    // offset of the space reserved for them in buf
 	msgStart int    // offset of the current message's size word, or -1
-	arrays   int   // open arrays in the current message
-	inMsg    bool  // between Message and End
-	stack    []int // open bundles: offsets of their size words (-1 at top level)
+	arrays   int    // open arrays in the current message
+	inMsg    bool   // between Message and End
+	stack    []int  // open bundles: offsets of their size words (-1 at top level)
 	pb       *pool.Buffer
 	err      error
 }

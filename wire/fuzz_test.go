@@ -2,8 +2,8 @@ package wire_test
 
 import (
 	"bytes"
-	"flag"
 	"encoding/hex"
+	"flag"
 	"math"
 	"testing"
 

@@ -2,9 +2,9 @@ package wire
 
 import (
 	"bytes"
-	"math/bits"
 	"encoding/binary"
 	"iter"
+	"math/bits"
 )
 
 // Default limits applied when an Options field is zero.
