@@ -27,6 +27,7 @@ type Scheduler[T any] struct {
 	log      *slog.Logger
 	spin     time.Duration
 	horizon  time.Duration // <= 0: none
+	slop     time.Duration // timer granularity covered by precise sleeps; 0: none
 	maxQueue int
 
 	// dmu serialises calls of fn; d is the Delivery it reuses.
@@ -99,6 +100,9 @@ func New[T any](cfg Config, dispatch func(d *Delivery[T])) *Scheduler[T] {
 	}
 	if s.maxQueue <= 0 {
 		s.maxQueue = DefaultMaxQueue
+	}
+	if s.clock == SystemClock && preciseSleep(0) {
+		s.slop = timerSlop
 	}
 	s.d.opts = &s.cfg.Decode
 	go s.run()
@@ -337,6 +341,7 @@ func (s *Scheduler[T]) run() {
 	defer close(s.done)
 	t := s.clock.NewTimer(time.Hour)
 	t.Stop()
+	fake := false // the clock was seen standing still: use timers only
 	for {
 		select {
 		case <-s.stop:
@@ -368,11 +373,22 @@ func (s *Scheduler[T]) run() {
 		}
 		s.mu.Unlock()
 		wait := untilDue(now, due)
-		if wait <= s.spin && s.spinUntil(due) {
-			continue
-		}
-		if wait > s.spin {
-			wait -= s.spin
+		if !fake {
+			// Three phases: the runtime timer far from the due time,
+			// short precise sleeps (where available) within the timer's
+			// granularity, then the spin.
+			switch {
+			case wait <= s.spin:
+				if s.spinUntil(due, &fake) {
+					continue
+				}
+			case wait <= s.spin+s.slop:
+				if s.nap(min(wait-s.spin, maxNap), now, &fake) {
+					continue
+				}
+			default:
+				wait -= s.spin + s.slop
+			}
 		}
 		t.Reset(wait)
 		select {
@@ -384,6 +400,24 @@ func (s *Scheduler[T]) run() {
 			return
 		}
 	}
+}
+
+// maxNap bounds one precise sleep, so that the dispatcher looks at the
+// queue's head (which may have changed) at least this often.
+const maxNap = 250 * time.Microsecond
+
+// nap sleeps precisely for d, if the platform can and the clock is the
+// system's, and reports whether it did. It sets *fake when the clock did
+// not move meanwhile (a synctest bubble).
+func (s *Scheduler[T]) nap(d time.Duration, before wire.Timetag, fake *bool) bool {
+	if s.slop == 0 || !preciseSleep(d) {
+		return false
+	}
+	if s.clock.Now() == before {
+		*fake = true
+		return false
+	}
+	return true
 }
 
 // untilDue returns the time from now to due, which is after now, rounded
@@ -400,8 +434,9 @@ func untilDue(now, due wire.Timetag) time.Duration {
 
 // spinUntil waits for due by yielding in a loop. It gives up, returning
 // false, when the clock does not move (fake time: in a synctest bubble time
-// stands still while a goroutine runs) or after a bound in real time.
-func (s *Scheduler[T]) spinUntil(due wire.Timetag) bool {
+// stands still while a goroutine runs; it then sets *fake), after a bound
+// in real time, or when the Scheduler stops.
+func (s *Scheduler[T]) spinUntil(due wire.Timetag, fake *bool) bool {
 	start := s.clock.Now()
 	limit := time.Now().Add(2*s.spin + time.Millisecond)
 	for i := 1; ; i++ {
@@ -410,7 +445,11 @@ func (s *Scheduler[T]) spinUntil(due wire.Timetag) bool {
 			return true
 		}
 		if i&63 == 0 {
-			if now == start || time.Now().After(limit) {
+			if now == start {
+				*fake = true
+				return false
+			}
+			if time.Now().After(limit) {
 				return false
 			}
 			select {
@@ -490,16 +529,23 @@ func (s *Scheduler[T]) Close(ctx context.Context) error {
 	}
 	close(s.stop)
 	<-s.done
+	s.droppedClose.Add(uint64(s.purge()))
+	return err
+}
+
+// purge empties the queue, returning its buffers to the pool, and reports
+// how many groups it dropped.
+func (s *Scheduler[T]) purge() int {
 	s.mu.Lock()
+	n := len(s.q)
 	for i := range s.q {
 		pool.Put(s.q[i].buf)
-		s.held.Add(-1)
-		s.droppedClose.Add(1)
 	}
+	s.held.Add(-int64(n))
 	clear(s.q)
 	s.q = s.q[:0]
 	s.mu.Unlock()
-	return err
+	return n
 }
 
 // limiter rate-limits one kind of log record to one a second, counting
