@@ -9,16 +9,6 @@ import (
 	"github.com/osckit/osc/wire"
 )
 
-// consume reads every message of a delivery, as a server would.
-func consume(n *int) func(d *Delivery[int]) {
-	return func(d *Delivery[int]) {
-		r := d.Messages()
-		for r.Next() {
-			*n += r.Message().NumArgs()
-		}
-	}
-}
-
 func TestAllocsSubmitImmediate(t *testing.T) {
 	var n int
 	s := New(Config{}, consume(&n))

@@ -85,6 +85,16 @@ func (r *recorder) len() int {
 	return len(r.recs)
 }
 
+// consume reads every message of a delivery, as a server would.
+func consume(n *int) func(d *Delivery[int]) {
+	return func(d *Delivery[int]) {
+		r := d.Messages()
+		for r.Next() {
+			*n += r.Message().NumArgs()
+		}
+	}
+}
+
 // fake returns a config for fake-time tests.
 func fake(c Config) Config {
 	if c.Spin == 0 {
