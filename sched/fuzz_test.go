@@ -1,0 +1,42 @@
+package sched
+
+import (
+	"testing"
+	"time"
+
+	"github.com/osckit/osc/wire"
+)
+
+// FuzzSubmit feeds arbitrary packets to a Scheduler: it must never panic,
+// must dispatch only valid packets, must keep its queue bounded and must
+// return every pooled buffer on Close.
+func FuzzSubmit(f *testing.F) {
+	now := wire.TimetagOf(time.Now())
+	f.Add(msg("/a", 1))
+	f.Add(bundle(wire.Immediately, msg("/a", 1), bundle(0, msg("/b"))))
+	f.Add(bundle(now.Add(time.Second), msg("/a"), bundle(now.Add(2*time.Second), msg("/b"))))
+	f.Add(bundle(now.Add(-time.Second), msg("/late")))
+	f.Add([]byte("#bundle\x00\x00\x00\x00\x00\x00\x00\x00\x01\xff\xff\xff\xfc"))
+	f.Fuzz(func(t *testing.T, pkt []byte) {
+		var n int
+		s := New(Config{MaxQueue: 4, Late: DropBeyondTolerance, Tolerance: time.Millisecond}, func(d *Delivery[int]) {
+			r := d.Messages()
+			for r.Next() {
+				n++
+			}
+		})
+		err := s.Submit(pkt, 0)
+		if verr := wire.Validate(pkt); verr != nil && err == nil {
+			t.Fatalf("invalid packet accepted (%v)", verr)
+		}
+		if s.Len() > 4 {
+			t.Fatalf("queue holds %d > MaxQueue", s.Len())
+		}
+		if cerr := s.Close(t.Context()); cerr != nil {
+			t.Fatal(cerr)
+		}
+		if s.held.Load() != 0 {
+			t.Fatalf("%d buffers held after Close", s.held.Load())
+		}
+	})
+}
