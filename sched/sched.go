@@ -506,18 +506,17 @@ func (s *Scheduler[T]) Stats() Stats {
 // pool. Close returns ctx.Err() when ctx ended a drain, else nil. It must
 // not be called from the dispatch function. A second Close returns nil.
 func (s *Scheduler[T]) Close(ctx context.Context) error {
+	// Taking dmu waits for a dispatch in progress; Submits after this see
+	// closed (Submit checks it under dmu or mu).
+	s.dmu.Lock()
 	s.mu.Lock()
-	if s.closed.Load() {
-		s.mu.Unlock()
+	was := s.closed.Swap(true)
+	s.mu.Unlock()
+	s.dmu.Unlock()
+	if was {
 		<-s.done
 		return nil
 	}
-	s.closed.Store(true)
-	s.mu.Unlock()
-	// A Submit dispatching now holds dmu and saw closed == false; later
-	// ones see true.
-	s.dmu.Lock()
-	s.dmu.Unlock()
 	var err error
 	if s.cfg.DrainOnClose {
 		s.signal()
