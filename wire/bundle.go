@@ -30,15 +30,23 @@ func ParseBundle(b []byte) (Bundle, error) { return strict.ParseBundle(b) }
 
 // ParseBundle validates b under o as one bundle and everything inside it.
 func (o *Options) ParseBundle(b []byte) (Bundle, error) {
-	if err := o.checkBundle(b, 0, 0, 0); err != nil {
+	if err := o.checkBundle(b, 0, 0, 0, nil); err != nil {
 		return Bundle{}, err
 	}
 	return Bundle{b: b, lenient: o.Lenient}, nil
 }
 
+// msgCache keeps the views of the first messages validated in a bundle, in
+// packet order, so that Walk need not find their parts again.
+type msgCache struct {
+	m [16]Message
+	n int
+}
+
 // checkBundle validates the bundle b found at offset base of the packet, at
 // nesting depth, inside a parent whose effective time is parent (0 for none).
-func (o *Options) checkBundle(b []byte, base, depth int, parent Timetag) error {
+// If c is not nil, it records the messages' views.
+func (o *Options) checkBundle(b []byte, base, depth int, parent Timetag, c *msgCache) error {
 	if len(b)&3 != 0 {
 		return perr(base+len(b), -1, ErrAlign)
 	}
@@ -79,14 +87,19 @@ func (o *Options) checkBundle(b []byte, base, depth int, parent Timetag) error {
 		e := b[off : off+int(size)]
 		switch e[0] {
 		case '/':
-			if _, err := o.ParseMessage(e); err != nil {
+			m, err := o.ParseMessage(e)
+			if err != nil {
 				return rebase(err, base+off)
+			}
+			if c != nil && c.n < len(c.m) {
+				c.m[c.n] = m
+				c.n++
 			}
 		case '#':
 			if depth+1 > o.bundleDepth() {
 				return perr(base+off, -1, ErrNesting)
 			}
-			if err := o.checkBundle(e, base+off, depth+1, tt); err != nil {
+			if err := o.checkBundle(e, base+off, depth+1, tt, c); err != nil {
 				return err
 			}
 		default:
@@ -170,7 +183,7 @@ func Validate(b []byte) error { return strict.Validate(b) }
 // Validate checks that b is one valid packet under o.
 func (o *Options) Validate(b []byte) error {
 	if len(b) > 0 && b[0] == '#' {
-		return o.checkBundle(b, 0, 0, 0)
+		return o.checkBundle(b, 0, 0, 0, nil)
 	}
 	_, err := o.ParseMessage(b)
 	return err
@@ -194,25 +207,36 @@ func (o *Options) Walk(b []byte, fn func(m Message, tt Timetag) error) error {
 		}
 		return fn(m, Immediately)
 	}
-	if err := o.checkBundle(b, 0, 0, 0); err != nil {
+	var c msgCache
+	if err := o.checkBundle(b, 0, 0, 0, &c); err != nil {
 		return err
 	}
-	return o.walk(b, 0, fn)
+	seen := 0
+	return o.walk(b, 0, fn, &c, &seen)
 }
 
-func (o *Options) walk(b []byte, parent Timetag, fn func(m Message, tt Timetag) error) error {
+// walk visits the messages of the validated bundle b; c holds the views of
+// the first of them and seen counts those visited so far.
+func (o *Options) walk(b []byte, parent Timetag, fn func(m Message, tt Timetag) error, c *msgCache, seen *int) error {
 	tt := EffectiveTimetag(Timetag(binary.BigEndian.Uint64(b[8:])), parent)
 	for off := 16; off < len(b); {
 		size := int(binary.BigEndian.Uint32(b[off:]))
 		e := b[off+4 : off+4+size]
 		off += 4 + size
 		if e[0] == '#' {
-			if err := o.walk(e, tt, fn); err != nil {
+			if err := o.walk(e, tt, fn, c, seen); err != nil {
 				return err
 			}
 			continue
 		}
-		if err := fn(trustedMessage(e), tt); err != nil {
+		var m Message
+		if *seen < c.n {
+			m = c.m[*seen]
+		} else {
+			m = trustedMessage(e)
+		}
+		*seen++
+		if err := fn(m, tt); err != nil {
 			return err
 		}
 	}

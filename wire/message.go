@@ -71,6 +71,112 @@ func ParseMessage(b []byte) (Message, error) { return strict.ParseMessage(b) }
 // ParseMessage validates b as one OSC message under o and returns a view of
 // it. It does not allocate unless it fails. An error is a *ParseError.
 func (o *Options) ParseMessage(b []byte) (Message, error) {
+	if o.Lenient {
+		return o.parseSlow(b)
+	}
+	if m, ok := o.parseFast(b); ok {
+		return m, nil
+	}
+	// Something is wrong: find out what, and where, the careful way.
+	return o.parseSlow(b)
+}
+
+// parseFast validates b strictly and reports only whether it is valid; the
+// error paths live in parseSlow, which keeps this one short.
+func (o *Options) parseFast(b []byte) (Message, bool) {
+	n := len(b)
+	if n == 0 || n&3 != 0 || b[0] != '/' || n > 1<<31 {
+		return Message{}, false
+	}
+	nul, padOK := stringEnd(b, 0)
+	off := (nul + 4) &^ 3
+	if nul < 0 || !padOK || off >= n || b[off] != ',' {
+		return Message{}, false
+	}
+	tend, padOK := stringEnd(b, off)
+	if tend < 0 || !padOK || tend-off-1 > maxTags {
+		return Message{}, false
+	}
+	argOff := (tend + 4) &^ 3
+	tags := b[off+1 : tend]
+	p := argOff
+	arrays := false
+	for _, t := range tags {
+		switch k := dataSize[t]; k {
+		case 4, 8:
+			p += int(k)
+			if p > n {
+				return Message{}, false
+			}
+		case 0:
+			if t == '[' || t == ']' {
+				arrays = true
+			}
+		case -1:
+			if t == 'b' {
+				if p+4 > n {
+					return Message{}, false
+				}
+				size := binary.BigEndian.Uint32(b[p:])
+				if size > uint32(n-p-4) {
+					return Message{}, false
+				}
+				next := p + 4 + int(size+3)&^3
+				if next > n {
+					return Message{}, false
+				}
+				if r := size & 3; r != 0 && binary.LittleEndian.Uint32(b[next-4:next])>>(8*r) != 0 {
+					return Message{}, false
+				}
+				p = next
+			} else {
+				e, padOK := stringEnd(b, p)
+				if e < 0 || !padOK {
+					return Message{}, false
+				}
+				p = (e + 4) &^ 3
+			}
+		default:
+			return Message{}, false
+		}
+	}
+	if p != n {
+		return Message{}, false
+	}
+	m := Message{b: b, addrLen: uint32(nul), tagOff: uint32(off + 1), tagLen: uint32(len(tags)), argOff: uint32(argOff), nargs: uint32(len(tags))}
+	if arrays {
+		nargs, ok := o.countArrays(tags)
+		if !ok {
+			return Message{}, false
+		}
+		m.nargs = uint32(nargs)
+	}
+	return m, true
+}
+
+// countArrays checks the brackets of tags and counts the top-level
+// arguments.
+func (o *Options) countArrays(tags []byte) (nargs int, ok bool) {
+	depth, maxDepth := 0, o.arrayDepth()
+	for _, t := range tags {
+		if depth == 0 && t != ']' {
+			nargs++
+		}
+		switch t {
+		case '[':
+			if depth++; depth > maxDepth {
+				return 0, false
+			}
+		case ']':
+			if depth--; depth < 0 {
+				return 0, false
+			}
+		}
+	}
+	return nargs, depth == 0
+}
+
+func (o *Options) parseSlow(b []byte) (Message, error) {
 	var m Message
 	if len(b) == 0 {
 		return m, perr(0, -1, ErrShort)
