@@ -45,10 +45,13 @@ bench-vet:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count 1 $(PKGS)
 
-## bench-compare: osckit against other Go OSC libraries, as a benchstat table.
+## bench-compare: osckit against other Go OSC libraries, as a benchstat table
+## with one column per library (BENCH selects benchmarks).
+BENCH ?= Encode|Decode|Dispatch
 bench-compare:
-	cd bench && $(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(BENCHCNT) . | tee bench.new.txt
-	cd bench && $(GO) run $(BENCHSTAT) bench.new.txt
+	cd bench && $(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -benchtime $(BENCHTIME) -count $(BENCHCNT) . \
+	  | sed -E 's#^(Benchmark[A-Za-z0-9]+)/([a-z0-9]+)-#\1/lib=\2-#' | tee bench.new.txt
+	cd bench && $(GO) run $(BENCHSTAT) -col /lib bench.new.txt
 
 ## fuzz: each fuzz target for FUZZTIME.
 fuzz:
