@@ -37,12 +37,14 @@ type Delivery[T any] struct {
 
 	elems  []byte // a message (single) or a run of size-prefixed elements
 	single bool
+	msg    wire.Message // the parsed message when single and msgOK
+	msgOK  bool
 	opts   *wire.Options
 }
 
 // Messages returns a cursor over the group's messages, in packet order.
 func (d *Delivery[T]) Messages() MessageReader {
-	return MessageReader{b: d.elems, single: d.single, opts: d.opts}
+	return MessageReader{b: d.elems, single: d.single, opts: d.opts, cur: d.msg, curOK: d.msgOK}
 }
 
 // Len returns the number of messages in the group.
@@ -85,6 +87,7 @@ type MessageReader struct {
 	single bool
 	opts   *wire.Options
 	cur    wire.Message
+	curOK  bool // single: cur already holds the message
 }
 
 // Next advances to the next message and reports whether there is one.
@@ -94,6 +97,9 @@ func (r *MessageReader) Next() bool {
 			return false
 		}
 		r.off = len(r.b)
+		if r.curOK {
+			return true
+		}
 		m, err := r.opts.ParseMessage(r.b)
 		r.cur = m
 		return err == nil

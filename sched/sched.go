@@ -153,7 +153,8 @@ type plan struct {
 // Submit does not retain pkt.
 func (s *Scheduler[T]) Submit(pkt []byte, origin T) error {
 	if len(pkt) == 0 || pkt[0] != '#' {
-		if _, err := s.cfg.Decode.ParseMessage(pkt); err != nil {
+		m, err := s.cfg.Decode.ParseMessage(pkt)
+		if err != nil {
 			return err
 		}
 		s.dmu.Lock()
@@ -161,7 +162,9 @@ func (s *Scheduler[T]) Submit(pkt []byte, origin T) error {
 			s.dmu.Unlock()
 			return ErrClosed
 		}
+		s.d.msg, s.d.msgOK = m, true
 		s.call(origin, wire.Immediately, wire.Immediately, 0, false, pkt, true)
+		s.d.msg, s.d.msgOK = wire.Message{}, false
 		s.dmu.Unlock()
 		return nil
 	}
