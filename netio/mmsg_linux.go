@@ -88,12 +88,17 @@ func newBatchIO(rc syscall.RawConn, cfg *UDPConfig, unixSock bool) (*batchIO, er
 	b.addrs = make([]netip.AddrPort, n)
 	b.paths = make([][]byte, n)
 	b.segs = make([]int, n)
-	slab := make([]byte, n*cfg.BufSize)
+	// Buffers are spaced one cache line more than their size apart: with a
+	// power-of-two stride (64 KiB by default) the starts of all the buffers,
+	// where small datagrams land, would share the same cache sets and evict
+	// each other.
+	stride := (cfg.BufSize+63)&^63 + 64
+	slab := make([]byte, n*stride)
 	if cfg.GRO && !unixSock {
 		b.oob = make([]byte, n*oobSize)
 	}
 	for i := range n {
-		b.bufs[i] = slab[i*cfg.BufSize : (i+1)*cfg.BufSize : (i+1)*cfg.BufSize]
+		b.bufs[i] = slab[i*stride : i*stride+cfg.BufSize : i*stride+cfg.BufSize]
 		b.iovs[i].Base = &b.bufs[i][0]
 		b.iovs[i].SetLen(cfg.BufSize)
 		h := &b.hdrs[i].Hdr
