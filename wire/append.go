@@ -29,22 +29,44 @@ func AppendFloat64(dst []byte, v float64) []byte {
 // AppendString appends s as an OSC-string: its bytes, then 1 to 4 NULs up to
 // a multiple of 4. s must not contain NUL (the receiver would cut it there).
 func AppendString(dst []byte, s string) []byte {
-	dst = append(dst, s...)
-	return append(dst, zero4[:4-len(s)&3]...)
+	n, p := len(dst), len(s)&^3+4
+	dst = grow(dst, p)
+	// Zero the last word first: it holds the padding (and perhaps the end
+	// of s, which the copy then writes over).
+	binary.LittleEndian.PutUint32(dst[n+p-4:], 0)
+	copy(dst[n:], s)
+	return dst
+}
+
+// grow extends dst by n bytes, which the caller overwrites.
+func grow(dst []byte, n int) []byte {
+	l := len(dst)
+	if cap(dst)-l < n {
+		dst = append(dst[:cap(dst)], make([]byte, l+n-cap(dst))...)
+	}
+	return dst[:l+n]
 }
 
 // AppendStringBytes is AppendString for a byte slice.
 func AppendStringBytes(dst, s []byte) []byte {
-	dst = append(dst, s...)
-	return append(dst, zero4[:4-len(s)&3]...)
+	n, p := len(dst), len(s)&^3+4
+	dst = grow(dst, p)
+	binary.LittleEndian.PutUint32(dst[n+p-4:], 0)
+	copy(dst[n:], s)
+	return dst
 }
 
 // AppendBlob appends b as an OSC-blob: its int32 size, its bytes, then 0 to
 // 3 NULs up to a multiple of 4. len(b) must fit in an int32.
 func AppendBlob(dst, b []byte) []byte {
-	dst = binary.BigEndian.AppendUint32(dst, uint32(len(b)))
-	dst = append(dst, b...)
-	return append(dst, zero4[:(4-len(b)&3)&3]...)
+	n, p := len(dst), 4+(len(b)+3)&^3
+	dst = grow(dst, p)
+	binary.BigEndian.PutUint32(dst[n:], uint32(len(b)))
+	if len(b)&3 != 0 {
+		binary.LittleEndian.PutUint32(dst[n+p-4:], 0)
+	}
+	copy(dst[n+4:], b)
+	return dst
 }
 
 var zero4 [4]byte

@@ -132,8 +132,13 @@ func (b *Bundle) Elements() ElementReader {
 	return ElementReader{b: b.b, off: 16, lenient: b.lenient}
 }
 
-// ElementReader is a cursor over the elements of a Bundle. It shares the
-// bundle's lifetime.
+// ElementReader is a cursor over the elements of a Bundle.
+//
+// # Lifetime
+//
+// An ElementReader and the element bytes, Messages and Bundles it returns
+// alias the bundle's bytes and are valid as long as the Bundle is. Copy the
+// bytes (or Clone the views) to keep them.
 type ElementReader struct {
 	b       []byte
 	off     int

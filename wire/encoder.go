@@ -189,8 +189,7 @@ const tagReserve = 8
 // beginArgs reserves room for the type tags and starts the tag string.
 func (e *Encoder) beginArgs() {
 	e.tagAt = len(e.buf)
-	e.buf = append(e.buf, zero4[:]...)
-	e.buf = append(e.buf, zero4[:]...)
+	e.buf = binary.LittleEndian.AppendUint64(e.buf, 0)
 	e.tags = append(e.tags[:0], ',')
 	e.inMsg = true
 }
@@ -214,8 +213,11 @@ func (e *Encoder) End() *Encoder {
 		e.buf = e.buf[:e.tagAt+need+n]
 	}
 	t := e.buf[e.tagAt : e.tagAt+need]
-	n := copy(t, e.tags)
-	clear(t[n:])
+	binary.LittleEndian.PutUint32(t[need-4:], 0)
+	if need == tagReserve {
+		binary.LittleEndian.PutUint32(t, 0)
+	}
+	copy(t, e.tags)
 	e.inMsg = false
 	e.patchSize(e.msgStart)
 	return e

@@ -1,0 +1,106 @@
+package osc_test
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/osckit/osc"
+	"github.com/osckit/osc/router"
+	"github.com/osckit/osc/wire"
+)
+
+// A server on a free loopback port answers /ping with /pong; a client
+// sends and reads the reply on its own socket.
+func ExampleServer() {
+	r := router.New()
+	r.HandleFunc("/ping", func(w router.ResponseWriter, req *router.Request) {
+		a, _ := req.Message.Arg(0)
+		n, _ := a.Int32()
+		w.Encoder().Message("/pong").Int32(n + 1).End()
+		w.Flush()
+	})
+	srv := &osc.Server{Handler: r}
+	ep, err := srv.Listen("osc.udp://127.0.0.1:0", nil)
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Shutdown(context.Background())
+
+	c, err := osc.Dial(ep.URL())
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	c.Send("/ping", wire.Int32(41))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	pkt, err := c.Receive(ctx)
+	if err != nil {
+		panic(err)
+	}
+	m, _ := wire.ParseMessage(pkt)
+	fmt.Println(m.String())
+	// Output:
+	// /pong i 42
+}
+
+// An Inbox lets a goroutine pull messages instead of being called.
+func ExampleInbox() {
+	in := osc.NewInbox(16)
+	srv := &osc.Server{Handler: in}
+	ep, err := srv.Listen("osc.tcp://127.0.0.1:0", nil)
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Shutdown(context.Background())
+
+	c, err := osc.Dial(ep.URL())
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	c.Send("/note", wire.Int32(60), wire.Float32(0.8))
+	c.Send("/note", wire.Int32(64), wire.Float32(0.6))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	n := 0
+	for req := range in.All(ctx) {
+		fmt.Println(req.Message.String())
+		if n++; n == 2 {
+			break
+		}
+	}
+	// Output:
+	// /note if 60 0.8
+	// /note if 64 0.6
+}
+
+// A bundle timed 50 ms ahead is held by the server's scheduler and
+// dispatched at its time; a message sent after it is not held up.
+func ExampleClient_SendIn() {
+	done := make(chan string, 2)
+	srv := &osc.Server{Handler: router.HandlerFunc(func(w router.ResponseWriter, req *router.Request) {
+		done <- req.Message.AddressString()
+	})}
+	ep, err := srv.Listen("127.0.0.1:0", nil)
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Shutdown(context.Background())
+	c, err := osc.Dial(ep.URL())
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+
+	c.SendIn(50*time.Millisecond, "/later")
+	c.Send("/now")
+	fmt.Println(<-done)
+	fmt.Println(<-done)
+	// Output:
+	// /now
+	// /later
+}

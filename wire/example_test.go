@@ -1,0 +1,116 @@
+package wire_test
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/osckit/osc/wire"
+)
+
+func ExampleEncoder() {
+	var e wire.Encoder
+	e.Message("/synth/1/freq").Int32(440).Float32(0.5).String("hello").End()
+	pkt, err := e.Bytes()
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("%d bytes\n% x\n", len(pkt), pkt[:16])
+	// Output:
+	// 40 bytes
+	// 2f 73 79 6e 74 68 2f 31 2f 66 72 65 71 00 00 00
+}
+
+func ExampleEncoder_bundle() {
+	var e wire.Encoder
+	e.BeginBundle(wire.NewTimetag(3_900_000_000, 0))
+	e.Message("/a").Int32(1).End()
+	e.BeginBundle(wire.Immediately).Message("/b").Bool(true).End().EndBundle()
+	pkt, _ := e.EndBundle().Bytes()
+
+	_ = wire.Walk(pkt, func(m wire.Message, tt wire.Timetag) error {
+		fmt.Println(tt.Seconds(), m.String())
+		return nil
+	})
+	// Output:
+	// 3900000000 /a i 1
+	// 3900000000 /b T #T
+}
+
+func ExampleParseMessage() {
+	pkt, _ := wire.AppendMessage(nil, "/mixer/ch/3/fader", wire.Float32(0.75), wire.String("main"))
+	m, err := wire.ParseMessage(pkt)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(m.AddressString(), string(m.TypeTags()), m.NumArgs())
+	r := m.Args()
+	for r.Next() {
+		a := r.Arg()
+		switch a.Type() {
+		case wire.TypeFloat32:
+			v, _ := a.Float32()
+			fmt.Println("gain", v)
+		case wire.TypeString:
+			s, _ := a.StringBytes()
+			fmt.Println("bus", string(s))
+		}
+	}
+	// Output:
+	// /mixer/ch/3/fader fs 2
+	// gain 0.75
+	// bus main
+}
+
+func ExampleArg_Array() {
+	pkt, _ := wire.AppendMessage(nil, "/xy", wire.Array(wire.Int32(3), wire.Int32(4)), wire.Impulse())
+	m, _ := wire.ParseMessage(pkt)
+	a, _ := m.Arg(0)
+	elems, _ := a.Array()
+	for elems.Next() {
+		v, _ := elems.Arg().Int32()
+		fmt.Println(v)
+	}
+	fmt.Println(m.String())
+	// Output:
+	// 3
+	// 4
+	// /xy [ii]I [3 4] Impulse
+}
+
+func ExampleParseError() {
+	// A blob that claims 2 GiB in a 16-byte packet.
+	pkt := []byte("/a\x00\x00,b\x00\x00\x7f\xff\xff\xff\x00\x00\x00\x00")
+	_, err := wire.ParseMessage(pkt)
+	var pe *wire.ParseError
+	fmt.Println(errors.As(err, &pe), pe.Off, errors.Is(err, wire.ErrBlobSize))
+	fmt.Println(err)
+	// Output:
+	// true 8 true
+	// osc: invalid blob size at offset 8 (arg 0)
+}
+
+func ExampleMessage_Clone() {
+	buf := make([]byte, 0, 64)
+	buf, _ = wire.AppendMessage(buf, "/keep", wire.Int32(7))
+	m, _ := wire.ParseMessage(buf)
+	kept := m.Clone() // owns its bytes
+	clear(buf[:cap(buf)])
+	a, _ := kept.Arg(0)
+	v, _ := a.Int32()
+	fmt.Println(kept.AddressString(), v)
+	// Output:
+	// /keep 7
+}
+
+func ExampleOptions_lenient() {
+	// An old sender that writes the address alone, without a type tag string.
+	pkt := []byte("/foo\x00\x00\x00\x00")
+	_, err := wire.ParseMessage(pkt)
+	fmt.Println(err)
+	lenient := wire.Options{Lenient: true}
+	m, err := lenient.ParseMessage(pkt)
+	fmt.Println(m.AddressString(), m.NumArgs(), err)
+	// Output:
+	// osc: invalid type tag string at offset 8
+	// /foo 0 <nil>
+}
