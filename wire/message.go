@@ -338,15 +338,6 @@ func (o *Options) checkArgs(tags, b []byte, off int) (nargs, end int, err error)
 	return nargs, off, nil
 }
 
-func zeros(b []byte) bool {
-	for _, c := range b {
-		if c != 0 {
-			return false
-		}
-	}
-	return true
-}
-
 // Address returns the address pattern, without its NUL padding. The slice
 // aliases the message.
 func (m *Message) Address() []byte { return m.b[:m.addrLen:m.addrLen] }
