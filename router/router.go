@@ -280,7 +280,7 @@ func (r *Router) ServeOSC(w ResponseWriter, req *Request) {
 	if t == nil {
 		return
 	}
-	d := dispatch{w: w, req: req, addr: req.Message.Address(), tags: req.Message.TypeTags()}
+	d := dispatch{w: w, req: req, addr: req.Message.Address()}
 	if r.PropagatePanics {
 		t.dispatch(&d)
 		return

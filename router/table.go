@@ -252,7 +252,6 @@ type dispatch struct {
 	w         ResponseWriter
 	req       *Request
 	addr      []byte // the message's address (pattern)
-	tags      []byte // its type tags, without ','
 	n         int    // handlers reached so far in this walk
 	skip      int    // handlers to skip: they ran before a recovered panic
 	inHandler bool
@@ -261,7 +260,7 @@ type dispatch struct {
 // call runs b's handler unless its type filter rejects the message or it
 // already ran before a recovered panic.
 func (d *dispatch) call(b *Binding) {
-	if b.typed && string(d.tags) != b.types {
+	if b.typed && string(d.req.Message.TypeTags()) != b.types {
 		return
 	}
 	d.n++
