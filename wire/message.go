@@ -71,31 +71,30 @@ func ParseMessage(b []byte) (Message, error) { return strict.ParseMessage(b) }
 // ParseMessage validates b as one OSC message under o and returns a view of
 // it. It does not allocate unless it fails. An error is a *ParseError.
 func (o *Options) ParseMessage(b []byte) (Message, error) {
-	if o.Lenient {
-		return o.parseSlow(b)
-	}
-	if m, ok := o.parseFast(b); ok {
+	var m Message
+	if !o.Lenient && o.parseFast(b, &m) {
 		return m, nil
 	}
-	// Something is wrong: find out what, and where, the careful way.
+	// Lenient, or something is wrong: find out what, and where, the
+	// careful way.
 	return o.parseSlow(b)
 }
 
 // parseFast validates b strictly and reports only whether it is valid; the
 // error paths live in parseSlow, which keeps this one short.
-func (o *Options) parseFast(b []byte) (Message, bool) {
+func (o *Options) parseFast(b []byte, m *Message) bool {
 	n := len(b)
 	if n == 0 || n&3 != 0 || b[0] != '/' || n > 1<<31 {
-		return Message{}, false
+		return false
 	}
 	nul, padOK := stringEnd(b, 0)
 	off := (nul + 4) &^ 3
 	if nul < 0 || !padOK || off >= n || b[off] != ',' {
-		return Message{}, false
+		return false
 	}
 	tend, padOK := stringEnd(b, off)
 	if tend < 0 || !padOK || tend-off-1 > maxTags {
-		return Message{}, false
+		return false
 	}
 	argOff := (tend + 4) &^ 3
 	tags := b[off+1 : tend]
@@ -106,7 +105,7 @@ func (o *Options) parseFast(b []byte) (Message, bool) {
 		case 4, 8:
 			p += int(k)
 			if p > n {
-				return Message{}, false
+				return false
 			}
 		case 0:
 			if t == '[' || t == ']' {
@@ -115,43 +114,43 @@ func (o *Options) parseFast(b []byte) (Message, bool) {
 		case -1:
 			if t == 'b' {
 				if p+4 > n {
-					return Message{}, false
+					return false
 				}
 				size := binary.BigEndian.Uint32(b[p:])
 				if size > uint32(n-p-4) {
-					return Message{}, false
+					return false
 				}
 				next := p + 4 + int(size+3)&^3
 				if next > n {
-					return Message{}, false
+					return false
 				}
 				if r := size & 3; r != 0 && binary.LittleEndian.Uint32(b[next-4:next])>>(8*r) != 0 {
-					return Message{}, false
+					return false
 				}
 				p = next
 			} else {
 				e, padOK := stringEnd(b, p)
 				if e < 0 || !padOK {
-					return Message{}, false
+					return false
 				}
 				p = (e + 4) &^ 3
 			}
 		default:
-			return Message{}, false
+			return false
 		}
 	}
 	if p != n {
-		return Message{}, false
+		return false
 	}
-	m := Message{b: b, addrLen: uint32(nul), tagOff: uint32(off + 1), tagLen: uint32(len(tags)), argOff: uint32(argOff), nargs: uint32(len(tags))}
+	nargs := len(tags)
 	if arrays {
-		nargs, ok := o.countArrays(tags)
-		if !ok {
-			return Message{}, false
+		var ok bool
+		if nargs, ok = o.countArrays(tags); !ok {
+			return false
 		}
-		m.nargs = uint32(nargs)
 	}
-	return m, true
+	*m = Message{b: b, addrLen: uint32(nul), tagOff: uint32(off + 1), tagLen: uint32(len(tags)), argOff: uint32(argOff), nargs: uint32(nargs)}
+	return true
 }
 
 // countArrays checks the brackets of tags and counts the top-level
@@ -443,48 +442,45 @@ func (r *ArgReader) Next() bool {
 	r.tp++
 	r.t = Type(t)
 	r.s = r.off
-	if n := dataSize[t]; n >= 0 && t != '[' {
+	switch n := dataSize[t]; {
+	case n >= 0 && t != '[':
 		r.off += uint32(n)
 		r.e = r.off
-		return true
-	}
-	r.variable(t)
-	return true
-}
-
-// variable reads an argument of variable size: a string, a blob or an
-// array.
-func (r *ArgReader) variable(t byte) {
-	switch t {
-	case '[':
-		tp, depth := r.tp, 1
-		off := int(r.off)
-		for ; ; tp++ {
-			c := r.b[tp]
-			if c == '[' {
-				depth++
-			} else if c == ']' {
-				if depth--; depth == 0 {
-					break
-				}
-			} else {
-				off = skip(c, r.b, off)
-			}
-		}
-		r.off = uint32(off)
-		r.e = r.off
-		r.ats, r.ate = r.tp, tp
-		r.tp = tp + 1
-	case 'b':
+	case t == 's' || t == 'S':
+		nul := uint32(nulIndex(r.b, int(r.off)))
+		r.e = nul
+		r.off = (nul + 4) &^ 3
+	case t == 'b':
 		size := binary.BigEndian.Uint32(r.b[r.off:])
 		r.s = r.off + 4
 		r.e = r.s + size
 		r.off = r.s + (size+3)&^3
-	default: // s, S
-		nul := uint32(nulIndex(r.b, int(r.off)))
-		r.e = nul
-		r.off = (nul + 4) &^ 3
+	default:
+		r.array()
 	}
+	return true
+}
+
+// array reads an array argument.
+func (r *ArgReader) array() {
+	tp, depth := r.tp, 1
+	off := int(r.off)
+	for ; ; tp++ {
+		c := r.b[tp]
+		if c == '[' {
+			depth++
+		} else if c == ']' {
+			if depth--; depth == 0 {
+				break
+			}
+		} else {
+			off = skip(c, r.b, off)
+		}
+	}
+	r.off = uint32(off)
+	r.e = r.off
+	r.ats, r.ate = r.tp, tp
+	r.tp = tp + 1
 }
 
 // stringEnd finds the NUL that ends the OSC-string at off in b, where off
@@ -538,10 +534,10 @@ func (r *ArgReader) Arg() Arg {
 	if r.t != TypeArrayBegin {
 		return Arg{b: r.b[r.s:r.e:r.e], x: uint64(r.t)}
 	}
-	return r.array()
+	return r.arrayArg()
 }
 
-func (r *ArgReader) array() Arg {
+func (r *ArgReader) arrayArg() Arg {
 	base := r.ats &^ 3
 	x := uint64(TypeArrayBegin) | uint64(r.ats&3)<<8 | uint64(r.ate-r.ats)<<10 | uint64(r.s-base)<<32
 	return Arg{b: r.b[base:r.e:r.e], x: x}
