@@ -1,6 +1,3 @@
-// Package pool holds the byte buffers that osckit's encoders and queues
-// draw from. It wraps github.com/valyala/bytebufferpool so that the pooling
-// policy lives in one place and the implementation can be swapped.
 package pool
 
 import "github.com/valyala/bytebufferpool"
