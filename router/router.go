@@ -22,7 +22,8 @@ type Binding struct {
 	typed   bool
 	pattern bool
 	h       Handler
-	where   string // file:line of the registration
+	fn      HandlerFunc // h, when it is a HandlerFunc: called directly
+	where   string      // file:line of the registration
 }
 
 // Method returns the address or pattern the handler is bound to.
@@ -158,6 +159,7 @@ func (r *Router) register(where, fn, method string, pattern bool, h Handler, opt
 		return fail(errNilHandler)
 	}
 	b := &Binding{method: method, pattern: pattern, h: h, where: where}
+	b.fn, _ = h.(HandlerFunc)
 	for _, o := range opts {
 		o(b)
 	}
@@ -285,11 +287,31 @@ func (r *Router) ServeOSC(w ResponseWriter, req *Request) {
 		t.dispatch(&d)
 		return
 	}
+	// One deferred call per message: it returns at once unless the walk
+	// was cut short by a panic.
+	defer r.rescue(t, &d)
+	t.dispatch(&d)
+	d.done = true
+}
+
+// rescue recovers a panic that cut a dispatch short, and runs the
+// handlers the walk had not reached yet.
+func (r *Router) rescue(t *table, d *dispatch) {
+	if d.done {
+		return
+	}
+	v := recover()
+	if v == nil { // runtime.Goexit: let it go on
+		return
+	}
+	if r.recovered(d, v) {
+		return
+	}
 	// A recovered panic ends the walk; it is then run again, skipping the
-	// handlers that already ran. The table is immutable, so the second
-	// walk meets the same handlers in the same order. Every retry skips at
+	// handlers that already ran. The table is immutable, so the next walk
+	// meets the same handlers in the same order. Every retry skips at
 	// least one more handler, so this ends.
-	for !r.dispatchRecover(t, &d) {
+	for !r.dispatchRecover(t, d) {
 	}
 }
 

@@ -255,6 +255,7 @@ type dispatch struct {
 	n         int    // handlers reached so far in this walk
 	skip      int    // handlers to skip: they ran before a recovered panic
 	inHandler bool
+	done      bool // the first walk ended without a panic
 }
 
 // call runs b's handler unless its type filter rejects the message or it
@@ -269,7 +270,11 @@ func (d *dispatch) call(b *Binding) {
 	}
 	d.req.Method = b.method
 	d.inHandler = true
-	b.h.ServeOSC(d.w, d.req)
+	if b.fn != nil {
+		b.fn(d.w, d.req)
+	} else {
+		b.h.ServeOSC(d.w, d.req)
+	}
 	d.inHandler = false
 }
 
