@@ -207,9 +207,10 @@ func (s *Server) remove(e *Endpoint) {
 	s.mu.Unlock()
 }
 
-// Close closes every endpoint at once, dropping bundles still queued, and
-// returns without waiting for handlers in flight (oscpy's stop_all). Use
-// Shutdown to wait.
+// Close closes every endpoint at once and drops the bundles still queued
+// (oscpy's stop_all). It returns once the reading goroutines have stopped,
+// so a handler running on one of them finishes first; it has no deadline.
+// Shutdown bounds the wait with a context and can let queued bundles run.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	s.closed = true
