@@ -289,18 +289,18 @@ func (r *Router) ServeOSC(w ResponseWriter, req *Request) {
 	}
 	// One deferred call per message: it returns at once unless the walk
 	// was cut short by a panic.
-	defer r.rescue(t, &d)
+	defer func() {
+		if !d.done {
+			r.rescue(t, &d, recover())
+		}
+	}()
 	t.dispatch(&d)
 	d.done = true
 }
 
-// rescue recovers a panic that cut a dispatch short, and runs the
-// handlers the walk had not reached yet.
-func (r *Router) rescue(t *table, d *dispatch) {
-	if d.done {
-		return
-	}
-	v := recover()
+// rescue handles v, recovered from a panic that cut a dispatch short, and
+// runs the handlers the walk had not reached yet.
+func (r *Router) rescue(t *table, d *dispatch, v any) {
 	if v == nil { // runtime.Goexit: let it go on
 		return
 	}

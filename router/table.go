@@ -317,16 +317,13 @@ func (t *table) dispatch(d *dispatch) {
 	// Look the address up first: a method address has no pattern
 	// characters, so a hit is literal without checking.
 	h := hash(t.seed, a)
-	l := get(t.exact[h%nShards], h, a)
-	if l != nil || isLiteral(a) {
-		if l != nil {
-			d.fire(l)
+	if l := get(t.exact[h%nShards], h, a); l != nil {
+		d.fire(l)
+		if len(t.patterns) > 0 {
+			d.firePatterns(t.patterns)
 		}
-		for _, b := range t.patterns {
-			if len(a) <= MaxLen && matchValid(b.method, a) {
-				d.call(b)
-			}
-		}
+	} else if isLiteral(a) {
+		d.firePatterns(t.patterns)
 	} else if _, err := checkPattern(a); err == nil && t.root != nil {
 		if hasDesc(a) {
 			var states posSet
@@ -337,13 +334,27 @@ func (t *table) dispatch(d *dispatch) {
 		}
 	}
 	if d.n == 0 && t.notFound != nil {
-		d.n++
-		if d.n > d.skip {
-			d.req.Method = ""
-			d.inHandler = true
-			t.notFound.ServeOSC(d.w, d.req)
-			d.inHandler = false
+		d.notFound(t.notFound)
+	}
+}
+
+// firePatterns runs the pattern bindings that match a literal address.
+func (d *dispatch) firePatterns(patterns []*Binding) {
+	a := d.addr
+	for _, b := range patterns {
+		if len(a) <= MaxLen && matchValid(b.method, a) {
+			d.call(b)
 		}
+	}
+}
+
+func (d *dispatch) notFound(h Handler) {
+	d.n++
+	if d.n > d.skip {
+		d.req.Method = ""
+		d.inHandler = true
+		h.ServeOSC(d.w, d.req)
+		d.inHandler = false
 	}
 }
 
