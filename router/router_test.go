@@ -86,6 +86,11 @@ var addrs = []string{
 	"/a", "/b", "/a/b", "/a/c", "/b/a", "/x/x/y", "/x/y", "/y", "/x/y/z",
 	"/mixer/ch/1/fader", "/mixer/ch/2/fader", "/mixer/ch/10/pan", "/mixer/ch/2/mute",
 	"/foo", "/foobar", "/foo/bar", "/foo/baz/bar", "/é", "/a-b", "/a.b", "/A",
+	// names longer than a word that share their first 8 bytes, under
+	// levels with more than 4 children
+	"/dev/1/parameter", "/dev/1/parameter1", "/dev/1/parameter2", "/dev/1/paramete",
+	"/dev/1/parameters/x", "/dev/2/parameter1", "/dev/3/parameter1", "/dev/4/parameter2",
+	"/dev/5/parameter1", "/dev/5/p", "/dev/5/q", "/dev/5/r", "/dev/5/s", "/dev/5/t",
 }
 
 // sortedAddrs returns addrs in the order a pattern dispatch visits them:
@@ -103,6 +108,8 @@ var dispatchPatterns = []string{
 	"/mixer/ch/*/fader", "/mixer/ch/[0-9]/{fader,mute}", "/mixer/*/1?/*", "/foo*", "/foo/*",
 	"/foo//bar", "/*/*/*", "/[!a]", "/{a,b}/{a,b,c}", "//[a-z]", "/??", "/[a-]-b", "/a.b",
 	"/mixer//fader", "//ch//", "/{x,a}/[yb]", "/[]", "/{a", "/a/*]",
+	"/dev/*/parameter1", "/dev/?/parameter", "/dev/*/parameters/x", "/dev/*/s", "/dev/[1-5]/paramete",
+	"/dev/*/parameter2", "/dev/*/parameter3", "/*/5/t", "/dev/*/parameters/*",
 }
 
 func TestDispatchAgainstMatch(t *testing.T) {

@@ -28,8 +28,19 @@ type leaf struct {
 // node is one address part in the trie. kids are sorted by name, byte-wise.
 type node struct {
 	name string
+	word uint64 // pack(name): compared before the name
 	leaf *leaf
 	kids []*node
+}
+
+// pack returns the first 8 bytes of s (fewer: zero-padded) as a word, so
+// that most names differ in one comparison.
+func pack[T text](s T) uint64 {
+	var w uint64
+	for i := min(len(s), 8) - 1; i >= 0; i-- {
+		w = w<<8 | uint64(s[i])
+	}
+	return w
 }
 
 func (t *table) lookup(address string) *leaf {
@@ -147,11 +158,12 @@ func (x *exactTable) with(h uint64, key string, l *leaf) *exactTable {
 	return y
 }
 
-// find returns the child named name, by binary search.
-func (n *node) find(name []byte) *node {
+// find returns the child named name, whose pack is w: among a few
+// children by comparing words first, else by binary search.
+func (n *node) find(name []byte, w uint64) *node {
 	if len(n.kids) <= 4 {
 		for _, k := range n.kids {
-			if k.name == string(name) {
+			if k.word == w && len(k.name) == len(name) && (len(name) <= 8 || k.name[8:] == string(name[8:])) {
 				return k
 			}
 		}
@@ -195,7 +207,7 @@ func setLeaf(n *node, rest string, l *leaf) *node {
 		}
 		kid = setLeaf(kid, tail, l)
 		if kid != nil {
-			kid.name = part
+			kid.name, kid.word = part, pack(part)
 		}
 		switch {
 		case ok && kid != nil:
@@ -330,7 +342,8 @@ func (t *table) dispatch(d *dispatch) {
 			d.addPos(&states, 1)
 			d.walkDesc(t.root, &states)
 		} else {
-			d.walk(t.root, d.level(1))
+			l := d.level(1)
+			d.walk(t.root, &l)
 		}
 	}
 	if d.n == 0 && t.notFound != nil {
@@ -361,21 +374,22 @@ func (d *dispatch) notFound(h Handler) {
 // level is one part of an incoming pattern: p[start:end].
 type level struct {
 	start, end int
-	op         bool // has a pattern operator
-	star       bool // is exactly "*"
+	word       uint64 // pack(p[start:end])
+	op         bool   // has a pattern operator
+	star       bool   // is exactly "*"
 }
 
 func (d *dispatch) level(start int) level {
 	p := d.addr
 	end := indexSlash(p, start)
 	part := p[start:end]
-	return level{start: start, end: end, op: hasOperator(part), star: len(part) == 1 && part[0] == '*'}
+	return level{start: start, end: end, word: pack(part), op: hasOperator(part), star: len(part) == 1 && part[0] == '*'}
 }
 
 // walk visits the nodes under n that the parts of a pattern without "//",
 // from l on, match. A literal part goes straight to its one child. The
 // next part is parsed once per level, not once per child.
-func (d *dispatch) walk(n *node, l level) {
+func (d *dispatch) walk(n *node, l *level) {
 	p := d.addr
 	last := l.end == len(p)
 	var next level
@@ -383,25 +397,33 @@ func (d *dispatch) walk(n *node, l level) {
 		next = d.level(l.end + 1)
 	}
 	if !l.op {
-		if k := n.find(p[l.start:l.end]); k != nil {
-			d.visit(k, last, next)
+		if k := n.find(p[l.start:l.end], l.word); k != nil {
+			d.visit(k, last, &next)
 		}
 		return
 	}
 	part := p[l.start:l.end]
 	for _, k := range n.kids {
 		if l.star || matchPart(part, k.name) {
-			d.visit(k, last, next)
+			d.visit(k, last, &next)
 		}
 	}
 }
 
-func (d *dispatch) visit(k *node, last bool, next level) {
-	if last {
+func (d *dispatch) visit(k *node, last bool, next *level) {
+	switch {
+	case last:
 		if k.leaf != nil {
 			d.fire(k.leaf)
 		}
-	} else if len(k.kids) > 0 {
+	case len(k.kids) == 0:
+	case !next.op && next.end == len(d.addr):
+		// A literal last part names at most one child: find it here
+		// rather than in a walk of its own.
+		if k := k.find(d.addr[next.start:next.end], next.word); k != nil && k.leaf != nil {
+			d.fire(k.leaf)
+		}
+	default:
 		d.walk(k, next)
 	}
 }
