@@ -1,7 +1,3 @@
-// Package routertest provides utilities for testing OSC handlers, in the
-// manner of net/http/httptest: a Recorder that stands in for the server's
-// ResponseWriter and records what a handler sends, and constructors for
-// Requests.
 package routertest
 
 import (
