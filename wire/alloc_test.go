@@ -21,6 +21,25 @@ func TestNoAllocs(t *testing.T) {
 			}
 			sinkF, sinkN = s, n
 		},
+		"ParseArgsReadArgs": func() {
+			s, n, err := readArgv(msg)
+			if err != nil {
+				panic(err)
+			}
+			sinkF, sinkN = s, n
+		},
+		"WalkBundle8AppendArgs": func() {
+			n := 0
+			err := wire.Walk(bundle, func(m wire.Message, _ wire.Timetag) error {
+				var argv [8]wire.Arg
+				n += len(m.AppendArgs(argv[:0]))
+				return nil
+			})
+			if err != nil || n != 32 {
+				panic("walk")
+			}
+			sinkN = n
+		},
 		"EncodeReused": func() {
 			enc.Reset()
 			if _, err := encodeBench(&enc).Bytes(); err != nil {

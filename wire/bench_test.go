@@ -31,12 +31,14 @@ func BenchmarkAppendMessage(b *testing.B) {
 	}
 }
 
+// BenchmarkParseMessage parses the message and reads every argument, the
+// quickest way: ParseArgs collects the arguments while validating.
 func BenchmarkParseMessage(b *testing.B) {
 	pkt := benchMessage(b)
 	b.ReportAllocs()
 	b.SetBytes(int64(len(pkt)))
 	for b.Loop() {
-		s, n, err := readAll(pkt)
+		s, n, err := readArgv(pkt)
 		if err != nil || n != 21 {
 			b.Fatal(err)
 		}
@@ -55,24 +57,62 @@ func BenchmarkEncodeBundle8(b *testing.B) {
 	}
 }
 
+// BenchmarkParseBundle8 walks a bundle of 8 messages and reads every
+// argument of each through AppendArgs.
 func BenchmarkParseBundle8(b *testing.B) {
 	pkt := benchBundle(b)
 	b.ReportAllocs()
 	b.SetBytes(int64(len(pkt)))
 	for b.Loop() {
+		var sum float64
 		n := 0
 		err := wire.Walk(pkt, func(m wire.Message, _ wire.Timetag) error {
-			r := m.Args()
-			for r.Next() {
-				a := r.Arg()
-				if v, ok := a.Int32(); ok {
-					n += int(v)
-				}
-			}
+			var argv [8]wire.Arg
+			s, k := sumArgs(m.AppendArgs(argv[:0]))
+			sum += s
+			n += k
 			return nil
 		})
-		if err != nil || n != 8*440 {
+		if err != nil || n != 8*21 {
 			b.Fatal(err)
 		}
+		sinkF = sum
+	}
+}
+
+// BenchmarkParseBundle8Cursor is BenchmarkParseBundle8 reading the
+// arguments with the cursor.
+func BenchmarkParseBundle8Cursor(b *testing.B) {
+	pkt := benchBundle(b)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(pkt)))
+	for b.Loop() {
+		var sum float64
+		n := 0
+		err := wire.Walk(pkt, func(m wire.Message, _ wire.Timetag) error {
+			s, k := sumCursor(m)
+			sum += s
+			n += k
+			return nil
+		})
+		if err != nil || n != 8*21 {
+			b.Fatal(err)
+		}
+		sinkF = sum
+	}
+}
+
+// BenchmarkParseMessageCursor parses the message with ParseMessage and
+// reads every argument with the cursor.
+func BenchmarkParseMessageCursor(b *testing.B) {
+	pkt := benchMessage(b)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(pkt)))
+	for b.Loop() {
+		s, n, err := readAll(pkt)
+		if err != nil || n != 21 {
+			b.Fatal(err)
+		}
+		sinkF = s
 	}
 }

@@ -87,7 +87,13 @@ func (o *Options) checkBundle(b []byte, base, depth int, parent Timetag, c *msgC
 		e := b[off : off+int(size)]
 		switch e[0] {
 		case '/':
-			m, err := o.ParseMessage(e)
+			var m Message
+			var err error
+			if o.Lenient {
+				m, err = o.parseSlow(e)
+			} else {
+				m, err = o.parse(e)
+			}
 			if err != nil {
 				return rebase(err, base+off)
 			}

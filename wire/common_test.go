@@ -47,12 +47,51 @@ func benchBundle(tb testing.TB) []byte {
 	return append([]byte(nil), b...)
 }
 
-// readAll parses a message and reads every argument, as a receiver would.
+// readAll parses a message and reads every argument with the cursor.
 func readAll(pkt []byte) (sum float64, n int, err error) {
 	m, err := wire.ParseMessage(pkt)
 	if err != nil {
 		return 0, 0, err
 	}
+	sum, n = sumCursor(m)
+	return sum, n, nil
+}
+
+// readArgv parses a message and reads every argument through ParseArgs.
+func readArgv(pkt []byte) (sum float64, n int, err error) {
+	var argv [8]wire.Arg
+	_, args, err := wire.ParseArgs(pkt, argv[:0])
+	if err != nil {
+		return 0, 0, err
+	}
+	sum, n = sumArgs(args)
+	return sum, n, nil
+}
+
+// sumArgs reads every argument as a receiver would: numbers are summed,
+// string and blob lengths counted.
+func sumArgs(args []wire.Arg) (sum float64, n int) {
+	for _, a := range args {
+		switch a.Type() {
+		case wire.TypeInt32:
+			v, _ := a.Int32()
+			sum += float64(v)
+		case wire.TypeFloat32:
+			v, _ := a.Float32()
+			sum += float64(v)
+		case wire.TypeString:
+			s, _ := a.StringBytes()
+			n += len(s)
+		case wire.TypeBlob:
+			b, _ := a.Blob()
+			n += len(b)
+		}
+	}
+	return sum, n
+}
+
+// sumCursor is sumArgs over the cursor of m.
+func sumCursor(m wire.Message) (sum float64, n int) {
 	r := m.Args()
 	for r.Next() {
 		a := r.Arg()
@@ -71,7 +110,7 @@ func readAll(pkt []byte) (sum float64, n int, err error) {
 			n += len(b)
 		}
 	}
-	return sum, n, nil
+	return sum, n
 }
 
 var (

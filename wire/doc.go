@@ -10,7 +10,11 @@
 // view over the caller's bytes: a Message or a Bundle. After that no
 // accessor fails on structure; Arg accessors such as Int32 or Float32 return
 // ok=false when the argument has another type and never panic, whatever the
-// packet held. Walk visits every message of a packet with its effective
+// packet held. Arguments are read with the cursor of Message.Args, or all
+// at once: ParseArgs validates a message and collects its arguments into a
+// caller's []Arg in the same pass (liblo's argv), the quickest way to read
+// every argument, and Message.AppendArgs does the same for a message already
+// parsed. Walk visits every message of a packet with its effective
 // timetag, after validating all of it, so that a bundle is delivered whole
 // or not at all.
 //

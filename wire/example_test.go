@@ -61,6 +61,43 @@ func ExampleParseMessage() {
 	// bus main
 }
 
+func ExampleParseArgs() {
+	pkt, _ := wire.AppendMessage(nil, "/synth/1/note", wire.Int32(60), wire.Float32(0.8), wire.String("piano"))
+
+	// One pass validates the packet and collects the arguments, like
+	// liblo's argv; a stack array keeps it free of allocations.
+	var argv [8]wire.Arg
+	m, args, err := wire.ParseArgs(pkt, argv[:0])
+	if err != nil {
+		panic(err)
+	}
+	note, _ := args[0].Int32()
+	vel, _ := args[1].Float32()
+	patch, _ := args[2].StringBytes()
+	fmt.Println(m.AddressString(), string(m.TypeTags()), note, vel, string(patch))
+	// Output:
+	// /synth/1/note ifs 60 0.8 piano
+}
+
+func ExampleMessage_AppendArgs() {
+	var e wire.Encoder
+	e.BeginBundle(wire.Immediately)
+	e.Message("/light/1").Float32(0.5).End()
+	e.Message("/light/2").Float32(1).Int32(3).End()
+	pkt, _ := e.EndBundle().Bytes()
+
+	var argv [8]wire.Arg
+	_ = wire.Walk(pkt, func(m wire.Message, _ wire.Timetag) error {
+		args := m.AppendArgs(argv[:0])
+		level, _ := args[0].Float32()
+		fmt.Println(m.AddressString(), len(args), level)
+		return nil
+	})
+	// Output:
+	// /light/1 1 0.5
+	// /light/2 2 1
+}
+
 func ExampleArg_Array() {
 	pkt, _ := wire.AppendMessage(nil, "/xy", wire.Array(wire.Int32(3), wire.Int32(4)), wire.Impulse())
 	m, _ := wire.ParseMessage(pkt)

@@ -77,6 +77,11 @@ func FuzzParsePacket(f *testing.F) {
 				t.Fatalf("bad error %#v", e)
 			}
 		}
+		// ParseArgs and AppendArgs agree with ParseMessage and the cursor.
+		if !wire.IsBundle(pkt) {
+			checkParseArgs(t, &wire.Options{}, pkt)
+			checkParseArgs(t, &lenient, pkt)
+		}
 		// Walk agrees with Validate and visits every argument.
 		visits := 0
 		werr := wire.Walk(pkt, func(m wire.Message, tt wire.Timetag) error {

@@ -46,6 +46,33 @@ var dataSize = func() (t [256]int8) {
 	return t
 }()
 
+// Argument classes of tagClass: values below classString are the data size
+// of a fixed-size type.
+const (
+	classString   = 0x10 + iota // s, S
+	classBlob                   // b
+	classArrOpen                // [
+	classArrClose               // ]
+	classBad      = 0xff        // not a type tag
+)
+
+// tagClass maps a tag byte to its data size or class, so that the decoding
+// loops branch once for the common fixed-size types.
+var tagClass = func() (t [256]uint8) {
+	for i, n := range dataSize {
+		switch {
+		case n >= 0:
+			t[i] = uint8(n)
+		default:
+			t[i] = classBad
+		}
+	}
+	t['s'], t['S'] = classString, classString
+	t['b'] = classBlob
+	t['['], t[']'] = classArrOpen, classArrClose
+	return t
+}()
+
 // Valid reports whether t is a type tag this package understands.
 func (t Type) Valid() bool { return dataSize[t] != -2 }
 
