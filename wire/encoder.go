@@ -28,12 +28,14 @@ import (
 type Encoder struct {
 	noCopy   noCopy
 	buf      []byte
-	tags     []byte // the current message's type tags, from ','
-	tagAt    int    // offset of the space reserved for them in buf
-	msgStart int    // offset of the current message's size word, or -1
-	arrays   int    // open arrays in the current message
-	inMsg    bool   // between Message and End
-	stack    []int  // open bundles: offsets of their size words (-1 at top level)
+	tagAt    int     // offset of the space reserved for the type tags in buf
+	ntag     int     // type tag bytes so far, ',' included; 0 outside a message
+	itags    [8]byte // the first inlineTags of them
+	tags     []byte  // the rest
+	msgStart int     // offset of the current message's size word, or -1
+	arrays   int     // open arrays in the current message
+	inMsg    bool    // between Message and End
+	stack    []int   // open bundles: offsets of their size words (-1 at top level)
 	pb       *pool.Buffer
 	err      error
 }
@@ -75,7 +77,7 @@ func PutEncoder(e *Encoder) {
 // buffers.
 func (e *Encoder) Reset() {
 	e.buf = e.buf[:0]
-	e.tags = e.tags[:0]
+	e.ntag = 0
 	e.stack = e.stack[:0]
 	e.inMsg = false
 	e.arrays = 0
@@ -110,6 +112,9 @@ func (e *Encoder) fail(err error) *Encoder {
 	if e.err == nil {
 		e.err = err
 	}
+	// Nothing more is added to a failed packet.
+	e.inMsg = false
+	e.ntag = 0
 	return e
 }
 
@@ -153,8 +158,13 @@ func (e *Encoder) Message(address string) *Encoder {
 		return e
 	}
 	e.msgStart = at
-	e.buf = AppendString(e.buf, address)
-	e.beginArgs()
+	// The address, then the space reserved for the type tags.
+	n, p := len(e.buf), len(address)&^3+4
+	e.buf = grow(e.buf, p+tagReserve)
+	binary.LittleEndian.PutUint32(e.buf[n+p-4:], 0)
+	binary.LittleEndian.PutUint64(e.buf[n+p:], 0)
+	copy(e.buf[n:], address)
+	e.startTags(n + p)
 	return e
 }
 
@@ -169,7 +179,9 @@ func (e *Encoder) MessageBytes(address []byte) *Encoder {
 	}
 	e.msgStart = at
 	e.buf = AppendStringBytes(e.buf, address)
-	e.beginArgs()
+	e.tagAt = len(e.buf)
+	e.buf = binary.LittleEndian.AppendUint64(e.buf, 0)
+	e.startTags(e.tagAt)
 	return e
 }
 
@@ -183,42 +195,48 @@ func indexNUL(b []byte) int {
 }
 
 // tagReserve is the space reserved for the type tag string before the
-// arguments are written; a longer string moves the arguments once, in End.
-const tagReserve = 8
+// arguments are written. Up to inlineTags tag bytes (',' and six tags) are
+// written there directly; a longer string is kept in Encoder.tags and moves
+// the arguments once, in End.
+const (
+	tagReserve = 8
+	inlineTags = tagReserve - 1
+)
 
-// beginArgs reserves room for the type tags and starts the tag string.
-func (e *Encoder) beginArgs() {
-	e.tagAt = len(e.buf)
-	e.buf = binary.LittleEndian.AppendUint64(e.buf, 0)
-	e.tags = append(e.tags[:0], ',')
+// startTags starts the type tag string in the space reserved at off.
+func (e *Encoder) startTags(off int) {
+	e.tagAt = off
+	e.itags = [8]byte{','}
+	e.tags = e.tags[:0]
+	e.ntag = 1
 	e.inMsg = true
 }
 
 // End finishes the current message.
 func (e *Encoder) End() *Encoder {
-	if e.err != nil {
-		return e
-	}
 	if !e.inMsg || e.arrays != 0 {
 		return e.fail(ErrEncoderState)
 	}
-	need := PaddedStringLen(len(e.tags))
 	args := e.tagAt + tagReserve
-	if need != tagReserve {
+	switch {
+	case e.ntag < 4:
+		// The tags and their NUL fit in one word: drop the second.
+		binary.LittleEndian.PutUint32(e.buf[e.tagAt:], binary.LittleEndian.Uint32(e.itags[:]))
+		n := copy(e.buf[e.tagAt+4:], e.buf[args:])
+		e.buf = e.buf[:e.tagAt+4+n]
+	case e.ntag <= inlineTags:
+		binary.LittleEndian.PutUint64(e.buf[e.tagAt:], binary.LittleEndian.Uint64(e.itags[:]))
+	default:
+		need := PaddedStringLen(e.ntag)
 		n := len(e.buf) - args
-		if need > tagReserve {
-			e.buf = slices.Grow(e.buf, need-tagReserve)[:len(e.buf)+need-tagReserve]
-		}
+		e.buf = slices.Grow(e.buf, need-tagReserve)[:len(e.buf)+need-tagReserve]
 		copy(e.buf[e.tagAt+need:], e.buf[args:args+n])
-		e.buf = e.buf[:e.tagAt+need+n]
+		t := e.buf[e.tagAt : e.tagAt+need]
+		binary.LittleEndian.PutUint32(t[need-4:], 0)
+		copy(t[copy(t, e.itags[:inlineTags]):], e.tags)
 	}
-	t := e.buf[e.tagAt : e.tagAt+need]
-	binary.LittleEndian.PutUint32(t[need-4:], 0)
-	if need == tagReserve {
-		binary.LittleEndian.PutUint32(t, 0)
-	}
-	copy(t, e.tags)
 	e.inMsg = false
+	e.ntag = 0
 	e.patchSize(e.msgStart)
 	return e
 }
@@ -266,15 +284,33 @@ func (e *Encoder) Raw(pkt []byte) *Encoder {
 }
 
 func (e *Encoder) tag(t Type) bool {
-	if e.err != nil {
+	n := uint(e.ntag)
+	switch {
+	case n-1 < inlineTags-1:
+		e.itags[n&7] = byte(t)
+	case n == 0:
+		// Outside a message, or failed.
+		if e.err == nil {
+			e.err = ErrEncoderState
+		}
 		return false
+	default:
+		e.tags = append(e.tags, byte(t))
 	}
-	if !e.inMsg {
-		e.fail(ErrEncoderState)
-		return false
-	}
-	e.tags = append(e.tags, byte(t))
+	e.ntag = int(n + 1)
 	return true
+}
+
+// addTags adds type tags in a message that is open and not failed.
+func (e *Encoder) addTags(ts ...byte) {
+	for _, t := range ts {
+		if e.ntag < inlineTags {
+			e.itags[e.ntag] = t
+		} else {
+			e.tags = append(e.tags, t)
+		}
+		e.ntag++
+	}
 }
 
 // Int32 adds an 'i' argument.
@@ -310,11 +346,15 @@ func (e *Encoder) Float64(v float64) *Encoder {
 }
 
 func (e *Encoder) str(t Type, s string) *Encoder {
-	if e.err == nil && strings.IndexByte(s, 0) >= 0 {
+	if strings.IndexByte(s, 0) >= 0 {
 		return e.fail(ErrInvalidString)
 	}
 	if e.tag(t) {
-		e.buf = AppendString(e.buf, s)
+		n, p := len(e.buf), len(s)&^3+4
+		buf := grow(e.buf, p)
+		binary.LittleEndian.PutUint32(buf[n+p-4:], 0)
+		copy(buf[n:], s)
+		e.buf = buf
 	}
 	return e
 }
@@ -338,11 +378,16 @@ func (e *Encoder) StringBytes(s []byte) *Encoder {
 
 // Blob adds a 'b' argument.
 func (e *Encoder) Blob(b []byte) *Encoder {
-	if e.err == nil && len(b) > math.MaxInt32-8 {
+	if len(b) > math.MaxInt32-8 {
 		return e.fail(ErrTooLarge)
 	}
 	if e.tag(TypeBlob) {
-		e.buf = AppendBlob(e.buf, b)
+		n, p := len(e.buf), 4+(len(b)+3)&^3
+		buf := grow(e.buf, p)
+		binary.BigEndian.PutUint32(buf[n:], uint32(len(b)))
+		binary.LittleEndian.PutUint32(buf[n+p-4:], 0)
+		copy(buf[n+4:], b)
+		e.buf = buf
 	}
 	return e
 }
@@ -422,8 +467,8 @@ func (e *Encoder) Arg(a Arg) *Encoder {
 	switch t {
 	case TypeArrayBegin:
 		if e.tag(TypeArrayBegin) {
-			e.tags = append(e.tags, a.arrayTags()...)
-			e.tags = append(e.tags, ']')
+			e.addTags(a.arrayTags()...)
+			e.addTags(']')
 			e.buf = append(e.buf, a.arrayData()...)
 		}
 	case TypeString, TypeSymbol:

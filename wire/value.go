@@ -188,16 +188,14 @@ func (m *Message) Values() []Value {
 
 // Value adds v as an argument.
 func (e *Encoder) Value(v Value) *Encoder {
-	if e.err != nil {
-		return e
-	}
 	if !e.inMsg {
 		return e.fail(ErrEncoderState)
 	}
 	if err := checkValue(v, 0); err != nil {
 		return e.fail(err)
 	}
-	e.tags = appendValueTags(e.tags, v)
+	var tb [16]byte
+	e.addTags(appendValueTags(tb[:0], v)...)
 	e.buf = appendValueData(e.buf, v)
 	return e
 }
