@@ -84,12 +84,11 @@ func burst(tb testing.TB, n int) []byte {
 	return out
 }
 
-// sumArgs reads every argument of m the way a real handler would.
-func sumArgs(m *wire.Message) float64 {
+// sumArgs reads every argument of the request's message the way a real
+// handler would.
+func sumArgs(req *router.Request) float64 {
 	var s float64
-	r := m.Args()
-	for r.Next() {
-		a := r.Arg()
+	for _, a := range req.Args() {
 		if v, ok := a.Int32(); ok {
 			s += float64(v)
 		} else if f, ok := a.Float32(); ok {

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -174,6 +175,42 @@ func TestUDPTruncated(t *testing.T) {
 			}
 			if got[1].Truncated || !bytes.Equal(got[1].Data, small) {
 				t.Fatalf("small: truncated=%v data=%x", got[1].Truncated, got[1].Data)
+			}
+		})
+	}
+}
+
+// TestUDPLongDatagrams mixes short and long datagrams in one batch, up to
+// the largest that fits the default buffer; those beyond a smaller BufSize
+// must come back truncated and the rest intact.
+func TestUDPLongDatagrams(t *testing.T) {
+	sizes := []int{8, 2044, 2048, 2052, 3000, 9000, 4096, 8, 65000, 12, 40000, 4097}
+	for _, cfg := range []UDPConfig{{}, {BufSize: 5000}, {BufSize: 4096}} {
+		t.Run("BufSize="+strconv.Itoa(cfg.BufSize), func(t *testing.T) {
+			cfg.ReadBuffer = 4 << 20
+			rx := listenUDP(t, "udp4", "127.0.0.1:0", cfg)
+			tx := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{})
+			var sent [][]byte
+			for i, n := range sizes {
+				p := numbered(i, n)
+				sent = append(sent, p)
+				if _, err := tx.WriteTo(p, rx.LocalAddrPort()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, _ := readN(t, rx, len(sent))
+			limit := cfg.BufSize
+			if limit == 0 {
+				limit = DefaultBufSize
+			}
+			for i, p := range got {
+				want, trunc := sent[i], len(sent[i]) > limit
+				if trunc {
+					want = want[:limit]
+				}
+				if p.Truncated != trunc || !bytes.Equal(p.Data, want) {
+					t.Fatalf("datagram %d (%d bytes): got %d bytes, truncated %v (want %v)", i, len(sent[i]), len(p.Data), p.Truncated, trunc)
+				}
 			}
 		})
 	}

@@ -28,6 +28,16 @@ func TestNoAllocs(t *testing.T) {
 	rt.HandlePattern("/other/*", router.HandlerFunc(func(router.ResponseWriter, *router.Request) {}))
 	typed := mixer(0, &calls)
 	typed.Handle("/t", router.HandlerFunc(func(router.ResponseWriter, *router.Request) { calls++ }), router.Types(",f"))
+	typed.Handle("/args", router.HandlerFunc(func(_ router.ResponseWriter, r *router.Request) {
+		if f, ok := r.Args()[7].Float32(); ok && f == 7 {
+			calls++
+		}
+	}))
+	eight := make([]wire.Value, 8)
+	for i := range eight {
+		eight[i] = wire.Float32(float32(i))
+	}
+	amsg := routertest.NewMessage("/args", eight...)
 	rec := routertest.NewRecorder()
 	lit := routertest.NewMessage("/mixer/ch/42/fader", wire.Float32(0.5))
 	star := routertest.NewMessage("/mixer/ch/*/fader", wire.Float32(0.5))
@@ -46,6 +56,7 @@ func TestNoAllocs(t *testing.T) {
 		{"Braces", 3, func() { rt.ServeOSC(rec, braces) }},
 		{"Miss", 0, func() { rt.ServeOSC(rec, miss) }},
 		{"Typed", 1, func() { typed.ServeOSC(rec, tmsg) }},
+		{"Args8", 1, func() { typed.ServeOSC(rec, amsg) }},
 		{"Match", 0, func() { sinkBool = router.Match("/*/{gain,pan}/[0-9]*", "/ch/pan/12") }},
 	}
 	for _, c := range cases {

@@ -95,6 +95,13 @@
 // panic with them, naming the caller's file:line. Nothing that arrives
 // from the network makes the Router panic.
 //
+// # Arguments
+//
+// A handler reads the message's arguments with r.Args(), which collects
+// them in one pass into a buffer the Request owns (no allocation up to
+// eight), and indexes the slice: args[0].Float32(). r.Message.Args() is
+// the cursor, for messages read piece by piece.
+//
 // # Lifetime
 //
 // A Request and everything reachable from it, the Message above all, are

@@ -456,3 +456,36 @@ func TestMalformedIncoming(t *testing.T) {
 		}
 	}
 }
+
+func TestRequestArgs(t *testing.T) {
+	req := routertest.NewMessage("/a", wire.Int32(3), wire.String("x"), wire.Array(wire.Float32(1), wire.Float32(2)))
+	args := req.Args()
+	if len(args) != 3 {
+		t.Fatalf("%d args, want 3", len(args))
+	}
+	if v, ok := args[0].Int32(); !ok || v != 3 {
+		t.Fatalf("arg 0 = %v, %v", v, ok)
+	}
+	if s, ok := args[1].StringBytes(); !ok || string(s) != "x" {
+		t.Fatalf("arg 1 = %q, %v", s, ok)
+	}
+	if args[2].Type() != wire.TypeArrayBegin {
+		t.Fatalf("arg 2 is %v, want an array", args[2].Type())
+	}
+	// More than the Request's own buffer holds, and a Clone.
+	vals := make([]wire.Value, 20)
+	for i := range vals {
+		vals[i] = wire.Int32(int32(i))
+	}
+	big := routertest.NewMessage("/b", vals...)
+	c := big.Clone()
+	for _, r := range []*router.Request{big, c} {
+		args := r.Args()
+		if len(args) != 20 {
+			t.Fatalf("%d args, want 20", len(args))
+		}
+		if v, _ := args[19].Int32(); v != 19 {
+			t.Fatalf("arg 19 = %d", v)
+		}
+	}
+}

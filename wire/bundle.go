@@ -87,13 +87,7 @@ func (o *Options) checkBundle(b []byte, base, depth int, parent Timetag, c *msgC
 		e := b[off : off+int(size)]
 		switch e[0] {
 		case '/':
-			var m Message
-			var err error
-			if o.Lenient {
-				m, err = o.parseSlow(e)
-			} else {
-				m, err = o.parse(e)
-			}
+			m, err := o.parse(e)
 			if err != nil {
 				return rebase(err, base+off)
 			}

@@ -71,12 +71,7 @@ func ParseMessage(b []byte) (Message, error) { return strict.parse(b) }
 
 // ParseMessage validates b as one OSC message under o and returns a view of
 // it. It does not allocate unless it fails. An error is a *ParseError.
-func (o *Options) ParseMessage(b []byte) (Message, error) {
-	if o.Lenient {
-		return o.parseSlow(b)
-	}
-	return o.parse(b)
-}
+func (o *Options) ParseMessage(b []byte) (Message, error) { return o.parse(b) }
 
 // ParseArgs validates b as one OSC message, strictly, and appends its
 // top-level arguments to dst: ParseMessage and AppendArgs in one pass over
@@ -90,9 +85,6 @@ func ParseArgs(b []byte, dst []Arg) (Message, []Arg, error) { return strict.pars
 
 // ParseArgs is ParseMessage under o followed by AppendArgs, in one pass.
 func (o *Options) ParseArgs(b []byte, dst []Arg) (Message, []Arg, error) {
-	if o.Lenient {
-		return o.parseArgsSlow(b, dst)
-	}
 	return o.parseArgs(b, dst)
 }
 
@@ -124,9 +116,13 @@ func parseHead(b []byte) (nul, off, tend int, ok bool) {
 	return nul, off, tend, true
 }
 
-// parse validates b strictly. It checks quickly and leaves every failure
-// to parseSlow, which finds out what is wrong and where.
+// parse validates b under o. A strict parse checks quickly and leaves
+// every failure to parseSlow, which finds out what is wrong and where; a
+// lenient one goes there directly.
 func (o *Options) parse(b []byte) (Message, error) {
+	if o.Lenient {
+		return o.parseSlow(b)
+	}
 	nul, off, tend, ok := parseHead(b)
 	if !ok {
 		return o.parseSlow(b)
@@ -184,6 +180,9 @@ func (o *Options) parse(b []byte) (Message, error) {
 // goes. The loops are kept apart so that ParseMessage pays nothing for the
 // collecting.
 func (o *Options) parseArgs(b []byte, dst []Arg) (Message, []Arg, error) {
+	if o.Lenient {
+		return o.parseArgsSlow(b, dst)
+	}
 	nul, off, tend, ok := parseHead(b)
 	if !ok {
 		return o.parseArgsSlow(b, dst)
