@@ -163,11 +163,17 @@ func (sh *shard) deliver(d *sched.Delivery[origin]) {
 	req.Remote = d.Origin.remote
 	req.Local = sh.e.addr
 	sh.rw.o = d.Origin
-	r := d.Messages()
-	for r.Next() {
-		req.Message = *r.Message()
+	if m, ok := d.Message(); ok {
+		req.Message = *m
 		req.Method = ""
 		sh.serve(req)
+	} else {
+		r := d.Messages()
+		for r.Next() {
+			req.Message = *r.Message()
+			req.Method = ""
+			sh.serve(req)
+		}
 	}
 	sh.rw.o = origin{}
 }

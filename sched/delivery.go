@@ -47,6 +47,16 @@ func (d *Delivery[T]) Messages() MessageReader {
 	return MessageReader{b: d.elems, single: d.single, opts: d.opts, cur: d.msg, curOK: d.msgOK}
 }
 
+// Message returns the group's message when the group is one bare message
+// that Submit has already parsed, which saves the cursor in the common
+// case; ok is false otherwise, and Messages is the way.
+func (d *Delivery[T]) Message() (m *wire.Message, ok bool) {
+	if d.single && d.msgOK {
+		return &d.msg, true
+	}
+	return nil, false
+}
+
 // Len returns the number of messages in the group.
 func (d *Delivery[T]) Len() int {
 	if d.single {
