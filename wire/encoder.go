@@ -160,10 +160,12 @@ func (e *Encoder) Message(address string) *Encoder {
 	e.msgStart = at
 	// The address, then the space reserved for the type tags.
 	n, p := len(e.buf), len(address)&^3+4
-	e.buf = grow(e.buf, p+tagReserve)
-	binary.LittleEndian.PutUint32(e.buf[n+p-4:], 0)
-	binary.LittleEndian.PutUint64(e.buf[n+p:], 0)
-	copy(e.buf[n:], address)
+	buf := grow(e.buf, p+tagReserve)
+	t := buf[n+p-4 : n+p+tagReserve]
+	binary.LittleEndian.PutUint32(t, 0)
+	binary.LittleEndian.PutUint64(t[4:], 0)
+	copy(buf[n:], address)
+	e.buf = buf
 	e.startTags(n + p)
 	return e
 }
@@ -352,8 +354,9 @@ func (e *Encoder) str(t Type, s string) *Encoder {
 	if e.tag(t) {
 		n, p := len(e.buf), len(s)&^3+4
 		buf := grow(e.buf, p)
-		binary.LittleEndian.PutUint32(buf[n+p-4:], 0)
-		copy(buf[n:], s)
+		d := buf[n : n+p]
+		binary.LittleEndian.PutUint32(d[p-4:], 0)
+		copy(d, s)
 		e.buf = buf
 	}
 	return e
@@ -384,9 +387,10 @@ func (e *Encoder) Blob(b []byte) *Encoder {
 	if e.tag(TypeBlob) {
 		n, p := len(e.buf), 4+(len(b)+3)&^3
 		buf := grow(e.buf, p)
-		binary.BigEndian.PutUint32(buf[n:], uint32(len(b)))
-		binary.LittleEndian.PutUint32(buf[n+p-4:], 0)
-		copy(buf[n+4:], b)
+		d := buf[n : n+p]
+		binary.LittleEndian.PutUint32(d[p-4:], 0)
+		binary.BigEndian.PutUint32(d, uint32(len(b)))
+		copy(d[4:], b)
 		e.buf = buf
 	}
 	return e
