@@ -150,7 +150,7 @@ func (e *Encoder) patchSize(at int) {
 // Message begins a message with the given address (pattern). The address
 // must start with '/' and contain no NUL.
 func (e *Encoder) Message(address string) *Encoder {
-	if e.err == nil && (len(address) == 0 || address[0] != '/' || strings.IndexByte(address, 0) >= 0) {
+	if e.err == nil && (len(address) == 0 || address[0] != '/') {
 		return e.fail(ErrAddress)
 	}
 	at, ok := e.beginElement()
@@ -164,7 +164,9 @@ func (e *Encoder) Message(address string) *Encoder {
 	t := buf[n+p-4 : n+p+tagReserve]
 	binary.LittleEndian.PutUint32(t, 0)
 	binary.LittleEndian.PutUint64(t[4:], 0)
-	copy(buf[n:], address)
+	if putString(buf[n:], address) {
+		return e.fail(ErrAddress)
+	}
 	e.buf = buf
 	e.startTags(n + p)
 	return e
@@ -348,18 +350,68 @@ func (e *Encoder) Float64(v float64) *Encoder {
 }
 
 func (e *Encoder) str(t Type, s string) *Encoder {
-	if strings.IndexByte(s, 0) >= 0 {
-		return e.fail(ErrInvalidString)
-	}
 	if e.tag(t) {
 		n, p := len(e.buf), len(s)&^3+4
 		buf := grow(e.buf, p)
 		d := buf[n : n+p]
 		binary.LittleEndian.PutUint32(d[p-4:], 0)
-		copy(d, s)
+		if putString(d, s) {
+			return e.fail(ErrInvalidString)
+		}
 		e.buf = buf
 	}
 	return e
+}
+
+// putString copies s to the start of d, which is long enough, and reports
+// whether s holds a NUL, which would cut it short on the wire. Short
+// strings, the common case, are copied and checked a word at a time in one
+// pass; long ones by copy and IndexByte.
+func putString(d []byte, s string) (nul bool) {
+	n := len(s)
+	d = d[:n]
+	switch {
+	case n > 32:
+		copy(d, s)
+		return strings.IndexByte(s, 0) >= 0
+	case n >= 8:
+		// Whole words, the last one overlapping the one before.
+		var z uint64
+		for i := 0; ; i += 8 {
+			if i > n-8 {
+				i = n - 8
+			}
+			v := load64(s[i : i+8])
+			binary.LittleEndian.PutUint64(d[i:i+8], v)
+			z |= (v - 0x0101010101010101) &^ v & 0x8080808080808080
+			if i == n-8 {
+				return z != 0
+			}
+		}
+	case n >= 4:
+		a, b := load32(s[:4]), load32(s[n-4:])
+		binary.LittleEndian.PutUint32(d[:4], a)
+		binary.LittleEndian.PutUint32(d[n-4:], b)
+		return ((a-0x01010101)&^a|(b-0x01010101)&^b)&0x80808080 != 0
+	}
+	for i := range n {
+		d[i] = s[i]
+		nul = nul || s[i] == 0
+	}
+	return nul
+}
+
+// load64 and load32 read a string's bytes little-endian; the compiler
+// makes each one load.
+func load64(t string) uint64 {
+	_ = t[7]
+	return uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
+		uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
+}
+
+func load32(t string) uint32 {
+	_ = t[3]
+	return uint32(t[0]) | uint32(t[1])<<8 | uint32(t[2])<<16 | uint32(t[3])<<24
 }
 
 // String adds an 's' argument. s must not contain NUL.

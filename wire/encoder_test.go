@@ -100,3 +100,44 @@ func TestEncoderErrors(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 12, len(pkt))
 }
+
+// TestEncoderStringCopy checks the copy-and-check of strings and addresses
+// for every length up to past the word loop, with a NUL at every position
+// and without one.
+func TestEncoderStringCopy(t *testing.T) {
+	var e wire.Encoder
+	for n := 0; n <= 48; n++ {
+		base := make([]byte, n)
+		for i := range base {
+			base[i] = byte('a' + i%26)
+		}
+		for nul := -1; nul < n; nul++ {
+			s := append([]byte(nil), base...)
+			if nul >= 0 {
+				s[nul] = 0
+			}
+			e.Reset()
+			pkt, err := e.Message("/s").String(string(s)).Symbol(string(s)).End().Bytes()
+			if nul >= 0 {
+				require.ErrorIs(t, err, wire.ErrInvalidString, "len %d, NUL at %d", n, nul)
+			} else {
+				require.NoError(t, err)
+				want, err := wire.AppendMessage(nil, "/s", wire.String(string(s)), wire.Symbol(string(s)))
+				require.NoError(t, err)
+				require.Equal(t, want, pkt, "len %d", n)
+			}
+
+			addr := "/" + string(s)
+			e.Reset()
+			pkt, err = e.Message(addr).Int32(1).End().Bytes()
+			if nul >= 0 {
+				require.ErrorIs(t, err, wire.ErrAddress, "address len %d, NUL at %d", n+1, nul+1)
+			} else {
+				require.NoError(t, err)
+				m, err := wire.ParseMessage(pkt)
+				require.NoError(t, err)
+				require.Equal(t, addr, m.AddressString())
+			}
+		}
+	}
+}
