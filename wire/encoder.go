@@ -160,14 +160,14 @@ func (e *Encoder) Message(address string) *Encoder {
 	e.msgStart = at
 	// The address, then the space reserved for the type tags.
 	n, p := len(e.buf), len(address)&^3+4
-	buf := grow(e.buf, p+tagReserve)
+	e.extend(p + tagReserve)
+	buf := e.buf
 	t := buf[n+p-4 : n+p+tagReserve]
 	binary.LittleEndian.PutUint32(t, 0)
 	binary.LittleEndian.PutUint64(t[4:], 0)
 	if putString(buf[n:], address) {
 		return e.fail(ErrAddress)
 	}
-	e.buf = buf
 	e.startTags(n + p)
 	return e
 }
@@ -206,6 +206,16 @@ const (
 	tagReserve = 8
 	inlineTags = tagReserve - 1
 )
+
+// extend lengthens e.buf by n bytes, which the caller overwrites. When the
+// capacity suffices only the length changes.
+func (e *Encoder) extend(n int) {
+	if l := len(e.buf); cap(e.buf)-l >= n {
+		e.buf = e.buf[:l+n]
+	} else {
+		e.buf = grow(e.buf, n)
+	}
+}
 
 // startTags starts the type tag string in the space reserved at off.
 func (e *Encoder) startTags(off int) {
@@ -352,13 +362,12 @@ func (e *Encoder) Float64(v float64) *Encoder {
 func (e *Encoder) str(t Type, s string) *Encoder {
 	if e.tag(t) {
 		n, p := len(e.buf), len(s)&^3+4
-		buf := grow(e.buf, p)
-		d := buf[n : n+p]
+		e.extend(p)
+		d := e.buf[n : n+p]
 		binary.LittleEndian.PutUint32(d[p-4:], 0)
 		if putString(d, s) {
 			return e.fail(ErrInvalidString)
 		}
-		e.buf = buf
 	}
 	return e
 }
@@ -438,12 +447,11 @@ func (e *Encoder) Blob(b []byte) *Encoder {
 	}
 	if e.tag(TypeBlob) {
 		n, p := len(e.buf), 4+(len(b)+3)&^3
-		buf := grow(e.buf, p)
-		d := buf[n : n+p]
+		e.extend(p)
+		d := e.buf[n : n+p]
 		binary.LittleEndian.PutUint32(d[p-4:], 0)
 		binary.BigEndian.PutUint32(d, uint32(len(b)))
 		copy(d[4:], b)
-		e.buf = buf
 	}
 	return e
 }
