@@ -383,6 +383,11 @@ func putString(d []byte, s string) (nul bool) {
 	case n > 32:
 		copy(d, s)
 		return strings.IndexByte(s, 0) >= 0
+	case n >= 8 && n <= 16:
+		a, b := load64(s[:8]), load64(s[n-8:])
+		binary.LittleEndian.PutUint64(d[:8], a)
+		binary.LittleEndian.PutUint64(d[n-8:], b)
+		return ((a-0x0101010101010101)&^a|(b-0x0101010101010101)&^b)&0x8080808080808080 != 0
 	case n >= 8:
 		// Whole words, the last one overlapping the one before.
 		var z uint64
@@ -451,7 +456,17 @@ func (e *Encoder) Blob(b []byte) *Encoder {
 		d := e.buf[n : n+p]
 		binary.LittleEndian.PutUint32(d[p-4:], 0)
 		binary.BigEndian.PutUint32(d, uint32(len(b)))
-		copy(d[4:], b)
+		// Small blobs in two overlapping words, without a call.
+		switch k := len(b); {
+		case k >= 8 && k <= 16:
+			binary.LittleEndian.PutUint64(d[4:], binary.LittleEndian.Uint64(b))
+			binary.LittleEndian.PutUint64(d[4+k-8:], binary.LittleEndian.Uint64(b[k-8:]))
+		case k >= 4 && k < 8:
+			binary.LittleEndian.PutUint32(d[4:], binary.LittleEndian.Uint32(b))
+			binary.LittleEndian.PutUint32(d[4+k-4:], binary.LittleEndian.Uint32(b[k-4:]))
+		default:
+			copy(d[4:], b)
+		}
 	}
 	return e
 }

@@ -141,3 +141,21 @@ func TestEncoderStringCopy(t *testing.T) {
 		}
 	}
 }
+
+// TestEncoderBlobCopy checks every blob length up to past the small-blob
+// paths against AppendMessage, with the blob's neighbours in place.
+func TestEncoderBlobCopy(t *testing.T) {
+	var e wire.Encoder
+	for n := 0; n <= 40; n++ {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(0xa0 + i)
+		}
+		e.Reset()
+		pkt, err := e.Message("/b").Int32(-1).Blob(b).Int32(7).Blob(b).End().Bytes()
+		require.NoError(t, err)
+		want, err := wire.AppendMessage(nil, "/b", wire.Int32(-1), wire.Blob(b), wire.Int32(7), wire.Blob(b))
+		require.NoError(t, err)
+		require.Equal(t, want, pkt, "blob of %d bytes", n)
+	}
+}
