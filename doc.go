@@ -27,6 +27,9 @@
 // Inside a handler, the ResponseWriter answers the sender from the socket
 // the message came in on (oscpy's answer): the same UDP port, the same TCP
 // connection, or the sender's UNIX socket. WriteTo answers another port.
+// On a UDP endpoint bound to a wildcard address the answer leaves from the
+// address the sender used (IP_PKTINFO on Linux), so that a peer that sent
+// to one of several addresses of the host hears it.
 //
 // Endpoint.Close stops one socket (oscpy's stop), Server.Close all of them
 // (stop_all), and Server.Shutdown waits for handlers in flight and for the

@@ -90,6 +90,7 @@ func (e *Endpoint) SendTo(pkt []byte, addr netip.AddrPort) error {
 // how to answer.
 type origin struct {
 	remote netip.AddrPort
+	local  netip.Addr  // UDP on a wildcard bind: the address the datagram was sent to
 	conn   *streamConn // TCP
 	path   []byte      // UNIX sender path (interned, never modified)
 }
@@ -263,7 +264,7 @@ func (e *Endpoint) readDatagrams(read func([]netio.Packet) (int, error)) {
 				e.st.dropped.Add(1)
 				continue
 			}
-			o := origin{remote: p.Addr}
+			o := origin{remote: p.Addr, local: p.Local}
 			if len(p.Path) > 0 {
 				o.path = e.paths.intern(p.Path)
 			}

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -589,4 +590,40 @@ func TestMulticastLoopback(t *testing.T) {
 	g := recv(t, ch)
 	require.Equal(t, "/group", g.addr)
 	require.True(t, g.vals[0].Equal(wire.Int32(7)))
+}
+
+// TestUDPWildcardReply listens on wildcard addresses and has clients send
+// to different addresses of the host; each answer must leave from the
+// address its client used, or the client's connected socket drops it.
+func TestUDPWildcardReply(t *testing.T) {
+	r := router.New()
+	r.HandleFunc("/ping", func(w router.ResponseWriter, req *router.Request) {
+		w.Encoder().Message("/pong").String(req.Remote.Addr().String()).End()
+		if err := w.Flush(); err != nil {
+			t.Errorf("reply: %v", err)
+		}
+	})
+	s := newServer(t, r)
+	for _, tc := range []struct {
+		bind  string
+		peers []string
+	}{
+		{"osc.udp://0.0.0.0:0", []string{"127.0.0.1", "127.0.0.2", "127.0.0.3"}},
+		{"osc.udp://[::]:0", []string{"127.0.0.2", "::1"}},
+	} {
+		ep, err := s.Listen(tc.bind, nil)
+		require.NoError(t, err)
+		port := ep.Addr().(*net.UDPAddr).Port
+		for _, peer := range tc.peers {
+			c := dial(t, net.JoinHostPort(peer, strconv.Itoa(port)))
+			require.NoError(t, c.Send("/ping"))
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			pkt, err := c.Receive(ctx)
+			cancel()
+			require.NoError(t, err, "%s: no answer for a client of %s", tc.bind, peer)
+			m, err := wire.ParseMessage(pkt)
+			require.NoError(t, err)
+			require.Equal(t, "/pong", m.AddressString())
+		}
+	}
 }

@@ -176,7 +176,7 @@ func (r *responder) Write(pkt []byte) (int, error) {
 		}
 		return len(pkt), nil
 	case r.e.udp != nil:
-		return r.e.udp.WriteTo(pkt, r.o.remote)
+		return r.e.udp.WriteToFrom(pkt, r.o.remote, r.o.local)
 	case r.e.unix != nil:
 		if len(r.o.path) == 0 {
 			return 0, ErrNoReplyAddress
@@ -192,7 +192,7 @@ func (r *responder) WriteTo(pkt []byte, to netip.AddrPort) (int, error) {
 	if r.e.udp == nil {
 		return 0, ErrNotSupported
 	}
-	return r.e.udp.WriteTo(pkt, to)
+	return r.e.udp.WriteToFrom(pkt, to, r.o.local)
 }
 
 // Encoder returns the responder's encoder, reset.

@@ -3,7 +3,9 @@
 package netio
 
 import (
+	"fmt"
 	"io"
+	"net/netip"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -60,6 +62,41 @@ func TestUDPNoAllocs(t *testing.T) {
 				t.Fatal(failed)
 			}
 		})
+	}
+}
+
+// TestUDPWildcardNoAllocs receives on a wildcard bind, where every
+// datagram carries its destination address, and answers from that address.
+func TestUDPWildcardNoAllocs(t *testing.T) {
+	rx := listenUDP(t, "udp4", "0.0.0.0:0", UDPConfig{Batch: 16})
+	tx := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{Batch: 16})
+	rx.SetReadDeadline(time.Now().Add(time.Minute))
+	tx.SetReadDeadline(time.Now().Add(time.Minute))
+	to := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.2"), rx.LocalAddrPort().Port())
+	pkt := numbered(7, 32)
+	dst := make([]Packet, 16)
+	back := make([]Packet, 16)
+	var failed error
+	checkNoAllocs(t, "ReadBatch+WriteToFrom", func() {
+		if _, err := tx.WriteTo(pkt, to); err != nil {
+			failed = err
+			return
+		}
+		n, err := rx.ReadBatch(dst)
+		if err != nil || n != 1 || dst[0].Local != to.Addr() {
+			failed = fmt.Errorf("read %d, %v, local %v", n, err, dst[0].Local)
+			return
+		}
+		if _, err := rx.WriteToFrom(pkt, dst[0].Addr, dst[0].Local); err != nil {
+			failed = err
+			return
+		}
+		if n, err := tx.ReadBatch(back); err != nil || n != 1 || back[0].Addr != to {
+			failed = fmt.Errorf("answer: %d, %v, from %v", n, err, back[0].Addr)
+		}
+	})
+	if failed != nil {
+		t.Fatal(failed)
 	}
 }
 

@@ -37,11 +37,18 @@
 // GSO. Package net already sets SO_BROADCAST on every UDP socket. The
 // environment variable OSC_DISABLE_MMSG=1 turns recvmmsg/sendmmsg off.
 //
+// A socket bound to a wildcard address (0.0.0.0 or ::) asks for each
+// datagram's destination address (IP_PKTINFO, IPV6_RECVPKTINFO), reports
+// it as [Packet.Local], and [UDPConn.WriteToFrom] answers from it: on a
+// host with several addresses, an answer must leave from the address the
+// peer sent to, or a peer with a connected socket never sees it.
+//
 // # Platforms
 //
 // Everything above is implemented on Linux. Elsewhere the package builds
 // and degrades:
 //
+//   - Packet.Local stays invalid and WriteToFrom is WriteTo;
 //   - ReadBatch returns one datagram per call (ReadFromUDPAddrPort) and
 //     WriteBatch loops over single writes;
 //   - UNIX datagram reads allocate the sender's address, and replies

@@ -48,8 +48,9 @@ type batchIO struct {
 	bufs   [][]byte
 	addrs  []netip.AddrPort
 	paths  [][]byte
-	segs   []int // GRO segment size per message, 0 if none
-	rn     int   // messages asked of the current call
+	segs   []int        // GRO segment size per message, 0 if none
+	locals []netip.Addr // destination address per message (IP_PKTINFO)
+	rn     int          // messages asked of the current call
 	rgot   int
 	rerr   syscall.Errno
 	readFn func(fd uintptr) bool
@@ -62,6 +63,7 @@ type batchIO struct {
 	wiovs   []unix.Iovec
 	wnames  []sockaddrBuf
 	wcmsg   []byte
+	wpinfo  []byte // IP_PKTINFO / IPV6_PKTINFO control message of writeFrom
 	wn      int
 	wsent   int
 	werr    syscall.Errno
@@ -94,8 +96,11 @@ func newBatchIO(rc syscall.RawConn, cfg *UDPConfig, unixSock bool) (*batchIO, er
 	// each other.
 	stride := (cfg.BufSize+63)&^63 + 64
 	slab := make([]byte, n*stride)
-	if cfg.GRO && !unixSock {
+	if (cfg.GRO || cfg.pktinfo) && !unixSock {
 		b.oob = make([]byte, n*oobSize)
+	}
+	if cfg.pktinfo {
+		b.locals = make([]netip.Addr, n)
 	}
 	for i := range n {
 		b.bufs[i] = slab[i*stride : i*stride+cfg.BufSize : i*stride+cfg.BufSize]
@@ -114,6 +119,7 @@ func newBatchIO(rc syscall.RawConn, cfg *UDPConfig, unixSock bool) (*batchIO, er
 	b.wiovs = make([]unix.Iovec, n)
 	b.wnames = make([]sockaddrBuf, n)
 	b.wcmsg = make([]byte, unix.CmsgSpace(2))
+	b.wpinfo = make([]byte, unix.CmsgSpace(unix.SizeofInet6Pktinfo))
 	b.writeFn = b.doWrite
 	return b, nil
 }
@@ -179,8 +185,11 @@ func (b *batchIO) read(dst []Packet) (int, error) {
 			b.addrs[i] = b.decodeInet(&b.names[i], nl)
 		}
 		b.segs[i] = 0
+		if b.locals != nil {
+			b.locals[i] = netip.Addr{}
+		}
 		if b.oob != nil && h.Controllen > 0 {
-			b.segs[i] = groSegment(b.oob[i*oobSize : i*oobSize+int(min(h.Controllen, oobSize))])
+			b.control(i, b.oob[i*oobSize:i*oobSize+int(min(h.Controllen, oobSize))])
 		}
 	}
 	return b.emit(dst), nil
@@ -197,6 +206,10 @@ func (b *batchIO) emit(dst []Packet) int {
 		p.Addr = b.addrs[b.cur]
 		p.Path = b.paths[b.cur]
 		p.Truncated = m.Hdr.Flags&unix.MSG_TRUNC != 0
+		p.Local = netip.Addr{}
+		if b.locals != nil {
+			p.Local = b.locals[b.cur]
+		}
 		seg := b.segs[b.cur]
 		if seg <= 0 || seg >= ln {
 			p.Data = data[:ln:ln]
@@ -272,20 +285,93 @@ func decodeUnixPath(sa []byte) []byte {
 	return p
 }
 
-// groSegment finds the UDP_GRO control message and returns its segment size.
-func groSegment(oob []byte) int {
+// control reads the control messages of received message i: the UDP_GRO
+// segment size and the IP_PKTINFO or IPV6_PKTINFO destination address.
+func (b *batchIO) control(i int, oob []byte) {
 	for len(oob) >= unix.SizeofCmsghdr {
 		h := (*unix.Cmsghdr)(unsafe.Pointer(&oob[0]))
 		l := int(h.Len)
 		if l < unix.SizeofCmsghdr || l > len(oob) {
-			return 0
+			return
 		}
-		if h.Level == unix.SOL_UDP && h.Type == unix.UDP_GRO && l >= unix.CmsgLen(4) {
-			return int(binary.NativeEndian.Uint32(oob[unix.CmsgLen(0):]))
+		data := oob[unix.CmsgLen(0):l]
+		switch {
+		case h.Level == unix.SOL_UDP && h.Type == unix.UDP_GRO && len(data) >= 4:
+			b.segs[i] = int(binary.NativeEndian.Uint32(data))
+		case h.Level == unix.IPPROTO_IP && h.Type == unix.IP_PKTINFO && len(data) >= unix.SizeofInet4Pktinfo && b.locals != nil:
+			// struct in_pktinfo: ifindex, spec_dst, addr (the header's
+			// destination).
+			b.locals[i] = unicastOnly(netip.AddrFrom4([4]byte(data[8:12])))
+		case h.Level == unix.IPPROTO_IPV6 && h.Type == unix.IPV6_PKTINFO && len(data) >= unix.SizeofInet6Pktinfo && b.locals != nil:
+			// struct in6_pktinfo: addr, ifindex.
+			a := netip.AddrFrom16([16]byte(data[0:16])).Unmap()
+			if a.Is6() && a.IsLinkLocalUnicast() {
+				a = a.WithZone(b.zone(binary.NativeEndian.Uint32(data[16:20])))
+			}
+			b.locals[i] = unicastOnly(a)
 		}
 		oob = oob[min(unix.CmsgSpace(l-unix.SizeofCmsghdr), len(oob)):]
 	}
-	return 0
+}
+
+// unicastOnly drops destination addresses an answer cannot be sent from.
+func unicastOnly(a netip.Addr) netip.Addr {
+	if a.IsMulticast() || a.IsUnspecified() || (a.Is4() && a == netip.AddrFrom4([4]byte{255, 255, 255, 255})) {
+		return netip.Addr{}
+	}
+	return a
+}
+
+// writeFrom sends one datagram to to with its source address set to from
+// (IP_PKTINFO or IPV6_PKTINFO).
+func (b *batchIO) writeFrom(pkt []byte, to netip.AddrPort, from netip.Addr) (int, error) {
+	nl, err := b.encodeInet(&b.wnames[0], to)
+	if err != nil {
+		return 0, err
+	}
+	cm := b.wpinfo
+	clear(cm)
+	h := (*unix.Cmsghdr)(unsafe.Pointer(&cm[0]))
+	var cl int
+	switch b.family {
+	case unix.AF_INET:
+		from = from.Unmap()
+		if !from.Is4() {
+			return 0, errAddrFamily
+		}
+		h.Level, h.Type = unix.IPPROTO_IP, unix.IP_PKTINFO
+		h.SetLen(unix.CmsgLen(unix.SizeofInet4Pktinfo))
+		// struct in_pktinfo: ifindex 0 (by route), spec_dst = from.
+		*(*[4]byte)(cm[unix.CmsgLen(0)+4:]) = from.As4()
+		cl = unix.CmsgSpace(unix.SizeofInet4Pktinfo)
+	default:
+		h.Level, h.Type = unix.IPPROTO_IPV6, unix.IPV6_PKTINFO
+		h.SetLen(unix.CmsgLen(unix.SizeofInet6Pktinfo))
+		// struct in6_pktinfo: addr = from, ifindex from its zone (a
+		// link-local address needs it; 0 lets the route choose).
+		*(*[16]byte)(cm[unix.CmsgLen(0):]) = from.As16()
+		if z := from.Zone(); z != "" {
+			binary.NativeEndian.PutUint32(cm[unix.CmsgLen(0)+16:], zoneIndex(z))
+		}
+		cl = unix.CmsgSpace(unix.SizeofInet6Pktinfo)
+	}
+	wh := &b.whdrs[0]
+	iov := &b.wiovs[0]
+	iov.Base = nil
+	if len(pkt) > 0 {
+		iov.Base = &pkt[0]
+		raceRead(pkt)
+	}
+	iov.SetLen(len(pkt))
+	wh.Hdr = unix.Msghdr{Name: &b.wnames[0][0], Namelen: nl, Iov: iov, Iovlen: 1, Control: &cm[0]}
+	wh.Hdr.SetControllen(cl)
+	_, err = b.sendShifted(1)
+	b.clearW(1)
+	wh.Hdr.Control = nil
+	if err != nil {
+		return 0, err
+	}
+	return len(pkt), nil
 }
 
 var errAddrFamily = errors.New("netio: destination address family does not match the socket")

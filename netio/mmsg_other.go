@@ -24,6 +24,10 @@ func (*batchIO) writeSegments([]byte, int, netip.AddrPort, bool) (int, error) {
 
 func (*batchIO) writeToUnix(_, _ []byte) (int, error) { return 0, errors.ErrUnsupported }
 
+func (*batchIO) writeFrom([]byte, netip.AddrPort, netip.Addr) (int, error) {
+	return 0, errors.ErrUnsupported
+}
+
 func autobind(syscall.RawConn) error { return nil }
 
 func boundName(uintptr) string { return "" }

@@ -22,6 +22,12 @@ type Packet struct {
 	// UDP and for unbound senders, which cannot be replied to. Pass it to
 	// UnixConn.WriteTo to reply without allocating.
 	Path []byte
+	// Local is the address the datagram was sent to, when the socket is
+	// bound to a wildcard address (0.0.0.0 or ::) on Linux (IP_PKTINFO);
+	// it is invalid otherwise, and for datagrams sent to a multicast or
+	// broadcast address. Pass it to UDPConn.WriteToFrom to answer from the
+	// address the peer used.
+	Local netip.Addr
 	// Truncated reports a datagram larger than the receive buffer
 	// (MSG_TRUNC); Data then holds only its first bytes and should
 	// normally be dropped.
@@ -34,7 +40,7 @@ func (p *Packet) Clone() Packet {
 	b := make([]byte, len(p.Data)+len(p.Path))
 	n := copy(b, p.Data)
 	copy(b[n:], p.Path)
-	q := Packet{Data: b[:n:n], Addr: p.Addr, Truncated: p.Truncated}
+	q := Packet{Data: b[:n:n], Addr: p.Addr, Local: p.Local, Truncated: p.Truncated}
 	if len(p.Path) > 0 {
 		q.Path = b[n:]
 	}

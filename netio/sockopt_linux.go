@@ -41,7 +41,19 @@ func setSocketOptions(c *net.UDPConn, rc syscall.RawConn, cfg *UDPConfig) error 
 		if cfg.GRO {
 			if e := unix.SetsockoptInt(s, unix.SOL_UDP, unix.UDP_GRO, 1); e != nil {
 				err = os.NewSyscallError("setsockopt UDP_GRO", e)
+				return
 			}
+		}
+		// On a wildcard bind, learn each datagram's destination address,
+		// so that answers leave from the address the peer used.
+		if la, ok := c.LocalAddr().(*net.UDPAddr); ok && la.IP.IsUnspecified() && c.RemoteAddr() == nil {
+			var e error
+			if socketFamily(s) == unix.AF_INET6 {
+				e = unix.SetsockoptInt(s, unix.IPPROTO_IPV6, unix.IPV6_RECVPKTINFO, 1)
+			} else {
+				e = unix.SetsockoptInt(s, unix.IPPROTO_IP, unix.IP_PKTINFO, 1)
+			}
+			cfg.pktinfo = e == nil
 		}
 	})
 	if cerr != nil {

@@ -60,6 +60,8 @@ type UDPConfig struct {
 	// Logger receives the one-time receive-buffer warning; nil means
 	// slog.Default().
 	Logger *slog.Logger
+
+	pktinfo bool // set for a wildcard bind on Linux: Packet.Local is filled
 }
 
 func (cfg *UDPConfig) normalize() {
@@ -167,6 +169,7 @@ func newUDPConn(c *net.UDPConn, cfg UDPConfig) (*UDPConn, error) {
 		c.Close()
 		return nil, err
 	}
+	u.cfg = cfg
 	if !mmsgDisabled() {
 		u.bio, err = newBatchIO(rc, &cfg, false)
 		if err != nil {
@@ -228,6 +231,23 @@ func (c *UDPConn) WriteTo(pkt []byte, to netip.AddrPort) (int, error) {
 		return c.c.Write(pkt)
 	}
 	return c.c.WriteToUDPAddrPort(pkt, to)
+}
+
+// WriteToFrom is WriteTo with the datagram's source address set to from,
+// normally the Packet.Local of the datagram being answered. On a socket
+// bound to a wildcard address (0.0.0.0 or ::) of a host with several
+// addresses, the kernel would otherwise pick the source by route, and a
+// peer that sent to another of the host's addresses (a connected socket, a
+// firewall) would drop the answer. With an invalid from, on a dialed conn,
+// or off Linux it is WriteTo.
+func (c *UDPConn) WriteToFrom(pkt []byte, to netip.AddrPort, from netip.Addr) (int, error) {
+	if !from.IsValid() || c.bio == nil || c.raddr.IsValid() || !c.cfg.pktinfo {
+		return c.WriteTo(pkt, to)
+	}
+	c.wmu.Lock()
+	n, err := c.bio.writeFrom(pkt, to, from)
+	c.wmu.Unlock()
+	return n, err
 }
 
 // Write sends one datagram to the peer of a dialed conn.

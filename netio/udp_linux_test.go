@@ -179,3 +179,71 @@ func TestUDPGSOToGRO(t *testing.T) {
 		}
 	}
 }
+
+// TestUDPWildcardLocal binds to wildcard addresses, receives datagrams sent
+// to two different loopback addresses and answers each from the address it
+// was sent to: the senders are connected sockets, which drop datagrams
+// from any other source. Without IP_PKTINFO the answer to 127.0.0.2 would
+// leave from 127.0.0.1 and be lost.
+func TestUDPWildcardLocal(t *testing.T) {
+	cases := []struct {
+		network, bind string
+		peers         []string
+	}{
+		{"udp4", "0.0.0.0:0", []string{"127.0.0.1", "127.0.0.2", "127.0.0.3"}},
+		{"udp", "[::]:0", []string{"127.0.0.2", "::1"}},
+		{"udp6", "[::]:0", []string{"::1"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.network+" "+tc.bind, func(t *testing.T) {
+			srv := listenUDP(t, tc.network, tc.bind, UDPConfig{})
+			if !srv.cfg.pktinfo {
+				t.Fatal("packet info not enabled on a wildcard bind")
+			}
+			port := srv.LocalAddrPort().Port()
+			for _, peer := range tc.peers {
+				dst := netip.AddrPortFrom(netip.MustParseAddr(peer), port)
+				cl, err := DialUDP("udp", dst.String(), UDPConfig{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer cl.Close()
+				if _, err := cl.Write([]byte("ping")); err != nil {
+					t.Fatal(err)
+				}
+				got, _ := readN(t, srv, 1)
+				if got[0].Local != dst.Addr() {
+					t.Fatalf("sent to %v: Packet.Local = %v", dst.Addr(), got[0].Local)
+				}
+				if _, err := srv.WriteToFrom([]byte("pong"), got[0].Addr, got[0].Local); err != nil {
+					t.Fatal(err)
+				}
+				back, _ := readN(t, cl, 1)
+				if string(back[0].Data) != "pong" {
+					t.Fatalf("answer %q", back[0].Data)
+				}
+			}
+		})
+	}
+	// A specific bind needs none of it: Local stays invalid and
+	// WriteToFrom is WriteTo.
+	srv := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{})
+	cl, err := DialUDP("udp4", srv.LocalAddrPort().String(), UDPConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if _, err := cl.Write([]byte("ping")); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := readN(t, srv, 1)
+	if got[0].Local.IsValid() {
+		t.Fatalf("specific bind: Packet.Local = %v, want none", got[0].Local)
+	}
+	if _, err := srv.WriteToFrom([]byte("pong"), got[0].Addr, got[0].Local); err != nil {
+		t.Fatal(err)
+	}
+	if back, _ := readN(t, cl, 1); string(back[0].Data) != "pong" {
+		t.Fatalf("answer %q", back[0].Data)
+	}
+}
