@@ -88,6 +88,7 @@ func (o *Options) ParseArgs(b []byte, dst []Arg) (Message, []Arg, error) {
 	return o.parseArgs(b, dst)
 }
 
+// parseArgsSlow is ParseArgs the careful way: parseSlow, then AppendArgs.
 func (o *Options) parseArgsSlow(b []byte, dst []Arg) (Message, []Arg, error) {
 	m, err := o.parseSlow(b)
 	if err != nil {
