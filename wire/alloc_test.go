@@ -13,7 +13,19 @@ func TestNoAllocs(t *testing.T) {
 	bundle := benchBundle(t)
 	var enc wire.Encoder
 	encodeBench(&enc)
+	var twenty []wire.Value
+	for i := range 20 {
+		twenty = append(twenty, wire.Int32(int32(i)))
+	}
+	bigArray := wire.Array(twenty...)
+	var venc wire.Encoder
 	cases := map[string]func(){
+		"EncoderValueArray20": func() {
+			venc.Reset()
+			if _, err := venc.Message("/a").Value(bigArray).Value(wire.String("s")).End().Bytes(); err != nil {
+				panic(err)
+			}
+		},
 		"ParseMessageReadArgs": func() {
 			s, n, err := readAll(msg)
 			if err != nil {

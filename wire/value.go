@@ -194,8 +194,7 @@ func (e *Encoder) Value(v Value) *Encoder {
 	if err := checkValue(v, 0); err != nil {
 		return e.fail(err)
 	}
-	var tb [16]byte
-	e.addTags(appendValueTags(tb[:0], v)...)
+	e.valueTags(v)
 	e.buf = appendValueData(e.buf, v)
 	return e
 }
@@ -228,6 +227,17 @@ func checkValue(v Value, depth int) error {
 		}
 	}
 	return nil
+}
+
+// valueTags adds the type tags of v, arrays included, to the open message.
+func (e *Encoder) valueTags(v Value) {
+	e.addTags(byte(v.t))
+	if v.t == TypeArrayBegin {
+		for _, u := range v.arr {
+			e.valueTags(u)
+		}
+		e.addTags(']')
+	}
 }
 
 func appendValueTags(dst []byte, v Value) []byte {
