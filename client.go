@@ -20,9 +20,7 @@ type Client struct {
 	ep   netio.Endpoint
 	udp  *netio.UDPConn
 	unix *netio.UnixConn
-	conn net.Conn
-	sw   *netio.StreamWriter
-	sr   *netio.StreamReader
+	tcp  *netio.StreamConn
 
 	mu  sync.Mutex
 	buf []byte
@@ -54,14 +52,14 @@ func DialContext(ctx context.Context, endpoint string) (*Client, error) {
 		c.udp, err = netio.DialUDP("udp", addr, netio.UDPConfig{Batch: 8})
 	case netio.NetworkTCP:
 		var d net.Dialer
-		c.conn, err = d.DialContext(ctx, "tcp", localIfEmpty(ep.Address))
+		var conn net.Conn
+		conn, err = d.DialContext(ctx, "tcp", localIfEmpty(ep.Address))
 		if err == nil {
 			f := ep.Framing
 			if f == netio.FrameAuto {
 				f = netio.FrameSLIP
 			}
-			c.sw = netio.NewStreamWriter(c.conn, f)
-			c.sr = netio.NewStreamReader(c.conn, netio.FrameAuto, 0)
+			c.tcp = netio.NewStreamConn(conn, netio.TCPConfig{SendFraming: f})
 		}
 	case netio.NetworkUnixgram:
 		// The socket is bound to an automatic (abstract) address on
@@ -141,8 +139,8 @@ func (c *Client) write(pkt []byte) (int, error) {
 	switch {
 	case c.udp != nil:
 		return c.udp.Write(pkt)
-	case c.sw != nil:
-		if err := c.sw.WriteFrame(pkt); err != nil {
+	case c.tcp != nil:
+		if err := c.tcp.WriteFrame(pkt); err != nil {
 			return 0, err
 		}
 		return len(pkt), nil
@@ -181,18 +179,21 @@ func (c *Client) WriteBatch(pkts [][]byte) (int, error) {
 func (c *Client) Receive(ctx context.Context) ([]byte, error) {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	// The deadline is set before the cancellation hook is registered: a
+	// hook that runs at once (ctx ending now) then always comes after it,
+	// and its deadline in the past is never overwritten.
+	dl, _ := ctx.Deadline()
+	c.setReadDeadline(dl)
 	stop := context.AfterFunc(ctx, func() { c.setReadDeadline(time.Unix(1, 0)) })
 	defer stop()
-	if dl, ok := ctx.Deadline(); ok {
-		c.setReadDeadline(dl)
-	} else {
-		c.setReadDeadline(time.Time{})
-	}
 	var pkt []byte
 	var err error
 	switch {
-	case c.sr != nil:
-		pkt, err = c.sr.ReadFrame()
+	case c.tcp != nil:
+		pkt, err = c.tcp.ReadFrame()
 	case c.udp != nil || c.unix != nil:
 		for {
 			var n int
@@ -221,8 +222,8 @@ func (c *Client) setReadDeadline(t time.Time) {
 	switch {
 	case c.udp != nil:
 		c.udp.SetReadDeadline(t)
-	case c.conn != nil:
-		c.conn.SetReadDeadline(t)
+	case c.tcp != nil:
+		c.tcp.NetConn().SetReadDeadline(t)
 	case c.unix != nil:
 		c.unix.SetReadDeadline(t)
 	}
@@ -230,14 +231,26 @@ func (c *Client) setReadDeadline(t time.Time) {
 
 // Serve reads packets from the server and dispatches their messages to h
 // until ctx ends or the client is closed. Malformed packets are skipped.
-// Bundles are dispatched at once, with Request.Timetag set.
+// Bundles are dispatched at once, with Request.Timetag set. A handler's
+// panic is recovered and logged (the first with its stack, then at most
+// once a second) through slog.Default.
 func (c *Client) Serve(ctx context.Context, h router.Handler) error {
-	w := &clientWriter{c: c}
-	var req router.Request
-	req.Local = c.LocalAddr()
-	if c.udp != nil {
-		req.Remote = c.udp.RemoteAddr()
+	w := &replier{udp: c.udp, unix: c.unix, dialed: true, local: c.LocalAddr()}
+	if c.tcp != nil {
+		w.o.conn = c.tcp
 	}
+	var req router.Request
+	req.Local = w.local
+	switch {
+	case c.udp != nil:
+		req.Remote = c.udp.RemoteAddr()
+	case c.tcp != nil:
+		if ta, ok := c.tcp.RemoteAddr().(*net.TCPAddr); ok {
+			ap := ta.AddrPort()
+			req.Remote = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+		}
+	}
+	var rc recoverer
 	for {
 		pkt, err := c.Receive(ctx)
 		if err != nil {
@@ -254,41 +267,20 @@ func (c *Client) Serve(ctx context.Context, h router.Handler) error {
 			req.Message = m
 			req.Timetag = tt
 			req.Method = ""
-			h.ServeOSC(w, &req)
+			w.built = false
+			rc.serve(h, w, &req, nil, nil)
 			return nil
 		})
 	}
 }
-
-// clientWriter answers on the client's own connection.
-type clientWriter struct {
-	c   *Client
-	enc wire.Encoder
-}
-
-func (w *clientWriter) Write(pkt []byte) (int, error) { return w.c.Write(pkt) }
-func (w *clientWriter) WriteTo(pkt []byte, to netip.AddrPort) (int, error) {
-	return 0, ErrNotSupported
-}
-func (w *clientWriter) Encoder() *wire.Encoder { w.enc.Reset(); return &w.enc }
-func (w *clientWriter) Flush() error {
-	b, err := w.enc.Bytes()
-	if err != nil {
-		return err
-	}
-	_, err = w.c.Write(b)
-	return err
-}
-func (w *clientWriter) RemoteAddr() net.Addr { return w.c.RemoteAddr() }
-func (w *clientWriter) LocalAddr() net.Addr  { return w.c.LocalAddr() }
 
 // LocalAddr returns the client's own address.
 func (c *Client) LocalAddr() net.Addr {
 	switch {
 	case c.udp != nil:
 		return c.udp.LocalAddr()
-	case c.conn != nil:
-		return c.conn.LocalAddr()
+	case c.tcp != nil:
+		return c.tcp.LocalAddr()
 	case c.unix != nil:
 		return c.unix.LocalAddr()
 	}
@@ -300,8 +292,8 @@ func (c *Client) RemoteAddr() net.Addr {
 	switch {
 	case c.udp != nil:
 		return net.UDPAddrFromAddrPort(c.udp.RemoteAddr())
-	case c.conn != nil:
-		return c.conn.RemoteAddr()
+	case c.tcp != nil:
+		return c.tcp.RemoteAddr()
 	case c.unix != nil:
 		return &net.UnixAddr{Name: c.ep.Address, Net: "unixgram"}
 	}
@@ -314,8 +306,8 @@ func (c *Client) Close() error {
 	switch {
 	case c.udp != nil:
 		err = c.udp.Close()
-	case c.conn != nil:
-		err = c.conn.Close()
+	case c.tcp != nil:
+		err = c.tcp.Close()
 	case c.unix != nil:
 		err = c.unix.Close()
 	}

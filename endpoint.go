@@ -32,14 +32,39 @@ type Endpoint struct {
 	unix *netio.UnixConn
 
 	shards []*shard
-	conns  sync.Map // *streamConn -> struct{}
+
+	connMu sync.Mutex
+	conns  map[*netio.StreamConn]struct{}
 
 	st       counters
-	logLimit limiter
+	logLimit limiter // malformed packets
+	connLog  limiter // refused connections, accept errors, slow peers
 	done     chan struct{}
 	once     sync.Once
 	readers  sync.WaitGroup
 	paths    pathCache
+}
+
+// Packet is one received packet, as the Server's Accept and Invalid hooks
+// see it.
+//
+// # Lifetime
+//
+// Data and Path alias the endpoint's receive buffers and are valid only
+// until the hook returns: copy them (bytes.Clone) to keep them.
+type Packet struct {
+	// Data is the packet: a datagram, or one TCP frame without its framing.
+	Data []byte
+	// Remote is the sender on UDP and TCP; zero on UNIX sockets.
+	Remote netip.AddrPort
+	// Path is a UNIX datagram sender's socket path (empty when it is
+	// unbound). It must not be modified.
+	Path []byte
+	// Endpoint is the endpoint the packet arrived on.
+	Endpoint *Endpoint
+	// More reports that more packets of the same read are queued behind
+	// this one: a hint for buffered output, which can wait to flush.
+	More bool
 }
 
 // Addr returns the bound address: with port 0 in the endpoint, the port
@@ -51,8 +76,16 @@ func (e *Endpoint) URL() string {
 	ep := e.ep
 	if e.addr != nil && ep.Network != netio.NetworkUnixgram {
 		ep.Address = e.addr.String()
+		if e.ep.IsMulticast() {
+			ep.Address = net.JoinHostPort(e.ep.Host(), portOf(e.addr))
+		}
 	}
 	return ep.String()
+}
+
+func portOf(a net.Addr) string {
+	_, p, _ := net.SplitHostPort(a.String())
+	return p
 }
 
 // Stats returns the endpoint's counters.
@@ -62,7 +95,13 @@ func (e *Endpoint) Stats() Stats {
 		ss := sh.sch.Stats()
 		s.Queued += ss.Queued
 		s.Late += ss.Late
-		s.Dropped += ss.DroppedLate + ss.RefusedFull + ss.RefusedHorizon + ss.DroppedAtClose
+		s.Dropped += ss.DroppedLate + ss.DroppedAtClose
+		s.Refused += ss.RefusedFull + ss.RefusedHorizon
+	}
+	if e.tcp != nil {
+		e.connMu.Lock()
+		s.ConnsOpen = len(e.conns)
+		e.connMu.Unlock()
 	}
 	return s
 }
@@ -71,9 +110,8 @@ func (e *Endpoint) Stats() Stats {
 // queued bundles are dropped, and Close waits for its reading goroutines
 // to return. The other endpoints keep serving.
 func (e *Endpoint) Close() error {
-	err := e.stop()
 	e.srv.remove(e)
-	return err
+	return e.stop()
 }
 
 // SendTo sends an encoded packet from this endpoint's socket to addr. It is
@@ -86,13 +124,55 @@ func (e *Endpoint) SendTo(pkt []byte, addr netip.AddrPort) error {
 	return err
 }
 
+// open opens the endpoint's socket.
+func (e *Endpoint) open() error {
+	s := e.srv
+	switch e.ep.Network {
+	case netio.NetworkUDP:
+		network := "udp"
+		host, _, _ := net.SplitHostPort(e.ep.Address)
+		if a, err := netip.ParseAddr(host); err == nil && a.Is4() {
+			network = "udp4"
+		}
+		cfg := s.UDP
+		cfg.Logger = s.logger()
+		c, err := netio.ListenUDP(network, e.ep.Address, cfg)
+		if err != nil {
+			return err
+		}
+		e.udp, e.addr = c, c.LocalAddr()
+	case netio.NetworkTCP:
+		l, err := net.Listen("tcp", e.ep.Address)
+		if err != nil {
+			return err
+		}
+		e.tcp, e.addr = l, l.Addr()
+		e.conns = make(map[*netio.StreamConn]struct{})
+	case netio.NetworkUnixgram:
+		c, err := netio.ListenUnixgram(e.ep.Address, netio.UnixConfig{
+			Batch:        s.UDP.Batch,
+			BufSize:      s.UDP.BufSize,
+			ReadBuffer:   s.UDP.ReadBuffer,
+			ReplaceStale: s.ReplaceStaleSocket,
+			Logger:       s.logger(),
+		})
+		if err != nil {
+			return err
+		}
+		e.unix, e.addr = c, c.LocalAddr()
+	default:
+		return ErrNotSupported
+	}
+	return nil
+}
+
 // origin is what the scheduler carries with every packet: who sent it and
 // how to answer.
 type origin struct {
 	remote netip.AddrPort
-	local  netip.Addr  // UDP on a wildcard bind: the address the datagram was sent to
-	conn   *streamConn // TCP
-	path   []byte      // UNIX sender path (interned, never modified)
+	local  netip.Addr        // UDP on a wildcard bind: the address the datagram was sent to
+	conn   *netio.StreamConn // TCP
+	path   []byte            // UNIX sender path (interned, never modified)
 }
 
 // shard is one dispatch lane: a scheduler and the request and response
@@ -101,7 +181,7 @@ type shard struct {
 	e   *Endpoint
 	sch *sched.Scheduler[origin]
 	req router.Request
-	rw  responder
+	rw  replier
 	in  chan job // Workers > 0 only
 }
 
@@ -110,50 +190,56 @@ type job struct {
 	o   origin
 }
 
-func (e *Endpoint) newShard() *shard {
-	sh := &shard{e: e}
-	sh.rw.e = e
-	cfg := e.srv.Schedule
-	cfg.Decode = e.srv.Decode
-	if cfg.Logger == nil {
-		cfg.Logger = e.srv.Logger
-	}
-	sh.sch = sched.New(cfg, sh.deliver)
-	return sh
-}
-
+// start creates the shards and starts the endpoint's goroutines. The
+// server's lock is held: the endpoint becomes visible only afterwards.
 func (e *Endpoint) start() {
+	s := e.srv
 	n := 1
-	if e.srv.Workers > 0 && e.udp != nil {
-		n = e.srv.Workers
+	if s.Workers > 0 && e.tcp == nil {
+		n = s.Workers
 	}
+	cfg := s.Schedule
+	cfg.Decode = s.Decode
+	cfg.Logger = s.logger()
 	for range n {
-		sh := e.newShard()
+		sh := &shard{e: e}
+		sh.rw.bind(e)
+		sh.req.Local = e.addr
+		sh.sch = sched.New(cfg, sh.deliver)
 		if n > 1 {
 			sh.in = make(chan job, 1024)
 		}
 		e.shards = append(e.shards, sh)
 	}
-	e.srv.wg.Add(1)
-	e.readers.Add(1)
-	switch {
-	case e.udp != nil:
-		go e.readDatagrams(e.udpRead)
-	case e.unix != nil:
-		go e.readDatagrams(e.unix.ReadBatch)
-	case e.tcp != nil:
-		go e.acceptLoop()
-	}
+	e.goRead(e.read)
 	if n > 1 {
 		for _, sh := range e.shards {
-			e.srv.wg.Add(1)
-			e.readers.Add(1)
-			go sh.work()
+			e.goRead(sh.work)
 		}
 	}
 }
 
-func (e *Endpoint) udpRead(p []netio.Packet) (int, error) { return e.udp.ReadBatch(p) }
+// goRead runs f on a goroutine that Close and Shutdown wait for.
+func (e *Endpoint) goRead(f func()) {
+	e.srv.wg.Add(1)
+	e.readers.Add(1)
+	go func() {
+		defer e.srv.wg.Done()
+		defer e.readers.Done()
+		f()
+	}()
+}
+
+func (e *Endpoint) read() {
+	switch {
+	case e.udp != nil:
+		e.readDatagrams(e.udp)
+	case e.unix != nil:
+		e.readDatagrams(e.unix)
+	case e.tcp != nil:
+		e.acceptLoop()
+	}
+}
 
 // deliver dispatches one group of messages; the scheduler never runs two
 // at once for the same shard.
@@ -162,33 +248,43 @@ func (sh *shard) deliver(d *sched.Delivery[origin]) {
 	req.Timetag = d.Timetag
 	req.Late = d.Lateness
 	req.Remote = d.Origin.remote
-	req.Local = sh.e.addr
 	sh.rw.o = d.Origin
 	if m, ok := d.Message(); ok {
 		req.Message = *m
-		req.Method = ""
-		sh.serve(req)
+		sh.serve()
 	} else {
 		r := d.Messages()
 		for r.Next() {
 			req.Message = *r.Message()
-			req.Method = ""
-			sh.serve(req)
+			sh.serve()
 		}
 	}
 	sh.rw.o = origin{}
 }
 
-// serve calls the handler for one message, recovering a panic.
-func (sh *shard) serve(req *router.Request) {
-	defer func() {
-		if v := recover(); v != nil {
-			sh.e.st.panics.Add(1)
-			sh.e.srv.logger().Error("osc: handler panic",
-				slog.String("address", string(req.Message.Address())), slog.Any("panic", v))
-		}
-	}()
-	sh.e.h.ServeOSC(&sh.rw, req)
+// serve calls the handler for the shard's current request, with a fresh
+// reply state: nothing built for another request can be flushed.
+func (sh *shard) serve() {
+	sh.req.Method = ""
+	sh.rw.built = false
+	sh.e.srv.panics.serve(sh.e.h, &sh.rw, &sh.req, &sh.e.st.panics, sh.e.srv.Logger)
+}
+
+// accept runs the Accept hook, if any, and reports whether the packet
+// goes on to dispatch. w answers the packet's sender.
+func (e *Endpoint) accept(w *replier, data []byte, o origin, more bool) bool {
+	f := e.srv.Accept
+	if f == nil {
+		return true
+	}
+	p := Packet{Data: data, Remote: o.remote, Path: o.path, Endpoint: e, More: more}
+	w.o, w.built = o, false
+	ok := f(w, &p)
+	w.o = origin{}
+	if !ok {
+		e.st.filtered.Add(1)
+	}
+	return ok
 }
 
 // submit hands one received packet to a shard.
@@ -199,29 +295,31 @@ func (e *Endpoint) submit(sh *shard, pkt []byte, o origin) {
 	}
 	var pe *wire.ParseError
 	if errors.As(err, &pe) {
-		e.st.malformed.Add(1)
-		e.reportMalformed(pkt, o, err)
-		return
+		e.malformed(pkt, o, err)
 	}
-	e.st.dropped.Add(1)
+	// Anything else is a refusal the scheduler counts itself (queue full,
+	// memory budget, horizon), or ErrClosed at shutdown.
 }
 
-func (e *Endpoint) reportMalformed(pkt []byte, o origin, err error) {
+// malformed counts a packet or frame that did not decode, hands it to the
+// Invalid hook and logs it, at most once a second.
+func (e *Endpoint) malformed(pkt []byte, o origin, err error) {
+	e.st.malformed.Add(1)
+	if f := e.srv.Invalid; f != nil {
+		f(&Packet{Data: pkt, Remote: o.remote, Path: o.path, Endpoint: e}, err)
+	}
 	n, ok := e.logLimit.allow()
 	if !ok {
 		return
 	}
-	show := pkt[:min(len(pkt), 64)]
 	attrs := []any{
 		slog.String("endpoint", e.URL()),
 		slog.String("error", err.Error()),
-		slog.String("bytes", hex.EncodeToString(show)),
+		slog.String("bytes", hex.EncodeToString(pkt[:min(len(pkt), 64)])),
 		slog.Int("length", len(pkt)),
 	}
-	if o.remote.IsValid() {
-		attrs = append(attrs, slog.String("from", o.remote.String()))
-	} else if len(o.path) > 0 {
-		attrs = append(attrs, slog.String("from", string(o.path)))
+	if from := o.String(); from != "" {
+		attrs = append(attrs, slog.String("from", from))
 	}
 	if n > 0 {
 		attrs = append(attrs, slog.Uint64("suppressed", n))
@@ -229,19 +327,36 @@ func (e *Endpoint) reportMalformed(pkt []byte, o origin, err error) {
 	e.srv.logger().Warn("osc: malformed packet", attrs...)
 }
 
+// String names the sender for logs.
+func (o origin) String() string {
+	switch {
+	case o.remote.IsValid():
+		return o.remote.String()
+	case len(o.path) > 0:
+		return string(o.path)
+	}
+	return ""
+}
+
+// datagramConn is what the datagram loop reads from: a UDP or UNIX
+// datagram socket.
+type datagramConn interface {
+	ReadBatch(dst []netio.Packet) (int, error)
+}
+
 // readDatagrams is the reading goroutine of a UDP or UNIX datagram
 // endpoint.
-func (e *Endpoint) readDatagrams(read func([]netio.Packet) (int, error)) {
-	defer e.srv.wg.Done()
-	defer e.readers.Done()
+func (e *Endpoint) readDatagrams(c datagramConn) {
 	batch := e.srv.UDP.Batch
 	if batch <= 0 {
 		batch = netio.DefaultBatch
 	}
 	pkts := make([]netio.Packet, batch)
+	var hookW replier
+	hookW.bind(e)
 	errs := 0
 	for {
-		n, err := read(pkts)
+		n, err := c.ReadBatch(pkts)
 		if err != nil {
 			if e.isClosed() || errors.Is(err, net.ErrClosed) {
 				return
@@ -268,6 +383,9 @@ func (e *Endpoint) readDatagrams(read func([]netio.Packet) (int, error)) {
 			if len(p.Path) > 0 {
 				o.path = e.paths.intern(p.Path)
 			}
+			if !e.accept(&hookW, p.Data, o, i < n-1) {
+				continue
+			}
 			if len(e.shards) == 1 {
 				e.submit(e.shards[0], p.Data, o)
 				continue
@@ -285,8 +403,6 @@ func (e *Endpoint) readDatagrams(read func([]netio.Packet) (int, error)) {
 
 // work is a worker goroutine's loop (Workers > 0).
 func (sh *shard) work() {
-	defer sh.e.srv.wg.Done()
-	defer sh.e.readers.Done()
 	for {
 		select {
 		case j := <-sh.in:
@@ -297,6 +413,7 @@ func (sh *shard) work() {
 				select {
 				case j := <-sh.in:
 					pool.Put(j.buf)
+					sh.e.st.dropped.Add(1)
 				default:
 					return
 				}
@@ -340,10 +457,11 @@ func (e *Endpoint) closeSocket() {
 			e.unix.Close()
 		case e.tcp != nil:
 			e.tcp.Close()
-			e.conns.Range(func(k, _ any) bool {
-				k.(*streamConn).c.Close()
-				return true
-			})
+			e.connMu.Lock()
+			for c := range e.conns {
+				c.NetConn().Close() // the conn's goroutine closes the rest
+			}
+			e.connMu.Unlock()
 		}
 	})
 }
@@ -380,44 +498,61 @@ func (e *Endpoint) shutdown(ctx context.Context) error {
 	return first
 }
 
-// Stats are an endpoint's (or a server's) counters. The struct marshals to
-// JSON, so it can be published with expvar:
+// Stats are an endpoint's (or a server's) counters. Every packet that
+// arrives and is not dispatched is counted in exactly one of Malformed,
+// Filtered, Refused and Dropped. The struct marshals to JSON, so it can be
+// published with expvar:
 //
 //	expvar.Publish("osc", expvar.Func(func() any { return srv.Stats() }))
 type Stats struct {
 	Packets   uint64 `json:"packets"`   // datagrams or frames received
 	Bytes     uint64 `json:"bytes"`     // their bytes
-	Malformed uint64 `json:"malformed"` // packets that did not decode
-	Dropped   uint64 `json:"dropped"`   // truncated, refused by the scheduler or dropped late
+	Malformed uint64 `json:"malformed"` // packets or frames that did not decode
+	Filtered  uint64 `json:"filtered"`  // packets the Accept hook dropped
+	Refused   uint64 `json:"refused"`   // bundles the scheduler refused: queue or memory full, beyond the horizon
+	Dropped   uint64 `json:"dropped"`   // truncated datagrams, packets an overloaded worker could not take, late bundles dropped by the late policy, queued bundles dropped at close
 	Late      uint64 `json:"late"`      // bundle groups that arrived after their time
 	Panics    uint64 `json:"panics"`    // handler panics recovered
 	Queued    int    `json:"queued"`    // bundle groups waiting for their time now
-	Conns     uint64 `json:"conns"`     // stream connections accepted
+
+	Conns        uint64 `json:"conns"`         // stream connections accepted
+	ConnsOpen    int    `json:"conns_open"`    // stream connections open now
+	ConnsRefused uint64 `json:"conns_refused"` // connections closed at once: MaxConns reached
+	SlowPeers    uint64 `json:"slow_peers"`    // connections closed because the peer did not read its replies
 }
 
 func (s *Stats) add(o Stats) {
 	s.Packets += o.Packets
 	s.Bytes += o.Bytes
 	s.Malformed += o.Malformed
+	s.Filtered += o.Filtered
+	s.Refused += o.Refused
 	s.Dropped += o.Dropped
 	s.Late += o.Late
 	s.Panics += o.Panics
 	s.Queued += o.Queued
 	s.Conns += o.Conns
+	s.ConnsOpen += o.ConnsOpen
+	s.ConnsRefused += o.ConnsRefused
+	s.SlowPeers += o.SlowPeers
 }
 
 type counters struct {
-	packets, bytes, malformed, dropped, panics, conns atomic.Uint64
+	packets, bytes, malformed, filtered, dropped, panics atomic.Uint64
+	conns, connsRefused, slowPeers                       atomic.Uint64
 }
 
 func (c *counters) snapshot() Stats {
 	return Stats{
-		Packets:   c.packets.Load(),
-		Bytes:     c.bytes.Load(),
-		Malformed: c.malformed.Load(),
-		Dropped:   c.dropped.Load(),
-		Panics:    c.panics.Load(),
-		Conns:     c.conns.Load(),
+		Packets:      c.packets.Load(),
+		Bytes:        c.bytes.Load(),
+		Malformed:    c.malformed.Load(),
+		Filtered:     c.filtered.Load(),
+		Dropped:      c.dropped.Load(),
+		Panics:       c.panics.Load(),
+		Conns:        c.conns.Load(),
+		ConnsRefused: c.connsRefused.Load(),
+		SlowPeers:    c.slowPeers.Load(),
 	}
 }
 
@@ -425,16 +560,24 @@ func (c *counters) snapshot() Stats {
 type limiter struct {
 	last       atomic.Int64
 	suppressed atomic.Uint64
+	seen       atomic.Bool
 }
 
 func (l *limiter) allow() (suppressed uint64, ok bool) {
+	n, _, ok := l.allowFirst()
+	return n, ok
+}
+
+// allowFirst is allow, also reporting whether this is the first report
+// ever allowed.
+func (l *limiter) allowFirst() (suppressed uint64, first, ok bool) {
 	now := time.Now().UnixNano()
 	last := l.last.Load()
 	if now-last < int64(time.Second) || !l.last.CompareAndSwap(last, now) {
 		l.suppressed.Add(1)
-		return 0, false
+		return 0, false, false
 	}
-	return l.suppressed.Swap(0), true
+	return l.suppressed.Swap(0), !l.seen.Swap(true), true
 }
 
 // pathCache interns UNIX sender paths so that a packet's origin does not

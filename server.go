@@ -6,7 +6,9 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/osckit/osc/netio"
@@ -22,6 +24,16 @@ var (
 	ErrNoDefault      = errors.New("osc: server has no default endpoint")
 	ErrNotSupported   = errors.New("osc: not supported on this transport")
 	ErrNoReplyAddress = errors.New("osc: sender has no address to reply to")
+	ErrNoReply        = errors.New("osc: Flush without a reply built in Encoder")
+	ErrConfig         = errors.New("osc: conflicting server configuration")
+)
+
+// Defaults of the Server's limits.
+const (
+	DefaultMaxConns     = 1024             // Server.MaxConns
+	DefaultSendQueue    = 256 << 10        // Server.SendQueue, bytes per connection
+	DefaultIdleTimeout  = 5 * time.Minute  // Server.IdleTimeout
+	DefaultFrameTimeout = 10 * time.Second // Server.FrameTimeout
 )
 
 // Server receives OSC packets on any number of endpoints at once (UDP over
@@ -32,42 +44,80 @@ var (
 // # Dispatch
 //
 // Every packet goes through a per-endpoint sched.Scheduler: bare messages
-// and due bundles are dispatched on the endpoint's reading goroutine, in
+// and due bundles are dispatched on the goroutine that read them, in
 // arrival order, before the next packet is read; bundles timed in the
 // future wait in the scheduler and are dispatched at their time from its
-// goroutine. Dispatch calls of one endpoint never overlap, so the messages
-// of a bundle reach the handlers together with nothing in between. With
-// Workers > 0, a UDP endpoint spreads packets over Workers goroutines
-// sharded by sender, keeping each sender's order.
+// goroutine. Without Workers, the dispatch calls of one endpoint never
+// overlap (those of its TCP connections included), so the messages of a
+// bundle reach the handlers together with nothing in between. With
+// Workers > 0, a UDP or UNIX endpoint spreads packets over Workers
+// goroutines sharded by sender: one sender's packets keep their order and
+// never overlap, while different senders' packets are dispatched in
+// parallel.
 //
-// A handler's panic is recovered and logged, and the endpoint keeps
-// serving. Malformed packets are counted and logged at most once a second.
+// # Faults
+//
+// No peer can stall another. A handler's panic is recovered, counted in
+// Stats.Panics and logged (the first with its stack, then at most one
+// record a second with a count), and the endpoint keeps serving. Malformed
+// packets are counted, handed to Invalid, and logged at most once a second.
+// Every TCP connection has its own bounded send queue (SendQueue) written
+// by its own goroutine with a deadline; a peer that does not read its
+// replies is disconnected and counted (Stats.SlowPeers), never waited for.
+// A frame must arrive whole within FrameTimeout of its first byte, and the
+// number of connections is capped (MaxConns). Scheduled bundles are bounded
+// in count and bytes (Schedule.MaxQueue and the scheduler's byte budget).
+// What is lost is counted in Stats.
 type Server struct {
 	// Handler serves endpoints opened without a handler of their own.
 	Handler router.Handler
 	// Decode are the decoding options; the zero value is strict.
 	Decode wire.Options
 	// UDP configures UDP and UNIX datagram sockets (batch size, buffers,
-	// multicast).
+	// multicast). Its Logger must be nil: the Server's Logger is used.
 	UDP netio.UDPConfig
 	// Schedule configures timetag scheduling (late policy, bounds, clock
-	// offset). Its Decode field is replaced by Server.Decode.
+	// offset). Its Decode and Logger must be zero: Decode and Logger of the
+	// Server are used.
 	Schedule sched.Config
-	// Workers, when positive, dispatches each UDP endpoint's packets on
-	// that many goroutines, sharded by sender.
+	// Workers, when positive, dispatches each UDP or UNIX endpoint's
+	// packets on that many goroutines, sharded by sender.
 	Workers int
 	// MaxFrame caps one TCP frame; 0 means netio.DefaultMaxFrame.
 	MaxFrame int
+	// MaxConns caps the open TCP connections of one endpoint; 0 means
+	// DefaultMaxConns. A connection over the cap is closed at once and
+	// counted (Stats.ConnsRefused).
+	MaxConns int
 	// IdleTimeout closes a TCP connection that sends nothing for that long;
-	// 0 means 5 minutes, negative means never.
+	// 0 means DefaultIdleTimeout, negative means never.
 	IdleTimeout time.Duration
-	// FrameTimeout closes a TCP connection that stalls inside a frame for
-	// that long; 0 means 10 seconds, negative means never.
+	// FrameTimeout closes a TCP connection whose frame has not arrived
+	// whole that long after its first byte; 0 means DefaultFrameTimeout,
+	// negative means never.
 	FrameTimeout time.Duration
+	// SendQueue bounds the replies waiting to be written to one TCP
+	// connection, in bytes; 0 means DefaultSendQueue. WriteTimeout bounds
+	// one write of them; 0 means netio.DefaultWriteTimeout. A peer that
+	// lets its queue fill or a write time out is disconnected.
+	SendQueue    int
+	WriteTimeout time.Duration
 	// ReplaceStaleSocket lets Listen on a UNIX socket path replace a stale
 	// socket file that nobody serves.
 	ReplaceStaleSocket bool
-	// Logger receives error reports; nil means slog.Default().
+	// Accept, if set, sees every packet (a datagram, or a TCP frame)
+	// before it is decoded, with a ResponseWriter that answers its sender.
+	// Returning false drops the packet (counted in Stats.Filtered). It runs
+	// on the endpoint's reading goroutine; the Packet and its Data are
+	// valid only until it returns.
+	Accept func(w router.ResponseWriter, p *Packet) bool
+	// Invalid, if set, hears about every malformed packet or frame, with
+	// the error (a *wire.ParseError or *netio.FrameError, with its byte
+	// offset). Unlike the log, it is not rate-limited. For a framing error
+	// p.Data is empty.
+	Invalid func(p *Packet, err error)
+	// Logger receives every report of the server, its sockets and its
+	// schedulers; nil means slog.Default().
 	Logger *slog.Logger
 
 	mu        sync.Mutex
@@ -75,6 +125,7 @@ type Server struct {
 	def       *Endpoint
 	closed    bool
 	wg        sync.WaitGroup
+	panics    recoverer
 }
 
 func (s *Server) logger() *slog.Logger {
@@ -82,6 +133,19 @@ func (s *Server) logger() *slog.Logger {
 		return s.Logger
 	}
 	return slog.Default()
+}
+
+// check refuses settings that another setting would silently override.
+func (s *Server) check() error {
+	switch {
+	case s.UDP.Logger != nil:
+		return errors.Join(ErrConfig, errors.New("UDP.Logger is set: set Server.Logger"))
+	case s.Schedule.Logger != nil:
+		return errors.Join(ErrConfig, errors.New("Schedule.Logger is set: set Server.Logger"))
+	case s.Schedule.Decode != (wire.Options{}):
+		return errors.Join(ErrConfig, errors.New("Schedule.Decode is set: set Server.Decode"))
+	}
+	return nil
 }
 
 // ListenAndServe listens on endpoint with h and serves until ctx is done,
@@ -103,7 +167,10 @@ func ListenAndServe(ctx context.Context, endpoint string, h router.Handler) erro
 // or a bare "host:port" or port for UDP. An empty host listens on all
 // interfaces; port 0 picks a free port (see Endpoint.Addr). h serves this
 // endpoint; nil means Server.Handler. The first endpoint opened becomes the
-// default endpoint that Server.Send uses.
+// default endpoint that Server.SendTo uses.
+//
+// Listen returns once the endpoint is serving; an endpoint that Close or
+// Shutdown has not seen is never left running.
 func (s *Server) Listen(endpoint string, h router.Handler) (*Endpoint, error) {
 	ep, err := netio.ParseEndpoint(endpoint)
 	if err != nil {
@@ -115,39 +182,37 @@ func (s *Server) Listen(endpoint string, h router.Handler) (*Endpoint, error) {
 	if h == nil {
 		return nil, ErrNoHandler
 	}
-	s.mu.Lock()
-	closed := s.closed
-	s.mu.Unlock()
-	if closed {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	if s.isClosed() {
 		return nil, ErrServerClosed
 	}
 	e := &Endpoint{srv: s, ep: ep, h: h, done: make(chan struct{})}
-	switch ep.Network {
-	case netio.NetworkUDP:
-		err = e.openUDP()
-	case netio.NetworkTCP:
-		err = e.openTCP()
-	case netio.NetworkUnixgram:
-		err = e.openUnix()
-	default:
-		err = ErrNotSupported
-	}
-	if err != nil {
+	if err := e.open(); err != nil {
 		return nil, err
 	}
+	// Like net/http's listener tracking: the endpoint is published and
+	// started under the lock that Close takes, so Close either sees it
+	// running or Listen sees the server closed.
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.closed {
-		s.mu.Unlock()
 		e.closeSocket()
 		return nil, ErrServerClosed
 	}
+	e.start()
 	s.endpoints = append(s.endpoints, e)
 	if s.def == nil {
 		s.def = e
 	}
-	s.mu.Unlock()
-	e.start()
 	return e, nil
+}
+
+func (s *Server) isClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
 }
 
 // Endpoints returns the endpoints open now, in the order they were opened.
@@ -190,8 +255,10 @@ func (s *Server) SendTo(pkt []byte, addr netip.AddrPort) error {
 	return e.SendTo(pkt, addr)
 }
 
+// remove forgets e; the next endpoint becomes the default if e was.
 func (s *Server) remove(e *Endpoint) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	for i, x := range s.endpoints {
 		if x == e {
 			s.endpoints = append(s.endpoints[:i], s.endpoints[i+1:]...)
@@ -204,7 +271,16 @@ func (s *Server) remove(e *Endpoint) {
 			s.def = s.endpoints[0]
 		}
 	}
-	s.mu.Unlock()
+}
+
+// takeAll marks the server closed and takes every endpoint out of it.
+func (s *Server) takeAll() []*Endpoint {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	eps := s.endpoints
+	s.endpoints, s.def = nil, nil
+	return eps
 }
 
 // Close closes every endpoint at once and drops the bundles still queued
@@ -212,12 +288,8 @@ func (s *Server) remove(e *Endpoint) {
 // so a handler running on one of them finishes first; it has no deadline.
 // Shutdown bounds the wait with a context and can let queued bundles run.
 func (s *Server) Close() error {
-	s.mu.Lock()
-	s.closed = true
-	eps := append([]*Endpoint(nil), s.endpoints...)
-	s.mu.Unlock()
 	var first error
-	for _, e := range eps {
+	for _, e := range s.takeAll() {
 		if err := e.stop(); err != nil && first == nil {
 			first = err
 		}
@@ -230,10 +302,7 @@ func (s *Server) Close() error {
 // flight to return, or for ctx to end (oscpy's terminate_server and
 // join_server).
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.mu.Lock()
-	s.closed = true
-	eps := append([]*Endpoint(nil), s.endpoints...)
-	s.mu.Unlock()
+	eps := s.takeAll()
 	for _, e := range eps {
 		e.closeSocket()
 	}
@@ -260,4 +329,48 @@ func (s *Server) Stats() Stats {
 		t.add(e.Stats())
 	}
 	return t
+}
+
+// recoverer is osckit's one panic-recovery layer, as in net/http: a
+// Server's endpoints and a Client's Serve call every handler through it,
+// whatever the handler is.
+type recoverer struct {
+	limit limiter
+}
+
+// serve calls h for one request, recovering a panic: it is counted in
+// panics (if not nil) and logged to log (nil: slog.Default()), the first
+// with its stack, then at most one record a second with the count of those
+// in between.
+func (rc *recoverer) serve(h router.Handler, w router.ResponseWriter, req *router.Request, panics *atomic.Uint64, log *slog.Logger) {
+	defer func() {
+		if v := recover(); v != nil {
+			if panics != nil {
+				panics.Add(1)
+			}
+			rc.report(log, req, v)
+		}
+	}()
+	h.ServeOSC(w, req)
+}
+
+func (rc *recoverer) report(log *slog.Logger, req *router.Request, v any) {
+	n, first, ok := rc.limit.allowFirst()
+	if !ok {
+		return
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	attrs := []any{
+		slog.String("address", string(req.Message.Address())),
+		slog.String("method", req.Method),
+		slog.Any("panic", v),
+	}
+	if first {
+		attrs = append(attrs, slog.String("stack", string(debug.Stack())))
+	} else if n > 0 {
+		attrs = append(attrs, slog.Uint64("suppressed", n))
+	}
+	log.Error("osc: handler panic recovered", attrs...)
 }

@@ -41,7 +41,6 @@ func seeds(f *testing.F) {
 // every argument of what it is given, and counts what it served.
 func testRouter(served *atomic.Int64) *router.Router {
 	r := router.New()
-	r.Logger = slog.New(slog.DiscardHandler)
 	read := func(w router.ResponseWriter, req *router.Request) {
 		served.Add(1)
 		_ = req.Message.String()

@@ -13,19 +13,29 @@ var errUnexpectedEOF = io.ErrUnexpectedEOF
 
 var netipZero netip.AddrPort
 
-// defaultStreamBuf is the read buffer of a StreamReader.
-const defaultStreamBuf = 64 << 10
+// defaultStreamBuf is the largest read buffer of a StreamReader;
+// initialStreamBuf the one it starts with, at its first read.
+const (
+	defaultStreamBuf = 64 << 10
+	initialStreamBuf = 512
+)
 
 // maxEmptyReads bounds consecutive (0, nil) reads before io.ErrNoProgress.
 const maxEmptyReads = 100
 
 // StreamReader splits a byte stream into OSC packets (frames). It reads
-// through a fixed buffer: a frame that lies wholly inside the buffer is
-// returned as a view of it with no copy (SLIP escapes are decoded in place);
-// a frame split across reads is assembled with one copy into a second buffer
-// that grows up to the frame cap. Memory stays bounded by the read buffer plus
-// the cap, whatever the peer sends; a size prefix is checked before anything
-// is allocated for it.
+// through a buffer: a frame that lies wholly inside the buffer is returned
+// as a view of it with no copy (SLIP escapes are decoded in place); a frame
+// split across reads is assembled with one copy into a second buffer that
+// grows up to the frame cap as its bytes arrive. Memory stays bounded by the
+// read buffer plus the cap, whatever the peer sends; a size prefix is
+// checked before anything is allocated for it.
+//
+// The read buffer is allocated at the first read, small (512 bytes), and
+// doubles up to its size limit while reads keep filling it, so an idle
+// stream costs next to nothing and a busy one reads in large chunks. An
+// assembly buffer grown past the read buffer's limit for one large frame is
+// released when the next frame is asked for.
 //
 // A StreamReader is not safe for concurrent use.
 //
@@ -41,6 +51,8 @@ type StreamReader struct {
 	max     int
 
 	buf        []byte
+	bufMax     int   // limit of buf's growth
+	grow       bool  // the last read filled buf: double it before the next
 	start, end int   // unread bytes are buf[start:end]
 	base       int64 // stream offset of buf[0]
 	rerr       error // read error held back because data came with it
@@ -67,9 +79,9 @@ func NewStreamReader(r io.Reader, f Framing, maxFrame int) *StreamReader {
 	return NewStreamReaderSize(r, f, maxFrame, 0)
 }
 
-// NewStreamReaderSize is NewStreamReader with a read buffer of bufSize bytes
-// (default 64 KiB; at least 512). Frames larger than the buffer are still
-// read, with one copy.
+// NewStreamReaderSize is NewStreamReader with a read buffer that grows up
+// to bufSize bytes (default 64 KiB; at least 512). Frames larger than the
+// buffer are still read, with one copy.
 func NewStreamReaderSize(r io.Reader, f Framing, maxFrame, bufSize int) *StreamReader {
 	if maxFrame <= 0 {
 		maxFrame = DefaultMaxFrame
@@ -77,14 +89,14 @@ func NewStreamReaderSize(r io.Reader, f Framing, maxFrame, bufSize int) *StreamR
 	if bufSize <= 0 {
 		bufSize = defaultStreamBuf
 	}
-	bufSize = max(min(bufSize, maxFrame+4), 512)
-	return &StreamReader{r: r, conf: f, framing: f, max: maxFrame, buf: make([]byte, bufSize)}
+	bufSize = max(min(bufSize, maxFrame+4), initialStreamBuf)
+	return &StreamReader{r: r, conf: f, framing: f, max: maxFrame, bufMax: bufSize}
 }
 
 // Reset discards all state and makes s read a new stream from r with the
 // same configuration, keeping the buffers.
 func (s *StreamReader) Reset(r io.Reader) {
-	*s = StreamReader{r: r, conf: s.conf, framing: s.conf, max: s.max, buf: s.buf, frame: s.frame[:0]}
+	*s = StreamReader{r: r, conf: s.conf, framing: s.conf, max: s.max, buf: s.buf, bufMax: s.bufMax, frame: s.frame[:0]}
 }
 
 // Framing returns the framing in use: the one configured, or the one
@@ -117,6 +129,9 @@ func (s *StreamReader) InFrame() bool {
 func (s *StreamReader) ReadFrame() ([]byte, error) {
 	if s.err != nil {
 		return nil, s.err
+	}
+	if cap(s.frame) > s.bufMax && s.want == 0 && !s.inFrame {
+		s.frame = nil // the last frame was a large one: do not keep its memory
 	}
 	if s.framing == FrameAuto {
 		if s.start == s.end {
@@ -151,12 +166,17 @@ func (s *StreamReader) fill() error {
 		s.base += int64(s.start)
 		s.start, s.end = 0, n
 	}
+	if s.buf == nil || (s.grow && len(s.buf) < s.bufMax) {
+		s.growBuf()
+	}
 	for range maxEmptyReads {
+		room := len(s.buf) - s.end
 		n, err := s.r.Read(s.buf[s.end:])
-		if n < 0 || n > len(s.buf)-s.end {
+		if n < 0 || n > room {
 			return io.ErrShortBuffer // misbehaving reader
 		}
 		s.end += n
+		s.grow = n == room
 		if n > 0 {
 			s.rerr = err
 			return nil
@@ -166,6 +186,18 @@ func (s *StreamReader) fill() error {
 		}
 	}
 	return io.ErrNoProgress
+}
+
+// growBuf allocates the first read buffer, or doubles it up to bufMax,
+// keeping the unread bytes.
+func (s *StreamReader) growBuf() {
+	n := min(max(2*len(s.buf), initialStreamBuf), s.bufMax)
+	b := make([]byte, n)
+	s.end = copy(b, s.buf[s.start:s.end])
+	s.base += int64(s.start)
+	s.start = 0
+	s.buf = b
+	s.grow = false
 }
 
 func (s *StreamReader) fatal(e *FrameError) error {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -30,9 +31,27 @@ type TCPConfig struct {
 	// first bytes arrived; ReadFrame then fails with a FrameError wrapping
 	// ErrFrameTimeout. 0 means no limit.
 	FrameTimeout time.Duration
-	// WriteTimeout bounds each WriteFrame. 0 means no limit.
+	// WriteTimeout bounds each write to the socket. 0 means no limit for
+	// a synchronous conn, DefaultWriteTimeout with a SendQueue.
 	WriteTimeout time.Duration
+	// SendQueue, when positive, makes WriteFrame never block: frames are
+	// appended to a queue of at most SendQueue bytes (one frame larger than
+	// that is taken when the queue is empty) and a goroutine of the conn
+	// writes them, each write bounded by WriteTimeout. A peer that does not
+	// read fast enough, so that a frame does not fit or a write times out,
+	// is disconnected: the conn is closed and WriteFrame and SendErr report
+	// ErrSlowPeer. Besides the queue, at most one batch of frames is in
+	// flight. Zero means that WriteFrame writes in the caller's goroutine.
+	SendQueue int
 }
+
+// DefaultWriteTimeout bounds a queued write (TCPConfig.SendQueue) when
+// TCPConfig.WriteTimeout is zero.
+const DefaultWriteTimeout = 5 * time.Second
+
+// ErrSlowPeer is the send error of a StreamConn with a SendQueue whose peer
+// did not read its frames in time; the conn was closed.
+var ErrSlowPeer = errors.New("netio: peer does not read its frames: disconnected")
 
 // Timeout errors of StreamConn.ReadFrame. Both also match
 // os.ErrDeadlineExceeded.
@@ -91,12 +110,18 @@ func DialTCP(network, addr string, cfg TCPConfig) (*StreamConn, error) {
 }
 
 // StreamConn carries OSC packets over a stream conn (TCP, UNIX stream).
-// One goroutine may call ReadFrame while any number call WriteFrame; each
-// frame is written whole, so concurrent replies never interleave.
+// It is the one stream implementation of osckit: framing, timeouts, buffers
+// and the send path of servers and clients alike.
 //
-// Memory per conn is bounded by the read buffer plus MaxFrame. When
-// ReadFrame returns an error that is not a recoverable *FrameError, the
-// caller should Close the conn.
+// One goroutine may call ReadFrame while any number call WriteFrame; each
+// frame is written whole, so concurrent replies never interleave. With a
+// SendQueue, WriteFrame never blocks and a slow peer is disconnected
+// instead (see TCPConfig.SendQueue).
+//
+// Memory per conn is bounded by the read buffer (grown on demand) plus
+// MaxFrame, plus the SendQueue and one batch in flight. When ReadFrame
+// returns an error that is not a recoverable *FrameError, the caller should
+// Close the conn.
 //
 // # Lifetime
 //
@@ -111,12 +136,34 @@ type StreamConn struct {
 	dr      deadlineReader
 	lastDL  time.Time
 	frameDL time.Time
+
+	q         sendQueue
+	closeOnce sync.Once
+	closed    chan struct{}
+}
+
+// sendQueue is the bounded queue of a StreamConn with a SendQueue.
+type sendQueue struct {
+	mu      sync.Mutex
+	pending []byte // framed bytes waiting for the writer
+	spare   []byte // the writer's batch, then reused
+	err     error  // sticky: the conn is closed
+	started bool   // the writer goroutine runs
+	kick    chan struct{}
+	done    chan struct{} // closed when the writer returns
 }
 
 // NewStreamConn wraps c. The StreamConn owns c from then on.
 func NewStreamConn(c net.Conn, cfg TCPConfig) *StreamConn {
-	s := &StreamConn{c: c, cfg: cfg}
+	s := &StreamConn{c: c, cfg: cfg, closed: make(chan struct{})}
 	s.dr.s = s
+	if cfg.SendQueue > 0 {
+		if s.cfg.WriteTimeout <= 0 {
+			s.cfg.WriteTimeout = DefaultWriteTimeout
+		}
+		s.q.kick = make(chan struct{}, 1)
+		s.q.done = make(chan struct{})
+	}
 	s.r = NewStreamReaderSize(&s.dr, cfg.Framing, cfg.MaxFrame, cfg.ReadBufSize)
 	send := cfg.SendFraming
 	if send == FrameAuto {
@@ -173,11 +220,15 @@ func (s *StreamConn) ReadFrame() ([]byte, error) {
 	return f, err
 }
 
-// WriteFrame frames pkt and writes it whole.
+// WriteFrame frames pkt and writes it whole, or, with a SendQueue, queues
+// it and returns at once. It does not retain pkt.
 func (s *StreamConn) WriteFrame(pkt []byte) error {
 	f := s.cfg.SendFraming
 	if f == FrameAuto {
 		f = Framing(s.detected.Load())
+	}
+	if s.cfg.SendQueue > 0 {
+		return s.queueFrame(pkt, f)
 	}
 	if s.cfg.WriteTimeout > 0 {
 		return s.w.writeFrame(pkt, f, s.c, s.cfg.WriteTimeout)
@@ -189,6 +240,10 @@ func (s *StreamConn) WriteFrame(pkt []byte) error {
 // detected).
 func (s *StreamConn) Framing() Framing { return Framing(s.detected.Load()) }
 
+// Buffered returns the number of bytes read from the stream but not yet
+// returned in frames: more frames may be waiting.
+func (s *StreamConn) Buffered() int { return s.r.Buffered() }
+
 // LocalAddr returns the local address.
 func (s *StreamConn) LocalAddr() net.Addr { return s.c.LocalAddr() }
 
@@ -198,5 +253,106 @@ func (s *StreamConn) RemoteAddr() net.Addr { return s.c.RemoteAddr() }
 // NetConn returns the underlying conn (for deadlines or socket options).
 func (s *StreamConn) NetConn() net.Conn { return s.c }
 
-// Close closes the conn; a pending ReadFrame returns an error.
-func (s *StreamConn) Close() error { return s.c.Close() }
+// SendErr returns the error that stopped the conn's queued sending
+// (ErrSlowPeer, or the socket's write error), or nil.
+func (s *StreamConn) SendErr() error {
+	if s.cfg.SendQueue <= 0 {
+		return nil
+	}
+	s.q.mu.Lock()
+	defer s.q.mu.Unlock()
+	return s.q.err
+}
+
+// queueFrame appends pkt, framed with f, to the send queue and wakes the
+// writer, starting it at the first frame.
+func (s *StreamConn) queueFrame(pkt []byte, f Framing) error {
+	q := &s.q
+	q.mu.Lock()
+	if q.err != nil {
+		err := q.err
+		q.mu.Unlock()
+		return err
+	}
+	if len(q.pending) > 0 && len(q.pending)+FrameLen(pkt, f) > s.cfg.SendQueue {
+		q.err = ErrSlowPeer
+		q.mu.Unlock()
+		s.c.Close()
+		return ErrSlowPeer
+	}
+	q.pending = AppendFrame(q.pending, pkt, f)
+	start := !q.started
+	q.started = true
+	q.mu.Unlock()
+	if start {
+		go s.writeLoop()
+	}
+	select {
+	case q.kick <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// writeLoop is the writer goroutine of a conn with a SendQueue: it writes
+// everything queued in one write, bounded by WriteTimeout, until the conn
+// closes or a write fails.
+func (s *StreamConn) writeLoop() {
+	q := &s.q
+	defer close(q.done)
+	for {
+		select {
+		case <-q.kick:
+		case <-s.closed:
+			return
+		}
+		for {
+			q.mu.Lock()
+			if len(q.pending) == 0 || q.err != nil {
+				q.mu.Unlock()
+				break
+			}
+			q.pending, q.spare = q.spare[:0], q.pending
+			batch := q.spare
+			q.mu.Unlock()
+			_ = s.c.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+			if _, err := s.c.Write(batch); err != nil {
+				if errors.Is(err, os.ErrDeadlineExceeded) {
+					err = ErrSlowPeer
+				}
+				q.mu.Lock()
+				if q.err == nil {
+					q.err = err
+				}
+				q.mu.Unlock()
+				s.c.Close()
+				return
+			}
+			if cap(batch) > 4*s.cfg.SendQueue {
+				q.mu.Lock()
+				q.spare = nil // one large batch: do not keep its memory
+				q.mu.Unlock()
+			}
+		}
+	}
+}
+
+// Close closes the conn; a pending ReadFrame returns an error. Frames still
+// queued are dropped. Close waits for the writer goroutine to return.
+func (s *StreamConn) Close() error {
+	err := net.ErrClosed
+	s.closeOnce.Do(func() {
+		close(s.closed)
+		err = s.c.Close()
+		s.q.mu.Lock()
+		started := s.q.started
+		if s.q.err == nil {
+			s.q.err = net.ErrClosed
+		}
+		s.q.mu.Unlock()
+		if started {
+			<-s.q.done
+		}
+	})
+	return err
+}

@@ -87,10 +87,11 @@
 // arguments. If no handler runs, because nothing matched or every match
 // was filtered out by type, the NotFound handler runs, with Method "".
 //
-// A handler's panic is recovered, logged through log/slog (Router.Logger,
-// else slog.Default()) with its stack, and counted (Router.Panics); the
-// message's remaining handlers still run. Set Router.PropagatePanics to let
-// panics through instead. Setup errors are the caller's: Register and
+// A handler's panic is not recovered by the Router: it ends that
+// message's dispatch and propagates to whoever called ServeOSC. osc.Server
+// (and osc.Client.Serve) is the one recovery layer, as net/http's server
+// is: it recovers, counts and logs the panic whatever the Handler is.
+// Setup errors are the caller's: Register and
 // RegisterPattern return them and Handle, HandleFunc and HandlePattern
 // panic with them, naming the caller's file:line. Nothing that arrives
 // from the network makes the Router panic.

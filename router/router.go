@@ -2,10 +2,8 @@ package router
 
 import (
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
 	"runtime"
-	"runtime/debug"
 	"slices"
 	"strconv"
 	"sync"
@@ -70,24 +68,12 @@ func Types(spec string) Option {
 // one after it. The zero value is an empty Router ready to use; it must
 // not be copied after first use.
 type Router struct {
-	// Logger receives a record for every handler panic that is recovered;
-	// nil means slog.Default(). Set it before the Router is used.
-	Logger *slog.Logger
-	// PropagatePanics makes a handler's panic propagate out of ServeOSC
-	// instead of being recovered, logged and counted; the handlers after it
-	// do not run. Set it before the Router is used.
-	PropagatePanics bool
-
-	mu     sync.Mutex // serialises writers
-	tab    atomic.Pointer[table]
-	panics atomic.Uint64
+	mu  sync.Mutex // serialises writers
+	tab atomic.Pointer[table]
 }
 
 // New returns an empty Router.
 func New() *Router { return new(Router) }
-
-// Panics returns how many handler panics the Router has recovered.
-func (r *Router) Panics() uint64 { return r.panics.Load() }
 
 func caller(skip int) string {
 	_, file, line, ok := runtime.Caller(skip + 1)
@@ -275,74 +261,14 @@ func (r *Router) update(fn func(t *table)) {
 // address and type tags, in the order given in the package documentation,
 // setting req.Method before each call; if none runs, to the NotFound
 // handler. It takes no lock and does not allocate. A handler's panic is
-// recovered, logged and counted (see Panics) and the remaining handlers
-// still run, unless PropagatePanics is set.
+// not recovered here: it ends the dispatch of that message and propagates
+// to the caller, which for a server is its one recovery layer (as with
+// net/http).
 func (r *Router) ServeOSC(w ResponseWriter, req *Request) {
 	t := r.tab.Load()
 	if t == nil {
 		return
 	}
 	d := dispatch{w: w, req: req, addr: req.Message.Address()}
-	if r.PropagatePanics {
-		t.dispatch(&d)
-		return
-	}
-	// One deferred call per message: it returns at once unless the walk
-	// was cut short by a panic.
-	defer func() {
-		if !d.done {
-			r.rescue(t, &d, recover())
-		}
-	}()
 	t.dispatch(&d)
-	d.done = true
-}
-
-// rescue handles v, recovered from a panic that cut a dispatch short, and
-// runs the handlers the walk had not reached yet.
-func (r *Router) rescue(t *table, d *dispatch, v any) {
-	if v == nil { // runtime.Goexit: let it go on
-		return
-	}
-	if r.recovered(d, v) {
-		return
-	}
-	// A recovered panic ends the walk; it is then run again, skipping the
-	// handlers that already ran. The table is immutable, so the next walk
-	// meets the same handlers in the same order. Every retry skips at
-	// least one more handler, so this ends.
-	for !r.dispatchRecover(t, d) {
-	}
-}
-
-func (r *Router) dispatchRecover(t *table, d *dispatch) (done bool) {
-	defer func() {
-		if v := recover(); v != nil {
-			done = r.recovered(d, v)
-		}
-	}()
-	d.n = 0
-	t.dispatch(d)
-	return true
-}
-
-// recovered logs and counts a panic and reports whether dispatch is over.
-func (r *Router) recovered(d *dispatch, v any) bool {
-	r.panics.Add(1)
-	log := r.Logger
-	if log == nil {
-		log = slog.Default()
-	}
-	inHandler := d.inHandler
-	d.inHandler = false
-	msg := "osc: handler panic recovered"
-	if !inHandler {
-		msg = "osc: router panic recovered"
-	}
-	log.Error(msg, "method", d.req.Method, "address", string(d.addr), "panic", v, "stack", string(debug.Stack()))
-	if !inHandler {
-		return true
-	}
-	d.skip = d.n
-	return false
 }

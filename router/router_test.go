@@ -1,11 +1,9 @@
 package router_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/netip"
 	"os"
 	"slices"
@@ -343,48 +341,30 @@ func TestRegisterErrors(t *testing.T) {
 	}
 }
 
-func TestPanicRecovered(t *testing.T) {
-	var buf bytes.Buffer
+func TestPanicPropagates(t *testing.T) {
 	var l log
 	rt := router.New()
-	rt.Logger = slog.New(slog.NewTextHandler(&buf, nil))
 	rt.Handle("/p", l.handler("1"))
 	rt.HandleFunc("/p", func(router.ResponseWriter, *router.Request) { panic("boom") })
 	rt.Handle("/p", l.handler("3"))
-	rt.HandlePattern("/?", l.handler("4"))
-	rt.HandlePattern("/*", router.HandlerFunc(func(router.ResponseWriter, *router.Request) { panic(errors.New("second")) }))
-	rt.HandlePattern("/[p]", l.handler("6"))
-
-	serve(rt, "/p")
-	if want := []string{"1@/p", "3@/p", "4@/?", "6@/[p]"}; !slices.Equal(l.got, want) {
-		t.Errorf("ran %q, want %q", l.got, want)
-	}
-	if rt.Panics() != 2 {
-		t.Errorf("Panics() = %d, want 2", rt.Panics())
-	}
-	out := buf.String()
-	if !strings.Contains(out, "boom") || !strings.Contains(out, "second") || !strings.Contains(out, "method=/p") {
-		t.Errorf("log does not name the panics: %s", out)
-	}
-
-	// A panicking NotFound handler is recovered too.
-	var nf router.Router
-	nf.Logger = rt.Logger
-	nf.NotFound(router.HandlerFunc(func(router.ResponseWriter, *router.Request) { panic("nf") }))
-	serve(&nf, "/none")
-	if nf.Panics() != 1 {
-		t.Errorf("NotFound panic: Panics() = %d", nf.Panics())
-	}
-
-	rt.PropagatePanics = true
 	func() {
 		defer func() {
 			if v := recover(); v != "boom" {
-				t.Errorf("PropagatePanics: recovered %v, want boom", v)
+				t.Errorf("recovered %v, want boom", v)
 			}
 		}()
 		serve(rt, "/p")
 	}()
+	if want := []string{"1@/p"}; !slices.Equal(l.got, want) {
+		t.Errorf("ran %q, want %q: a panic ends the dispatch", l.got, want)
+	}
+	// The Router keeps working after a panic went through it.
+	l.got = nil
+	rt.Handle("/q", l.handler("4"))
+	serve(rt, "/q")
+	if want := []string{"4@/q"}; !slices.Equal(l.got, want) {
+		t.Errorf("after a panic: ran %q, want %q", l.got, want)
+	}
 }
 
 func TestReply(t *testing.T) {
@@ -437,7 +417,7 @@ func TestRequestClone(t *testing.T) {
 func TestZeroRouter(t *testing.T) {
 	var rt router.Router
 	serve(&rt, "/nothing") // no table yet: nothing runs, nothing panics
-	if rt.Bindings() != nil || rt.Panics() != 0 {
+	if rt.Bindings() != nil {
 		t.Error("zero Router is not empty")
 	}
 }

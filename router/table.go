@@ -267,33 +267,24 @@ func (t *table) remove(address string, b *Binding) bool {
 // dispatch is the state of one message's dispatch. It lives on the stack
 // of ServeOSC.
 type dispatch struct {
-	w         ResponseWriter
-	req       *Request
-	addr      []byte // the message's address (pattern)
-	n         int    // handlers reached so far in this walk
-	skip      int    // handlers to skip: they ran before a recovered panic
-	inHandler bool
-	done      bool // the first walk ended without a panic
+	w    ResponseWriter
+	req  *Request
+	addr []byte // the message's address (pattern)
+	n    int    // handlers run so far
 }
 
-// call runs b's handler unless its type filter rejects the message or it
-// already ran before a recovered panic.
+// call runs b's handler unless its type filter rejects the message.
 func (d *dispatch) call(b *Binding) {
 	if b.typed && string(d.req.Message.TypeTags()) != b.types {
 		return
 	}
 	d.n++
-	if d.n <= d.skip {
-		return
-	}
 	d.req.Method = b.method
-	d.inHandler = true
 	if b.fn != nil {
 		b.fn(d.w, d.req)
 	} else {
 		b.h.ServeOSC(d.w, d.req)
 	}
-	d.inHandler = false
 }
 
 func (d *dispatch) fire(l *leaf) {
@@ -363,12 +354,8 @@ func (d *dispatch) firePatterns(patterns []*Binding) {
 
 func (d *dispatch) notFound(h Handler) {
 	d.n++
-	if d.n > d.skip {
-		d.req.Method = ""
-		d.inHandler = true
-		h.ServeOSC(d.w, d.req)
-		d.inHandler = false
-	}
+	d.req.Method = ""
+	h.ServeOSC(d.w, d.req)
 }
 
 // level is one part of an incoming pattern: p[start:end].

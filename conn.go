@@ -1,0 +1,145 @@
+package osc
+
+import (
+	"errors"
+	"log/slog"
+	"net"
+	"net/netip"
+	"time"
+
+	"github.com/osckit/osc/netio"
+)
+
+// acceptLoop is the reading goroutine of a TCP endpoint: it accepts
+// connections, up to MaxConns open at once, and starts a goroutine for
+// each.
+func (e *Endpoint) acceptLoop() {
+	maxConns := e.srv.MaxConns
+	if maxConns <= 0 {
+		maxConns = DefaultMaxConns
+	}
+	delay := time.Duration(0)
+	for {
+		c, err := e.tcp.Accept()
+		if err != nil {
+			if e.isClosed() || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			// Out of file descriptors and the like: log, back off and
+			// retry, so that the loop neither spins nor gives up.
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			e.reportConn("osc: accept failed, retrying", slog.String("error", err.Error()), slog.Duration("backoff", delay))
+			select {
+			case <-time.After(delay):
+			case <-e.done:
+				return
+			}
+			continue
+		}
+		delay = 0
+		sc := e.newConn(c)
+		e.connMu.Lock()
+		full := len(e.conns) >= maxConns
+		if !full && !e.isClosed() {
+			e.conns[sc] = struct{}{}
+		}
+		e.connMu.Unlock()
+		if full {
+			e.st.connsRefused.Add(1)
+			e.reportConn("osc: connection refused: MaxConns reached",
+				slog.String("from", c.RemoteAddr().String()), slog.Int("max_conns", maxConns))
+			sc.Close()
+			continue
+		}
+		e.st.conns.Add(1)
+		e.goRead(func() { e.serveConn(sc) })
+	}
+}
+
+// newConn wraps an accepted connection in the one stream implementation,
+// with the server's framing, timeouts and send queue.
+func (e *Endpoint) newConn(c net.Conn) *netio.StreamConn {
+	s := e.srv
+	idle := orDefault(s.IdleTimeout, DefaultIdleTimeout)
+	frame := orDefault(s.FrameTimeout, DefaultFrameTimeout)
+	q := s.SendQueue
+	if q <= 0 {
+		q = DefaultSendQueue
+	}
+	return netio.NewStreamConn(c, netio.TCPConfig{
+		Framing:      e.ep.Framing,
+		MaxFrame:     s.MaxFrame,
+		IdleTimeout:  idle,
+		FrameTimeout: frame,
+		WriteTimeout: s.WriteTimeout,
+		SendQueue:    q,
+	})
+}
+
+// orDefault maps a timeout setting to netio's: 0 is the default, negative
+// is none (0 there).
+func orDefault(d, def time.Duration) time.Duration {
+	switch {
+	case d == 0:
+		return def
+	case d < 0:
+		return 0
+	}
+	return d
+}
+
+// serveConn reads a connection's frames and submits them until it ends.
+func (e *Endpoint) serveConn(sc *netio.StreamConn) {
+	var remote netip.AddrPort
+	if ta, ok := sc.RemoteAddr().(*net.TCPAddr); ok {
+		ap := ta.AddrPort()
+		remote = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	}
+	defer func() {
+		e.connMu.Lock()
+		delete(e.conns, sc)
+		e.connMu.Unlock()
+		sc.Close()
+		if errors.Is(sc.SendErr(), netio.ErrSlowPeer) {
+			e.st.slowPeers.Add(1)
+			e.reportConn("osc: slow peer disconnected: it does not read its replies",
+				slog.String("from", remote.String()))
+		}
+	}()
+	o := origin{remote: remote, conn: sc}
+	var hookW replier
+	hookW.bind(e)
+	sh := e.shards[0]
+	for {
+		frame, err := sc.ReadFrame()
+		if err != nil {
+			var fe *netio.FrameError
+			if !errors.As(err, &fe) {
+				return // end of stream, idle timeout, reset, Close
+			}
+			e.malformed(nil, o, err)
+			if fe.Recoverable {
+				continue
+			}
+			return
+		}
+		e.st.packets.Add(1)
+		e.st.bytes.Add(uint64(len(frame)))
+		if e.accept(&hookW, frame, o, sc.Buffered() > 0) {
+			e.submit(sh, frame, o)
+		}
+	}
+}
+
+// reportConn logs a connection event, at most once a second.
+func (e *Endpoint) reportConn(msg string, attrs ...any) {
+	n, ok := e.connLog.allow()
+	if !ok {
+		return
+	}
+	attrs = append(attrs, slog.String("endpoint", e.URL()))
+	if n > 0 {
+		attrs = append(attrs, slog.Uint64("suppressed", n))
+	}
+	e.srv.logger().Warn(msg, attrs...)
+}

@@ -1,0 +1,102 @@
+package osc
+
+import (
+	"net"
+	"net/netip"
+
+	"github.com/osckit/osc/netio"
+	"github.com/osckit/osc/wire"
+)
+
+// replier is the one router.ResponseWriter of osckit: a server's shards
+// and hooks and a Client's Serve each own one, reused for every request
+// and pointed at the request's origin before the handler runs.
+//
+// A reply built in Encoder can only be flushed during the request it was
+// built for: the reply state is reset before every request, and Flush
+// without a reply built returns ErrNoReply.
+type replier struct {
+	udp    *netio.UDPConn
+	unix   *netio.UnixConn
+	dialed bool // the socket is connected to its one peer (a Client's)
+	local  net.Addr
+
+	o     origin
+	enc   wire.Encoder
+	built bool
+}
+
+// bind points r at an endpoint's socket.
+func (r *replier) bind(e *Endpoint) {
+	r.udp, r.unix, r.local = e.udp, e.unix, e.addr
+}
+
+// Write sends pkt to the sender from the socket the request came in on.
+func (r *replier) Write(pkt []byte) (int, error) {
+	switch {
+	case r.o.conn != nil:
+		if err := r.o.conn.WriteFrame(pkt); err != nil {
+			return 0, err
+		}
+		return len(pkt), nil
+	case r.dialed && r.udp != nil:
+		return r.udp.Write(pkt)
+	case r.dialed && r.unix != nil:
+		return r.unix.Write(pkt)
+	case r.udp != nil:
+		return r.udp.WriteToFrom(pkt, r.o.remote, r.o.local)
+	case r.unix != nil:
+		if len(r.o.path) == 0 {
+			return 0, ErrNoReplyAddress
+		}
+		return r.unix.WriteTo(pkt, r.o.path)
+	}
+	return 0, ErrNotSupported
+}
+
+// WriteTo sends pkt from the receiving UDP socket to another address, for
+// example the sender's host on another port (oscpy's answer(port=...)).
+func (r *replier) WriteTo(pkt []byte, to netip.AddrPort) (int, error) {
+	if r.udp == nil || r.dialed {
+		return 0, ErrNotSupported
+	}
+	return r.udp.WriteToFrom(pkt, to, r.o.local)
+}
+
+// Encoder returns the replier's encoder, reset.
+func (r *replier) Encoder() *wire.Encoder {
+	r.enc.Reset()
+	r.built = true
+	return &r.enc
+}
+
+// Flush sends the packet built in Encoder during this request to the
+// sender.
+func (r *replier) Flush() error {
+	if !r.built {
+		return ErrNoReply
+	}
+	r.built = false
+	b, err := r.enc.Bytes()
+	if err != nil {
+		return err
+	}
+	_, err = r.Write(b)
+	return err
+}
+
+// RemoteAddr returns the sender's address.
+func (r *replier) RemoteAddr() net.Addr {
+	switch {
+	case r.o.conn != nil:
+		return r.o.conn.RemoteAddr()
+	case len(r.o.path) > 0:
+		return &net.UnixAddr{Name: string(r.o.path), Net: "unixgram"}
+	case r.o.remote.IsValid():
+		return net.UDPAddrFromAddrPort(r.o.remote)
+	}
+	return nil
+}
+
+// LocalAddr returns the receiving socket's address.
+func (r *replier) LocalAddr() net.Addr { return r.local }
