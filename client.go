@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"os"
 	"sync"
 	"time"
 
@@ -212,8 +213,14 @@ func (c *Client) Receive(ctx context.Context) ([]byte, error) {
 	default:
 		err = net.ErrClosed
 	}
-	if err != nil && ctx.Err() != nil {
-		return nil, ctx.Err()
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		// The socket's deadline can fire a moment before ctx's timer.
+		if !dl.IsZero() && errors.Is(err, os.ErrDeadlineExceeded) && !time.Now().Before(dl) {
+			return nil, context.DeadlineExceeded
+		}
 	}
 	return pkt, err
 }
@@ -244,6 +251,7 @@ func (c *Client) Serve(ctx context.Context, h router.Handler) error {
 	switch {
 	case c.udp != nil:
 		req.Remote = c.udp.RemoteAddr()
+		w.o.remote = req.Remote
 	case c.tcp != nil:
 		if ta, ok := c.tcp.RemoteAddr().(*net.TCPAddr); ok {
 			ap := ta.AddrPort()

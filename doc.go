@@ -44,11 +44,33 @@
 // returns. Call req.Clone or req.Message.Clone to keep them, and copy before
 // handing anything to another goroutine.
 //
+// # Packet hooks
+//
+// Server.Accept sees every packet (a datagram, or a TCP frame) with its
+// origin before it is decoded, and can answer it, let it through or drop
+// it; Server.Invalid hears about every malformed one, with the error and
+// its byte offset. oscli dump and oscli echo are built on them.
+//
 // # Robustness
 //
-// A malformed packet is counted and reported through the Logger (at most
-// once a second, with the sender and the offending bytes) and the endpoint
-// keeps serving; a handler's panic is recovered, logged and counted. TCP
-// frames are capped (Server.MaxFrame) and stalled or idle connections are
-// closed. Counters per endpoint are in Stats.
+// One serve path handles every transport, and no peer can stall another:
+//
+//   - a malformed packet is counted, handed to Invalid and reported through
+//     the Logger (at most once a second, with the sender and the offending
+//     bytes), and the endpoint keeps serving;
+//   - a handler's panic is recovered by the server, whatever the handler
+//     is, counted and logged (the first with its stack, then at most one
+//     record a second);
+//   - every TCP connection reads with a frame cap (MaxFrame), an idle
+//     timeout and a frame timeout that runs from a frame's first byte to
+//     its last, into a buffer that grows on demand from 512 bytes; replies
+//     go through the connection's own bounded queue (SendQueue), written by
+//     its own goroutine with a deadline, and a peer that does not read them
+//     is disconnected rather than waited for;
+//   - connections are capped (MaxConns), accept failures are logged and
+//     retried with backoff, and scheduled bundles are bounded in count and
+//     in bytes.
+//
+// Whatever is lost is counted in Stats: malformed, filtered, refused,
+// dropped, refused connections, slow peers.
 package osc
