@@ -39,11 +39,16 @@ func (e *Endpoint) acceptLoop() {
 		delay = 0
 		sc := e.newConn(c)
 		e.connMu.Lock()
+		closed := e.isClosed() // closeSocket closes the conns it sees under connMu
 		full := len(e.conns) >= maxConns
-		if !full && !e.isClosed() {
+		if !full && !closed {
 			e.conns[sc] = struct{}{}
 		}
 		e.connMu.Unlock()
+		if closed {
+			sc.Close()
+			return
+		}
 		if full {
 			e.st.connsRefused.Add(1)
 			e.reportConn("osc: connection refused: MaxConns reached",
