@@ -102,8 +102,14 @@ func (e *Endpoint) serveConn(sc *netio.StreamConn) {
 	}
 	defer func() {
 		e.connMu.Lock()
-		delete(e.conns, sc)
+		linger := e.linger
+		if !linger {
+			delete(e.conns, sc)
+		}
 		e.connMu.Unlock()
+		if linger {
+			return // Shutdown writes what it has queued, then closes it
+		}
 		sc.Close()
 		if errors.Is(sc.SendErr(), netio.ErrSlowPeer) {
 			e.st.slowPeers.Add(1)
@@ -119,7 +125,7 @@ func (e *Endpoint) serveConn(sc *netio.StreamConn) {
 		frame, err := sc.ReadFrame()
 		if err != nil {
 			var fe *netio.FrameError
-			if !errors.As(err, &fe) {
+			if !errors.As(err, &fe) || e.isClosed() {
 				return // end of stream, idle timeout, reset, Close
 			}
 			e.malformed(nil, o, err)

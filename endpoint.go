@@ -35,6 +35,7 @@ type Endpoint struct {
 
 	connMu sync.Mutex
 	conns  map[*netio.StreamConn]struct{}
+	linger bool // graceful shutdown: conns stay open to write their replies
 
 	st       counters
 	logLimit limiter // malformed packets
@@ -446,8 +447,10 @@ func (e *Endpoint) isClosed() bool {
 	}
 }
 
-// closeSocket closes the socket (and TCP connections) once.
-func (e *Endpoint) closeSocket() {
+// closeSocket closes the socket once. TCP connections are closed too, or,
+// for a graceful shutdown, only their reading side, so that the replies of
+// what is still dispatched can be written.
+func (e *Endpoint) closeSocket(graceful bool) {
 	e.once.Do(func() {
 		close(e.done)
 		switch {
@@ -458,18 +461,44 @@ func (e *Endpoint) closeSocket() {
 		case e.tcp != nil:
 			e.tcp.Close()
 			e.connMu.Lock()
+			e.linger = graceful
 			for c := range e.conns {
-				c.NetConn().Close() // the conn's goroutine closes the rest
+				if graceful {
+					c.CloseRead()
+				} else {
+					c.NetConn().Close() // the conn's goroutine closes the rest
+				}
 			}
 			e.connMu.Unlock()
 		}
 	})
 }
 
+// closeConns ends a graceful shutdown's lingering: each connection left
+// gets until deadline to write what it has queued, then is closed.
+func (e *Endpoint) closeConns(deadline time.Time) {
+	if e.tcp == nil {
+		return
+	}
+	e.connMu.Lock()
+	e.linger = false
+	conns := make([]*netio.StreamConn, 0, len(e.conns))
+	for c := range e.conns {
+		conns = append(conns, c)
+	}
+	clear(e.conns)
+	e.connMu.Unlock()
+	for _, c := range conns {
+		_ = c.Flush(deadline)
+		c.Close()
+	}
+}
+
 // stop closes the socket, waits for the readers and drops what the
 // schedulers still hold.
 func (e *Endpoint) stop() error {
-	e.closeSocket()
+	e.closeSocket(false)
+	e.closeConns(time.Now())
 	e.readers.Wait()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -479,9 +508,15 @@ func (e *Endpoint) stop() error {
 	return nil
 }
 
-// shutdown waits for the readers, then lets the schedulers drain or drop
-// as configured, within ctx.
+// shutdown waits for the readers, lets the schedulers drain or drop as
+// configured, and lets TCP connections write their queued replies, all
+// within ctx.
 func (e *Endpoint) shutdown(ctx context.Context) error {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(orDefault(e.srv.WriteTimeout, netio.DefaultWriteTimeout))
+	}
+	defer func() { e.closeConns(deadline) }()
 	done := make(chan struct{})
 	go func() { e.readers.Wait(); close(done) }()
 	select {

@@ -78,7 +78,7 @@ func ExampleInbox() {
 	// /note if 64 0.6
 }
 
-// A bundle timed 50 ms ahead is held by the server's scheduler and
+// A bundle timed 500 ms ahead is held by the server's scheduler and
 // dispatched at its time; a message sent after it is not held up.
 func ExampleClient_SendIn() {
 	done := make(chan string, 2)
@@ -96,7 +96,7 @@ func ExampleClient_SendIn() {
 	}
 	defer c.Close()
 
-	c.SendIn(50*time.Millisecond, "/later")
+	c.SendIn(500*time.Millisecond, "/later")
 	c.Send("/now")
 	fmt.Println(<-done)
 	fmt.Println(<-done)

@@ -504,3 +504,43 @@ func TestPacketHooks(t *testing.T) {
 func netipLoopback(port uint16) netip.AddrPort {
 	return netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port)
 }
+
+// TestShutdownWritesQueuedReplies: a graceful Shutdown lets every TCP
+// connection write the replies it still has queued before closing it;
+// Close drops them.
+func TestShutdownWritesQueuedReplies(t *testing.T) {
+	blob := make([]byte, 60<<10)
+	r := router.New()
+	r.HandleFunc("/q", func(w router.ResponseWriter, req *router.Request) {
+		w.Encoder().Message("/r").Blob(blob).End()
+		require.NoError(t, w.Flush())
+	})
+	s := &osc.Server{Handler: r, Logger: quietLogger, SendQueue: 64 << 20, WriteTimeout: 10 * time.Second}
+	ep, err := s.Listen("osc.tcp+size://127.0.0.1:0", nil)
+	require.NoError(t, err)
+	conn, err := net.Dial("tcp", ep.Addr().String())
+	require.NoError(t, err)
+	defer conn.Close()
+	const n = 200 // 12 MB of replies: more than loopback buffers hold
+	q := sizeFrame(t, "/q")
+	for range n {
+		_, err := conn.Write(q)
+		require.NoError(t, err)
+	}
+	require.Eventually(t, func() bool { return ep.Stats().Packets == n }, 10*time.Second, 5*time.Millisecond)
+	shut := make(chan error, 1)
+	go func() { shut <- s.Shutdown(ctxTimeout(t, 20*time.Second)) }()
+	sr := netio.NewStreamReader(conn, netio.FrameSizePrefix, 0)
+	conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	got := 0
+	for {
+		_, err := sr.ReadFrame()
+		if err != nil {
+			require.ErrorIs(t, err, io.EOF)
+			break
+		}
+		got++
+	}
+	require.Equal(t, n, got, "replies written before the connection closed")
+	require.NoError(t, <-shut)
+}

@@ -198,7 +198,7 @@ func (s *Server) Listen(endpoint string, h router.Handler) (*Endpoint, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		e.closeSocket()
+		e.closeSocket(false)
 		return nil, ErrServerClosed
 	}
 	e.start()
@@ -298,13 +298,13 @@ func (s *Server) Close() error {
 }
 
 // Shutdown closes every endpoint, lets the schedulers deliver or drop their
-// queued bundles (as Schedule.DrainOnClose says), and waits for handlers in
-// flight to return, or for ctx to end (oscpy's terminate_server and
-// join_server).
+// queued bundles (as Schedule.DrainOnClose says), waits for handlers in
+// flight to return and for TCP connections to write the replies they have
+// queued, or for ctx to end (oscpy's terminate_server and join_server).
 func (s *Server) Shutdown(ctx context.Context) error {
 	eps := s.takeAll()
 	for _, e := range eps {
-		e.closeSocket()
+		e.closeSocket(true)
 	}
 	var first error
 	for _, e := range eps {

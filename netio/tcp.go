@@ -149,7 +149,9 @@ type sendQueue struct {
 	spare   []byte // the writer's batch, then reused
 	err     error  // sticky: the conn is closed
 	started bool   // the writer goroutine runs
+	writing bool   // a batch is being written
 	kick    chan struct{}
+	idle    chan struct{} // signalled when the queue has been written out
 	done    chan struct{} // closed when the writer returns
 }
 
@@ -162,6 +164,7 @@ func NewStreamConn(c net.Conn, cfg TCPConfig) *StreamConn {
 			s.cfg.WriteTimeout = DefaultWriteTimeout
 		}
 		s.q.kick = make(chan struct{}, 1)
+		s.q.idle = make(chan struct{}, 1)
 		s.q.done = make(chan struct{})
 	}
 	s.r = NewStreamReaderSize(&s.dr, cfg.Framing, cfg.MaxFrame, cfg.ReadBufSize)
@@ -314,6 +317,7 @@ func (s *StreamConn) writeLoop() {
 			}
 			q.pending, q.spare = q.spare[:0], q.pending
 			batch := q.spare
+			q.writing = true
 			q.mu.Unlock()
 			_ = s.c.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
 			if _, err := s.c.Write(batch); err != nil {
@@ -328,13 +332,57 @@ func (s *StreamConn) writeLoop() {
 				s.c.Close()
 				return
 			}
+			q.mu.Lock()
+			q.writing = false
 			if cap(batch) > 4*s.cfg.SendQueue {
-				q.mu.Lock()
 				q.spare = nil // one large batch: do not keep its memory
-				q.mu.Unlock()
 			}
+			if len(q.pending) == 0 {
+				select {
+				case q.idle <- struct{}{}:
+				default:
+				}
+			}
+			q.mu.Unlock()
 		}
 	}
+}
+
+// Flush waits until every frame queued so far has been written to the
+// socket, or until deadline. It returns nil, the send error, or
+// os.ErrDeadlineExceeded. Without a SendQueue it returns nil at once.
+func (s *StreamConn) Flush(deadline time.Time) error {
+	if s.cfg.SendQueue <= 0 {
+		return nil
+	}
+	q := &s.q
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	for {
+		q.mu.Lock()
+		err, empty := q.err, len(q.pending) == 0 && !q.writing
+		q.mu.Unlock()
+		switch {
+		case err != nil:
+			return err
+		case empty:
+			return nil
+		}
+		select {
+		case <-q.idle:
+		case <-t.C:
+			return os.ErrDeadlineExceeded
+		}
+	}
+}
+
+// CloseRead stops reading: a pending or later ReadFrame ends (io.EOF on
+// TCP) while frames can still be written, for a graceful close.
+func (s *StreamConn) CloseRead() error {
+	if cr, ok := s.c.(interface{ CloseRead() error }); ok {
+		return cr.CloseRead()
+	}
+	return s.c.Close()
 }
 
 // Close closes the conn; a pending ReadFrame returns an error. Frames still
