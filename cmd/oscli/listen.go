@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/osckit/osc"
 	"github.com/osckit/osc/netio"
@@ -69,8 +70,18 @@ func serve(ctx context.Context, name string, ep netio.Endpoint, h serveHooks) er
 	}
 	fmt.Fprintf(h.stderr, "oscli %s: listening on %s\n", name, e.URL())
 	<-ctx.Done()
+	if ep.Network == netio.NetworkTCP {
+		// Server.Close (and Shutdown) drop the replies still in a TCP
+		// connection's send queue: give its writer a moment to send them,
+		// so that echo -count answers its last packet.
+		time.Sleep(tcpLinger)
+	}
 	return srv.Close()
 }
+
+// tcpLinger is how long serve lets queued TCP replies go out before it
+// closes the server.
+const tcpLinger = 250 * time.Millisecond
 
 // sender names the sender of a packet as oscli prints it.
 func sender(p *osc.Packet) string {
