@@ -195,6 +195,7 @@ func TestDumpTCPFramings(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "/a i 7", next(t, p.out, "after error")[18:])
 	require.Zero(t, p.wait(t))
+	require.Empty(t, rest(p.err), "the server's log repeats the bad frame")
 }
 
 func TestDumpTimeoutAndUsage(t *testing.T) {
