@@ -62,23 +62,15 @@ func TestEchoTCPFramings(t *testing.T) {
 	require.NoError(t, err)
 	pkt := mustHex(t, "2f6100002c69000000000007")
 
-	bad, err := net.DialTimeout("tcp", ep.Address, 5*time.Second)
-	require.NoError(t, err)
-	defer bad.Close()
-	_, err = bad.Write([]byte{0, 0, 0, 3, 1, 2, 3})
-	require.NoError(t, err)
+	tcpSend(t, ep.Address, []byte{0, 0, 0, 3, 1, 2, 3})
 	require.Contains(t, next(t, p.err, "frame error"), "oscli echo: bad frame from 127.0.0.1:")
 
 	for _, f := range []netio.Framing{netio.FrameSLIP, netio.FrameSizePrefix} {
-		c, err := net.DialTimeout("tcp", ep.Address, 5*time.Second)
-		require.NoError(t, err)
-		defer c.Close()
 		want := netio.AppendFrame(nil, pkt, f)
-		_, err = c.Write(want)
-		require.NoError(t, err)
+		c := tcpSend(t, ep.Address, want)
 		require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
 		got := make([]byte, len(want))
-		_, err = io.ReadFull(c, got)
+		_, err := io.ReadFull(c, got)
 		require.NoError(t, err, f.String())
 		require.Equal(t, want, got, f.String())
 	}
