@@ -50,6 +50,9 @@ func serve(ctx context.Context, name string, ep netio.Endpoint, h serveHooks) er
 		// Never called: Accept drops every packet before dispatch.
 		Handler:            router.HandlerFunc(func(router.ResponseWriter, *router.Request) {}),
 		ReplaceStaleSocket: true,
+		// A TCP peer may stay connected and quiet as long as it likes, as
+		// before; a frame must still arrive whole within FrameTimeout.
+		IdleTimeout: -1,
 		// Framing errors are printed by the invalid hook already.
 		Logger: slog.New(&logHandler{w: h.stderr, prefix: "oscli " + name + ": ", skip: "osc: malformed packet"}),
 		Accept: func(w router.ResponseWriter, p *osc.Packet) bool {
