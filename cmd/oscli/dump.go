@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/osckit/osc"
 	"github.com/osckit/osc/internal/oscjson"
 	"github.com/osckit/osc/router"
 	"github.com/osckit/osc/wire"
@@ -27,8 +28,10 @@ oscli send -json reads back.
 
 PORT or osc.udp://HOST:PORT listens on UDP (a multicast group as HOST joins
 it); osc.tcp://HOST:PORT on TCP, detecting SLIP or size-prefix framing on
-each connection (osc.tcp+slip:// or osc.tcp+size:// to fix it). Port 0
-picks a free port; the address listened on is printed to standard error.
+each connection (osc.tcp+slip:// or osc.tcp+size:// to fix it);
+osc.unix:///PATH on a UNIX datagram socket at PATH (osc.unix://PATH for a
+relative one), replacing a stale socket file. Port 0 picks a free port;
+the address listened on is printed to standard error.
 
 A packet that does not decode prints one line to standard error with the
 sender, the reason and the bytes in hex, and dumping goes on.
@@ -59,16 +62,13 @@ func runDump(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	l, err := listen(ep)
-	if err != nil {
-		return err
-	}
 	ctx, cancel := signalContext(e, *timeout)
 	defer cancel()
 
+	errw := &lockedWriter{w: e.stderr}
 	d := &dumper{
 		w:      bufio.NewWriterSize(e.stdout, 64<<10),
-		errw:   e.stderr,
+		errw:   errw,
 		opts:   &wire.Options{Lenient: *lenient},
 		json:   *asJSON,
 		src:    *src,
@@ -77,8 +77,7 @@ func runDump(e *env, args []string) error {
 		stats:  *stats,
 		stop:   cancel,
 	}
-	fmt.Fprintf(e.stderr, "oscli dump: listening on %s\n", l.url())
-	err = l.serve(ctx, d.packet, d.badFrame)
+	err = serve(ctx, "dump", ep, serveHooks{packet: d.packet, invalid: d.badFrame, stderr: errw})
 	if d.stats && len(d.seq.w) > 0 {
 		fmt.Fprintf(d.w, "bench: %s\n", d.seq.result(nil))
 	}
@@ -127,22 +126,24 @@ type dumper struct {
 	last *benchResult // the last result sent, for a repeated end message
 }
 
-func (d *dumper) packet(pkt []byte, from source, flush bool) {
+// packet prints one packet; w answers its sender (-stats).
+func (d *dumper) packet(w router.ResponseWriter, p *osc.Packet) {
 	if d.done {
 		return
 	}
 	defer func() {
-		if flush || d.done {
+		if !p.More || d.done {
 			d.w.Flush()
 		}
 	}()
+	pkt := p.Data
 	if err := d.opts.Validate(pkt); err != nil {
 		d.w.Flush()
-		fmt.Fprintf(d.errw, "oscli dump: malformed packet from %s: %s\n", from, badPacket(err, pkt))
+		fmt.Fprintf(d.errw, "oscli dump: malformed packet from %s: %s\n", sender(p), badPacket(err, pkt))
 		return
 	}
 	if d.stats {
-		d.count1(pkt, from)
+		d.count1(pkt, w)
 		return
 	}
 	arrival := wire.TimetagOf(time.Now())
@@ -165,7 +166,7 @@ func (d *dumper) packet(pkt []byte, from source, flush bool) {
 	d.line = d.line[:0]
 	if d.json {
 		if d.src {
-			d.line = fmt.Appendf(d.line, `{"src":%q,"packet":`, from.String())
+			d.line = fmt.Appendf(d.line, `{"src":%q,"packet":`, sender(p))
 		}
 		d.line, _ = oscjson.AppendPacket(d.line, pkt, d.opts)
 		if d.src {
@@ -176,7 +177,7 @@ func (d *dumper) packet(pkt []byte, from source, flush bool) {
 	} else {
 		d.line = d.appendText(d.line, pkt, arrival)
 		if d.src {
-			prefix := from.String() + " "
+			prefix := sender(p) + " "
 			for len(d.line) > 0 {
 				i := indexByte(d.line, '\n') + 1
 				d.w.WriteString(prefix)
@@ -261,7 +262,7 @@ func (d *dumper) prune(pkt []byte, depth int) {
 
 // count1 is -stats: it counts stamped messages and answers the end of a
 // bench run.
-func (d *dumper) count1(pkt []byte, from source) {
+func (d *dumper) count1(pkt []byte, w router.ResponseWriter) {
 	d.opts.Walk(pkt, func(m wire.Message, _ wire.Timetag) error {
 		d.n++
 		if s, ok := stampOf(&m); ok {
@@ -289,7 +290,7 @@ func (d *dumper) count1(pkt []byte, from source) {
 			wire.Int64(int64(r.Received)), wire.Int64(int64(r.Lost)),
 			wire.Int64(int64(r.Reordered)), wire.Int64(int64(r.Sent)))
 		if err == nil {
-			from.reply(reply)
+			w.Write(reply)
 		}
 		return nil
 	})
@@ -300,7 +301,7 @@ func (d *dumper) count1(pkt []byte, from source) {
 }
 
 // badFrame reports a TCP framing error.
-func (d *dumper) badFrame(from source, err error) {
+func (d *dumper) badFrame(p *osc.Packet, err error) {
 	d.w.Flush()
-	fmt.Fprintf(d.errw, "oscli dump: bad frame from %s: %v\n", from, err)
+	fmt.Fprintf(d.errw, "oscli dump: bad frame from %s: %v\n", sender(p), err)
 }

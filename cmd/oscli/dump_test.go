@@ -109,6 +109,17 @@ func udpTo(t *testing.T, url string) *net.UDPConn {
 	return c
 }
 
+// tcpSend dials addr and writes b; the connection closes with the test.
+func tcpSend(t *testing.T, addr string, b []byte) net.Conn {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	_, err = c.Write(b)
+	require.NoError(t, err)
+	return c
+}
+
 func mustHex(t *testing.T, s string) []byte {
 	b, err := hex.DecodeString(s)
 	require.NoError(t, err)
@@ -174,27 +185,16 @@ func TestDumpTCPFramings(t *testing.T) {
 	require.NoError(t, err)
 	pkt := mustHex(t, "2f6100002c69000000000007")
 	for _, f := range []netio.Framing{netio.FrameSLIP, netio.FrameSizePrefix} {
-		conn, err := net.DialTimeout("tcp", ep.Address, 5*time.Second)
-		require.NoError(t, err)
-		defer conn.Close()
-		_, err = conn.Write(netio.AppendFrame(nil, pkt, f))
-		require.NoError(t, err)
+		tcpSend(t, ep.Address, netio.AppendFrame(nil, pkt, f))
 		require.Equal(t, "/a i 7", next(t, p.out, f.String())[18:])
 	}
 	// A bad size prefix: an error line, the connection closes, dump goes on.
-	conn, err := net.DialTimeout("tcp", ep.Address, 5*time.Second)
-	require.NoError(t, err)
-	defer conn.Close()
-	_, err = conn.Write([]byte{0, 0, 0, 3, 1, 2, 3})
-	require.NoError(t, err)
+	tcpSend(t, ep.Address, []byte{0, 0, 0, 3, 1, 2, 3})
 	require.Contains(t, next(t, p.err, "frame error"), "bad frame from 127.0.0.1:")
-	conn2, err := net.DialTimeout("tcp", ep.Address, 5*time.Second)
-	require.NoError(t, err)
-	defer conn2.Close()
-	_, err = conn2.Write(netio.AppendFrame(nil, pkt, netio.FrameSLIP))
-	require.NoError(t, err)
+	tcpSend(t, ep.Address, netio.AppendFrame(nil, pkt, netio.FrameSLIP))
 	require.Equal(t, "/a i 7", next(t, p.out, "after error")[18:])
 	require.Zero(t, p.wait(t))
+	require.Empty(t, rest(p.err), "the server's log repeats the bad frame")
 }
 
 func TestDumpTimeoutAndUsage(t *testing.T) {

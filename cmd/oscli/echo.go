@@ -2,15 +2,19 @@ package main
 
 import (
 	"fmt"
-	"sync/atomic"
+
+	"github.com/osckit/osc"
+	"github.com/osckit/osc/router"
 )
 
 const echoUsage = `[flags] PORT|URL
 
 Answers every packet back to its sender, unchanged, from the socket it came
-in on: a reflector for oscli bench's round-trip latency. PORT or
-osc.udp://HOST:PORT listens on UDP, osc.tcp://HOST:PORT on TCP (replies use
-the framing the sender used). The address listened on is printed to
+in on (on a wildcard bind, from the address the sender sent to): a
+reflector for oscli bench's round-trip latency. PORT or osc.udp://HOST:PORT
+listens on UDP, osc.tcp://HOST:PORT on TCP (replies use the framing the
+sender used), osc.unix:///PATH on a UNIX datagram socket (a sender on an
+unbound socket cannot be answered). The address listened on is printed to
 standard error, and the number of packets echoed when it ends.`
 
 func runEcho(e *env, args []string) error {
@@ -27,27 +31,27 @@ func runEcho(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	l, err := listen(ep)
-	if err != nil {
-		return err
-	}
 	ctx, cancel := signalContext(e, *timeout)
 	defer cancel()
-	fmt.Fprintf(e.stderr, "oscli echo: listening on %s\n", l.url())
-	var n, failed atomic.Uint64
-	err = l.serve(ctx, func(pkt []byte, from source, _ bool) {
-		if *count > 0 && n.Load() >= uint64(*count) {
-			return
-		}
-		if from.reply(pkt) != nil {
-			failed.Add(1)
-		}
-		if n.Add(1) == uint64(*count) {
-			cancel()
-		}
-	}, func(from source, err error) {
-		fmt.Fprintf(e.stderr, "oscli echo: bad frame from %s: %v\n", from, err)
+	errw := &lockedWriter{w: e.stderr}
+	var n, failed int // the hooks never overlap
+	err = serve(ctx, "echo", ep, serveHooks{
+		packet: func(w router.ResponseWriter, p *osc.Packet) {
+			if *count > 0 && n >= *count {
+				return
+			}
+			if _, err := w.Write(p.Data); err != nil {
+				failed++
+			}
+			if n++; n == *count {
+				cancel()
+			}
+		},
+		invalid: func(p *osc.Packet, err error) {
+			fmt.Fprintf(errw, "oscli echo: bad frame from %s: %v\n", sender(p), err)
+		},
+		stderr: errw,
 	})
-	fmt.Fprintf(e.stderr, "oscli echo: echoed %d packets (%d replies failed)\n", n.Load(), failed.Load())
+	fmt.Fprintf(e.stderr, "oscli echo: echoed %d packets (%d replies failed)\n", n, failed)
 	return err
 }
