@@ -87,3 +87,43 @@ func TestClientSendNoAllocs(t *testing.T) {
 		t.Fatalf("Client.Send: %v allocs, want 0", n)
 	}
 }
+
+// TestAcceptHookNoAllocs: a server whose Accept hook sees every datagram
+// (as oscli dump does) allocates nothing per packet.
+func TestAcceptHookNoAllocs(t *testing.T) {
+	seen := make(chan int, 1)
+	s := newServer(t, router.New())
+	s.Accept = func(w router.ResponseWriter, p *osc.Packet) bool {
+		seen <- len(p.Data)
+		return false
+	}
+	ep, err := s.Listen("127.0.0.1:0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := dial(t, ep.Addr().String())
+	timer := time.NewTimer(time.Hour)
+	round := func() {
+		for try := 0; ; try++ {
+			if err := c.Send("/a", wire.Int32(1)); err != nil {
+				panic(err)
+			}
+			timer.Reset(time.Second)
+			select {
+			case <-seen:
+				timer.Stop()
+				return
+			case <-timer.C:
+				if try == 4 {
+					panic("no datagram seen in 5 tries")
+				}
+			}
+		}
+	}
+	for range 100 {
+		round()
+	}
+	if n := testing.AllocsPerRun(500, round); n != 0 {
+		t.Fatalf("Accept hook: %v allocs per packet, want 0", n)
+	}
+}

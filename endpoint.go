@@ -63,8 +63,9 @@ type Packet struct {
 	Path []byte
 	// Endpoint is the endpoint the packet arrived on.
 	Endpoint *Endpoint
-	// More reports that more packets of the same read are queued behind
-	// this one: a hint for buffered output, which can wait to flush.
+	// More reports that more of the same read is queued behind this
+	// packet (on TCP: more bytes are buffered, which may be a partial
+	// frame): a hint for buffered output, which can wait to flush.
 	More bool
 }
 
@@ -278,14 +279,34 @@ func (e *Endpoint) accept(w *replier, data []byte, o origin, more bool) bool {
 	if f == nil {
 		return true
 	}
-	p := Packet{Data: data, Remote: o.remote, Path: o.path, Endpoint: e, More: more}
+	w.pkt = Packet{Data: data, Remote: o.remote, Path: o.path, Endpoint: e, More: more}
 	w.o, w.built = o, false
-	ok := f(w, &p)
-	w.o = origin{}
+	ok := e.callAccept(f, w)
+	w.o, w.pkt = origin{}, Packet{}
 	if !ok {
 		e.st.filtered.Add(1)
 	}
 	return ok
+}
+
+// callAccept runs the Accept hook; a panic in it drops the packet.
+func (e *Endpoint) callAccept(f func(router.ResponseWriter, *Packet) bool, w *replier) (ok bool) {
+	defer e.recoverHook()
+	return f(w, &w.pkt)
+}
+
+func (e *Endpoint) callInvalid(f func(*Packet, error), p *Packet, err error) {
+	defer e.recoverHook()
+	f(p, err)
+}
+
+// recoverHook puts the packet hooks behind the server's recovery layer: a
+// panic is counted in Stats.Panics and logged like a handler's.
+func (e *Endpoint) recoverHook() {
+	if v := recover(); v != nil {
+		e.st.panics.Add(1)
+		e.srv.panics.report(e.srv.Logger, nil, v)
+	}
 }
 
 // submit hands one received packet to a shard.
@@ -302,12 +323,13 @@ func (e *Endpoint) submit(sh *shard, pkt []byte, o origin) {
 	// memory budget, horizon), or ErrClosed at shutdown.
 }
 
-// malformed counts a packet or frame that did not decode, hands it to the
-// Invalid hook and logs it, at most once a second.
+// malformed counts a packet or frame that did not decode and hands it to
+// the Invalid hook, or, without one, logs it at most once a second.
 func (e *Endpoint) malformed(pkt []byte, o origin, err error) {
 	e.st.malformed.Add(1)
 	if f := e.srv.Invalid; f != nil {
-		f(&Packet{Data: pkt, Remote: o.remote, Path: o.path, Endpoint: e}, err)
+		e.callInvalid(f, &Packet{Data: pkt, Remote: o.remote, Path: o.path, Endpoint: e}, err)
+		return
 	}
 	n, ok := e.logLimit.allow()
 	if !ok {

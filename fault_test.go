@@ -544,3 +544,26 @@ func TestShutdownWritesQueuedReplies(t *testing.T) {
 	require.Equal(t, n, got, "replies written before the connection closed")
 	require.NoError(t, <-shut)
 }
+
+// TestHookPanicRecovered: a panicking Accept hook drops that packet and is
+// counted like a handler's panic; the endpoint keeps serving.
+func TestHookPanicRecovered(t *testing.T) {
+	ch := make(chan got, 4)
+	s := &osc.Server{Handler: recorder(t, ch), Logger: quietLogger}
+	s.Accept = func(w router.ResponseWriter, p *osc.Packet) bool {
+		if string(p.Data[:3]) == "/pa" {
+			panic("hook")
+		}
+		return true
+	}
+	t.Cleanup(func() { s.Close() })
+	ep, err := s.Listen("osc.tcp://127.0.0.1:0", nil)
+	require.NoError(t, err)
+	c := dial(t, ep.URL())
+	require.NoError(t, c.Send("/panic"))
+	require.NoError(t, c.Send("/fine"))
+	require.Equal(t, "/fine", recv(t, ch).addr)
+	st := ep.Stats()
+	require.Equal(t, uint64(1), st.Panics, "%+v", st)
+	require.Equal(t, uint64(1), st.Filtered, "%+v", st)
+}

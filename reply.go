@@ -24,6 +24,7 @@ type replier struct {
 	o     origin
 	enc   wire.Encoder
 	built bool
+	pkt   Packet // the packet an Accept hook is shown
 }
 
 // bind points r at an endpoint's socket.

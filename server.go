@@ -108,12 +108,16 @@ type Server struct {
 	// Accept, if set, sees every packet (a datagram, or a TCP frame)
 	// before it is decoded, with a ResponseWriter that answers its sender.
 	// Returning false drops the packet (counted in Stats.Filtered). It runs
-	// on the endpoint's reading goroutine; the Packet and its Data are
-	// valid only until it returns.
+	// on the goroutine that read the packet: an endpoint's reader, or one
+	// goroutine per TCP connection, so calls for different connections
+	// may overlap. The Packet and its Data are valid only until it returns.
+	// A panic in it is recovered and counted like a handler's, and drops
+	// the packet.
 	Accept func(w router.ResponseWriter, p *Packet) bool
 	// Invalid, if set, hears about every malformed packet or frame, with
 	// the error (a *wire.ParseError or *netio.FrameError, with its byte
-	// offset). Unlike the log, it is not rate-limited. For a framing error
+	// offset), on the same goroutines as Accept. When it is set, the
+	// server does not log malformed packets itself. For a framing error
 	// p.Data is empty.
 	Invalid func(p *Packet, err error)
 	// Logger receives every report of the server, its sockets and its
@@ -362,10 +366,11 @@ func (rc *recoverer) report(log *slog.Logger, req *router.Request, v any) {
 	if log == nil {
 		log = slog.Default()
 	}
-	attrs := []any{
-		slog.String("address", string(req.Message.Address())),
-		slog.String("method", req.Method),
-		slog.Any("panic", v),
+	attrs := []any{slog.Any("panic", v)}
+	if req != nil {
+		attrs = append(attrs, slog.String("address", string(req.Message.Address())), slog.String("method", req.Method))
+	} else {
+		attrs = append(attrs, slog.String("in", "packet hook"))
 	}
 	if first {
 		attrs = append(attrs, slog.String("stack", string(debug.Stack())))

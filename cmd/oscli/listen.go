@@ -53,8 +53,9 @@ func serve(ctx context.Context, name string, ep netio.Endpoint, h serveHooks) er
 		// A TCP peer may stay connected and quiet as long as it likes, as
 		// before; a frame must still arrive whole within FrameTimeout.
 		IdleTimeout: -1,
-		// Framing errors are printed by the invalid hook already.
-		Logger: slog.New(&logHandler{w: h.stderr, prefix: "oscli " + name + ": ", skip: "osc: malformed packet"}),
+		// Malformed packets and framing errors go to the Invalid hook
+		// only; the server's other reports to stderr.
+		Logger: slog.New(&logHandler{w: h.stderr, prefix: "oscli " + name + ": "}),
 		Accept: func(w router.ResponseWriter, p *osc.Packet) bool {
 			mu.Lock()
 			defer mu.Unlock()
@@ -73,18 +74,12 @@ func serve(ctx context.Context, name string, ep netio.Endpoint, h serveHooks) er
 	}
 	fmt.Fprintf(h.stderr, "oscli %s: listening on %s\n", name, e.URL())
 	<-ctx.Done()
-	if ep.Network == netio.NetworkTCP {
-		// Server.Close (and Shutdown) drop the replies still in a TCP
-		// connection's send queue: give its writer a moment to send them,
-		// so that echo -count answers its last packet.
-		time.Sleep(tcpLinger)
-	}
-	return srv.Close()
+	// Shutdown lets TCP connections write the replies they still have
+	// queued (echo's last answers), within a bound.
+	sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
 }
-
-// tcpLinger is how long serve lets queued TCP replies go out before it
-// closes the server.
-const tcpLinger = 250 * time.Millisecond
 
 // sender names the sender of a packet as oscli prints it.
 func sender(p *osc.Packet) string {
@@ -112,21 +107,16 @@ func (l *lockedWriter) Write(b []byte) (int, error) {
 
 // logHandler prints the server's reports (slow peers, refused connections,
 // a small receive buffer) as oscli's own error lines: "PREFIX MESSAGE
-// key=value ...", one Write a line. Records with message skip are dropped,
-// and groups are flattened.
+// key=value ...", one Write a line. Groups are flattened.
 type logHandler struct {
 	w      io.Writer
 	prefix string
-	skip   string
 	attrs  []slog.Attr
 }
 
 func (h *logHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelInfo }
 
 func (h *logHandler) Handle(_ context.Context, r slog.Record) error {
-	if r.Message == h.skip {
-		return nil
-	}
 	b := append([]byte(h.prefix), r.Message...)
 	add := func(a slog.Attr) bool {
 		v := a.Value.Resolve().String()
