@@ -35,6 +35,17 @@
 //
 // # Lateness
 //
+// Timetags are read against the Clock by wire's era rule (see
+// wire.Timetag.RelativeTo): a timetag is read in the NTP era of the
+// clock's current time, or in the era before if that would place it more
+// than 2^30 seconds (about 34 years) ahead. Until the 2036 rollover every
+// timetag is thus taken literally: one from long ago (00000064.80000000
+// is 1900) is late, however old, and delivered as late, never refused as
+// beyond the horizon; after the rollover, timetags from before it are
+// still past. A sender whose clock runs ahead across the rollover is read
+// as about 136 years late while the two clocks straddle it. Lateness is
+// exact up to those 136 years.
+//
 // A group whose due time has passed when it is submitted is late. The
 // LatePolicy delivers it (the default), drops it when it is later than
 // Config.Tolerance, or drops every late group; all are counted in Stats,

@@ -117,19 +117,21 @@ const (
 )
 
 // classify decides when a group with effective timetag tt runs, given the
-// time now.
-func (s *Scheduler[T]) classify(tt, now wire.Timetag) (due wire.Timetag, kind int, late time.Duration) {
+// time now. rel is how far its due time lies from now (wire's era rule,
+// Timetag.RelativeTo): positive for a future group, minus the lateness for
+// a late one.
+func (s *Scheduler[T]) classify(tt, now wire.Timetag) (due wire.Timetag, kind int, rel time.Duration) {
 	if s.cfg.IgnoreTimetags || tt.IsImmediate() {
 		return wire.Immediately, kindNow, 0
 	}
 	due = tt.Add(s.cfg.Offset)
-	if now.Before(due) {
-		return due, kindFuture, 0
-	}
-	if late = now.Sub(due); late <= 0 {
+	switch rel = due.RelativeTo(now); {
+	case rel > 0:
+		return due, kindFuture, rel
+	case rel == 0:
 		return due, kindNow, 0
 	}
-	return due, kindLate, late
+	return due, kindLate, rel
 }
 
 // plan counts what Submit will do with a packet, without doing it.
@@ -244,10 +246,10 @@ func hasMessages(b []byte) bool {
 func (s *Scheduler[T]) plan(b []byte, parent, now wire.Timetag, p *plan) {
 	tt := wire.EffectiveTimetag(levelTimetag(b), parent)
 	if hasMessages(b) {
-		due, kind, _ := s.classify(tt, now)
+		due, kind, rel := s.classify(tt, now)
 		if kind == kindFuture {
 			p.future++
-			if s.horizon > 0 && due.Sub(now) > s.horizon {
+			if s.horizon > 0 && rel > s.horizon {
 				p.horizon = true
 				p.maxDue = due
 			}
@@ -296,7 +298,8 @@ func (s *Scheduler[T]) enqueue(b []byte, parent, now wire.Timetag, origin T) {
 func (s *Scheduler[T]) runNow(b []byte, parent, now wire.Timetag, origin T) {
 	tt := wire.EffectiveTimetag(levelTimetag(b), parent)
 	if hasMessages(b) {
-		due, kind, late := s.classify(tt, now)
+		due, kind, rel := s.classify(tt, now)
+		late := -rel
 		switch kind {
 		case kindNow:
 			s.call(origin, tt, due, 0, false, b[16:], false)
@@ -469,7 +472,7 @@ func (s *Scheduler[T]) spinUntil(due wire.Timetag, fake *bool) bool {
 // its buffer to the pool.
 func (s *Scheduler[T]) dispatchQueued(e *entry[T]) {
 	s.dmu.Lock()
-	late := s.clock.Now().Sub(e.due)
+	late := -e.due.RelativeTo(s.clock.Now())
 	if late < 0 {
 		late = 0
 	}
