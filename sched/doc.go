@@ -31,7 +31,7 @@
 // it does not), but all groups of one packet that are due at once are
 // dispatched under a single hold of the mutex. A packet is validated whole
 // before any of it is dispatched, and it is accepted or refused whole:
-// MaxQueue and MaxHorizon are checked for all its groups first.
+// MaxQueue, MaxBytes and MaxHorizon are checked for all its groups first.
 //
 // # Lateness
 //
@@ -98,10 +98,12 @@
 //
 // # Bounds and shutdown
 //
-// Config.MaxQueue bounds the queued groups (ErrQueueFull) and
-// Config.MaxHorizon refuses groups timed too far ahead (ErrHorizon) instead
-// of holding them; both are counted and logged through log/slog, at most
-// once a second per kind. Close stops new submissions (ErrClosed), then
+// Config.MaxQueue bounds the queued groups and Config.MaxBytes the memory
+// their copies hold (default 64 MiB, counted as the capacity of their
+// buffers); a packet that would exceed either is refused whole with
+// ErrQueueFull. Config.MaxHorizon refuses groups timed too far ahead
+// (ErrHorizon) instead of holding them. Refusals are counted once each in
+// Stats and logged through log/slog, at most once a second per kind. Close stops new submissions (ErrClosed), then
 // drops the queue or, with Config.DrainOnClose, keeps delivering it at its
 // times until it is empty or Close's context ends. Every queued group is
 // either dispatched or counted in Stats.DroppedAtClose, and every pooled
