@@ -21,7 +21,7 @@ func TestMessageFormat(t *testing.T) {
 		{"Sprint value", fmt.Sprint(m)},
 		{"Sprint pointer", fmt.Sprint(&m)},
 		{"Sprintf %v value", fmt.Sprintf("%v", m)},
-		{"Sprintf %s pointer", fmt.Sprintf("%s", &m)},
+		{"Sprintf %v pointer", fmt.Sprintf("%v", &m)},
 		{"Sprintln value", fmt.Sprintln(m)[:len(want)]},
 		{"in a slice", fmt.Sprint([]wire.Message{m})},
 	} {
