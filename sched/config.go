@@ -80,7 +80,10 @@ type Config struct {
 	// dispatched, and a packet over it is refused whole with ErrQueueFull.
 	MaxBytes int
 	// MaxHorizon refuses bundles timed further ahead; 0 means
-	// DefaultMaxHorizon, a negative value means no limit.
+	// DefaultMaxHorizon, a negative value means no limit. It applies to
+	// future timetags only: by wire's era rule (wire.Timetag.RelativeTo)
+	// none is more than 2^30 s (34 years) ahead, and a past one, however
+	// old, is late rather than beyond the horizon.
 	MaxHorizon time.Duration
 	// Offset is added to every timetag other than "immediately", for
 	// senders whose clock is off: a sender 250 ms ahead needs -250ms.
