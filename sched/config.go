@@ -11,7 +11,8 @@ import (
 // Sentinel errors returned by Submit and Close.
 var (
 	// ErrQueueFull reports that queueing a packet's future bundles would
-	// exceed Config.MaxQueue. Nothing of the packet was dispatched.
+	// exceed Config.MaxQueue or Config.MaxBytes. Nothing of the packet was
+	// dispatched.
 	ErrQueueFull = errors.New("osc: scheduler queue full")
 	// ErrHorizon reports a bundle timed further ahead than
 	// Config.MaxHorizon. Nothing of the packet was dispatched.
@@ -51,6 +52,7 @@ func (p LatePolicy) String() string {
 // Defaults applied by New to zero Config fields.
 const (
 	DefaultMaxQueue   = 65536
+	DefaultMaxBytes   = 64 << 20
 	DefaultMaxHorizon = time.Hour
 	DefaultSpin       = 200 * time.Microsecond
 )
@@ -70,8 +72,18 @@ type Config struct {
 	// MaxQueue bounds the number of queued groups (bundle levels waiting
 	// for their time); 0 means DefaultMaxQueue.
 	MaxQueue int
+	// MaxBytes bounds the memory held by queued groups: the capacity of
+	// the buffers their copies sit in, counted whole (a pooled buffer may
+	// be larger than the group it holds). 0 means DefaultMaxBytes (64
+	// MiB), a negative value means no limit. Like MaxQueue it is checked
+	// for all of a packet's future groups before any of the packet is
+	// dispatched, and a packet over it is refused whole with ErrQueueFull.
+	MaxBytes int
 	// MaxHorizon refuses bundles timed further ahead; 0 means
-	// DefaultMaxHorizon, a negative value means no limit.
+	// DefaultMaxHorizon, a negative value means no limit. It applies to
+	// future timetags only: by wire's era rule (wire.Timetag.RelativeTo)
+	// none is more than 2^30 s (34 years) ahead, and a past one, however
+	// old, is late rather than beyond the horizon.
 	MaxHorizon time.Duration
 	// Offset is added to every timetag other than "immediately", for
 	// senders whose clock is off: a sender 250 ms ahead needs -250ms.
@@ -101,11 +113,12 @@ type Config struct {
 // directly inside one bundle (or one bare message).
 type Stats struct {
 	Queued         int    // groups waiting now
+	QueuedBytes    int64  // bytes held by their buffers (see Config.MaxBytes)
 	Enqueued       uint64 // groups ever queued
 	Dispatched     uint64 // groups handed to the dispatch function
 	Late           uint64 // groups already late when submitted
 	DroppedLate    uint64 // late groups dropped by the LatePolicy
-	RefusedFull    uint64 // packets refused with ErrQueueFull
+	RefusedFull    uint64 // packets refused with ErrQueueFull, by MaxQueue or MaxBytes
 	RefusedHorizon uint64 // packets refused with ErrHorizon
 	DroppedAtClose uint64 // queued groups dropped by Close
 }

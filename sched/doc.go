@@ -31,9 +31,20 @@
 // it does not), but all groups of one packet that are due at once are
 // dispatched under a single hold of the mutex. A packet is validated whole
 // before any of it is dispatched, and it is accepted or refused whole:
-// MaxQueue and MaxHorizon are checked for all its groups first.
+// MaxQueue, MaxBytes and MaxHorizon are checked for all its groups first.
 //
 // # Lateness
+//
+// Timetags are read against the Clock by wire's era rule (see
+// wire.Timetag.RelativeTo): a timetag is read in the NTP era of the
+// clock's current time, or in the era before if that would place it more
+// than 2^30 seconds (about 34 years) ahead. Until the 2036 rollover every
+// timetag is thus taken literally: one from long ago (00000064.80000000
+// is 1900) is late, however old, and delivered as late, never refused as
+// beyond the horizon; after the rollover, timetags from before it are
+// still past. A sender whose clock runs ahead across the rollover is read
+// as about 136 years late while the two clocks straddle it. Lateness is
+// exact up to those 136 years.
 //
 // A group whose due time has passed when it is submitted is late. The
 // LatePolicy delivers it (the default), drops it when it is later than
@@ -87,10 +98,12 @@
 //
 // # Bounds and shutdown
 //
-// Config.MaxQueue bounds the queued groups (ErrQueueFull) and
-// Config.MaxHorizon refuses groups timed too far ahead (ErrHorizon) instead
-// of holding them; both are counted and logged through log/slog, at most
-// once a second per kind. Close stops new submissions (ErrClosed), then
+// Config.MaxQueue bounds the queued groups and Config.MaxBytes the memory
+// their copies hold (default 64 MiB, counted as the capacity of their
+// buffers); a packet that would exceed either is refused whole with
+// ErrQueueFull. Config.MaxHorizon refuses groups timed too far ahead
+// (ErrHorizon) instead of holding them. Refusals are counted once each in
+// Stats and logged through log/slog, at most once a second per kind. Close stops new submissions (ErrClosed), then
 // drops the queue or, with Config.DrainOnClose, keeps delivering it at its
 // times until it is empty or Close's context ends. Every queued group is
 // either dispatched or counted in Stats.DroppedAtClose, and every pooled

@@ -119,6 +119,9 @@ func closeOK(t *testing.T, s *Scheduler[int]) {
 	if n := s.held.Load(); n != 0 {
 		t.Fatalf("%d pooled buffers still held after Close", n)
 	}
+	if n := s.heldBytes.Load(); n != 0 {
+		t.Fatalf("%d bytes still counted after Close", n)
+	}
 }
 
 func now() wire.Timetag { return wire.TimetagOf(time.Now()) }

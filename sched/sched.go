@@ -3,6 +3,7 @@ package sched
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"log/slog"
 	"runtime"
 	"sync"
@@ -29,6 +30,7 @@ type Scheduler[T any] struct {
 	horizon  time.Duration // <= 0: none
 	slop     time.Duration // timer granularity covered by precise sleeps; 0: none
 	maxQueue int
+	maxBytes int // <= 0: none
 
 	// dmu serialises calls of fn; d is the Delivery it reuses.
 	dmu sync.Mutex
@@ -38,18 +40,21 @@ type Scheduler[T any] struct {
 	mu     sync.Mutex
 	q      []entry[T] // binary min-heap on (due, seq)
 	seq    uint64
-	closed atomic.Bool // written under mu (and read under dmu or mu)
+	spare  []*pool.Buffer // buffers reserved for the packet being queued
+	used   int            // spare buffers enqueue has taken
+	closed atomic.Bool    // written under mu (and read under dmu or mu)
 
 	wake chan struct{} // cap 1: the queue's head changed, or Close
 	stop chan struct{} // closed: the dispatcher must return
 	done chan struct{} // closed by the dispatcher when it returns
 
-	held atomic.Int64 // pooled buffers owned by queued entries
+	held      atomic.Int64 // pooled buffers owned by queued entries
+	heldBytes atomic.Int64 // their capacity; grows under mu only
 
 	enqueued, dispatched, late, droppedLate   atomic.Uint64
 	refusedFull, refusedHorizon, droppedClose atomic.Uint64
 
-	logFull, logHorizon limiter
+	logFull, logBytes, logHorizon limiter
 }
 
 // entry is one queued group: the messages of one bundle level, copied as
@@ -80,6 +85,7 @@ func New[T any](cfg Config, dispatch func(d *Delivery[T])) *Scheduler[T] {
 		spin:     cfg.Spin,
 		horizon:  cfg.MaxHorizon,
 		maxQueue: cfg.MaxQueue,
+		maxBytes: cfg.MaxBytes,
 		wake:     make(chan struct{}, 1),
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
@@ -101,6 +107,9 @@ func New[T any](cfg Config, dispatch func(d *Delivery[T])) *Scheduler[T] {
 	if s.maxQueue <= 0 {
 		s.maxQueue = DefaultMaxQueue
 	}
+	if s.maxBytes == 0 {
+		s.maxBytes = DefaultMaxBytes
+	}
 	if s.clock == SystemClock && preciseSleep(0) {
 		s.slop = timerSlop
 	}
@@ -117,24 +126,27 @@ const (
 )
 
 // classify decides when a group with effective timetag tt runs, given the
-// time now.
-func (s *Scheduler[T]) classify(tt, now wire.Timetag) (due wire.Timetag, kind int, late time.Duration) {
+// time now. rel is how far its due time lies from now (wire's era rule,
+// Timetag.RelativeTo): positive for a future group, minus the lateness for
+// a late one.
+func (s *Scheduler[T]) classify(tt, now wire.Timetag) (due wire.Timetag, kind int, rel time.Duration) {
 	if s.cfg.IgnoreTimetags || tt.IsImmediate() {
 		return wire.Immediately, kindNow, 0
 	}
 	due = tt.Add(s.cfg.Offset)
-	if now.Before(due) {
-		return due, kindFuture, 0
-	}
-	if late = now.Sub(due); late <= 0 {
+	switch rel = due.RelativeTo(now); {
+	case rel > 0:
+		return due, kindFuture, rel
+	case rel == 0:
 		return due, kindNow, 0
 	}
-	return due, kindLate, late
+	return due, kindLate, rel
 }
 
 // plan counts what Submit will do with a packet, without doing it.
 type plan struct {
 	now, future int
+	bytes       int // the future groups' elements
 	horizon     bool
 	maxDue      wire.Timetag
 }
@@ -147,8 +159,9 @@ type plan struct {
 // everything under IgnoreTimetags) are dispatched in the calling goroutine
 // before Submit returns; future groups are copied into pooled buffers and
 // queued, and Submit does not wait for them. A packet is accepted whole or
-// refused whole: ErrHorizon and ErrQueueFull are decided before anything is
-// dispatched. After Close, Submit returns ErrClosed.
+// refused whole: ErrHorizon and ErrQueueFull (Config.MaxQueue or
+// Config.MaxBytes) are decided before anything is dispatched. After Close,
+// Submit returns ErrClosed.
 //
 // Submit does not retain pkt.
 func (s *Scheduler[T]) Submit(pkt []byte, origin T) error {
@@ -189,26 +202,22 @@ func (s *Scheduler[T]) Submit(pkt []byte, origin T) error {
 	}
 	if p.future > 0 {
 		s.mu.Lock()
-		if s.closed.Load() || len(s.q)+p.future > s.maxQueue {
-			closed := s.closed.Load()
-			n := len(s.q)
+		if r, err := s.admit(pkt, now, &p); err != nil {
 			s.mu.Unlock()
 			if p.now > 0 {
 				s.dmu.Unlock()
 			}
-			if closed {
-				return ErrClosed
+			if errors.Is(err, ErrQueueFull) {
+				s.report(r)
 			}
-			s.refusedFull.Add(1)
-			s.logFull.report(s, "osc: scheduler queue full, bundle refused",
-				slog.Int("queued", n), slog.Int("max", s.maxQueue))
-			return ErrQueueFull
+			return err
 		}
 		head := ^uint64(0)
 		if len(s.q) > 0 {
 			head = s.q[0].seq
 		}
 		s.enqueue(pkt, 0, now, origin)
+		s.release()
 		moved := s.q[0].seq != head
 		s.mu.Unlock()
 		if moved {
@@ -220,6 +229,119 @@ func (s *Scheduler[T]) Submit(pkt []byte, origin T) error {
 		s.dmu.Unlock()
 	}
 	return nil
+}
+
+// admit decides whether the future groups of pkt, planned in p, may be
+// queued, and reserves their buffers in s.spare if so. It refuses them
+// after Close (ErrClosed), and when they would take the queue past
+// MaxQueue groups or its buffers past MaxBytes bytes (ErrQueueFull, counted
+// here and reported by the caller through report, once s.mu is released).
+// The bytes counted are the buffers' capacities: a pooled buffer that holds
+// a group is counted whole, and a group too big for it gets a buffer of
+// its own, allocated before the decision so that its size is known. A
+// packet clearly over the budget is refused before any buffer is taken.
+// s.mu is held.
+func (s *Scheduler[T]) admit(pkt []byte, now wire.Timetag, p *plan) (refusal, error) {
+	if s.closed.Load() {
+		return refusal{}, ErrClosed
+	}
+	if n := len(s.q); n+p.future > s.maxQueue {
+		s.refusedFull.Add(1)
+		return refusal{queued: n}, ErrQueueFull
+	}
+	if s.maxBytes <= 0 {
+		s.reserve(pkt, 0, now)
+		return refusal{}, nil
+	}
+	held := s.heldBytes.Load()
+	size := int64(p.bytes)
+	if held+size <= int64(s.maxBytes) {
+		size = s.reserve(pkt, 0, now)
+		if held+size <= int64(s.maxBytes) {
+			return refusal{}, nil
+		}
+		s.unreserve()
+	}
+	s.refusedFull.Add(1)
+	return refusal{bytes: true, queued: len(s.q), held: held, size: size}, ErrQueueFull
+}
+
+// refusal describes a packet refused with ErrQueueFull, for the log.
+type refusal struct {
+	bytes      bool  // refused by MaxBytes, else by MaxQueue
+	queued     int   // groups queued
+	held, size int64 // bytes queued, bytes the packet needed
+}
+
+// report logs a refusal, at most once a second for each cap.
+func (s *Scheduler[T]) report(r refusal) {
+	if !r.bytes {
+		s.logFull.report(s, "osc: scheduler queue full, bundle refused",
+			slog.Int("queued", r.queued), slog.Int("max", s.maxQueue))
+		return
+	}
+	s.logBytes.report(s, "osc: scheduler memory budget full, bundle refused",
+		slog.Int64("queued_bytes", r.held), slog.Int64("bundle_bytes", r.size), slog.Int("max_bytes", s.maxBytes))
+}
+
+// reserve takes a buffer for each of b's future groups, in the order
+// enqueue visits them, into s.spare, and returns their total capacity. A
+// group larger than the pooled buffer gets a new buffer of its size. s.mu
+// is held.
+func (s *Scheduler[T]) reserve(b []byte, parent, now wire.Timetag) (size int64) {
+	tt := wire.EffectiveTimetag(levelTimetag(b), parent)
+	if hasMessages(b) {
+		if _, kind, _ := s.classify(tt, now); kind == kindFuture {
+			buf := pool.Get()
+			if need := groupSize(b); cap(buf.B) < need {
+				// append rounds the capacity up to the size the
+				// allocator gives, so that it is counted.
+				buf.B = append(buf.B[:0:0], make([]byte, need)...)[:0]
+			}
+			s.spare = append(s.spare, buf)
+			size += int64(cap(buf.B))
+		}
+	}
+	for off := 16; off < len(b); {
+		n := int(binary.BigEndian.Uint32(b[off:]))
+		if e := b[off+4 : off+4+n]; e[0] == '#' {
+			size += s.reserve(e, tt, now)
+		}
+		off += 4 + n
+	}
+	return size
+}
+
+// unreserve returns the buffers of s.spare to the pool. s.mu is held.
+func (s *Scheduler[T]) unreserve() {
+	for _, buf := range s.spare {
+		pool.Put(buf)
+	}
+	s.release()
+}
+
+// release empties s.spare, dropping it if a large packet grew it. s.mu is
+// held.
+func (s *Scheduler[T]) release() {
+	clear(s.spare)
+	s.spare, s.used = s.spare[:0], 0
+	if cap(s.spare) > 1024 {
+		s.spare = nil
+	}
+}
+
+// groupSize returns the bytes a queued copy of the bundle b's own group
+// takes: its messages, with their size prefixes.
+func groupSize(b []byte) int {
+	n := 0
+	for off := 16; off < len(b); {
+		size := int(binary.BigEndian.Uint32(b[off:]))
+		if b[off+4] == '/' {
+			n += 4 + size
+		}
+		off += 4 + size
+	}
+	return n
 }
 
 // levelTimetag returns the timetag field of the bundle b.
@@ -244,10 +366,11 @@ func hasMessages(b []byte) bool {
 func (s *Scheduler[T]) plan(b []byte, parent, now wire.Timetag, p *plan) {
 	tt := wire.EffectiveTimetag(levelTimetag(b), parent)
 	if hasMessages(b) {
-		due, kind, _ := s.classify(tt, now)
+		due, kind, rel := s.classify(tt, now)
 		if kind == kindFuture {
 			p.future++
-			if s.horizon > 0 && due.Sub(now) > s.horizon {
+			p.bytes += groupSize(b)
+			if s.horizon > 0 && rel > s.horizon {
 				p.horizon = true
 				p.maxDue = due
 			}
@@ -264,12 +387,14 @@ func (s *Scheduler[T]) plan(b []byte, parent, now wire.Timetag, p *plan) {
 	}
 }
 
-// enqueue queues b's future groups. s.mu is held.
+// enqueue queues b's future groups in the buffers that admit reserved,
+// taking them from the front of s.spare. s.mu is held.
 func (s *Scheduler[T]) enqueue(b []byte, parent, now wire.Timetag, origin T) {
 	tt := wire.EffectiveTimetag(levelTimetag(b), parent)
 	if hasMessages(b) {
 		if due, kind, _ := s.classify(tt, now); kind == kindFuture {
-			buf := pool.Get()
+			buf := s.spare[s.used]
+			s.used++
 			for off := 16; off < len(b); {
 				size := int(binary.BigEndian.Uint32(b[off:]))
 				if b[off+4] == '/' {
@@ -278,6 +403,7 @@ func (s *Scheduler[T]) enqueue(b []byte, parent, now wire.Timetag, origin T) {
 				off += 4 + size
 			}
 			s.held.Add(1)
+			s.heldBytes.Add(int64(cap(buf.B)))
 			s.push(entry[T]{due: due, seq: s.seq, tt: tt, buf: buf, origin: origin})
 			s.seq++
 			s.enqueued.Add(1)
@@ -296,7 +422,8 @@ func (s *Scheduler[T]) enqueue(b []byte, parent, now wire.Timetag, origin T) {
 func (s *Scheduler[T]) runNow(b []byte, parent, now wire.Timetag, origin T) {
 	tt := wire.EffectiveTimetag(levelTimetag(b), parent)
 	if hasMessages(b) {
-		due, kind, late := s.classify(tt, now)
+		due, kind, rel := s.classify(tt, now)
+		late := -rel
 		switch kind {
 		case kindNow:
 			s.call(origin, tt, due, 0, false, b[16:], false)
@@ -469,14 +596,16 @@ func (s *Scheduler[T]) spinUntil(due wire.Timetag, fake *bool) bool {
 // its buffer to the pool.
 func (s *Scheduler[T]) dispatchQueued(e *entry[T]) {
 	s.dmu.Lock()
-	late := s.clock.Now().Sub(e.due)
+	late := -e.due.RelativeTo(s.clock.Now())
 	if late < 0 {
 		late = 0
 	}
 	s.call(e.origin, e.tt, e.due, late, true, e.buf.B, false)
 	s.dmu.Unlock()
+	size := int64(cap(e.buf.B))
 	pool.Put(e.buf)
 	s.held.Add(-1)
+	s.heldBytes.Add(-size)
 }
 
 // Len returns the number of queued groups.
@@ -491,6 +620,7 @@ func (s *Scheduler[T]) Len() int {
 func (s *Scheduler[T]) Stats() Stats {
 	return Stats{
 		Queued:         s.Len(),
+		QueuedBytes:    s.heldBytes.Load(),
 		Enqueued:       s.enqueued.Load(),
 		Dispatched:     s.dispatched.Load(),
 		Late:           s.late.Load(),
@@ -540,10 +670,13 @@ func (s *Scheduler[T]) Close(ctx context.Context) error {
 func (s *Scheduler[T]) purge() int {
 	s.mu.Lock()
 	n := len(s.q)
+	var size int64
 	for i := range s.q {
+		size += int64(cap(s.q[i].buf.B))
 		pool.Put(s.q[i].buf)
 	}
 	s.held.Add(-int64(n))
+	s.heldBytes.Add(-size)
 	clear(s.q)
 	s.q = s.q[:0]
 	s.mu.Unlock()

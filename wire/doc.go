@@ -44,6 +44,19 @@
 // # Timetags
 //
 // Timetag keeps the raw 64-bit NTP value. Immediately (1) and 0 both mean
-// "now". Conversions to and from time.Time place timetags between 1968 and
-// 2104, across the 2036 rollover of the seconds field.
+// "now". The seconds field wraps on 2036-02-07 06:28:16 UTC (NTP era 1), so
+// a timetag is read against the receiver's clock, by one rule that
+// Timetag.RelativeTo, Timetag.Time and the sched package share: a timetag
+// is read in the NTP era of the current time (era 0 while the clock's
+// seconds field has its top bit set, 1968 to 2036; era 1 after the
+// rollover), and if that places it more than 2^30 seconds (about 34 years)
+// ahead of now, in the era before. Until the rollover every timetag is
+// thus taken literally, 1900-based: 00000064.80000000 is 1900, and a
+// scheduler delivers it as late (by about 126 years in 2026), never refuses
+// it as too far ahead. After the rollover a timetag from before it still
+// reads as past. Across the rollover itself, a sender whose clock is even
+// a second ahead of the receiver's sends era-1 timetags that a receiver
+// still in era 0 reads as about 136 years late: they are delivered at once
+// (or dropped, by the late policy) rather than at their time. Lateness up
+// to 136 years is exact; a time.Duration holds 292.
 package wire

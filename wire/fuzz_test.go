@@ -119,6 +119,98 @@ func FuzzParsePacket(f *testing.F) {
 	})
 }
 
+// FuzzParseDifferential runs the fast strict decoder against the careful
+// one on every input: ParseMessage and ParseArgs against the careful passes
+// they fall back to (Options.ParseSlow and ParseArgsSlow in
+// export_test.go). Both must make the same decision, fail with the same
+// error at the same offset and argument, and return the same views. It
+// runs with the default limits and with a small array depth limit.
+func FuzzParseDifferential(f *testing.F) {
+	addVectorSeeds(f)
+	f.Fuzz(func(t *testing.T, pkt []byte) {
+		for _, o := range []*wire.Options{{}, {MaxArrayDepth: 2}} {
+			checkFastSlow(t, o, pkt)
+		}
+	})
+}
+
+// checkFastSlow compares the fast and careful decoding of pkt under o,
+// which is strict.
+func checkFastSlow(t *testing.T, o *wire.Options, pkt []byte) {
+	t.Helper()
+	fm, ferr := o.ParseMessage(pkt)
+	sm, serr := o.ParseSlow(pkt)
+	sameParse(t, "ParseMessage", pkt, fm, ferr, sm, serr)
+	// ParseArgs, with an argument already in dst and room or not for
+	// the rest: the fast pass writes into dst's spare capacity before it
+	// knows the outcome.
+	pm, err := wire.ParseMessage([]byte("/p\x00\x00,i\x00\x00\x00\x00\x00\x07"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _ := pm.Arg(0)
+	for _, c := range []int{1, 64} {
+		fdst := append(make([]wire.Arg, 0, c), first)
+		sdst := append(make([]wire.Arg, 0, c), first)
+		fm2, fargs, ferr2 := o.ParseArgs(pkt, fdst)
+		sm2, sargs, serr2 := o.ParseArgsSlow(pkt, sdst)
+		sameParse(t, "ParseArgs", pkt, fm2, ferr2, sm2, serr2)
+		if ferr2 == nil && fm2.Layout() != fm.Layout() {
+			t.Fatalf("ParseArgs message %v, ParseMessage message %v\n%x", fm2.Layout(), fm.Layout(), pkt)
+		}
+		if len(fargs) != len(sargs) {
+			t.Fatalf("ParseArgs: %d args fast, %d careful\n%x", len(fargs), len(sargs), pkt)
+		}
+		for i := range fargs {
+			if !sameView(fargs[i], sargs[i]) {
+				fb, fx := fargs[i].View()
+				sb, sx := sargs[i].View()
+				t.Fatalf("ParseArgs arg %d: fast %x/%#x, careful %x/%#x\n%x", i, fb, fx, sb, sx, pkt)
+			}
+		}
+		if !sameView(fargs[0], first) {
+			t.Fatalf("ParseArgs changed dst's first argument\n%x", pkt)
+		}
+	}
+}
+
+// sameParse fails t unless the two results are the same: the same
+// *ParseError, or the same view of the same bytes.
+func sameParse(t *testing.T, what string, pkt []byte, fm wire.Message, ferr error, sm wire.Message, serr error) {
+	t.Helper()
+	if (ferr == nil) != (serr == nil) {
+		t.Fatalf("%s: fast error %v, careful error %v\n%x", what, ferr, serr, pkt)
+	}
+	if ferr != nil {
+		fe, ok1 := ferr.(*wire.ParseError)
+		se, ok2 := serr.(*wire.ParseError)
+		if !ok1 || !ok2 || *fe != *se {
+			t.Fatalf("%s: fast error %#v, careful error %#v\n%x", what, ferr, serr, pkt)
+		}
+		return
+	}
+	if fm.Layout() != sm.Layout() || !sameSlice(fm.Bytes(), sm.Bytes()) || !sameSlice(fm.Bytes(), pkt) {
+		t.Fatalf("%s: fast view %v, careful view %v\n%x", what, fm.Layout(), sm.Layout(), pkt)
+	}
+}
+
+// sameView reports whether two Args are the same view: the same type and
+// offsets, over the same bytes.
+func sameView(a, b wire.Arg) bool {
+	ab, ax := a.View()
+	bb, bx := b.View()
+	return ax == bx && sameSlice(ab, bb)
+}
+
+// sameSlice reports whether a and b are the same slice of the same array
+// (or both empty with the same capacity).
+func sameSlice(a, b []byte) bool {
+	if len(a) != len(b) || cap(a) != cap(b) {
+		return false
+	}
+	return len(a) == 0 || &a[0] == &b[0]
+}
+
 // FuzzEncodeRoundTrip builds a message from generated values and checks
 // that it decodes to the same values.
 func FuzzEncodeRoundTrip(f *testing.F) {

@@ -20,5 +20,8 @@ func (m *Message) AppendText(dst []byte) []byte {
 	return dst
 }
 
-// String returns the text form written by AppendText.
-func (m *Message) String() string { return string(m.AppendText(nil)) }
+// String returns the text form written by AppendText. Its receiver is a
+// value, so that fmt prints a Message held by value (fmt.Println(m)) in
+// this form too, not as a struct; the other methods keep their pointer
+// receivers, which cost nothing to call.
+func (m Message) String() string { return string(m.AppendText(nil)) }

@@ -1,0 +1,21 @@
+package wire
+
+// Hooks for the external tests (package wire_test) into what the exported
+// API hides: the careful decoding passes, which the fast strict ones fall
+// back to, and the fields of the views.
+
+// ParseSlow runs the careful pass of ParseMessage directly.
+func (o *Options) ParseSlow(b []byte) (Message, error) { return o.parseSlow(b) }
+
+// ParseArgsSlow runs the careful pass of ParseArgs directly.
+func (o *Options) ParseArgsSlow(b []byte, dst []Arg) (Message, []Arg, error) {
+	return o.parseArgsSlow(b, dst)
+}
+
+// Layout returns the offsets and counts a Message records.
+func (m *Message) Layout() [5]uint32 {
+	return [5]uint32{m.addrLen, m.tagOff, m.tagLen, m.argOff, m.nargs}
+}
+
+// View returns an Arg's fields.
+func (a Arg) View() ([]byte, uint64) { return a.b, a.x }
