@@ -96,6 +96,7 @@ func (e *Endpoint) Stats() Stats {
 	for _, sh := range e.shards {
 		ss := sh.sch.Stats()
 		s.Queued += ss.Queued
+		s.QueuedBytes += ss.QueuedBytes
 		s.Late += ss.Late
 		s.Dropped += ss.DroppedLate + ss.DroppedAtClose
 		s.Refused += ss.RefusedFull + ss.RefusedHorizon
@@ -572,6 +573,8 @@ type Stats struct {
 	Panics    uint64 `json:"panics"`    // handler panics recovered
 	Queued    int    `json:"queued"`    // bundle groups waiting for their time now
 
+	QueuedBytes int64 `json:"queued_bytes"` // memory they hold (capped by Schedule.MaxBytes)
+
 	Conns        uint64 `json:"conns"`         // stream connections accepted
 	ConnsOpen    int    `json:"conns_open"`    // stream connections open now
 	ConnsRefused uint64 `json:"conns_refused"` // connections closed at once: MaxConns reached
@@ -588,6 +591,7 @@ func (s *Stats) add(o Stats) {
 	s.Late += o.Late
 	s.Panics += o.Panics
 	s.Queued += o.Queued
+	s.QueuedBytes += o.QueuedBytes
 	s.Conns += o.Conns
 	s.ConnsOpen += o.ConnsOpen
 	s.ConnsRefused += o.ConnsRefused

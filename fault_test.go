@@ -567,3 +567,44 @@ func TestHookPanicRecovered(t *testing.T) {
 	require.Equal(t, uint64(1), st.Panics, "%+v", st)
 	require.Equal(t, uint64(1), st.Filtered, "%+v", st)
 }
+
+// TestPastTimetagDeliveredLate: a bundle timed in 1900 (the README's
+// 00000064.80000000) is delivered at once as late, not refused as beyond
+// the horizon.
+func TestPastTimetagDeliveredLate(t *testing.T) {
+	ch := make(chan got, 4)
+	s := newServer(t, recorder(t, ch))
+	ep, err := s.Listen("osc.tcp://127.0.0.1:0", nil)
+	require.NoError(t, err)
+	c := dial(t, ep.URL())
+	tt := wire.NewTimetag(0x64, 0x80000000)
+	require.NoError(t, c.SendBundle(tt, func(e *wire.Encoder) { e.Message("/cue").String("go").End() }))
+	g := recv(t, ch)
+	require.Equal(t, "/cue", g.addr)
+	require.Equal(t, tt, g.tt)
+	st := ep.Stats()
+	require.Equal(t, uint64(1), st.Late, "%+v", st)
+	require.Equal(t, uint64(0), st.Refused, "%+v", st)
+}
+
+// TestScheduledMemoryBounded: bundles timed far ahead are refused once
+// the scheduler's byte budget is spent, counted once each.
+func TestScheduledMemoryBounded(t *testing.T) {
+	s := &osc.Server{Handler: router.New(), Logger: quietLogger, MaxFrame: 2 << 20}
+	s.Schedule.MaxBytes = 8 << 20
+	t.Cleanup(func() { s.Close() })
+	ep, err := s.Listen("osc.tcp+size://127.0.0.1:0", nil)
+	require.NoError(t, err)
+	c := dial(t, ep.URL())
+	blob := make([]byte, 1<<20)
+	at := time.Now().Add(50 * time.Minute)
+	const n = 30
+	for range n {
+		require.NoError(t, c.SendAt(at, "/big", wire.Blob(blob)))
+	}
+	require.Eventually(t, func() bool { return ep.Stats().Packets == n }, 10*time.Second, 5*time.Millisecond)
+	st := ep.Stats()
+	require.LessOrEqual(t, st.QueuedBytes, int64(8<<20), "%+v", st)
+	require.Equal(t, uint64(n), uint64(st.Queued)+st.Refused, "every bundle queued or refused once: %+v", st)
+	require.Positive(t, st.Refused)
+}
