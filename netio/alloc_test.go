@@ -65,6 +65,40 @@ func TestUDPNoAllocs(t *testing.T) {
 	}
 }
 
+// TestUDPDropsNoAllocs reads datagrams that carry the kernel's drop count,
+// as every datagram queued after a drop does on Linux.
+func TestUDPDropsNoAllocs(t *testing.T) {
+	for _, fallback := range []bool{false, true} {
+		t.Run(map[bool]string{false: "mmsg", true: "fallback"}[fallback], func(t *testing.T) {
+			if fallback {
+				t.Setenv("OSC_DISABLE_MMSG", "1")
+			}
+			rx := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{Batch: 16, ReadBuffer: 4096})
+			tx := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{})
+			overflowUDP(t, rx, tx, 256)
+			if runtime.GOOS == "linux" && rx.Drops() == 0 {
+				t.Fatal("no drops: the datagrams would carry no count")
+			}
+			rx.SetReadDeadline(time.Now().Add(time.Minute))
+			to := rx.LocalAddrPort()
+			pkt := numbered(7, 32)
+			dst := make([]Packet, 16)
+			var failed error
+			checkNoAllocs(t, "WriteTo+ReadBatch", func() {
+				if _, err := tx.WriteTo(pkt, to); err != nil {
+					failed = err
+				}
+				if n, err := rx.ReadBatch(dst); err != nil || n != 1 {
+					failed = fmt.Errorf("read %d, %v", n, err)
+				}
+			})
+			if failed != nil {
+				t.Fatal(failed)
+			}
+		})
+	}
+}
+
 // TestUDPWildcardNoAllocs receives on a wildcard bind, where every
 // datagram carries its destination address, and answers from that address.
 func TestUDPWildcardNoAllocs(t *testing.T) {

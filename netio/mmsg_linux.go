@@ -26,7 +26,6 @@ type mmsghdr struct {
 type sockaddrBuf [112]byte
 
 const (
-	oobSize    = 64 // room for a UDP_GRO cmsg
 	gsoMaxSegs = 64 // UDP_MAX_SEGMENTS of older kernels
 	gsoMaxLen  = 65000
 )
@@ -44,7 +43,9 @@ type batchIO struct {
 	hdrs   []mmsghdr
 	iovs   []unix.Iovec
 	names  []sockaddrBuf
-	oob    []byte // nil unless GRO
+	oob    []byte // oobLen bytes of control messages per message; nil on UNIX sockets
+	oobLen int
+	drops  *dropCounter
 	bufs   [][]byte
 	addrs  []netip.AddrPort
 	paths  [][]byte
@@ -71,8 +72,24 @@ type batchIO struct {
 	gsoOff  bool
 }
 
-func newBatchIO(rc syscall.RawConn, cfg *UDPConfig, unixSock bool) (*batchIO, error) {
-	b := &batchIO{rc: rc, unixSock: unixSock, bufSize: cfg.BufSize}
+// controlSpace is the room for the control messages of one received UDP
+// datagram: the drop count (SO_RXQ_OVFL), and the GRO segment size and the
+// destination address when cfg asks for them.
+func controlSpace(cfg *UDPConfig) int {
+	n := unix.CmsgSpace(4) // SO_RXQ_OVFL: __u32
+	if cfg.GRO {
+		n += unix.CmsgSpace(4) // UDP_GRO: int
+	}
+	if cfg.pktinfo {
+		n += unix.CmsgSpace(unix.SizeofInet6Pktinfo) // the larger of the two
+	}
+	return n
+}
+
+// newBatchIO preallocates the batch state of a socket. drops receives the
+// kernel's drop count of a UDP socket; UNIX sockets report none.
+func newBatchIO(rc syscall.RawConn, cfg *UDPConfig, unixSock bool, drops *dropCounter) (*batchIO, error) {
+	b := &batchIO{rc: rc, unixSock: unixSock, bufSize: cfg.BufSize, drops: drops}
 	var serr error
 	if err := rc.Control(func(fd uintptr) {
 		b.family, serr = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_DOMAIN)
@@ -96,8 +113,9 @@ func newBatchIO(rc syscall.RawConn, cfg *UDPConfig, unixSock bool) (*batchIO, er
 	// each other.
 	stride := (cfg.BufSize+63)&^63 + 64
 	slab := make([]byte, n*stride)
-	if (cfg.GRO || cfg.pktinfo) && !unixSock {
-		b.oob = make([]byte, n*oobSize)
+	if !unixSock {
+		b.oobLen = controlSpace(cfg)
+		b.oob = make([]byte, n*b.oobLen)
 	}
 	if cfg.pktinfo {
 		b.locals = make([]netip.Addr, n)
@@ -111,7 +129,7 @@ func newBatchIO(rc syscall.RawConn, cfg *UDPConfig, unixSock bool) (*batchIO, er
 		h.Iov = &b.iovs[i]
 		h.Iovlen = 1
 		if b.oob != nil {
-			h.Control = &b.oob[i*oobSize]
+			h.Control = &b.oob[i*b.oobLen]
 		}
 	}
 	b.readFn = b.doRead
@@ -163,7 +181,7 @@ func (b *batchIO) read(dst []Packet) (int, error) {
 		h.Hdr.Flags = 0
 		h.Len = 0
 		if b.oob != nil {
-			h.Hdr.SetControllen(oobSize)
+			h.Hdr.SetControllen(b.oobLen)
 		}
 		raceWrite(b.bufs[i])
 	}
@@ -189,7 +207,8 @@ func (b *batchIO) read(dst []Packet) (int, error) {
 			b.locals[i] = netip.Addr{}
 		}
 		if b.oob != nil && h.Controllen > 0 {
-			b.control(i, b.oob[i*oobSize:i*oobSize+int(min(h.Controllen, oobSize))])
+			off := i * b.oobLen
+			b.control(i, b.oob[off:off+min(int(h.Controllen), b.oobLen)])
 		}
 	}
 	return b.emit(dst), nil
@@ -285,17 +304,40 @@ func decodeUnixPath(sa []byte) []byte {
 	return p
 }
 
-// control reads the control messages of received message i: the UDP_GRO
-// segment size and the IP_PKTINFO or IPV6_PKTINFO destination address.
+// Control message layout: headers and data are aligned to the size of a
+// pointer (CMSG_ALIGN).
+const (
+	cmsgAlign  = int(unsafe.Sizeof(uintptr(0)))
+	cmsgHdrLen = (unix.SizeofCmsghdr + cmsgAlign - 1) &^ (cmsgAlign - 1) // CMSG_LEN(0)
+)
+
+// cmsg splits the first control message off oob: its header and data, and
+// the rest of oob. h is nil when oob holds no whole message.
+func cmsg(oob []byte) (h *unix.Cmsghdr, data, rest []byte) {
+	if len(oob) < cmsgHdrLen {
+		return nil, nil, nil
+	}
+	h = (*unix.Cmsghdr)(unsafe.Pointer(&oob[0]))
+	l := int(h.Len)
+	if l < cmsgHdrLen || l > len(oob) {
+		return nil, nil, nil
+	}
+	return h, oob[cmsgHdrLen:l], oob[min((l+cmsgAlign-1)&^(cmsgAlign-1), len(oob)):]
+}
+
+// control reads the control messages of received message i: the socket's
+// drop count, the UDP_GRO segment size and the IP_PKTINFO or IPV6_PKTINFO
+// destination address.
 func (b *batchIO) control(i int, oob []byte) {
-	for len(oob) >= unix.SizeofCmsghdr {
-		h := (*unix.Cmsghdr)(unsafe.Pointer(&oob[0]))
-		l := int(h.Len)
-		if l < unix.SizeofCmsghdr || l > len(oob) {
+	for {
+		h, data, rest := cmsg(oob)
+		if h == nil {
 			return
 		}
-		data := oob[unix.CmsgLen(0):l]
+		oob = rest
 		switch {
+		case h.Level == unix.SOL_SOCKET && h.Type == unix.SO_RXQ_OVFL && len(data) >= 4:
+			b.drops.see(binary.NativeEndian.Uint32(data))
 		case h.Level == unix.SOL_UDP && h.Type == unix.UDP_GRO && len(data) >= 4:
 			b.segs[i] = int(binary.NativeEndian.Uint32(data))
 		case h.Level == unix.IPPROTO_IP && h.Type == unix.IP_PKTINFO && len(data) >= unix.SizeofInet4Pktinfo && b.locals != nil:
@@ -310,7 +352,21 @@ func (b *batchIO) control(i int, oob []byte) {
 			}
 			b.locals[i] = unicastOnly(a)
 		}
-		oob = oob[min(unix.CmsgSpace(l-unix.SizeofCmsghdr), len(oob)):]
+	}
+}
+
+// controlDrops returns the drop count (SO_RXQ_OVFL) among the control
+// messages of one datagram read without recvmmsg.
+func controlDrops(oob []byte) (uint32, bool) {
+	for {
+		h, data, rest := cmsg(oob)
+		if h == nil {
+			return 0, false
+		}
+		if h.Level == unix.SOL_SOCKET && h.Type == unix.SO_RXQ_OVFL && len(data) >= 4 {
+			return binary.NativeEndian.Uint32(data), true
+		}
+		oob = rest
 	}
 }
 

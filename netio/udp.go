@@ -100,9 +100,11 @@ type UDPConn struct {
 	cfg   UDPConfig
 	raddr netip.AddrPort // peer of a dialed conn
 
-	rmu  sync.Mutex
-	bio  *batchIO // nil: one datagram per read (non-Linux or kill switch)
-	fbuf []byte   // fallback receive buffer, BufSize+1 to detect truncation
+	rmu   sync.Mutex
+	bio   *batchIO // nil: one datagram per read (non-Linux or kill switch)
+	fbuf  []byte   // fallback receive buffer, BufSize+1 to detect truncation
+	foob  []byte   // fallback control buffer (Linux: the drop count)
+	drops dropCounter
 
 	wmu sync.Mutex
 }
@@ -171,7 +173,7 @@ func newUDPConn(c *net.UDPConn, cfg UDPConfig) (*UDPConn, error) {
 	}
 	u.cfg = cfg
 	if !mmsgDisabled() {
-		u.bio, err = newBatchIO(rc, &cfg, false)
+		u.bio, err = newBatchIO(rc, &cfg, false, &u.drops)
 		if err != nil {
 			c.Close()
 			return nil, err
@@ -179,6 +181,9 @@ func newUDPConn(c *net.UDPConn, cfg UDPConfig) (*UDPConn, error) {
 	}
 	if u.bio == nil {
 		u.fbuf = make([]byte, cfg.BufSize+1)
+		if n := controlSpace(&cfg); n > 0 {
+			u.foob = make([]byte, n)
+		}
 	}
 	return u, nil
 }
@@ -208,9 +213,19 @@ func (c *UDPConn) ReadBatch(dst []Packet) (int, error) {
 }
 
 func (c *UDPConn) readOne(dst []Packet) (int, error) {
-	n, ap, err := c.c.ReadFromUDPAddrPort(c.fbuf)
+	var n, oobn int
+	var ap netip.AddrPort
+	var err error
+	if c.foob != nil {
+		n, oobn, _, ap, err = c.c.ReadMsgUDPAddrPort(c.fbuf, c.foob)
+	} else {
+		n, ap, err = c.c.ReadFromUDPAddrPort(c.fbuf)
+	}
 	if err != nil {
 		return 0, err
+	}
+	if v, ok := controlDrops(c.foob[:oobn]); ok {
+		c.drops.see(v)
 	}
 	p := &dst[0]
 	p.Truncated = n > c.cfg.BufSize
@@ -316,6 +331,15 @@ func (c *UDPConn) LocalAddrPort() netip.AddrPort {
 
 // RemoteAddr returns the peer of a dialed conn, or the zero AddrPort.
 func (c *UDPConn) RemoteAddr() netip.AddrPort { return c.raddr }
+
+// Drops returns the number of datagrams the kernel dropped on this socket
+// since it was opened, almost always because its receive buffer was full:
+// the reader did not keep up (raise UDPConfig.ReadBuffer, read faster, or
+// hand work to other goroutines). The count never decreases. The kernel
+// reports it only with the next datagram that does arrive, so after a burst
+// of losses Drops lags until one more datagram has been read. Any goroutine
+// may call it. Linux only (SO_RXQ_OVFL); elsewhere it returns 0.
+func (c *UDPConn) Drops() uint64 { return c.drops.load() }
 
 // Batched reports whether reads and writes use recvmmsg/sendmmsg.
 func (c *UDPConn) Batched() bool { return c.bio != nil }

@@ -45,7 +45,10 @@ var (
 //
 // Unlike UDP, a UNIX datagram sender blocks (or hits its write deadline)
 // while the receiver's queue is full (net.unix.max_dgram_qlen datagrams,
-// 10 by default on Linux): there is back-pressure instead of loss.
+// 10 by default on Linux): there is back-pressure instead of loss. So
+// UnixConn has no Drops: the kernel drops nothing on the receiving side and
+// reports no count for UNIX sockets (SO_RXQ_OVFL is accepted but never
+// answered).
 //
 // Concurrency is as for UDPConn: one reader and any number of writers, and
 // Close unblocks ReadBatch with net.ErrClosed.
@@ -173,7 +176,7 @@ func newUnixConn(c *net.UnixConn, cfg UnixConfig, dialed bool) (*UnixConn, error
 		_ = c.SetReadBuffer(ucfg.ReadBuffer)
 	}
 	if !mmsgDisabled() {
-		if u.bio, err = newBatchIO(rc, &ucfg, true); err != nil {
+		if u.bio, err = newBatchIO(rc, &ucfg, true, nil); err != nil {
 			c.Close()
 			return nil, err
 		}
