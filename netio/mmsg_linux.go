@@ -142,32 +142,27 @@ func newBatchIO(rc syscall.RawConn, cfg *UDPConfig, unixSock bool, drops *dropCo
 	return b, nil
 }
 
-func (b *batchIO) doRead(fd uintptr) bool {
+// mmsg calls recvmmsg or sendmmsg (trap) on hdrs[:n] of the non-blocking
+// socket fd, again after EINTR. ok is false on EAGAIN (got and errno are
+// then meaningless): the runtime poller waits for the socket and calls
+// again.
+func mmsg(trap, fd uintptr, hdrs []mmsghdr, n int) (got int, errno syscall.Errno, ok bool) {
 	for {
-		r, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&b.hdrs[0])), uintptr(b.rn), 0, 0, 0)
-		switch e {
-		case unix.EINTR:
-			continue
-		case unix.EAGAIN:
-			return false
+		r, _, e := unix.Syscall6(trap, fd, uintptr(unsafe.Pointer(&hdrs[0])), uintptr(n), 0, 0, 0)
+		if e != unix.EINTR {
+			return int(r), e, e != unix.EAGAIN
 		}
-		b.rgot, b.rerr = int(r), e
-		return true
 	}
 }
 
-func (b *batchIO) doWrite(fd uintptr) bool {
-	for {
-		r, _, e := unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&b.whdrs[0])), uintptr(b.wn), 0, 0, 0)
-		switch e {
-		case unix.EINTR:
-			continue
-		case unix.EAGAIN:
-			return false
-		}
-		b.wsent, b.werr = int(r), e
-		return true
-	}
+func (b *batchIO) doRead(fd uintptr) (ok bool) {
+	b.rgot, b.rerr, ok = mmsg(unix.SYS_RECVMMSG, fd, b.hdrs, b.rn)
+	return ok
+}
+
+func (b *batchIO) doWrite(fd uintptr) (ok bool) {
+	b.wsent, b.werr, ok = mmsg(unix.SYS_SENDMMSG, fd, b.whdrs, b.wn)
+	return ok
 }
 
 func (b *batchIO) read(dst []Packet) (int, error) {
@@ -411,23 +406,36 @@ func (b *batchIO) writeFrom(pkt []byte, to netip.AddrPort, from netip.Addr) (int
 		}
 		cl = unix.CmsgSpace(unix.SizeofInet6Pktinfo)
 	}
-	wh := &b.whdrs[0]
-	iov := &b.wiovs[0]
-	iov.Base = nil
-	if len(pkt) > 0 {
-		iov.Base = &pkt[0]
-		raceRead(pkt)
+	return b.sendOne(pkt, nl, cm[:cl])
+}
+
+// sendOne sends pkt to the address in wnames[0] (nl bytes long), with the
+// control messages in control if any.
+func (b *batchIO) sendOne(pkt []byte, nl uint32, control []byte) (int, error) {
+	setIov(&b.wiovs[0], pkt)
+	h := &b.whdrs[0].Hdr
+	*h = unix.Msghdr{Name: &b.wnames[0][0], Namelen: nl, Iov: &b.wiovs[0], Iovlen: 1}
+	if len(control) > 0 {
+		h.Control = &control[0]
+		h.SetControllen(len(control))
 	}
-	iov.SetLen(len(pkt))
-	wh.Hdr = unix.Msghdr{Name: &b.wnames[0][0], Namelen: nl, Iov: iov, Iovlen: 1, Control: &cm[0]}
-	wh.Hdr.SetControllen(cl)
-	_, err = b.sendShifted(1)
+	_, err := b.sendShifted(1)
 	b.clearW(1)
-	wh.Hdr.Control = nil
+	h.Control = nil
 	if err != nil {
 		return 0, err
 	}
 	return len(pkt), nil
+}
+
+// setIov points iov at p, telling the race detector that the kernel reads p.
+func setIov(iov *unix.Iovec, p []byte) {
+	iov.Base = nil
+	if len(p) > 0 {
+		iov.Base = &p[0]
+		raceRead(p)
+	}
+	iov.SetLen(len(p))
 }
 
 var errAddrFamily = errors.New("netio: destination address family does not match the socket")
@@ -498,12 +506,7 @@ func (b *batchIO) writeBatch(pkts []OutPacket, connected bool) (int, error) {
 			p := &pkts[done+i]
 			h := &b.whdrs[i]
 			iov := &b.wiovs[i]
-			iov.Base = nil
-			if len(p.Data) > 0 {
-				iov.Base = &p.Data[0]
-				raceRead(p.Data)
-			}
-			iov.SetLen(len(p.Data))
+			setIov(iov, p.Data)
 			h.Hdr.Iov = iov
 			h.Hdr.Iovlen = 1
 			h.Hdr.Control = nil
@@ -571,21 +574,7 @@ func (b *batchIO) writeToUnix(pkt, path []byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	h := &b.whdrs[0]
-	iov := &b.wiovs[0]
-	iov.Base = nil
-	if len(pkt) > 0 {
-		iov.Base = &pkt[0]
-		raceRead(pkt)
-	}
-	iov.SetLen(len(pkt))
-	h.Hdr = unix.Msghdr{Name: &b.wnames[0][0], Namelen: nl, Iov: iov, Iovlen: 1}
-	_, err = b.sendShifted(1)
-	b.clearW(1)
-	if err != nil {
-		return 0, err
-	}
-	return len(pkt), nil
+	return b.sendOne(pkt, nl, nil)
 }
 
 // writeSegments sends data with UDP_SEGMENT, gsoMaxSegs datagrams per

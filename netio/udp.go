@@ -7,8 +7,6 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"sync"
-	"syscall"
 	"time"
 )
 
@@ -95,18 +93,10 @@ var ErrConnected = errors.New("netio: conn is connected to another peer")
 // matching net.ErrClosed. Read deadlines work as with net.UDPConn
 // (os.ErrDeadlineExceeded).
 type UDPConn struct {
+	dgramConn
 	c     *net.UDPConn
-	rc    syscall.RawConn
 	cfg   UDPConfig
 	raddr netip.AddrPort // peer of a dialed conn
-
-	rmu   sync.Mutex
-	bio   *batchIO // nil: one datagram per read (non-Linux or kill switch)
-	fbuf  []byte   // fallback receive buffer, BufSize+1 to detect truncation
-	foob  []byte   // fallback control buffer (Linux: the drop count)
-	drops dropCounter
-
-	wmu sync.Mutex
 }
 
 // ListenUDP opens a UDP socket bound to addr ("host:port", ":port") on
@@ -162,7 +152,7 @@ func newUDPConn(c *net.UDPConn, cfg UDPConfig) (*UDPConn, error) {
 		c.Close()
 		return nil, err
 	}
-	u := &UDPConn{c: c, rc: rc, cfg: cfg}
+	u := &UDPConn{dgramConn: dgramConn{rc: rc, udp: c}, c: c, cfg: cfg}
 	if ra, ok := c.RemoteAddr().(*net.UDPAddr); ok && ra != nil {
 		ap := ra.AddrPort()
 		u.raddr = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
@@ -172,18 +162,9 @@ func newUDPConn(c *net.UDPConn, cfg UDPConfig) (*UDPConn, error) {
 		return nil, err
 	}
 	u.cfg = cfg
-	if !mmsgDisabled() {
-		u.bio, err = newBatchIO(rc, &cfg, false, &u.drops)
-		if err != nil {
-			c.Close()
-			return nil, err
-		}
-	}
-	if u.bio == nil {
-		u.fbuf = make([]byte, cfg.BufSize+1)
-		if n := controlSpace(&cfg); n > 0 {
-			u.foob = make([]byte, n)
-		}
+	if err := u.initRead(&cfg); err != nil {
+		c.Close()
+		return nil, err
 	}
 	return u, nil
 }
@@ -196,45 +177,7 @@ func newUDPConn(c *net.UDPConn, cfg UDPConfig) (*UDPConn, error) {
 // Off Linux (or with OSC_DISABLE_MMSG=1) it returns one datagram per call.
 // Errors other than net.ErrClosed and timeouts may be transient (for example
 // ECONNREFUSED on a dialed conn after an ICMP error) and reading may go on.
-func (c *UDPConn) ReadBatch(dst []Packet) (int, error) {
-	if len(dst) == 0 {
-		return 0, nil
-	}
-	c.rmu.Lock()
-	var n int
-	var err error
-	if c.bio != nil {
-		n, err = c.bio.read(dst)
-	} else {
-		n, err = c.readOne(dst)
-	}
-	c.rmu.Unlock()
-	return n, err
-}
-
-func (c *UDPConn) readOne(dst []Packet) (int, error) {
-	var n, oobn int
-	var ap netip.AddrPort
-	var err error
-	if c.foob != nil {
-		n, oobn, _, ap, err = c.c.ReadMsgUDPAddrPort(c.fbuf, c.foob)
-	} else {
-		n, ap, err = c.c.ReadFromUDPAddrPort(c.fbuf)
-	}
-	if err != nil {
-		return 0, err
-	}
-	if v, ok := controlDrops(c.foob[:oobn]); ok {
-		c.drops.see(v)
-	}
-	p := &dst[0]
-	p.Truncated = n > c.cfg.BufSize
-	n = min(n, c.cfg.BufSize)
-	p.Data = c.fbuf[:n:n]
-	p.Addr = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
-	p.Path = nil
-	return 1, nil
-}
+func (c *UDPConn) ReadBatch(dst []Packet) (int, error) { return c.readBatch(dst) }
 
 // WriteTo sends one datagram to to. On a dialed conn, to must be its peer
 // or the zero AddrPort.
@@ -272,24 +215,17 @@ func (c *UDPConn) Write(pkt []byte) (int, error) { return c.c.Write(pkt) }
 // (sendmmsg on Linux, one write per packet elsewhere). It returns the number
 // of packets sent; if that is less than len(pkts), err says why.
 func (c *UDPConn) WriteBatch(pkts []OutPacket) (int, error) {
-	if len(pkts) == 0 {
-		return 0, nil
-	}
 	c.wmu.Lock()
-	var n int
-	var err error
+	defer c.wmu.Unlock()
 	if c.bio != nil {
-		n, err = c.bio.writeBatch(pkts, c.raddr.IsValid())
-	} else {
-		for n < len(pkts) {
-			if _, err = c.WriteTo(pkts[n].Data, pkts[n].Addr); err != nil {
-				break
-			}
-			n++
+		return c.bio.writeBatch(pkts, c.raddr.IsValid())
+	}
+	for i := range pkts {
+		if _, err := c.WriteTo(pkts[i].Data, pkts[i].Addr); err != nil {
+			return i, err
 		}
 	}
-	c.wmu.Unlock()
-	return n, err
+	return len(pkts), nil
 }
 
 // WriteSegments sends data as consecutive datagrams of segSize bytes (the
