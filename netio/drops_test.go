@@ -60,33 +60,28 @@ func overflowUDP(t testing.TB, rx, tx *UDPConn, burst int) (sent, got int) {
 }
 
 func TestUDPDrops(t *testing.T) {
-	for _, fallback := range []bool{false, true} {
-		t.Run(map[bool]string{false: "mmsg", true: "fallback"}[fallback], func(t *testing.T) {
-			if fallback {
-				t.Setenv("OSC_DISABLE_MMSG", "1")
+	bothReadPaths(t, func(t *testing.T) {
+		rx := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{Batch: 16, ReadBuffer: 4096})
+		tx := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{})
+		if d := rx.Drops(); d != 0 {
+			t.Fatalf("Drops of a new socket = %d", d)
+		}
+		sent, got := overflowUDP(t, rx, tx, 256)
+		drops := rx.Drops()
+		t.Logf("sent %d, received %d, Drops %d", sent, got, drops)
+		if runtime.GOOS != "linux" {
+			if drops != 0 {
+				t.Fatalf("Drops = %d off Linux, want 0", drops)
 			}
-			rx := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{Batch: 16, ReadBuffer: 4096})
-			tx := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{})
-			if d := rx.Drops(); d != 0 {
-				t.Fatalf("Drops of a new socket = %d", d)
-			}
-			sent, got := overflowUDP(t, rx, tx, 256)
-			drops := rx.Drops()
-			t.Logf("sent %d, received %d, Drops %d", sent, got, drops)
-			if runtime.GOOS != "linux" {
-				if drops != 0 {
-					t.Fatalf("Drops = %d off Linux, want 0", drops)
-				}
-				return
-			}
-			if got >= sent {
-				t.Fatalf("the socket kept all %d datagrams; the test needs a smaller receive buffer", sent)
-			}
-			if drops != uint64(sent-got) {
-				t.Fatalf("Drops = %d, want sent - received = %d", drops, sent-got)
-			}
-		})
-	}
+			return
+		}
+		if got >= sent {
+			t.Fatalf("the socket kept all %d datagrams; the test needs a smaller receive buffer", sent)
+		}
+		if drops != uint64(sent-got) {
+			t.Fatalf("Drops = %d, want sent - received = %d", drops, sent-got)
+		}
+	})
 }
 
 func TestDropCounter(t *testing.T) {
