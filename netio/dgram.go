@@ -79,13 +79,12 @@ func (d *dgramConn) readOne(p *Packet) (int, error) {
 	if v, ok := controlDrops(d.foob[:oobn]); ok {
 		d.drops.see(v)
 	}
+	addr := netipZero // UNIX senders have a Path instead
+	if d.udp != nil {
+		addr = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	}
 	bs := len(d.fbuf) - 1
 	m := min(n, bs)
-	*p = Packet{
-		Data:      d.fbuf[:m:m],
-		Addr:      netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), // zero on UNIX sockets
-		Path:      path,
-		Truncated: n > bs,
-	}
+	*p = Packet{Data: d.fbuf[:m:m], Addr: addr, Path: path, Truncated: n > bs}
 	return 1, nil
 }
