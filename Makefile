@@ -16,8 +16,8 @@ FUZZ_TARGETS = $(shell grep -rlE --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*\
 
 all: lint test
 
-## test: everything CI runs: peers, vet, unit tests (fuzz seeds included), race detector, allocation gates, bench module build.
-test: peers vet unit race bench-vet
+## test: everything CI runs: peers, vet (also for darwin, windows and freebsd), unit tests (fuzz seeds included), race detector, allocation gates, bench module build.
+test: peers vet vet-cross unit race bench-vet
 
 peers:
 	bash .ci/install-peers.sh
@@ -25,6 +25,13 @@ peers:
 vet:
 	$(GO) vet $(PKGS)
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+## vet-cross: go vet for the systems without recvmmsg, where the portable fallbacks build.
+.PHONY: vet-cross
+vet-cross:
+	GOOS=darwin $(GO) vet $(PKGS)
+	GOOS=windows $(GO) vet $(PKGS)
+	GOOS=freebsd $(GO) vet $(PKGS)
 
 # Unit tests without the race detector: this run includes the allocation
 # gates (files built with !race) and every committed fuzz seed.

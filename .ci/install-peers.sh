@@ -7,6 +7,11 @@
 # apt-get install; npm ci in interop/js). As another user it only reports
 # what is missing and exits non-zero, unless OSCKIT_NO_PEERS=1, in which case
 # the peer tests skip themselves and this script exits 0.
+#
+# Under sudo, pass the caller's PATH (sudo env "PATH=$PATH" bash
+# .ci/install-peers.sh): sudo resets PATH, and a node and npm installed
+# outside the system directories (actions/setup-node, nvm) would not be
+# found, so Debian's would be installed instead.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -21,47 +21,70 @@ func checkNoAllocs(t *testing.T, name string, f func()) {
 }
 
 func TestUDPNoAllocs(t *testing.T) {
-	for _, fallback := range []bool{false, true} {
-		t.Run(map[bool]string{false: "mmsg", true: "fallback"}[fallback], func(t *testing.T) {
-			if fallback {
-				t.Setenv("OSC_DISABLE_MMSG", "1")
+	bothReadPaths(t, func(t *testing.T) {
+		rx := listenUDP(t, "udp", "[::1]:0", UDPConfig{Batch: 16})
+		tx := listenUDP(t, "udp", "[::1]:0", UDPConfig{Batch: 16})
+		checkOneNoAllocs(t, tx, rx)
+		to := rx.LocalAddrPort()
+		pkt := numbered(7, 32)
+		dst := make([]Packet, 16)
+		var failed error
+		out := make([]OutPacket, 8)
+		for i := range out {
+			out[i] = OutPacket{Data: pkt, Addr: to}
+		}
+		checkNoAllocs(t, "WriteBatch+ReadBatch", func() {
+			if n, err := tx.WriteBatch(out); err != nil || n != len(out) {
+				failed = err
 			}
-			rx := listenUDP(t, "udp", "[::1]:0", UDPConfig{Batch: 16})
-			tx := listenUDP(t, "udp", "[::1]:0", UDPConfig{Batch: 16})
-			rx.SetReadDeadline(time.Now().Add(time.Minute))
-			to := rx.LocalAddrPort()
-			pkt := numbered(7, 32)
-			dst := make([]Packet, 16)
-			var failed error
-			checkNoAllocs(t, "WriteTo+ReadBatch", func() {
-				if _, err := tx.WriteTo(pkt, to); err != nil {
+			for got := 0; got < len(out); {
+				n, err := rx.ReadBatch(dst)
+				if err != nil {
 					failed = err
+					return
 				}
-				if n, err := rx.ReadBatch(dst); err != nil || n != 1 {
-					failed = err
-				}
-			})
-			out := make([]OutPacket, 8)
-			for i := range out {
-				out[i] = OutPacket{Data: pkt, Addr: to}
-			}
-			checkNoAllocs(t, "WriteBatch+ReadBatch", func() {
-				if n, err := tx.WriteBatch(out); err != nil || n != len(out) {
-					failed = err
-				}
-				for got := 0; got < len(out); {
-					n, err := rx.ReadBatch(dst)
-					if err != nil {
-						failed = err
-						return
-					}
-					got += n
-				}
-			})
-			if failed != nil {
-				t.Fatal(failed)
+				got += n
 			}
 		})
+		if failed != nil {
+			t.Fatal(failed)
+		}
+	})
+}
+
+// TestUDPDropsNoAllocs reads datagrams that carry the kernel's drop count,
+// as every datagram queued after a drop does on Linux.
+func TestUDPDropsNoAllocs(t *testing.T) {
+	bothReadPaths(t, func(t *testing.T) {
+		rx := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{Batch: 16, ReadBuffer: 4096})
+		tx := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{})
+		overflowUDP(t, rx, tx, 256)
+		if runtime.GOOS == "linux" && rx.Drops() == 0 {
+			t.Fatal("no drops: the datagrams would carry no count")
+		}
+		checkOneNoAllocs(t, tx, rx)
+	})
+}
+
+// checkOneNoAllocs checks that sending one datagram from tx to rx and
+// reading it allocates nothing.
+func checkOneNoAllocs(t *testing.T, tx, rx *UDPConn) {
+	t.Helper()
+	rx.SetReadDeadline(time.Now().Add(time.Minute))
+	to := rx.LocalAddrPort()
+	pkt := numbered(7, 32)
+	dst := make([]Packet, 16)
+	var failed error
+	checkNoAllocs(t, "WriteTo+ReadBatch", func() {
+		if _, err := tx.WriteTo(pkt, to); err != nil {
+			failed = err
+		}
+		if n, err := rx.ReadBatch(dst); err != nil || n != 1 {
+			failed = fmt.Errorf("read %d, %v", n, err)
+		}
+	})
+	if failed != nil {
+		t.Fatal(failed)
 	}
 }
 

@@ -37,6 +37,13 @@
 // GSO. Package net already sets SO_BROADCAST on every UDP socket. The
 // environment variable OSC_DISABLE_MMSG=1 turns recvmmsg/sendmmsg off.
 //
+// Every UDP socket asks for the kernel's count of the datagrams it dropped
+// (SO_RXQ_OVFL), which [UDPConn.Drops] returns: a reader that falls behind
+// loses datagrams in the kernel, and this is the only place that shows it.
+// The kernel hands the count over with the next datagram that does arrive.
+// UNIX datagram sockets lose nothing on the receiving side (the sender
+// waits instead) and report no count.
+//
 // A socket bound to a wildcard address (0.0.0.0 or ::) asks for each
 // datagram's destination address (IP_PKTINFO, IPV6_RECVPKTINFO), reports
 // it as [Packet.Local], and [UDPConn.WriteToFrom] answers from it: on a
@@ -59,7 +66,8 @@
 //     group address (through package net, with loopback off), and JoinGroup
 //     returns errors.ErrUnsupported; MulticastInterface, MulticastTTL,
 //     DisableMulticastLoop and GRO are ignored;
-//   - WriteSegments sends one datagram per call.
+//   - WriteSegments sends one datagram per call;
+//   - UDPConn.Drops returns 0.
 //
 // UNIX datagram sockets do not exist on Windows (ListenUnixgram fails).
 //

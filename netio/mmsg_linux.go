@@ -26,7 +26,6 @@ type mmsghdr struct {
 type sockaddrBuf [112]byte
 
 const (
-	oobSize    = 64 // room for a UDP_GRO cmsg
 	gsoMaxSegs = 64 // UDP_MAX_SEGMENTS of older kernels
 	gsoMaxLen  = 65000
 )
@@ -44,7 +43,9 @@ type batchIO struct {
 	hdrs   []mmsghdr
 	iovs   []unix.Iovec
 	names  []sockaddrBuf
-	oob    []byte // nil unless GRO
+	oob    []byte // oobLen bytes of control messages per message; nil on UNIX sockets
+	oobLen int
+	drops  *dropCounter
 	bufs   [][]byte
 	addrs  []netip.AddrPort
 	paths  [][]byte
@@ -71,8 +72,24 @@ type batchIO struct {
 	gsoOff  bool
 }
 
-func newBatchIO(rc syscall.RawConn, cfg *UDPConfig, unixSock bool) (*batchIO, error) {
-	b := &batchIO{rc: rc, unixSock: unixSock, bufSize: cfg.BufSize}
+// controlSpace is the room for the control messages of one received UDP
+// datagram: the drop count (SO_RXQ_OVFL), and the GRO segment size and the
+// destination address when cfg asks for them.
+func controlSpace(cfg *UDPConfig) int {
+	n := unix.CmsgSpace(4) // SO_RXQ_OVFL: __u32
+	if cfg.GRO {
+		n += unix.CmsgSpace(4) // UDP_GRO: int
+	}
+	if cfg.pktinfo {
+		n += unix.CmsgSpace(unix.SizeofInet6Pktinfo) // the larger of the two
+	}
+	return n
+}
+
+// newBatchIO preallocates the batch state of a socket. drops receives the
+// kernel's drop count of a UDP socket; UNIX sockets report none.
+func newBatchIO(rc syscall.RawConn, cfg *UDPConfig, unixSock bool, drops *dropCounter) (*batchIO, error) {
+	b := &batchIO{rc: rc, unixSock: unixSock, bufSize: cfg.BufSize, drops: drops}
 	var serr error
 	if err := rc.Control(func(fd uintptr) {
 		b.family, serr = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_DOMAIN)
@@ -96,8 +113,9 @@ func newBatchIO(rc syscall.RawConn, cfg *UDPConfig, unixSock bool) (*batchIO, er
 	// each other.
 	stride := (cfg.BufSize+63)&^63 + 64
 	slab := make([]byte, n*stride)
-	if (cfg.GRO || cfg.pktinfo) && !unixSock {
-		b.oob = make([]byte, n*oobSize)
+	if !unixSock {
+		b.oobLen = controlSpace(cfg)
+		b.oob = make([]byte, n*b.oobLen)
 	}
 	if cfg.pktinfo {
 		b.locals = make([]netip.Addr, n)
@@ -111,7 +129,7 @@ func newBatchIO(rc syscall.RawConn, cfg *UDPConfig, unixSock bool) (*batchIO, er
 		h.Iov = &b.iovs[i]
 		h.Iovlen = 1
 		if b.oob != nil {
-			h.Control = &b.oob[i*oobSize]
+			h.Control = &b.oob[i*b.oobLen]
 		}
 	}
 	b.readFn = b.doRead
@@ -124,32 +142,27 @@ func newBatchIO(rc syscall.RawConn, cfg *UDPConfig, unixSock bool) (*batchIO, er
 	return b, nil
 }
 
-func (b *batchIO) doRead(fd uintptr) bool {
+// mmsg calls recvmmsg or sendmmsg (trap) on hdrs[:n] of the non-blocking
+// socket fd, again after EINTR. ok is false on EAGAIN (got and errno are
+// then meaningless): the runtime poller waits for the socket and calls
+// again.
+func mmsg(trap, fd uintptr, hdrs []mmsghdr, n int) (got int, errno syscall.Errno, ok bool) {
 	for {
-		r, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&b.hdrs[0])), uintptr(b.rn), 0, 0, 0)
-		switch e {
-		case unix.EINTR:
-			continue
-		case unix.EAGAIN:
-			return false
+		r, _, e := unix.Syscall6(trap, fd, uintptr(unsafe.Pointer(&hdrs[0])), uintptr(n), 0, 0, 0)
+		if e != unix.EINTR {
+			return int(r), e, e != unix.EAGAIN
 		}
-		b.rgot, b.rerr = int(r), e
-		return true
 	}
 }
 
-func (b *batchIO) doWrite(fd uintptr) bool {
-	for {
-		r, _, e := unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&b.whdrs[0])), uintptr(b.wn), 0, 0, 0)
-		switch e {
-		case unix.EINTR:
-			continue
-		case unix.EAGAIN:
-			return false
-		}
-		b.wsent, b.werr = int(r), e
-		return true
-	}
+func (b *batchIO) doRead(fd uintptr) (ok bool) {
+	b.rgot, b.rerr, ok = mmsg(unix.SYS_RECVMMSG, fd, b.hdrs, b.rn)
+	return ok
+}
+
+func (b *batchIO) doWrite(fd uintptr) (ok bool) {
+	b.wsent, b.werr, ok = mmsg(unix.SYS_SENDMMSG, fd, b.whdrs, b.wn)
+	return ok
 }
 
 func (b *batchIO) read(dst []Packet) (int, error) {
@@ -163,7 +176,7 @@ func (b *batchIO) read(dst []Packet) (int, error) {
 		h.Hdr.Flags = 0
 		h.Len = 0
 		if b.oob != nil {
-			h.Hdr.SetControllen(oobSize)
+			h.Hdr.SetControllen(b.oobLen)
 		}
 		raceWrite(b.bufs[i])
 	}
@@ -189,7 +202,8 @@ func (b *batchIO) read(dst []Packet) (int, error) {
 			b.locals[i] = netip.Addr{}
 		}
 		if b.oob != nil && h.Controllen > 0 {
-			b.control(i, b.oob[i*oobSize:i*oobSize+int(min(h.Controllen, oobSize))])
+			off := i * b.oobLen
+			b.control(i, b.oob[off:off+min(int(h.Controllen), b.oobLen)])
 		}
 	}
 	return b.emit(dst), nil
@@ -285,17 +299,40 @@ func decodeUnixPath(sa []byte) []byte {
 	return p
 }
 
-// control reads the control messages of received message i: the UDP_GRO
-// segment size and the IP_PKTINFO or IPV6_PKTINFO destination address.
+// Control message layout: headers and data are aligned to the size of a
+// pointer (CMSG_ALIGN).
+const (
+	cmsgAlign  = int(unsafe.Sizeof(uintptr(0)))
+	cmsgHdrLen = (unix.SizeofCmsghdr + cmsgAlign - 1) &^ (cmsgAlign - 1) // CMSG_LEN(0)
+)
+
+// cmsg splits the first control message off oob: its header and data, and
+// the rest of oob. h is nil when oob holds no whole message.
+func cmsg(oob []byte) (h *unix.Cmsghdr, data, rest []byte) {
+	if len(oob) < cmsgHdrLen {
+		return nil, nil, nil
+	}
+	h = (*unix.Cmsghdr)(unsafe.Pointer(&oob[0]))
+	l := int(h.Len)
+	if l < cmsgHdrLen || l > len(oob) {
+		return nil, nil, nil
+	}
+	return h, oob[cmsgHdrLen:l], oob[min((l+cmsgAlign-1)&^(cmsgAlign-1), len(oob)):]
+}
+
+// control reads the control messages of received message i: the socket's
+// drop count, the UDP_GRO segment size and the IP_PKTINFO or IPV6_PKTINFO
+// destination address.
 func (b *batchIO) control(i int, oob []byte) {
-	for len(oob) >= unix.SizeofCmsghdr {
-		h := (*unix.Cmsghdr)(unsafe.Pointer(&oob[0]))
-		l := int(h.Len)
-		if l < unix.SizeofCmsghdr || l > len(oob) {
+	for {
+		h, data, rest := cmsg(oob)
+		if h == nil {
 			return
 		}
-		data := oob[unix.CmsgLen(0):l]
+		oob = rest
 		switch {
+		case h.Level == unix.SOL_SOCKET && h.Type == unix.SO_RXQ_OVFL && len(data) >= 4:
+			b.drops.see(binary.NativeEndian.Uint32(data))
 		case h.Level == unix.SOL_UDP && h.Type == unix.UDP_GRO && len(data) >= 4:
 			b.segs[i] = int(binary.NativeEndian.Uint32(data))
 		case h.Level == unix.IPPROTO_IP && h.Type == unix.IP_PKTINFO && len(data) >= unix.SizeofInet4Pktinfo && b.locals != nil:
@@ -310,7 +347,21 @@ func (b *batchIO) control(i int, oob []byte) {
 			}
 			b.locals[i] = unicastOnly(a)
 		}
-		oob = oob[min(unix.CmsgSpace(l-unix.SizeofCmsghdr), len(oob)):]
+	}
+}
+
+// controlDrops returns the drop count (SO_RXQ_OVFL) among the control
+// messages of one datagram read without recvmmsg.
+func controlDrops(oob []byte) (uint32, bool) {
+	for {
+		h, data, rest := cmsg(oob)
+		if h == nil {
+			return 0, false
+		}
+		if h.Level == unix.SOL_SOCKET && h.Type == unix.SO_RXQ_OVFL && len(data) >= 4 {
+			return binary.NativeEndian.Uint32(data), true
+		}
+		oob = rest
 	}
 }
 
@@ -355,23 +406,36 @@ func (b *batchIO) writeFrom(pkt []byte, to netip.AddrPort, from netip.Addr) (int
 		}
 		cl = unix.CmsgSpace(unix.SizeofInet6Pktinfo)
 	}
-	wh := &b.whdrs[0]
-	iov := &b.wiovs[0]
-	iov.Base = nil
-	if len(pkt) > 0 {
-		iov.Base = &pkt[0]
-		raceRead(pkt)
+	return b.sendOne(pkt, nl, cm[:cl])
+}
+
+// sendOne sends pkt to the address in wnames[0] (nl bytes long), with the
+// control messages in control if any.
+func (b *batchIO) sendOne(pkt []byte, nl uint32, control []byte) (int, error) {
+	setIov(&b.wiovs[0], pkt)
+	h := &b.whdrs[0].Hdr
+	*h = unix.Msghdr{Name: &b.wnames[0][0], Namelen: nl, Iov: &b.wiovs[0], Iovlen: 1}
+	if len(control) > 0 {
+		h.Control = &control[0]
+		h.SetControllen(len(control))
 	}
-	iov.SetLen(len(pkt))
-	wh.Hdr = unix.Msghdr{Name: &b.wnames[0][0], Namelen: nl, Iov: iov, Iovlen: 1, Control: &cm[0]}
-	wh.Hdr.SetControllen(cl)
-	_, err = b.sendShifted(1)
+	_, err := b.sendShifted(1)
 	b.clearW(1)
-	wh.Hdr.Control = nil
+	h.Control = nil
 	if err != nil {
 		return 0, err
 	}
 	return len(pkt), nil
+}
+
+// setIov points iov at p, telling the race detector that the kernel reads p.
+func setIov(iov *unix.Iovec, p []byte) {
+	iov.Base = nil
+	if len(p) > 0 {
+		iov.Base = &p[0]
+		raceRead(p)
+	}
+	iov.SetLen(len(p))
 }
 
 var errAddrFamily = errors.New("netio: destination address family does not match the socket")
@@ -442,12 +506,7 @@ func (b *batchIO) writeBatch(pkts []OutPacket, connected bool) (int, error) {
 			p := &pkts[done+i]
 			h := &b.whdrs[i]
 			iov := &b.wiovs[i]
-			iov.Base = nil
-			if len(p.Data) > 0 {
-				iov.Base = &p.Data[0]
-				raceRead(p.Data)
-			}
-			iov.SetLen(len(p.Data))
+			setIov(iov, p.Data)
 			h.Hdr.Iov = iov
 			h.Hdr.Iovlen = 1
 			h.Hdr.Control = nil
@@ -515,21 +574,7 @@ func (b *batchIO) writeToUnix(pkt, path []byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	h := &b.whdrs[0]
-	iov := &b.wiovs[0]
-	iov.Base = nil
-	if len(pkt) > 0 {
-		iov.Base = &pkt[0]
-		raceRead(pkt)
-	}
-	iov.SetLen(len(pkt))
-	h.Hdr = unix.Msghdr{Name: &b.wnames[0][0], Namelen: nl, Iov: iov, Iovlen: 1}
-	_, err = b.sendShifted(1)
-	b.clearW(1)
-	if err != nil {
-		return 0, err
-	}
-	return len(pkt), nil
+	return b.sendOne(pkt, nl, nil)
 }
 
 // writeSegments sends data with UDP_SEGMENT, gsoMaxSegs datagrams per

@@ -12,7 +12,14 @@ import (
 // Linux newBatchIO returns nil and the conns read one datagram per call.
 type batchIO struct{ gsoOff bool }
 
-func newBatchIO(syscall.RawConn, *UDPConfig, bool) (*batchIO, error) { return nil, nil }
+func newBatchIO(syscall.RawConn, *UDPConfig, bool, *dropCounter) (*batchIO, error) {
+	return nil, nil
+}
+
+// controlSpace is 0: the kernel's drop count is read on Linux only.
+func controlSpace(*UDPConfig) int { return 0 }
+
+func controlDrops([]byte) (uint32, bool) { return 0, false }
 
 func (*batchIO) read([]Packet) (int, error) { return 0, errors.ErrUnsupported }
 

@@ -7,8 +7,6 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"sync"
-	"syscall"
 	"time"
 )
 
@@ -95,16 +93,10 @@ var ErrConnected = errors.New("netio: conn is connected to another peer")
 // matching net.ErrClosed. Read deadlines work as with net.UDPConn
 // (os.ErrDeadlineExceeded).
 type UDPConn struct {
+	dgramConn
 	c     *net.UDPConn
-	rc    syscall.RawConn
 	cfg   UDPConfig
 	raddr netip.AddrPort // peer of a dialed conn
-
-	rmu  sync.Mutex
-	bio  *batchIO // nil: one datagram per read (non-Linux or kill switch)
-	fbuf []byte   // fallback receive buffer, BufSize+1 to detect truncation
-
-	wmu sync.Mutex
 }
 
 // ListenUDP opens a UDP socket bound to addr ("host:port", ":port") on
@@ -160,7 +152,7 @@ func newUDPConn(c *net.UDPConn, cfg UDPConfig) (*UDPConn, error) {
 		c.Close()
 		return nil, err
 	}
-	u := &UDPConn{c: c, rc: rc, cfg: cfg}
+	u := &UDPConn{dgramConn: dgramConn{rc: rc, udp: c}, c: c, cfg: cfg}
 	if ra, ok := c.RemoteAddr().(*net.UDPAddr); ok && ra != nil {
 		ap := ra.AddrPort()
 		u.raddr = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
@@ -170,15 +162,9 @@ func newUDPConn(c *net.UDPConn, cfg UDPConfig) (*UDPConn, error) {
 		return nil, err
 	}
 	u.cfg = cfg
-	if !mmsgDisabled() {
-		u.bio, err = newBatchIO(rc, &cfg, false)
-		if err != nil {
-			c.Close()
-			return nil, err
-		}
-	}
-	if u.bio == nil {
-		u.fbuf = make([]byte, cfg.BufSize+1)
+	if err := u.initRead(&cfg); err != nil {
+		c.Close()
+		return nil, err
 	}
 	return u, nil
 }
@@ -191,35 +177,7 @@ func newUDPConn(c *net.UDPConn, cfg UDPConfig) (*UDPConn, error) {
 // Off Linux (or with OSC_DISABLE_MMSG=1) it returns one datagram per call.
 // Errors other than net.ErrClosed and timeouts may be transient (for example
 // ECONNREFUSED on a dialed conn after an ICMP error) and reading may go on.
-func (c *UDPConn) ReadBatch(dst []Packet) (int, error) {
-	if len(dst) == 0 {
-		return 0, nil
-	}
-	c.rmu.Lock()
-	var n int
-	var err error
-	if c.bio != nil {
-		n, err = c.bio.read(dst)
-	} else {
-		n, err = c.readOne(dst)
-	}
-	c.rmu.Unlock()
-	return n, err
-}
-
-func (c *UDPConn) readOne(dst []Packet) (int, error) {
-	n, ap, err := c.c.ReadFromUDPAddrPort(c.fbuf)
-	if err != nil {
-		return 0, err
-	}
-	p := &dst[0]
-	p.Truncated = n > c.cfg.BufSize
-	n = min(n, c.cfg.BufSize)
-	p.Data = c.fbuf[:n:n]
-	p.Addr = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
-	p.Path = nil
-	return 1, nil
-}
+func (c *UDPConn) ReadBatch(dst []Packet) (int, error) { return c.readBatch(dst) }
 
 // WriteTo sends one datagram to to. On a dialed conn, to must be its peer
 // or the zero AddrPort.
@@ -257,24 +215,17 @@ func (c *UDPConn) Write(pkt []byte) (int, error) { return c.c.Write(pkt) }
 // (sendmmsg on Linux, one write per packet elsewhere). It returns the number
 // of packets sent; if that is less than len(pkts), err says why.
 func (c *UDPConn) WriteBatch(pkts []OutPacket) (int, error) {
-	if len(pkts) == 0 {
-		return 0, nil
-	}
 	c.wmu.Lock()
-	var n int
-	var err error
+	defer c.wmu.Unlock()
 	if c.bio != nil {
-		n, err = c.bio.writeBatch(pkts, c.raddr.IsValid())
-	} else {
-		for n < len(pkts) {
-			if _, err = c.WriteTo(pkts[n].Data, pkts[n].Addr); err != nil {
-				break
-			}
-			n++
+		return c.bio.writeBatch(pkts, c.raddr.IsValid())
+	}
+	for i := range pkts {
+		if _, err := c.WriteTo(pkts[i].Data, pkts[i].Addr); err != nil {
+			return i, err
 		}
 	}
-	c.wmu.Unlock()
-	return n, err
+	return len(pkts), nil
 }
 
 // WriteSegments sends data as consecutive datagrams of segSize bytes (the
@@ -316,6 +267,15 @@ func (c *UDPConn) LocalAddrPort() netip.AddrPort {
 
 // RemoteAddr returns the peer of a dialed conn, or the zero AddrPort.
 func (c *UDPConn) RemoteAddr() netip.AddrPort { return c.raddr }
+
+// Drops returns the number of datagrams the kernel dropped on this socket
+// since it was opened, almost always because its receive buffer was full:
+// the reader did not keep up (raise UDPConfig.ReadBuffer, read faster, or
+// hand work to other goroutines). The count never decreases. The kernel
+// reports it only with the next datagram that does arrive, so after a burst
+// of losses Drops lags until one more datagram has been read. Any goroutine
+// may call it. Linux only (SO_RXQ_OVFL); elsewhere it returns 0.
+func (c *UDPConn) Drops() uint64 { return c.drops.load() }
 
 // Batched reports whether reads and writes use recvmmsg/sendmmsg.
 func (c *UDPConn) Batched() bool { return c.bio != nil }

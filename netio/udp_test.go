@@ -50,6 +50,16 @@ func readN(t testing.TB, c interface {
 	return got, maxBatch
 }
 
+// bothReadPaths runs f as two subtests: "mmsg" with recvmmsg/sendmmsg
+// (where the platform has them), "fallback" with OSC_DISABLE_MMSG=1.
+func bothReadPaths(t *testing.T, f func(t *testing.T)) {
+	t.Run("mmsg", f)
+	t.Run("fallback", func(t *testing.T) {
+		t.Setenv("OSC_DISABLE_MMSG", "1")
+		f(t)
+	})
+}
+
 func numbered(i, size int) []byte {
 	b := make([]byte, max(size, 8))
 	binary.BigEndian.PutUint32(b, uint32(i))
@@ -115,69 +125,59 @@ func TestUDPBatchReceive(t *testing.T) {
 }
 
 func TestUDPWriteBatch(t *testing.T) {
-	for _, fallback := range []bool{false, true} {
-		t.Run(map[bool]string{false: "sendmmsg", true: "fallback"}[fallback], func(t *testing.T) {
-			if fallback {
-				t.Setenv("OSC_DISABLE_MMSG", "1")
+	bothReadPaths(t, func(t *testing.T) {
+		rx1 := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{})
+		rx2 := listenUDP(t, "udp", "[::1]:0", UDPConfig{})
+		tx := listenUDP(t, "udp", ":0", UDPConfig{Batch: 16})
+		const N = 100
+		var out []OutPacket
+		for i := range N {
+			to := rx1.LocalAddrPort()
+			if i%2 == 1 {
+				to = rx2.LocalAddrPort()
 			}
-			rx1 := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{})
-			rx2 := listenUDP(t, "udp", "[::1]:0", UDPConfig{})
-			tx := listenUDP(t, "udp", ":0", UDPConfig{Batch: 16})
-			const N = 100
-			var out []OutPacket
-			for i := range N {
-				to := rx1.LocalAddrPort()
-				if i%2 == 1 {
-					to = rx2.LocalAddrPort()
-				}
-				out = append(out, OutPacket{Data: numbered(i, 16), Addr: to})
+			out = append(out, OutPacket{Data: numbered(i, 16), Addr: to})
+		}
+		n, err := tx.WriteBatch(out)
+		if err != nil || n != N {
+			t.Fatalf("WriteBatch = %d, %v", n, err)
+		}
+		g1, _ := readN(t, rx1, N/2)
+		g2, _ := readN(t, rx2, N/2)
+		for i := range N / 2 {
+			if !bytes.Equal(g1[i].Data, numbered(2*i, 16)) || !bytes.Equal(g2[i].Data, numbered(2*i+1, 16)) {
+				t.Fatalf("packet %d differs", i)
 			}
-			n, err := tx.WriteBatch(out)
-			if err != nil || n != N {
-				t.Fatalf("WriteBatch = %d, %v", n, err)
-			}
-			g1, _ := readN(t, rx1, N/2)
-			g2, _ := readN(t, rx2, N/2)
-			for i := range N / 2 {
-				if !bytes.Equal(g1[i].Data, numbered(2*i, 16)) || !bytes.Equal(g2[i].Data, numbered(2*i+1, 16)) {
-					t.Fatalf("packet %d differs", i)
-				}
-			}
-			if g1[0].Addr.Port() != tx.LocalAddrPort().Port() || !g1[0].Addr.Addr().Is4() {
-				t.Fatalf("sender %v", g1[0].Addr)
-			}
-			// A v6 destination on a v4 socket is an error, not a panic.
-			tx4 := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{})
-			if n, err := tx4.WriteBatch([]OutPacket{{Data: []byte("x"), Addr: rx2.LocalAddrPort()}}); err == nil || n != 0 {
-				t.Fatalf("v6 destination on v4 socket: %d %v", n, err)
-			}
-		})
-	}
+		}
+		if g1[0].Addr.Port() != tx.LocalAddrPort().Port() || !g1[0].Addr.Addr().Is4() {
+			t.Fatalf("sender %v", g1[0].Addr)
+		}
+		// A v6 destination on a v4 socket is an error, not a panic.
+		tx4 := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{})
+		if n, err := tx4.WriteBatch([]OutPacket{{Data: []byte("x"), Addr: rx2.LocalAddrPort()}}); err == nil || n != 0 {
+			t.Fatalf("v6 destination on v4 socket: %d %v", n, err)
+		}
+	})
 }
 
 func TestUDPTruncated(t *testing.T) {
-	for _, fallback := range []bool{false, true} {
-		t.Run(map[bool]string{false: "mmsg", true: "fallback"}[fallback], func(t *testing.T) {
-			if fallback {
-				t.Setenv("OSC_DISABLE_MMSG", "1")
+	bothReadPaths(t, func(t *testing.T) {
+		rx := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{BufSize: 16})
+		tx := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{})
+		big, small := numbered(1, 40), numbered(2, 16)
+		for _, p := range [][]byte{big, small} {
+			if _, err := tx.WriteTo(p, rx.LocalAddrPort()); err != nil {
+				t.Fatal(err)
 			}
-			rx := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{BufSize: 16})
-			tx := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{})
-			big, small := numbered(1, 40), numbered(2, 16)
-			for _, p := range [][]byte{big, small} {
-				if _, err := tx.WriteTo(p, rx.LocalAddrPort()); err != nil {
-					t.Fatal(err)
-				}
-			}
-			got, _ := readN(t, rx, 2)
-			if !got[0].Truncated || !bytes.Equal(got[0].Data, big[:16]) {
-				t.Fatalf("big: truncated=%v data=%x", got[0].Truncated, got[0].Data)
-			}
-			if got[1].Truncated || !bytes.Equal(got[1].Data, small) {
-				t.Fatalf("small: truncated=%v data=%x", got[1].Truncated, got[1].Data)
-			}
-		})
-	}
+		}
+		got, _ := readN(t, rx, 2)
+		if !got[0].Truncated || !bytes.Equal(got[0].Data, big[:16]) {
+			t.Fatalf("big: truncated=%v data=%x", got[0].Truncated, got[0].Data)
+		}
+		if got[1].Truncated || !bytes.Equal(got[1].Data, small) {
+			t.Fatalf("small: truncated=%v data=%x", got[1].Truncated, got[1].Data)
+		}
+	})
 }
 
 // TestUDPLongDatagrams mixes short and long datagrams in one batch, up to
@@ -217,38 +217,33 @@ func TestUDPLongDatagrams(t *testing.T) {
 }
 
 func TestUDPCloseWhileReading(t *testing.T) {
-	for _, fallback := range []bool{false, true} {
-		t.Run(map[bool]string{false: "mmsg", true: "fallback"}[fallback], func(t *testing.T) {
-			if fallback {
-				t.Setenv("OSC_DISABLE_MMSG", "1")
+	bothReadPaths(t, func(t *testing.T) {
+		c, err := ListenUDP("udp4", "127.0.0.1:0", UDPConfig{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() {
+			dst := make([]Packet, 8)
+			_, err := c.ReadBatch(dst)
+			done <- err
+		}()
+		time.Sleep(50 * time.Millisecond)
+		if err := c.Close(); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case err := <-done:
+			if !errors.Is(err, net.ErrClosed) {
+				t.Fatalf("ReadBatch after Close: %v", err)
 			}
-			c, err := ListenUDP("udp4", "127.0.0.1:0", UDPConfig{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			done := make(chan error, 1)
-			go func() {
-				dst := make([]Packet, 8)
-				_, err := c.ReadBatch(dst)
-				done <- err
-			}()
-			time.Sleep(50 * time.Millisecond)
-			if err := c.Close(); err != nil {
-				t.Fatal(err)
-			}
-			select {
-			case err := <-done:
-				if !errors.Is(err, net.ErrClosed) {
-					t.Fatalf("ReadBatch after Close: %v", err)
-				}
-			case <-time.After(3 * time.Second):
-				t.Fatal("ReadBatch did not return after Close")
-			}
-			if _, err := c.ReadBatch(make([]Packet, 1)); !errors.Is(err, net.ErrClosed) {
-				t.Fatalf("ReadBatch on closed conn: %v", err)
-			}
-		})
-	}
+		case <-time.After(3 * time.Second):
+			t.Fatal("ReadBatch did not return after Close")
+		}
+		if _, err := c.ReadBatch(make([]Packet, 1)); !errors.Is(err, net.ErrClosed) {
+			t.Fatalf("ReadBatch on closed conn: %v", err)
+		}
+	})
 }
 
 func TestUDPReadDeadline(t *testing.T) {

@@ -45,26 +45,22 @@ var (
 //
 // Unlike UDP, a UNIX datagram sender blocks (or hits its write deadline)
 // while the receiver's queue is full (net.unix.max_dgram_qlen datagrams,
-// 10 by default on Linux): there is back-pressure instead of loss.
+// 10 by default on Linux): there is back-pressure instead of loss. So
+// UnixConn has no Drops: the kernel drops nothing on the receiving side and
+// reports no count for UNIX sockets (SO_RXQ_OVFL is accepted but never
+// answered).
 //
 // Concurrency is as for UDPConn: one reader and any number of writers, and
 // Close unblocks ReadBatch with net.ErrClosed.
 type UnixConn struct {
+	dgramConn
 	c        *net.UnixConn
-	rc       syscall.RawConn
 	cfg      UnixConfig
 	path     string      // socket file to remove on Close ("" for none)
 	fi       os.FileInfo // the file we created, to remove only our own
 	dialed   bool
 	closeErr error
 	once     sync.Once
-
-	rmu  sync.Mutex
-	bio  *batchIO
-	fbuf []byte
-	fpth []byte
-
-	wmu sync.Mutex
 }
 
 func (cfg *UnixConfig) udp() UDPConfig {
@@ -168,57 +164,19 @@ func newUnixConn(c *net.UnixConn, cfg UnixConfig, dialed bool) (*UnixConn, error
 		return nil, err
 	}
 	ucfg := cfg.udp()
-	u := &UnixConn{c: c, rc: rc, cfg: cfg, dialed: dialed}
+	u := &UnixConn{dgramConn: dgramConn{rc: rc, unx: c}, c: c, cfg: cfg, dialed: dialed}
 	if ucfg.ReadBuffer > 0 {
 		_ = c.SetReadBuffer(ucfg.ReadBuffer)
 	}
-	if !mmsgDisabled() {
-		if u.bio, err = newBatchIO(rc, &ucfg, true); err != nil {
-			c.Close()
-			return nil, err
-		}
-	}
-	if u.bio == nil {
-		u.fbuf = make([]byte, ucfg.BufSize+1)
+	if err := u.initRead(&ucfg); err != nil {
+		c.Close()
+		return nil, err
 	}
 	return u, nil
 }
 
 // ReadBatch is as UDPConn.ReadBatch; Packet.Path names each sender.
-func (c *UnixConn) ReadBatch(dst []Packet) (int, error) {
-	if len(dst) == 0 {
-		return 0, nil
-	}
-	c.rmu.Lock()
-	var n int
-	var err error
-	if c.bio != nil {
-		n, err = c.bio.read(dst)
-	} else {
-		n, err = c.readOne(dst)
-	}
-	c.rmu.Unlock()
-	return n, err
-}
-
-func (c *UnixConn) readOne(dst []Packet) (int, error) {
-	n, addr, err := c.c.ReadFromUnix(c.fbuf)
-	if err != nil {
-		return 0, err
-	}
-	bs := len(c.fbuf) - 1
-	p := &dst[0]
-	p.Truncated = n > bs
-	n = min(n, bs)
-	p.Data = c.fbuf[:n:n]
-	p.Addr = netipZero
-	p.Path = nil
-	if addr != nil && addr.Name != "" {
-		c.fpth = append(c.fpth[:0], addr.Name...)
-		p.Path = c.fpth
-	}
-	return 1, nil
-}
+func (c *UnixConn) ReadBatch(dst []Packet) (int, error) { return c.readBatch(dst) }
 
 // WriteTo sends one datagram to the socket at path (a Packet.Path, or any
 // path; "@name" is abstract). On Linux it does not allocate.
