@@ -106,6 +106,9 @@ func (e *Endpoint) Stats() Stats {
 		s.ConnsOpen = len(e.conns)
 		e.connMu.Unlock()
 	}
+	if e.udp != nil {
+		s.KernelDrops = e.udp.Drops()
+	}
 	return s
 }
 
@@ -539,14 +542,22 @@ func (e *Endpoint) shutdown(ctx context.Context) error {
 	if !ok {
 		deadline = time.Now().Add(orDefault(e.srv.WriteTimeout, netio.DefaultWriteTimeout))
 	}
-	defer func() { e.closeConns(deadline) }()
 	done := make(chan struct{})
 	go func() { e.readers.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-ctx.Done():
+		// A handler is still running: give up waiting, but finish the
+		// endpoint when it returns, dropping what is left, so that no
+		// goroutine outlives it.
+		e.closeConns(time.Now())
+		go func() {
+			<-done
+			_ = e.stop()
+		}()
 		return ctx.Err()
 	}
+	defer func() { e.closeConns(deadline) }()
 	var first error
 	for _, sh := range e.shards {
 		if err := sh.sch.Close(ctx); err != nil && first == nil {
@@ -558,7 +569,8 @@ func (e *Endpoint) shutdown(ctx context.Context) error {
 
 // Stats are an endpoint's (or a server's) counters. Every packet that
 // arrives and is not dispatched is counted in exactly one of Malformed,
-// Filtered, Refused and Dropped. The struct marshals to JSON, so it can be
+// Filtered, Refused and Dropped; datagrams lost before they arrive, in
+// KernelDrops. The struct marshals to JSON, so it can be
 // published with expvar:
 //
 //	expvar.Publish("osc", expvar.Func(func() any { return srv.Stats() }))
@@ -569,9 +581,16 @@ type Stats struct {
 	Filtered  uint64 `json:"filtered"`  // packets the Accept hook dropped
 	Refused   uint64 `json:"refused"`   // bundles the scheduler refused: queue or memory full, beyond the horizon
 	Dropped   uint64 `json:"dropped"`   // truncated datagrams, packets an overloaded worker could not take, late bundles dropped by the late policy, queued bundles dropped at close
-	Late      uint64 `json:"late"`      // bundle groups that arrived after their time
-	Panics    uint64 `json:"panics"`    // handler panics recovered
-	Queued    int    `json:"queued"`    // bundle groups waiting for their time now
+
+	// KernelDrops are the datagrams the kernel dropped because the UDP
+	// socket's receive buffer was full: the reader (a slow handler, or
+	// too few Workers) did not keep up. Linux reports them (SO_RXQ_OVFL)
+	// with the next datagram that does arrive; elsewhere they stay 0.
+	KernelDrops uint64 `json:"kernel_drops"`
+
+	Late   uint64 `json:"late"`   // bundle groups that arrived after their time
+	Panics uint64 `json:"panics"` // handler panics recovered
+	Queued int    `json:"queued"` // bundle groups waiting for their time now
 
 	QueuedBytes int64 `json:"queued_bytes"` // memory they hold (capped by Schedule.MaxBytes)
 
@@ -588,6 +607,7 @@ func (s *Stats) add(o Stats) {
 	s.Filtered += o.Filtered
 	s.Refused += o.Refused
 	s.Dropped += o.Dropped
+	s.KernelDrops += o.KernelDrops
 	s.Late += o.Late
 	s.Panics += o.Panics
 	s.Queued += o.Queued

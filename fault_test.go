@@ -608,3 +608,70 @@ func TestScheduledMemoryBounded(t *testing.T) {
 	require.Equal(t, uint64(n), uint64(st.Queued)+st.Refused, "every bundle queued or refused once: %+v", st)
 	require.Positive(t, st.Refused)
 }
+
+// TestSlowHandlerLossCounted: when a slow handler keeps the UDP reader
+// from reading, the datagrams the kernel drops are counted
+// (Stats.KernelDrops): every datagram sent either arrived or is counted.
+// Workers spread the senders over goroutines and lose fewer.
+func TestSlowHandlerLossCounted(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the kernel reports drops on Linux only")
+	}
+	const senders, each = 4, 50
+	for _, workers := range []int{0, 4} {
+		var handled atomic.Int64
+		r := router.New()
+		r.HandleFunc("/m", func(w router.ResponseWriter, req *router.Request) {
+			time.Sleep(5 * time.Millisecond)
+			handled.Add(1)
+		})
+		end := make(chan struct{}, 8)
+		r.HandleFunc("/end", func(w router.ResponseWriter, req *router.Request) { end <- struct{}{} })
+		s := &osc.Server{Handler: r, Logger: quietLogger, Workers: workers}
+		s.UDP.ReadBuffer = 16 << 10
+		s.UDP.Batch = 8
+		ep, err := s.Listen("127.0.0.1:0", nil)
+		require.NoError(t, err)
+		var wg sync.WaitGroup
+		for range senders {
+			c := dial(t, ep.URL())
+			wg.Go(func() {
+				for i := range each {
+					require.NoError(t, c.Send("/m", wire.Int32(int32(i))))
+					time.Sleep(time.Millisecond) // 1,000 a second from each sender
+				}
+			})
+		}
+		wg.Wait()
+		// Wait for the handlers to catch up, then send /end until one
+		// arrives: it carries the kernel's count of the drops before it.
+		last := int64(-1)
+		for n := handled.Load(); n != last; n = handled.Load() {
+			last = n
+			time.Sleep(100 * time.Millisecond)
+		}
+		c := dial(t, ep.URL())
+		for try := 0; ; try++ {
+			require.NoError(t, c.Send("/end"))
+			select {
+			case <-end:
+			case <-time.After(time.Second):
+				require.Less(t, try, 5, "no /end arrived")
+				continue
+			}
+			break
+		}
+		require.NoError(t, s.Close())
+		st := ep.Stats()
+		t.Logf("Workers=%d: %d datagrams from %d senders to a 5 ms handler: %d dispatched, %d dropped by the kernel, %d by busy workers",
+			workers, senders*each, senders, handled.Load(), st.KernelDrops, st.Dropped)
+		if workers == 0 {
+			require.Positive(t, st.KernelDrops, "one reader at 5 ms a message keeps up with 4,000 a second")
+		}
+		// Every datagram is accounted for: read (then dispatched, or
+		// dropped by a busy worker), or dropped by the kernel. An /end
+		// sent again may be counted once more.
+		require.InDelta(t, float64(senders*each+1), float64(st.Packets+st.KernelDrops), 5, "%+v", st)
+		require.Equal(t, st.Packets-st.Dropped, uint64(handled.Load())+uint64(len(end))+1, "%+v", st)
+	}
+}

@@ -36,18 +36,29 @@ func TestAllocsSubmitFuture(t *testing.T) {
 	defer closeOK(t, s)
 	pkt := bundle(wire.TimetagOf(time.Now().Add(time.Minute)), msg("/a", 1), msg("/b", 2, 3))
 	const runs = 500
-	// Warm up: grow the heap and fill the buffer pool, then empty the queue.
-	for range 2 * runs {
-		if err := s.Submit(pkt, 1); err != nil {
-			t.Fatal(err)
+	// The buffers come from a sync.Pool, which a garbage collection during
+	// the measurement can empty: a run that allocates is tried again (a
+	// real allocation per Submit fails every try).
+	var a float64
+	for try := 0; try < 3; try++ {
+		// Warm up: grow the heap and fill the buffer pool, then empty
+		// the queue.
+		for range 2 * runs {
+			if err := s.Submit(pkt, 1); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s.purge()
+		a = testing.AllocsPerRun(runs, func() {
+			if err := s.Submit(pkt, 1); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if a == 0 {
+			break
 		}
 	}
-	s.purge()
-	if a := testing.AllocsPerRun(runs, func() {
-		if err := s.Submit(pkt, 1); err != nil {
-			t.Fatal(err)
-		}
-	}); a != 0 {
+	if a != 0 {
 		t.Errorf("Submit(future bundle): %v allocs/op, want 0", a)
 	}
 	if s.Len() != runs+1 {
