@@ -60,7 +60,9 @@ func DialContext(ctx context.Context, endpoint string) (*Client, error) {
 			if f == netio.FrameAuto {
 				f = netio.FrameSLIP
 			}
-			c.tcp = netio.NewStreamConn(conn, netio.TCPConfig{SendFraming: f})
+			// A server that stops reading fails a send after the write
+			// timeout instead of blocking the client's senders forever.
+			c.tcp = netio.NewStreamConn(conn, netio.TCPConfig{SendFraming: f, WriteTimeout: netio.DefaultWriteTimeout})
 		}
 	case netio.NetworkUnixgram:
 		// The socket is bound to an automatic (abstract) address on
@@ -188,8 +190,16 @@ func (c *Client) Receive(ctx context.Context) ([]byte, error) {
 	// and its deadline in the past is never overwritten.
 	dl, _ := ctx.Deadline()
 	c.setReadDeadline(dl)
-	stop := context.AfterFunc(ctx, func() { c.setReadDeadline(time.Unix(1, 0)) })
-	defer stop()
+	fired := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		c.setReadDeadline(time.Unix(1, 0))
+		close(fired)
+	})
+	defer func() {
+		if !stop() {
+			<-fired // the hook ran or runs: its deadline must not outlive this call
+		}
+	}()
 	var pkt []byte
 	var err error
 	switch {

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 	"time"
 
 	"github.com/osckit/osc/netio"
@@ -28,7 +29,7 @@ func (e *Endpoint) acceptLoop() {
 			// Out of file descriptors and the like: log, back off and
 			// retry, so that the loop neither spins nor gives up.
 			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
-			e.reportConn("osc: accept failed, retrying", slog.String("error", err.Error()), slog.Duration("backoff", delay))
+			e.reportConn(connAcceptFailed, "osc: accept failed, retrying", slog.String("error", err.Error()), slog.Duration("backoff", delay))
 			select {
 			case <-time.After(delay):
 			case <-e.done:
@@ -51,7 +52,7 @@ func (e *Endpoint) acceptLoop() {
 		}
 		if full {
 			e.st.connsRefused.Add(1)
-			e.reportConn("osc: connection refused: MaxConns reached",
+			e.reportConn(connRefused, "osc: connection refused: MaxConns reached",
 				slog.String("from", c.RemoteAddr().String()), slog.Int("max_conns", maxConns))
 			sc.Close()
 			continue
@@ -110,12 +111,9 @@ func (e *Endpoint) serveConn(sc *netio.StreamConn) {
 		if linger {
 			return // Shutdown writes what it has queued, then closes it
 		}
-		sc.Close()
-		if errors.Is(sc.SendErr(), netio.ErrSlowPeer) {
-			e.st.slowPeers.Add(1)
-			e.reportConn("osc: slow peer disconnected: it does not read its replies",
-				slog.String("from", remote.String()))
-		}
+		// The peer stopped sending (or half-closed): it still gets the
+		// replies already queued, within the write timeout.
+		e.closeConn(sc, time.Now().Add(e.writeTimeout()))
 	}()
 	o := origin{remote: remote, conn: sc}
 	var hookW replier
@@ -142,9 +140,36 @@ func (e *Endpoint) serveConn(sc *netio.StreamConn) {
 	}
 }
 
-// reportConn logs a connection event, at most once a second.
-func (e *Endpoint) reportConn(msg string, attrs ...any) {
-	n, ok := e.connLog.allow()
+// Connection events, each logged at most once a second.
+const (
+	connAcceptFailed = iota
+	connRefused
+	connSlowPeer
+	replyDropped
+)
+
+func (e *Endpoint) writeTimeout() time.Duration {
+	return orDefault(e.srv.WriteTimeout, netio.DefaultWriteTimeout)
+}
+
+// closeConn writes what sc has queued until deadline (a zero deadline
+// drops it), closes it, and counts a peer that did not read its replies.
+func (e *Endpoint) closeConn(sc *netio.StreamConn, deadline time.Time) {
+	var err error
+	if !deadline.IsZero() {
+		err = sc.Flush(deadline)
+	}
+	sc.Close()
+	if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(sc.SendErr(), netio.ErrSlowPeer) {
+		e.st.slowPeers.Add(1)
+		e.reportConn(connSlowPeer, "osc: slow peer disconnected: it does not read its replies",
+			slog.String("from", sc.RemoteAddr().String()))
+	}
+}
+
+// reportConn logs a connection event, at most once a second for each kind.
+func (e *Endpoint) reportConn(kind int, msg string, attrs ...any) {
+	n, ok := e.connLog[kind].allow()
 	if !ok {
 		return
 	}

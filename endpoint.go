@@ -38,9 +38,10 @@ type Endpoint struct {
 	linger bool // graceful shutdown: conns stay open to write their replies
 
 	st       counters
-	logLimit limiter // malformed packets
-	connLog  limiter // refused connections, accept errors, slow peers
+	logLimit limiter    // malformed packets
+	connLog  [4]limiter // by kind of connection event (see reportConn)
 	done     chan struct{}
+	dropping atomic.Bool // Close: packets still queued for workers are dropped
 	once     sync.Once
 	readers  sync.WaitGroup
 	paths    pathCache
@@ -142,6 +143,7 @@ func (e *Endpoint) open() error {
 		}
 		cfg := s.UDP
 		cfg.Logger = s.logger()
+		cfg.NoWait = true // a reply never waits: see replier.Write
 		c, err := netio.ListenUDP(network, e.ep.Address, cfg)
 		if err != nil {
 			return err
@@ -161,6 +163,7 @@ func (e *Endpoint) open() error {
 			ReadBuffer:   s.UDP.ReadBuffer,
 			ReplaceStale: s.ReplaceStaleSocket,
 			Logger:       s.logger(),
+			NoWait:       true,
 		})
 		if err != nil {
 			return err
@@ -381,6 +384,14 @@ func (e *Endpoint) readDatagrams(c datagramConn) {
 	pkts := make([]netio.Packet, batch)
 	var hookW replier
 	hookW.bind(e)
+	if len(e.shards) > 1 {
+		// The workers end once they have taken what the reader gave them.
+		defer func() {
+			for _, sh := range e.shards {
+				close(sh.in)
+			}
+		}()
+	}
 	errs := 0
 	for {
 		n, err := c.ReadBatch(pkts)
@@ -428,24 +439,17 @@ func (e *Endpoint) readDatagrams(c datagramConn) {
 	}
 }
 
-// work is a worker goroutine's loop (Workers > 0).
+// work is a worker goroutine's loop (Workers > 0). It takes every packet
+// the reader queued: after Close it drops them, counted; during a graceful
+// Shutdown it still dispatches them.
 func (sh *shard) work() {
-	for {
-		select {
-		case j := <-sh.in:
+	for j := range sh.in {
+		if sh.e.dropping.Load() {
+			sh.e.st.dropped.Add(1)
+		} else {
 			sh.e.submit(sh, j.buf.B, j.o)
-			pool.Put(j.buf)
-		case <-sh.e.done:
-			for {
-				select {
-				case j := <-sh.in:
-					pool.Put(j.buf)
-					sh.e.st.dropped.Add(1)
-				default:
-					return
-				}
-			}
 		}
+		pool.Put(j.buf)
 	}
 }
 
@@ -500,8 +504,9 @@ func (e *Endpoint) closeSocket(graceful bool) {
 	})
 }
 
-// closeConns ends a graceful shutdown's lingering: each connection left
-// gets until deadline to write what it has queued, then is closed.
+// closeConns closes every connection left. After a graceful shutdown
+// each gets until deadline to write what it has queued, all at once; a
+// zero deadline drops what is queued.
 func (e *Endpoint) closeConns(deadline time.Time) {
 	if e.tcp == nil {
 		return
@@ -514,17 +519,19 @@ func (e *Endpoint) closeConns(deadline time.Time) {
 	}
 	clear(e.conns)
 	e.connMu.Unlock()
+	var wg sync.WaitGroup
 	for _, c := range conns {
-		_ = c.Flush(deadline)
-		c.Close()
+		wg.Go(func() { e.closeConn(c, deadline) })
 	}
+	wg.Wait()
 }
 
 // stop closes the socket, waits for the readers and drops what the
 // schedulers still hold.
 func (e *Endpoint) stop() error {
+	e.dropping.Store(true)
 	e.closeSocket(false)
-	e.closeConns(time.Now())
+	e.closeConns(time.Time{})
 	e.readers.Wait()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -550,7 +557,7 @@ func (e *Endpoint) shutdown(ctx context.Context) error {
 		// A handler is still running: give up waiting, but finish the
 		// endpoint when it returns, dropping what is left, so that no
 		// goroutine outlives it.
-		e.closeConns(time.Now())
+		e.closeConns(time.Time{})
 		go func() {
 			<-done
 			_ = e.stop()
@@ -558,13 +565,24 @@ func (e *Endpoint) shutdown(ctx context.Context) error {
 		return ctx.Err()
 	}
 	defer func() { e.closeConns(deadline) }()
-	var first error
-	for _, sh := range e.shards {
-		if err := sh.sch.Close(ctx); err != nil && first == nil {
-			first = err
+	// Closing a scheduler waits for a dispatch in progress: bound that by
+	// ctx too, letting it finish in the background.
+	closed := make(chan error, 1)
+	go func() {
+		var first error
+		for _, sh := range e.shards {
+			if err := sh.sch.Close(ctx); err != nil && first == nil {
+				first = err
+			}
 		}
+		closed <- first
+	}()
+	select {
+	case err := <-closed:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	return first
 }
 
 // Stats are an endpoint's (or a server's) counters. Every packet that
@@ -598,6 +616,7 @@ type Stats struct {
 	ConnsOpen    int    `json:"conns_open"`    // stream connections open now
 	ConnsRefused uint64 `json:"conns_refused"` // connections closed at once: MaxConns reached
 	SlowPeers    uint64 `json:"slow_peers"`    // connections closed because the peer did not read its replies
+	ReplyDrops   uint64 `json:"reply_drops"`   // replies dropped: a TCP send queue, a UDP socket buffer or a UNIX peer's queue was full
 }
 
 func (s *Stats) add(o Stats) {
@@ -616,11 +635,12 @@ func (s *Stats) add(o Stats) {
 	s.ConnsOpen += o.ConnsOpen
 	s.ConnsRefused += o.ConnsRefused
 	s.SlowPeers += o.SlowPeers
+	s.ReplyDrops += o.ReplyDrops
 }
 
 type counters struct {
 	packets, bytes, malformed, filtered, dropped, panics atomic.Uint64
-	conns, connsRefused, slowPeers                       atomic.Uint64
+	conns, connsRefused, slowPeers, replyDrops           atomic.Uint64
 }
 
 func (c *counters) snapshot() Stats {
@@ -634,6 +654,7 @@ func (c *counters) snapshot() Stats {
 		Conns:        c.conns.Load(),
 		ConnsRefused: c.connsRefused.Load(),
 		SlowPeers:    c.slowPeers.Load(),
+		ReplyDrops:   c.replyDrops.Load(),
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"sort"
@@ -264,7 +265,7 @@ func TestSlowTCPPeerStallsNoOne(t *testing.T) {
 		writeTime time.Duration
 	}{
 		{"write deadline", 64 << 20, time.Second},
-		{"queue full", 256 << 10, time.Minute},
+		{"queue full", 256 << 10, 2 * time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := &osc.Server{Handler: r, Logger: quietLogger, SendQueue: tc.queue, WriteTimeout: tc.writeTime}
@@ -277,10 +278,15 @@ func TestSlowTCPPeerStallsNoOne(t *testing.T) {
 			defer slow.Close()
 			big := sizeFrame(t, "/big")
 			go func() {
-				// Some 24 MB of replies: more than loopback buffers hold.
-				for range 400 {
+				// Some 24 MB of replies: more than loopback buffers hold;
+				// then a request every 20 ms, for at most 10 s, until the
+				// server hangs up.
+				for i := range 900 {
 					if _, err := slow.Write(big); err != nil {
 						return
+					}
+					if i >= 400 {
+						time.Sleep(20 * time.Millisecond)
 					}
 				}
 			}()
@@ -306,6 +312,11 @@ func TestSlowTCPPeerStallsNoOne(t *testing.T) {
 			t.Logf("probe dispatch latency while a peer is stuck: median %v, max %v", lat[len(lat)/2], lat[len(lat)-1])
 			require.Less(t, lat[len(lat)/2], 100*time.Millisecond)
 
+			if tc.name == "queue full" {
+				// Replies that did not fit were dropped and counted while
+				// the peer was still connected.
+				require.Positive(t, ep.Stats().ReplyDrops, "%+v", ep.Stats())
+			}
 			require.Eventually(t, func() bool { return ep.Stats().SlowPeers == 1 }, 10*time.Second, 10*time.Millisecond,
 				"slow peer not disconnected: %+v", ep.Stats())
 			// The slow peer's connection was closed by the server.
@@ -673,5 +684,49 @@ func TestSlowHandlerLossCounted(t *testing.T) {
 		// sent again may be counted once more.
 		require.InDelta(t, float64(senders*each+1), float64(st.Packets+st.KernelDrops), 5, "%+v", st)
 		require.Equal(t, st.Packets-st.Dropped, uint64(handled.Load())+uint64(len(end))+1, "%+v", st)
+	}
+}
+
+// TestUnixSlowPeerStallsNoOne: a UNIX datagram peer that never reads its
+// replies fills its queue; later replies to it are dropped and counted,
+// never waited for, and another peer is served meanwhile.
+func TestUnixSlowPeerStallsNoOne(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("replies that never wait need Linux (netio.UDPConfig.NoWait)")
+	}
+	probes := make(chan struct{}, 8)
+	r := router.New()
+	r.HandleFunc("/ask", func(w router.ResponseWriter, req *router.Request) {
+		w.Encoder().Message("/answer").Blob(make([]byte, 1024)).End()
+		_ = w.Flush()
+	})
+	r.HandleFunc("/probe", func(w router.ResponseWriter, req *router.Request) { probes <- struct{}{} })
+	for _, workers := range []int{0, 4} {
+		s := &osc.Server{Handler: r, Logger: quietLogger, Workers: workers}
+		dir := t.TempDir()
+		ep, err := s.Listen("osc.unix://"+filepath.Join(dir, "srv.sock"), nil)
+		require.NoError(t, err)
+		slow, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: filepath.Join(dir, "slow.sock"), Net: "unixgram"})
+		require.NoError(t, err)
+		srv := &net.UnixAddr{Name: filepath.Join(dir, "srv.sock"), Net: "unixgram"}
+		ask, _ := wire.AppendMessage(nil, "/ask")
+		for range 200 {
+			slow.SetWriteDeadline(time.Now().Add(2 * time.Second))
+			_, err := slow.WriteToUnix(ask, srv)
+			require.NoError(t, err, "workers=%d: the server stopped reading", workers)
+		}
+		fast := dial(t, ep.URL())
+		for range 5 {
+			require.NoError(t, fast.Send("/probe"))
+			select {
+			case <-probes:
+			case <-time.After(3 * time.Second):
+				t.Fatalf("workers=%d: a probe was not dispatched while a UNIX peer does not read (%+v)", workers, ep.Stats())
+			}
+		}
+		require.Eventually(t, func() bool { return ep.Stats().ReplyDrops > 0 }, 5*time.Second, 5*time.Millisecond)
+		t.Logf("workers=%d: %+v", workers, ep.Stats())
+		slow.Close()
+		require.NoError(t, s.Close())
 	}
 }

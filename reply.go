@@ -1,6 +1,8 @@
 package osc
 
 import (
+	"errors"
+	"log/slog"
 	"net"
 	"net/netip"
 
@@ -20,6 +22,7 @@ type replier struct {
 	unix   *netio.UnixConn
 	dialed bool // the socket is connected to its one peer (a Client's)
 	local  net.Addr
+	e      *Endpoint // the server's, to count and log dropped replies; nil for a Client
 
 	o     origin
 	enc   wire.Encoder
@@ -29,11 +32,33 @@ type replier struct {
 
 // bind points r at an endpoint's socket.
 func (r *replier) bind(e *Endpoint) {
-	r.udp, r.unix, r.local = e.udp, e.unix, e.addr
+	r.udp, r.unix, r.local, r.e = e.udp, e.unix, e.addr, e
 }
 
 // Write sends pkt to the sender from the socket the request came in on.
+// It never waits for a peer: on a server, a reply that a TCP connection's
+// send queue, a UDP socket buffer or a UNIX peer's queue cannot take at
+// once is dropped, counted in Stats.ReplyDrops, and its error returned.
 func (r *replier) Write(pkt []byte) (int, error) {
+	n, err := r.write(pkt)
+	if err != nil {
+		r.dropped(err)
+	}
+	return n, err
+}
+
+// dropped counts and logs (once a second) a reply the socket could not
+// take at once.
+func (r *replier) dropped(err error) {
+	if r.e == nil || !(errors.Is(err, netio.ErrWouldBlock) || errors.Is(err, netio.ErrSendQueueFull)) {
+		return
+	}
+	r.e.st.replyDrops.Add(1)
+	r.e.reportConn(replyDropped, "osc: reply dropped: the peer is not reading fast enough",
+		slog.String("to", r.o.String()), slog.String("error", err.Error()))
+}
+
+func (r *replier) write(pkt []byte) (int, error) {
 	switch {
 	case r.o.conn != nil:
 		if err := r.o.conn.WriteFrame(pkt); err != nil {
@@ -61,7 +86,11 @@ func (r *replier) WriteTo(pkt []byte, to netip.AddrPort) (int, error) {
 	if r.udp == nil || r.dialed {
 		return 0, ErrNotSupported
 	}
-	return r.udp.WriteToFrom(pkt, to, r.o.local)
+	n, err := r.udp.WriteToFrom(pkt, to, r.o.local)
+	if err != nil {
+		r.dropped(err)
+	}
+	return n, err
 }
 
 // Encoder returns the replier's encoder, reset.

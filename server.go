@@ -66,8 +66,17 @@ const (
 // replies is disconnected and counted (Stats.SlowPeers), never waited for.
 // A frame must arrive whole within FrameTimeout of its first byte, and the
 // number of connections is capped (MaxConns). Scheduled bundles are bounded
-// in count and bytes (Schedule.MaxQueue and the scheduler's byte budget).
+// in count and bytes (Schedule.MaxQueue and Schedule.MaxBytes). A UDP or
+// UNIX reply never waits: one the socket cannot take at once is dropped.
 // What is lost is counted in Stats.
+//
+// Memory of an endpoint is bounded by its settings: per TCP connection a
+// read buffer of at most 64 KiB (512 bytes while idle), a frame being
+// assembled of at most MaxFrame (it grows only as its bytes arrive, and
+// lives at most FrameTimeout), and at most SendQueue bytes of replies plus
+// one batch in flight; so MaxConns × (64 KiB + MaxFrame + 2 × SendQueue)
+// in the worst case, about 1.6 GiB with the defaults against peers that
+// fill them all at once. Lower MaxConns or MaxFrame where that matters.
 type Server struct {
 	// Handler serves endpoints opened without a handler of their own.
 	Handler router.Handler
@@ -99,7 +108,8 @@ type Server struct {
 	// counted (Stats.ConnsRefused).
 	MaxConns int
 	// IdleTimeout closes a TCP connection that sends nothing for that long;
-	// 0 means DefaultIdleTimeout, negative means never.
+	// 0 means DefaultIdleTimeout (5 minutes), negative means never. A
+	// control surface that stays quiet for long wants -1.
 	IdleTimeout time.Duration
 	// FrameTimeout closes a TCP connection whose frame has not arrived
 	// whole that long after its first byte; 0 means DefaultFrameTimeout,
@@ -296,10 +306,13 @@ func (s *Server) takeAll() []*Endpoint {
 	return eps
 }
 
-// Close closes every endpoint at once and drops the bundles still queued
-// (oscpy's stop_all). It returns once the reading goroutines have stopped,
-// so a handler running on one of them finishes first; it has no deadline.
-// Shutdown bounds the wait with a context and can let queued bundles run.
+// Close closes every endpoint at once and drops the bundles and TCP
+// replies still queued (oscpy's stop_all). It returns once the reading
+// goroutines have stopped, so a handler running on one of them finishes
+// first; it has no deadline. Shutdown bounds the wait with a context and
+// can let queued bundles run. Close and Shutdown wait for handlers: a
+// handler must not call them (it would wait for itself); it can start them
+// on a goroutine of their own (go srv.Close()).
 func (s *Server) Close() error {
 	var first error
 	for _, e := range s.takeAll() {
@@ -314,6 +327,8 @@ func (s *Server) Close() error {
 // queued bundles (as Schedule.DrainOnClose says), waits for handlers in
 // flight to return and for TCP connections to write the replies they have
 // queued, or for ctx to end (oscpy's terminate_server and join_server).
+// UDP and UNIX sockets close at once: a bundle delivered during the drain
+// cannot answer over them, while TCP connections stay open for writing.
 // When ctx ends first, Shutdown returns its error and the endpoints finish
 // by themselves as soon as their handlers return, dropping what is left.
 func (s *Server) Shutdown(ctx context.Context) error {

@@ -1,11 +1,16 @@
 package netio
 
 import (
+	"errors"
 	"net"
 	"net/netip"
 	"sync"
 	"syscall"
 )
+
+// ErrWouldBlock is returned by the writes of a conn with NoWait when the
+// socket could not take the datagram at once; it was dropped.
+var ErrWouldBlock = errors.New("netio: socket or peer queue full: datagram dropped")
 
 // dgramConn is the datagram machinery UDPConn and UnixConn share: one read
 // path (recvmmsg on Linux, one datagram per call elsewhere or with

@@ -69,6 +69,7 @@ type batchIO struct {
 	wsent   int
 	werr    syscall.Errno
 	writeFn func(fd uintptr) bool
+	nowait  bool // a write the socket cannot take at once fails with EAGAIN
 	gsoOff  bool
 }
 
@@ -89,7 +90,7 @@ func controlSpace(cfg *UDPConfig) int {
 // newBatchIO preallocates the batch state of a socket. drops receives the
 // kernel's drop count of a UDP socket; UNIX sockets report none.
 func newBatchIO(rc syscall.RawConn, cfg *UDPConfig, unixSock bool, drops *dropCounter) (*batchIO, error) {
-	b := &batchIO{rc: rc, unixSock: unixSock, bufSize: cfg.BufSize, drops: drops}
+	b := &batchIO{rc: rc, unixSock: unixSock, bufSize: cfg.BufSize, drops: drops, nowait: cfg.NoWait}
 	var serr error
 	if err := rc.Control(func(fd uintptr) {
 		b.family, serr = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_DOMAIN)
@@ -162,7 +163,7 @@ func (b *batchIO) doRead(fd uintptr) (ok bool) {
 
 func (b *batchIO) doWrite(fd uintptr) (ok bool) {
 	b.wsent, b.werr, ok = mmsg(unix.SYS_SENDMMSG, fd, b.whdrs, b.wn)
-	return ok
+	return ok || b.nowait
 }
 
 func (b *batchIO) read(dst []Packet) (int, error) {
@@ -373,6 +374,15 @@ func unicastOnly(a netip.Addr) netip.Addr {
 	return a
 }
 
+// writeTo sends one datagram to to.
+func (b *batchIO) writeTo(pkt []byte, to netip.AddrPort) (int, error) {
+	nl, err := b.encodeInet(&b.wnames[0], to)
+	if err != nil {
+		return 0, err
+	}
+	return b.sendOne(pkt, nl, nil)
+}
+
 // writeFrom sends one datagram to to with its source address set to from
 // (IP_PKTINFO or IPV6_PKTINFO).
 func (b *batchIO) writeFrom(pkt []byte, to netip.AddrPort, from netip.Addr) (int, error) {
@@ -547,6 +557,9 @@ func (b *batchIO) sendShifted(n int) (int, error) {
 		}
 		if err := b.rc.Write(b.writeFn); err != nil {
 			return total, err
+		}
+		if b.werr == unix.EAGAIN {
+			return total, ErrWouldBlock
 		}
 		if b.werr != 0 {
 			return total, os.NewSyscallError("sendmmsg", b.werr)

@@ -31,6 +31,8 @@ func (*batchIO) writeSegments([]byte, int, netip.AddrPort, bool) (int, error) {
 
 func (*batchIO) writeToUnix(_, _ []byte) (int, error) { return 0, errors.ErrUnsupported }
 
+func (*batchIO) writeTo([]byte, netip.AddrPort) (int, error) { return 0, errors.ErrUnsupported }
+
 func (*batchIO) writeFrom([]byte, netip.AddrPort, netip.Addr) (int, error) {
 	return 0, errors.ErrUnsupported
 }

@@ -188,6 +188,16 @@ func (s *StreamReader) fill() error {
 	return io.ErrNoProgress
 }
 
+// release drops the buffers of a reader whose stream is over; err stays
+// its answer to every later ReadFrame.
+func (s *StreamReader) release(err error) {
+	if s.err == nil {
+		s.err = err
+	}
+	s.buf, s.frame = nil, nil
+	s.start, s.end = 0, 0
+}
+
 // growBuf allocates the first read buffer, or doubles it up to bufMax,
 // keeping the unread bytes.
 func (s *StreamReader) growBuf() {

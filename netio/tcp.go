@@ -37,11 +37,13 @@ type TCPConfig struct {
 	// SendQueue, when positive, makes WriteFrame never block: frames are
 	// appended to a queue of at most SendQueue bytes (one frame larger than
 	// that is taken when the queue is empty) and a goroutine of the conn
-	// writes them, each write bounded by WriteTimeout. A peer that does not
-	// read fast enough, so that a frame does not fit or a write times out,
-	// is disconnected: the conn is closed and WriteFrame and SendErr report
-	// ErrSlowPeer. Besides the queue, at most one batch of frames is in
-	// flight. Zero means that WriteFrame writes in the caller's goroutine.
+	// writes them, each write bounded by WriteTimeout. A frame that does
+	// not fit is refused with ErrSendQueueFull (the conn stays open: a
+	// burst is not a slow peer); a peer that does not read, so that a write
+	// times out, is disconnected: the conn is closed and WriteFrame and
+	// SendErr report ErrSlowPeer. Besides the queue, at most one batch of
+	// frames is in flight. Zero means that WriteFrame writes in the
+	// caller's goroutine.
 	SendQueue int
 }
 
@@ -49,9 +51,13 @@ type TCPConfig struct {
 // TCPConfig.WriteTimeout is zero.
 const DefaultWriteTimeout = 5 * time.Second
 
-// ErrSlowPeer is the send error of a StreamConn with a SendQueue whose peer
-// did not read its frames in time; the conn was closed.
-var ErrSlowPeer = errors.New("netio: peer does not read its frames: disconnected")
+// Send errors of a StreamConn with a SendQueue. ErrSlowPeer: the peer did
+// not read its frames in time, and the conn was closed. ErrSendQueueFull:
+// the queue could not take one more frame, which was dropped.
+var (
+	ErrSlowPeer      = errors.New("netio: peer does not read its frames: disconnected")
+	ErrSendQueueFull = errors.New("netio: send queue full: frame dropped")
+)
 
 // Timeout errors of StreamConn.ReadFrame. Both also match
 // os.ErrDeadlineExceeded.
@@ -66,7 +72,10 @@ func (e *timeoutError) Error() string        { return e.s }
 func (e *timeoutError) Timeout() bool        { return true }
 func (e *timeoutError) Is(target error) bool { return target == os.ErrDeadlineExceeded }
 
-// TCPListener accepts TCP connections as StreamConns.
+// TCPListener accepts TCP connections as StreamConns. It is the low-level
+// building block: with a zero TCPConfig its conns have no timeouts and
+// write synchronously, so one peer that stops reading can block a writer.
+// osc.Server sets timeouts and a SendQueue for every connection.
 type TCPListener struct {
 	ln  *net.TCPListener
 	cfg TCPConfig
@@ -210,17 +219,33 @@ func (d *deadlineReader) Read(p []byte) (int, error) {
 // ReadFrame returns the next frame; see StreamReader.ReadFrame for the
 // errors, plus ErrIdleTimeout and ErrFrameTimeout.
 func (s *StreamConn) ReadFrame() ([]byte, error) {
+	// FrameTimeout runs from each frame's first byte: the next Read that
+	// finds a frame begun arms it anew, even when the frame's first bytes
+	// came with the previous frame's last.
+	s.frameDL = time.Time{}
 	f, err := s.r.ReadFrame()
 	if d := uint32(s.r.Framing()); d != s.detected.Load() {
 		s.detected.Store(d)
 	}
-	if err != nil && (s.cfg.IdleTimeout > 0 || s.cfg.FrameTimeout > 0) && errors.Is(err, os.ErrDeadlineExceeded) {
-		if s.r.InFrame() {
-			return nil, &FrameError{Offset: s.r.Offset(), Err: ErrFrameTimeout}
-		}
-		return nil, ErrIdleTimeout
+	if err == nil {
+		return f, nil
 	}
-	return f, err
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		if s.cfg.IdleTimeout > 0 || s.cfg.FrameTimeout > 0 {
+			if s.r.InFrame() {
+				err = &FrameError{Offset: s.r.Offset(), Err: ErrFrameTimeout}
+			} else {
+				err = ErrIdleTimeout
+			}
+		}
+		return nil, err // reading may go on after a deadline of the caller's
+	}
+	if fe, ok := err.(*FrameError); !ok || !fe.Recoverable {
+		// The stream is over: its buffers are of no more use, and the conn
+		// may stay referenced (by a queued reply's origin) for long.
+		s.r.release(err)
+	}
+	return nil, err
 }
 
 // WriteFrame frames pkt and writes it whole, or, with a SendQueue, queues
@@ -278,10 +303,8 @@ func (s *StreamConn) queueFrame(pkt []byte, f Framing) error {
 		return err
 	}
 	if len(q.pending) > 0 && len(q.pending)+FrameLen(pkt, f) > s.cfg.SendQueue {
-		q.err = ErrSlowPeer
 		q.mu.Unlock()
-		s.c.Close()
-		return ErrSlowPeer
+		return ErrSendQueueFull
 	}
 	q.pending = AppendFrame(q.pending, pkt, f)
 	start := !q.started
@@ -296,6 +319,10 @@ func (s *StreamConn) queueFrame(pkt []byte, f Framing) error {
 	}
 	return nil
 }
+
+// keepSendBuf is the largest send buffer a conn keeps between writes;
+// larger ones, grown by a burst, are released once written.
+const keepSendBuf = 16 << 10
 
 // writeLoop is the writer goroutine of a conn with a SendQueue: it writes
 // everything queued in one write, bounded by WriteTimeout, until the conn
@@ -334,8 +361,8 @@ func (s *StreamConn) writeLoop() {
 			}
 			q.mu.Lock()
 			q.writing = false
-			if cap(batch) > 4*s.cfg.SendQueue {
-				q.spare = nil // one large batch: do not keep its memory
+			if cap(batch) > keepSendBuf {
+				q.spare = nil // a burst: do not keep its memory
 			}
 			if len(q.pending) == 0 {
 				select {
@@ -370,6 +397,8 @@ func (s *StreamConn) Flush(deadline time.Time) error {
 		}
 		select {
 		case <-q.idle:
+		case <-q.done: // the writer returned: its error is set
+		case <-s.closed:
 		case <-t.C:
 			return os.ErrDeadlineExceeded
 		}
@@ -397,6 +426,7 @@ func (s *StreamConn) Close() error {
 		if s.q.err == nil {
 			s.q.err = net.ErrClosed
 		}
+		s.q.pending, s.q.spare = nil, nil
 		s.q.mu.Unlock()
 		if started {
 			<-s.q.done

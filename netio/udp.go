@@ -58,6 +58,12 @@ type UDPConfig struct {
 	// Logger receives the one-time receive-buffer warning; nil means
 	// slog.Default().
 	Logger *slog.Logger
+	// NoWait makes WriteTo and WriteToFrom never wait (Linux): a datagram
+	// the socket cannot take at once, because its send buffer or (UNIX)
+	// the peer's queue is full, is dropped and ErrWouldBlock returned. A
+	// server answering many peers from one socket sets it, so that one
+	// peer that does not read can never hold up the others.
+	NoWait bool
 
 	pktinfo bool // set for a wildcard bind on Linux: Packet.Local is filled
 }
@@ -187,6 +193,12 @@ func (c *UDPConn) WriteTo(pkt []byte, to netip.AddrPort) (int, error) {
 			return 0, ErrConnected
 		}
 		return c.c.Write(pkt)
+	}
+	if c.cfg.NoWait && c.bio != nil {
+		c.wmu.Lock()
+		n, err := c.bio.writeTo(pkt, to)
+		c.wmu.Unlock()
+		return n, err
 	}
 	return c.c.WriteToUDPAddrPort(pkt, to)
 }

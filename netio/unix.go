@@ -27,6 +27,9 @@ type UnixConfig struct {
 	// Logger receives the one-time receive-buffer warning; nil means
 	// slog.Default().
 	Logger *slog.Logger
+	// NoWait is UDPConfig.NoWait: WriteTo never waits for a peer whose
+	// queue is full, it drops the datagram with ErrWouldBlock.
+	NoWait bool
 }
 
 // Errors of ListenUnixgram, wrapped in an *os.PathError.
@@ -64,7 +67,7 @@ type UnixConn struct {
 }
 
 func (cfg *UnixConfig) udp() UDPConfig {
-	u := UDPConfig{Batch: cfg.Batch, BufSize: cfg.BufSize, ReadBuffer: cfg.ReadBuffer, Logger: cfg.Logger}
+	u := UDPConfig{Batch: cfg.Batch, BufSize: cfg.BufSize, ReadBuffer: cfg.ReadBuffer, Logger: cfg.Logger, NoWait: cfg.NoWait}
 	u.normalize()
 	return u
 }

@@ -68,6 +68,11 @@ func (r *Request) Clone() *Request {
 
 // ResponseWriter answers the sender of the request. The server implements
 // it; routertest.Recorder records what a handler writes.
+//
+// A ResponseWriter is valid only until ServeOSC returns: the server reuses
+// it for the next request, possibly from another peer. To answer later,
+// keep the sender's address (Request.Remote) and send from the endpoint
+// (osc.Endpoint.SendTo) or a client.
 type ResponseWriter interface {
 	// Write sends an encoded packet to the sender, from the socket the
 	// request came in on (UDP: same local port; TCP: same connection,
