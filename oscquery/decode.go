@@ -80,6 +80,11 @@ func (j *jsonNode) node(path string, depth int, top bool) (*Node, error) {
 	if path == "" {
 		path = n.FullPath
 	}
+	for _, raw := range [...]json.RawMessage{j.Value, j.Range, j.ExtendedType, j.Unit, j.ClipMode} {
+		if jsonDepth(raw) > maxValueDepth {
+			return nil, fmt.Errorf("oscquery: %s: arrays nested deeper than %d", path, maxValueDepth)
+		}
+	}
 	var items []typeItem
 	if j.Type != nil {
 		var err error
@@ -163,6 +168,39 @@ func joinPath(parent, name string) string {
 		return "/" + name
 	}
 	return parent + "/" + name
+}
+
+// maxValueDepth bounds the nesting of VALUE, RANGE and the other per-type
+// attributes: OSC arrays nest at most wire.DefaultMaxArrayDepth deep, and
+// RANGE adds an object and VALS.
+const maxValueDepth = wire.DefaultMaxArrayDepth + 4
+
+// jsonDepth returns the deepest nesting of arrays and objects in raw
+// (valid JSON), in one pass, so that hostile nesting is refused before the
+// attribute is decoded level by level.
+func jsonDepth(raw []byte) int {
+	depth, deepest := 0, 0
+	inString := false
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case inString:
+			if c == '\\' {
+				i++
+			} else if c == '"' {
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			if depth++; depth > deepest {
+				deepest = depth
+			}
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return deepest
 }
 
 // asArray returns the elements of a JSON array, or false for anything

@@ -47,3 +47,42 @@ func FuzzHandler(f *testing.F) {
 		}
 	})
 }
+
+// FuzzUnmarshal reads arbitrary JSON as a node, as a client reads what a
+// server sends: it must never panic, and what it accepts must write back
+// as valid JSON that reads again to the same document.
+func FuzzUnmarshal(f *testing.F) {
+	for _, name := range []string{"root.json", "types.json"} {
+		f.Add(readGolden(f, name))
+	}
+	for _, s := range []string{
+		`{"TYPE":"[[i]f]","VALUE":[[[1]],2],"RANGE":[[[{"MIN":0}]],null]}`,
+		`{"TYPE":"ff","VALUE":1,"UNIT":"x","CLIPMODE":["low"]}`,
+		`{"FULL_PATH":"/","CONTENTS":{"a":{"CONTENTS":{"b":null}}}}`,
+		`{"TYPE":"r","VALUE":["#GG0000FF"],"OVERLOADS":[{"TYPE":"i","ACCESS":3}]}`,
+		`{"TYPE":"t","VALUE":[1e400, -1, 18446744073709551616]}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) > 1<<16 {
+			return
+		}
+		var n Node
+		if n.UnmarshalJSON(b) != nil {
+			return
+		}
+		out, err := n.MarshalJSON()
+		if err != nil || !json.Valid(out) {
+			t.Fatalf("wrote invalid JSON %q (%v)", out, err)
+		}
+		var m Node
+		if err := m.UnmarshalJSON(out); err != nil {
+			t.Fatalf("cannot read back %s: %v", out, err)
+		}
+		again, _ := m.MarshalJSON()
+		if string(again) != string(out) {
+			t.Fatalf("not stable:\n%s\n%s", out, again)
+		}
+	})
+}

@@ -9,8 +9,10 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/osckit/osc/wire"
 )
@@ -190,6 +192,19 @@ func TestUnmarshalLenient(t *testing.T) {
 		if err := json.Unmarshal([]byte(in), &n); err == nil {
 			t.Errorf("%s: accepted", in)
 		}
+	}
+	// Hostile nesting in VALUE is refused in one pass, not decoded level
+	// by level.
+	bomb := `{"TYPE":"i","VALUE":` + strings.Repeat("[", 9000) + strings.Repeat("]", 9000) + `}`
+	start := time.Now()
+	for range 20 {
+		var n Node
+		if err := json.Unmarshal([]byte(bomb), &n); err == nil {
+			t.Fatal("VALUE nested 9000 deep accepted")
+		}
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("20 nested VALUEs took %v", d)
 	}
 	deep := []byte(`{"FULL_PATH":"/"`)
 	for range MaxDepth + 1 {
