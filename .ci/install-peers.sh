@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real OSC peers that the interoperability tests talk to:
-# liblo's command-line tools (oscsend, oscdump, oscsendfile), pyliblo and
-# osc.js. It is idempotent: what is already present is left alone.
+# liblo's command-line tools (oscsend, oscdump, oscsendfile), pyliblo,
+# osc.js, and curl (an independent HTTP client for the oscquery tests). It is idempotent: what is already present is left alone.
 #
 # As root it installs what is missing (apt-get update once, then
 # apt-get install; npm ci in interop/js). As another user it only reports
@@ -17,7 +17,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 js="$root/interop/js"
 
-debs=(liblo-tools python3-liblo pyliblo-utils)
+debs=(liblo-tools python3-liblo pyliblo-utils curl)
 missing_debs=()
 
 have_deb() {
@@ -25,6 +25,7 @@ have_deb() {
 	liblo-tools) command -v oscsend >/dev/null 2>&1 && command -v oscdump >/dev/null 2>&1 ;;
 	python3-liblo) [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import liblo' >/dev/null 2>&1 ;;
 	pyliblo-utils) command -v send_osc >/dev/null 2>&1 && command -v dump_osc >/dev/null 2>&1 ;;
+	curl) command -v curl >/dev/null 2>&1 ;;
 	*) return 1 ;;
 	esac
 }
@@ -42,7 +43,7 @@ need_oscjs=0
 have_oscjs || need_oscjs=1
 
 if [ "${#missing_debs[@]}" -eq 0 ] && [ "$need_oscjs" -eq 0 ]; then
-	echo "install-peers: all peers present (liblo-tools, python3-liblo, pyliblo-utils, osc.js)"
+	echo "install-peers: all peers present (liblo-tools, python3-liblo, pyliblo-utils, curl, osc.js)"
 	exit 0
 fi
 

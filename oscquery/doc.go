@@ -1,0 +1,54 @@
+// Package oscquery describes an OSC address space and serves it over HTTP
+// as the OSCQuery proposal (Vidvox/OSCQueryProposal) specifies, so that
+// other applications can find out which addresses a server has, the types
+// and ranges they accept and their current values.
+//
+// # Namespace
+//
+// A Namespace is a tree of nodes: methods (leaves) and containers. Each
+// Node carries the proposal's attributes: FULL_PATH, CONTENTS, TYPE,
+// ACCESS, VALUE, RANGE, DESCRIPTION, TAGS, EXTENDED_TYPE, UNIT, CLIPMODE,
+// CRITICAL and OVERLOADS. Add declares a node (and the containers above
+// it); Observe, or the router.Handler that Handler returns, keeps the
+// VALUE of every readable node equal to the arguments of the last message
+// received for it whose type tags fit its TYPE. A Namespace is safe for
+// concurrent use.
+//
+// # JSON
+//
+// Node and Namespace read and write the proposal's JSON. Values map to
+// JSON by OSC type:
+//
+//	i f h d     number
+//	t           number: the 64-bit NTP value (JavaScript rounds it above 2^53)
+//	s S c       string
+//	r           string "#RRGGBBAA"
+//	T F         true, false
+//	b m N I     null
+//	[ ... ]     array
+//
+// VALUE, RANGE, UNIT, EXTENDED_TYPE and CLIPMODE are always written as
+// arrays with one entry per type tag, nested like the arrays of TYPE,
+// with null as the placeholder of an entry that has nothing: the proposal
+// allows a single entry instead, but some clients (VRChat's library among
+// them) read VALUE only as an array. Reading accepts both. In Go, Range,
+// Unit, ExtendedType and ClipMode are flat (one entry per type tag, in
+// order) and Value holds wire.Values as a message's arguments would.
+//
+// # HTTP
+//
+// Handler is an http.Handler: GET /a/b answers the node /a/b with its
+// subtree, GET /a/b?VALUE only that attribute, and ?HOST_INFO (or the path
+// /HOST_INFO) the HostInfo that says where the OSC server is (OSC_IP,
+// OSC_PORT, OSC_TRANSPORT) and which optional features the server has
+// (EXTENSIONS). Client, Fetch, FetchHostInfo and FetchAttribute read
+// another server's namespace.
+//
+// # Not implemented yet
+//
+// The WebSocket part of the proposal (LISTEN, IGNORE, PATH_CHANGED and
+// streamed values) and DNS-SD announcement and browsing (_oscjson._tcp,
+// _osc._udp) are not implemented: HOST_INFO does not list LISTEN or
+// PATH_CHANGED, nor WS_IP and WS_PORT unless they are set by hand. The HTML
+// attribute is not served (400).
+package oscquery

@@ -1,0 +1,203 @@
+package oscquery
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/osckit/osc/router"
+)
+
+// The values of HOST_INFO's OSC_TRANSPORT.
+const (
+	TransportUDP = "UDP"
+	TransportTCP = "TCP"
+)
+
+// HostInfo is the HOST_INFO object: how to reach the OSC server that a
+// namespace describes. Empty fields are left out of the JSON; the
+// proposal says that a client then assumes the address of the HTTP
+// server, UDP, and a WebSocket server on the HTTP server's port.
+type HostInfo struct {
+	Name         string          `json:"NAME,omitempty"`          // human-readable name of the host
+	Extensions   map[string]bool `json:"EXTENSIONS,omitempty"`    // optional attributes and features supported
+	OSCIP        string          `json:"OSC_IP,omitempty"`        // address of the OSC server
+	OSCPort      int             `json:"OSC_PORT,omitempty"`      // port of the OSC server
+	OSCTransport string          `json:"OSC_TRANSPORT,omitempty"` // TransportUDP or TransportTCP
+	WSIP         string          `json:"WS_IP,omitempty"`         // address of the WebSocket server, if any
+	WSPort       int             `json:"WS_PORT,omitempty"`       // port of the WebSocket server, if any
+}
+
+// attrNames maps the attribute names a client may query to their bits.
+var attrNames = map[string]attr{
+	"FULL_PATH":     attrFullPath,
+	"CONTENTS":      attrContents,
+	"TYPE":          attrType,
+	"ACCESS":        attrAccess,
+	"VALUE":         attrValue,
+	"RANGE":         attrRange,
+	"DESCRIPTION":   attrDescription,
+	"TAGS":          attrTags,
+	"EXTENDED_TYPE": attrExtendedType,
+	"UNIT":          attrUnit,
+	"CLIPMODE":      attrClipMode,
+	"CRITICAL":      attrCritical,
+	"OVERLOADS":     attrOverloads,
+}
+
+// DefaultMaxResponseBytes bounds a Handler's JSON responses when its
+// MaxResponseBytes is 0.
+const DefaultMaxResponseBytes = 16 << 20
+
+// Handler serves a Namespace over HTTP as the OSCQuery proposal says. The
+// URL path is the OSC address of a node:
+//
+//	GET /a/b            the node /a/b with its whole subtree
+//	GET /a/b?VALUE      {"VALUE": [...]}: only that attribute ({} when the node has none)
+//	GET /a/b?HOST_INFO  the HOST_INFO object, whatever the path
+//	GET /HOST_INFO      the same, for clients that ask for it as a path
+//
+// The status is 404 for a path with no node, 400 for an unknown or
+// unsupported attribute (HTML among them) or a malformed request, 204 for
+// VALUE of a node whose ACCESS is not readable, and 405 for a method other
+// than GET or HEAD. A readable node without a value yet answers {} to
+// ?VALUE. A trailing '/' is ignored, and so is a fragment. JSON responses
+// are "application/json" and never larger than MaxResponseBytes (a larger
+// one is refused with 500: ask for a subtree).
+//
+// Mount it at the root of a server, or below a prefix with
+// http.StripPrefix.
+type Handler struct {
+	Namespace *Namespace
+	// HostInfo is served as HOST_INFO. When its Extensions is nil, those
+	// of Extensions() are served; when its OSCTransport is empty, UDP.
+	HostInfo HostInfo
+	// MaxResponseBytes bounds a response; 0 means DefaultMaxResponseBytes.
+	MaxResponseBytes int
+}
+
+// NewHandler returns a Handler serving ns with the given HOST_INFO.
+func NewHandler(ns *Namespace, info HostInfo) *Handler {
+	return &Handler{Namespace: ns, HostInfo: info}
+}
+
+// hostInfoJSON returns the HOST_INFO object as served.
+func (h *Handler) hostInfoJSON() ([]byte, error) {
+	hi := h.HostInfo
+	if hi.Extensions == nil {
+		hi.Extensions = Extensions()
+	}
+	if hi.OSCTransport == "" {
+		hi.OSCTransport = TransportUDP
+	}
+	return json.Marshal(&hi)
+}
+
+// ServeHTTP answers one OSCQuery request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	path, query, status := parseTarget(r.URL)
+	if status != 0 {
+		http.Error(w, http.StatusText(status), status)
+		return
+	}
+	if query == "HOST_INFO" || query == "" && path == "/HOST_INFO" {
+		b, err := h.hostInfoJSON()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		writeJSON(w, b)
+		return
+	}
+	mask := attr(attrAll)
+	if query != "" {
+		m, ok := attrNames[query]
+		if !ok {
+			http.Error(w, "unknown or unsupported attribute", http.StatusBadRequest)
+			return
+		}
+		mask = m
+	}
+	ns := h.Namespace
+	if ns == nil {
+		ns = &Namespace{}
+	}
+	limit := h.MaxResponseBytes
+	if limit <= 0 {
+		limit = DefaultMaxResponseBytes
+	}
+	ns.mu.RLock()
+	e := ns.rootForRead()
+	if path != "/" {
+		e = ns.lookup(path)
+	}
+	if e == nil {
+		ns.mu.RUnlock()
+		http.Error(w, "no such node", http.StatusNotFound)
+		return
+	}
+	if mask == attrValue && !e.attrs.Access.Readable() {
+		ns.mu.RUnlock()
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	enc := encoder{max: limit}
+	enc.object(entryView{e}, mask, true)
+	ns.mu.RUnlock()
+	if enc.full() {
+		http.Error(w, "response larger than the server's limit: ask for a subtree", http.StatusInternalServerError)
+		return
+	}
+	writeJSON(w, enc.b)
+}
+
+func writeJSON(w http.ResponseWriter, b []byte) {
+	hd := w.Header()
+	hd.Set("Content-Type", "application/json")
+	hd.Set("Content-Length", strconv.Itoa(len(b)))
+	hd.Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+}
+
+// parseTarget returns the node path and the attribute asked for by a
+// request URL, or a 4xx status.
+func parseTarget(u *url.URL) (path, query string, status int) {
+	path = u.Path
+	if i := strings.IndexByte(path, '#'); i >= 0 {
+		path = path[:i]
+	}
+	switch {
+	case path == "":
+		path = "/"
+	case path[0] != '/':
+		return "", "", http.StatusBadRequest
+	}
+	if len(path) > 1 && path[len(path)-1] == '/' {
+		path = path[:len(path)-1]
+	}
+	if len(path) > router.MaxLen {
+		return "", "", http.StatusNotFound
+	}
+	q := u.RawQuery
+	if i := strings.IndexByte(q, '#'); i >= 0 {
+		q = q[:i]
+	}
+	if len(q) > 64 {
+		return "", "", http.StatusBadRequest
+	}
+	q, err := url.QueryUnescape(q)
+	if err != nil {
+		return "", "", http.StatusBadRequest
+	}
+	// "?VALUE=" is taken for "?VALUE".
+	q = strings.TrimSuffix(q, "=")
+	return path, q, 0
+}

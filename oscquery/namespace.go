@@ -1,0 +1,403 @@
+package oscquery
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/osckit/osc/router"
+	"github.com/osckit/osc/wire"
+)
+
+// ErrNotFound reports a path with no node.
+var ErrNotFound = errors.New("oscquery: no such node")
+
+// Namespace is a live OSC address space: a tree of nodes whose attributes
+// are set with Add and whose values follow the messages it observes. Its
+// JSON form is the proposal's: the root node with its whole subtree.
+//
+// A Namespace is safe for concurrent use. Observe and the readers take a
+// shared lock and store values atomically, so that values may be updated
+// at a high rate while clients read; Add and Remove take the lock
+// exclusively. The zero Namespace is an empty root container ready to use.
+type Namespace struct {
+	mu   sync.RWMutex
+	root *entry
+}
+
+// entry is one node of a Namespace.
+type entry struct {
+	attrs    Node // Contents and Value unused
+	names    []string
+	children map[string]*entry
+	value    atomic.Pointer[[]wire.Value]
+}
+
+func (e *entry) getAttrs() *Node { return &e.attrs }
+
+func (e *entry) loadValue() ([]wire.Value, bool) {
+	if p := e.value.Load(); p != nil {
+		return *p, true
+	}
+	return nil, false
+}
+
+// entryView adapts an entry to the encoder's view.
+type entryView struct{ e *entry }
+
+func (v entryView) attrs() *Node                { return v.e.getAttrs() }
+func (v entryView) value() ([]wire.Value, bool) { return v.e.loadValue() }
+func (v entryView) childName(i int) string      { return v.e.names[i] }
+func (v entryView) children() []view {
+	out := make([]view, len(v.e.names))
+	for i, k := range v.e.names {
+		out[i] = entryView{v.e.children[k]}
+	}
+	return out
+}
+
+// NewNamespace returns an empty namespace: a root container "/".
+func NewNamespace() *Namespace {
+	ns := &Namespace{}
+	ns.init()
+	return ns
+}
+
+func (ns *Namespace) init() {
+	if ns.root == nil {
+		ns.root = &entry{attrs: Node{FullPath: "/"}}
+	}
+}
+
+// checkPath validates the path of a node: "/" or an OSC address whose
+// parts hold none of the characters the OSC specification reserves.
+func checkPath(path string) error {
+	if path == "/" {
+		return nil
+	}
+	if err := router.ValidAddress(path); err != nil {
+		return fmt.Errorf("%w %q: %w", ErrPath, path, err)
+	}
+	return nil
+}
+
+func checkNode(path string, n *Node) error {
+	if _, err := parseType(n.Type); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if n.Access > AccessReadWrite {
+		return fmt.Errorf("oscquery: %s: invalid ACCESS %d", path, n.Access)
+	}
+	for i := range n.Overloads {
+		if _, err := parseType(n.Overloads[i].Type); err != nil {
+			return fmt.Errorf("%s: overload %d: %w", path, i, err)
+		}
+	}
+	return nil
+}
+
+// Add sets the attributes of the node at path to those of n, creating the
+// node and the containers above it as needed. n.FullPath is ignored (the
+// node's FULL_PATH is path); n.Value, when not nil, sets the value; the
+// nodes of n.Contents are added below it, recursively. Children the node
+// already has stay. The path must be "/" or a valid OSC address, and the
+// types valid type tag strings.
+func (ns *Namespace) Add(path string, n Node) error {
+	if err := ns.validate(path, &n); err != nil {
+		return err
+	}
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	ns.init()
+	ns.add(path, &n)
+	return nil
+}
+
+func (ns *Namespace) validate(path string, n *Node) error {
+	if err := checkPath(path); err != nil {
+		return err
+	}
+	if strings.Count(path, "/") > MaxDepth {
+		return fmt.Errorf("%w %q: deeper than %d", ErrPath, path, MaxDepth)
+	}
+	if err := checkNode(path, n); err != nil {
+		return err
+	}
+	for name, c := range n.Contents {
+		if c == nil {
+			continue
+		}
+		if err := ns.validate(joinPath(path, name), c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (ns *Namespace) add(path string, n *Node) {
+	e := ns.root
+	if path != "/" {
+		for part := range strings.SplitSeq(path[1:], "/") {
+			c := e.children[part]
+			if c == nil {
+				c = &entry{attrs: Node{FullPath: joinPath(e.attrs.FullPath, part)}}
+				if e.children == nil {
+					e.children = make(map[string]*entry)
+				}
+				e.children[part] = c
+				i, _ := slices.BinarySearch(e.names, part)
+				e.names = slices.Insert(e.names, i, part)
+			}
+			e = c
+		}
+	}
+	a := n.clone()
+	a.FullPath, a.Contents, a.Value = path, nil, nil
+	e.attrs = *a
+	if n.Value != nil {
+		vs := slices.Clone(n.Value)
+		e.value.Store(&vs)
+	}
+	for name, c := range n.Contents {
+		if c != nil {
+			ns.add(joinPath(path, name), c)
+		}
+	}
+}
+
+// Remove deletes the node at path and its subtree, and reports whether
+// there was one. The root cannot be removed.
+func (ns *Namespace) Remove(path string) bool {
+	if path == "/" || path == "" {
+		return false
+	}
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	parentPath, name := path[:strings.LastIndexByte(path, '/')], path[strings.LastIndexByte(path, '/')+1:]
+	if parentPath == "" {
+		parentPath = "/"
+	}
+	p := ns.lookup(parentPath)
+	if p == nil || p.children[name] == nil {
+		return false
+	}
+	delete(p.children, name)
+	if i, ok := slices.BinarySearch(p.names, name); ok {
+		p.names = slices.Delete(p.names, i, i+1)
+	}
+	return true
+}
+
+// lookup returns the entry at path, or nil. The caller holds ns.mu.
+func (ns *Namespace) lookup(path string) *entry {
+	if ns.root == nil || path == "" || path[0] != '/' {
+		return nil
+	}
+	e := ns.root
+	if path == "/" {
+		return e
+	}
+	for part := range strings.SplitSeq(path[1:], "/") {
+		if e = e.children[part]; e == nil {
+			return nil
+		}
+	}
+	return e
+}
+
+// lookupBytes is lookup for a message's address, without allocating.
+func (ns *Namespace) lookupBytes(path []byte) *entry {
+	if ns.root == nil || len(path) == 0 || path[0] != '/' {
+		return nil
+	}
+	e := ns.root
+	path = path[1:]
+	for len(path) > 0 {
+		part := path
+		if i := slices.Index(path, '/'); i >= 0 {
+			part, path = path[:i], path[i+1:]
+			if len(path) == 0 {
+				return nil // trailing '/'
+			}
+		} else {
+			path = nil
+		}
+		if e = e.children[string(part)]; e == nil {
+			return nil
+		}
+	}
+	return e
+}
+
+// Node returns a copy of the node at path with its subtree and current
+// values.
+func (ns *Namespace) Node(path string) (*Node, bool) {
+	ns.mu.RLock()
+	defer ns.mu.RUnlock()
+	e := ns.lookup(path)
+	if e == nil {
+		return nil, false
+	}
+	return e.snapshot(), true
+}
+
+func (e *entry) snapshot() *Node {
+	n := e.attrs.clone()
+	if vs, ok := e.loadValue(); ok {
+		n.Value = slices.Clone(vs)
+	}
+	if len(e.names) > 0 {
+		n.Contents = make(map[string]*Node, len(e.names))
+		for _, k := range e.names {
+			n.Contents[k] = e.children[k].snapshot()
+		}
+	}
+	return n
+}
+
+// SetValue sets the value of the node at path, whatever its ACCESS (only a
+// readable node's value is served). The values are kept as given: they
+// must not be modified afterwards.
+func (ns *Namespace) SetValue(path string, vs ...wire.Value) error {
+	ns.mu.RLock()
+	defer ns.mu.RUnlock()
+	e := ns.lookup(path)
+	if e == nil {
+		return fmt.Errorf("%w: %s", ErrNotFound, path)
+	}
+	vs = slices.Clone(vs)
+	e.value.Store(&vs)
+	return nil
+}
+
+// Value returns the current value of the node at path and whether it has
+// one.
+func (ns *Namespace) Value(path string) ([]wire.Value, bool) {
+	ns.mu.RLock()
+	defer ns.mu.RUnlock()
+	e := ns.lookup(path)
+	if e == nil {
+		return nil, false
+	}
+	return e.loadValue()
+}
+
+// Observe takes the arguments of msg as the new value of every readable
+// node its address (a literal address or an OSC pattern) designates and
+// whose TYPE the message's type tags fit (T and F stand for each other; a
+// node without TYPE takes any message). It returns the number of nodes
+// updated. msg may alias a receive buffer: the values are copied.
+func (ns *Namespace) Observe(msg wire.Message) int {
+	addr := msg.Address()
+	ns.mu.RLock()
+	defer ns.mu.RUnlock()
+	if !isPattern(addr) {
+		e := ns.lookupBytes(addr)
+		if e == nil || !e.accepts(&msg) {
+			return 0
+		}
+		vs := msg.Values()
+		e.value.Store(&vs)
+		return 1
+	}
+	if ns.root == nil {
+		return 0
+	}
+	n := 0
+	var vs []wire.Value
+	pattern := string(addr)
+	var walk func(e *entry)
+	walk = func(e *entry) {
+		if e.accepts(&msg) && router.Match(pattern, e.attrs.FullPath) {
+			if vs == nil {
+				vs = msg.Values()
+			}
+			e.value.Store(&vs)
+			n++
+		}
+		for _, k := range e.names {
+			walk(e.children[k])
+		}
+	}
+	walk(ns.root)
+	return n
+}
+
+func (e *entry) accepts(msg *wire.Message) bool {
+	return e.attrs.Access.Readable() && (e.attrs.Type == "" || matchTypes(e.attrs.Type, msg.TypeTags()))
+}
+
+func isPattern(addr []byte) bool {
+	for i, c := range addr {
+		switch c {
+		case '*', '?', '[', ']', '{', '}':
+			return true
+		case '/':
+			if i > 0 && addr[i-1] == '/' {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Handler returns a router.Handler that observes every message (see
+// Observe) and then passes it to next, when next is not nil. Wrap a
+// server's Router with it so that the namespace's values follow what the
+// server accepts:
+//
+//	srv.Handler = ns.Handler(rt)
+func (ns *Namespace) Handler(next router.Handler) router.Handler {
+	return router.HandlerFunc(func(w router.ResponseWriter, r *router.Request) {
+		ns.Observe(r.Message)
+		if next != nil {
+			next.ServeOSC(w, r)
+		}
+	})
+}
+
+// MarshalJSON writes the whole namespace: the root node and its subtree.
+func (ns *Namespace) MarshalJSON() ([]byte, error) {
+	ns.mu.RLock()
+	defer ns.mu.RUnlock()
+	e := encoder{}
+	e.object(entryView{ns.rootForRead()}, attrAll, true)
+	return e.b, nil
+}
+
+// rootForRead gives readers a root without a write lock: a zero Namespace
+// that was never written to is served as an empty root.
+func (ns *Namespace) rootForRead() *entry {
+	if ns.root != nil {
+		return ns.root
+	}
+	return emptyRoot
+}
+
+var emptyRoot = &entry{attrs: Node{FullPath: "/"}}
+
+// UnmarshalJSON replaces the whole namespace with the node the JSON
+// object describes, placed at its FULL_PATH ("/" when absent), below an
+// empty root. The rules of Node.UnmarshalJSON apply, and those of Add.
+func (ns *Namespace) UnmarshalJSON(b []byte) error {
+	var n Node
+	if err := n.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	path := n.FullPath
+	if path == "" {
+		path = "/"
+	}
+	if err := ns.validate(path, &n); err != nil {
+		return err
+	}
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	ns.root = nil
+	ns.init()
+	ns.add(path, &n)
+	return nil
+}
