@@ -78,15 +78,8 @@ func TestParseArgsVectors(t *testing.T) {
 	vf := loadVectors(t)
 	lenient := &wire.Options{Lenient: true}
 	strict := &wire.Options{}
-	var hexes []string
-	for _, v := range vf.Valid {
-		hexes = append(hexes, v.Hex)
-	}
-	for _, v := range vf.Invalid {
-		hexes = append(hexes, v.Hex)
-	}
 	n := 0
-	for _, h := range hexes {
+	for _, h := range vf.Hexes() {
 		pkt, err := hex.DecodeString(h)
 		require.NoError(t, err)
 		if wire.IsBundle(pkt) {

@@ -18,13 +18,8 @@ func fuzzing() bool {
 
 // addVectorSeeds adds every packet of the shared vectors as a seed.
 func addVectorSeeds(f *testing.F) {
-	vf := loadVectors(f)
-	for _, v := range vf.Valid {
-		b, _ := hex.DecodeString(v.Hex)
-		f.Add(b)
-	}
-	for _, v := range vf.Invalid {
-		b, _ := hex.DecodeString(v.Hex)
+	for _, h := range loadVectors(f).Hexes() {
+		b, _ := hex.DecodeString(h)
 		f.Add(b)
 	}
 }

@@ -5,41 +5,19 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
-	"os"
 	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/osckit/osc/internal/vectors"
 	"github.com/osckit/osc/wire"
 )
 
-type vectorFile struct {
-	Valid []struct {
-		ID    string          `json:"id"`
-		Value json.RawMessage `json:"value"`
-		Hex   string          `json:"hex"`
-	} `json:"valid"`
-	Invalid []struct {
-		ID          string `json:"id"`
-		Hex         string `json:"hex"`
-		Recommended string `json:"recommended"`
-	} `json:"invalid"`
-	ImplementationDefined []struct {
-		ID  string `json:"id"`
-		Hex string `json:"hex"`
-	} `json:"implementation_defined"`
-}
-
-func loadVectors(t testing.TB) vectorFile {
+// loadVectors reads the shared conformance vectors.
+func loadVectors(t testing.TB) vectors.File {
 	t.Helper()
-	raw, err := os.ReadFile("testdata/packets.json")
-	require.NoError(t, err)
-	var vf vectorFile
-	require.NoError(t, json.Unmarshal(raw, &vf))
-	require.NotEmpty(t, vf.Valid)
-	require.NotEmpty(t, vf.Invalid)
-	return vf
+	return vectors.Load(t, "testdata/packets.json")
 }
 
 // element is the vectors' JSON model of a message or a bundle.

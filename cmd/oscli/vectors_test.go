@@ -3,13 +3,14 @@ package main
 import (
 	"bufio"
 	"encoding/hex"
-	"encoding/json"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/osckit/osc/internal/vectors"
 )
 
 // The shared conformance vectors and the JSON form of each valid one, as
@@ -23,21 +24,7 @@ const (
 // packet decodes to its JSON form and encodes back to its bytes; an invalid
 // one exits 1 and names the offset.
 func TestVectors(t *testing.T) {
-	raw, err := os.ReadFile(vectorsFile)
-	require.NoError(t, err)
-	var vf struct {
-		Valid []struct {
-			ID  string `json:"id"`
-			Hex string `json:"hex"`
-		} `json:"valid"`
-		Invalid []struct {
-			ID  string `json:"id"`
-			Hex string `json:"hex"`
-		} `json:"invalid"`
-	}
-	require.NoError(t, json.Unmarshal(raw, &vf))
-	require.NotEmpty(t, vf.Valid)
-	require.NotEmpty(t, vf.Invalid)
+	vf := vectors.Load(t, vectorsFile)
 
 	golden := map[string]string{}
 	f, err := os.Open(goldenFile)
