@@ -2,7 +2,6 @@ package fuzz
 
 import (
 	"context"
-	"encoding/hex"
 	"log/slog"
 	"net"
 	"sync/atomic"
@@ -18,10 +17,7 @@ import (
 
 // seeds adds every packet of the conformance vectors.
 func seeds(f *testing.F) {
-	for _, h := range vectors.Load(f, "../wire/testdata/packets.json").Hexes() {
-		b, _ := hex.DecodeString(h)
-		f.Add(b)
-	}
+	vectors.Load(f, "../wire/testdata/packets.json").AddSeeds(f)
 }
 
 // testRouter binds literal addresses, patterns and a type filter, reads

@@ -1,12 +1,12 @@
 package wire_test
 
 import (
-	"encoding/hex"
 	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/osckit/osc/internal/vectors"
 	"github.com/osckit/osc/wire"
 )
 
@@ -80,8 +80,7 @@ func TestParseArgsVectors(t *testing.T) {
 	strict := &wire.Options{}
 	n := 0
 	for _, h := range vf.Hexes() {
-		pkt, err := hex.DecodeString(h)
-		require.NoError(t, err)
+		pkt := vectors.Decode(t, h)
 		if wire.IsBundle(pkt) {
 			continue
 		}

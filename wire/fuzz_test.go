@@ -2,7 +2,6 @@ package wire_test
 
 import (
 	"bytes"
-	"encoding/hex"
 	"flag"
 	"math"
 	"testing"
@@ -18,10 +17,7 @@ func fuzzing() bool {
 
 // addVectorSeeds adds every packet of the shared vectors as a seed.
 func addVectorSeeds(f *testing.F) {
-	for _, h := range loadVectors(f).Hexes() {
-		b, _ := hex.DecodeString(h)
-		f.Add(b)
-	}
+	loadVectors(f).AddSeeds(f)
 }
 
 // reencode rebuilds a validated packet from its views alone.

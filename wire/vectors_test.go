@@ -194,8 +194,7 @@ func TestValidVectors(t *testing.T) {
 	var enc wire.Encoder
 	for _, v := range vf.Valid {
 		t.Run(v.ID, func(t *testing.T) {
-			pkt, err := hex.DecodeString(v.Hex)
-			require.NoError(t, err)
+			pkt := vectors.Decode(t, v.Hex)
 			e := decodeElement(t, v.Value)
 			require.NoError(t, wire.Validate(pkt))
 			checkElement(t, pkt, e)
@@ -227,9 +226,8 @@ func TestInvalidVectors(t *testing.T) {
 	vf := loadVectors(t)
 	for _, v := range vf.Invalid {
 		t.Run(v.ID, func(t *testing.T) {
-			pkt, err := hex.DecodeString(v.Hex)
-			require.NoError(t, err)
-			err = wire.Validate(pkt)
+			pkt := vectors.Decode(t, v.Hex)
+			err := wire.Validate(pkt)
 			require.Error(t, err)
 			var pe *wire.ParseError
 			require.True(t, errors.As(err, &pe), "error %v is not a *ParseError", err)
@@ -294,8 +292,7 @@ func TestImplementationDefined(t *testing.T) {
 	vf := loadVectors(t)
 	byID := map[string][]byte{}
 	for _, v := range vf.ImplementationDefined {
-		b, err := hex.DecodeString(v.Hex)
-		require.NoError(t, err)
+		b := vectors.Decode(t, v.Hex)
 		byID[v.ID] = b
 	}
 	lenient := wire.Options{Lenient: true}

@@ -38,8 +38,7 @@ func TestVectors(t *testing.T) {
 	require.NoError(t, sc.Err())
 
 	for _, v := range vf.Valid {
-		pkt, err := hex.DecodeString(v.Hex)
-		require.NoError(t, err)
+		pkt := vectors.Decode(t, v.Hex)
 		code, out, errOut := oscli(t, string(pkt), "decode", "-json")
 		require.Zero(t, code, "%s: %s", v.ID, errOut)
 		require.Equal(t, golden[v.ID]+"\n", out, v.ID)
@@ -50,8 +49,7 @@ func TestVectors(t *testing.T) {
 
 	offset := regexp.MustCompile(`^oscli decode: packet 1: osc: .* at offset \d+( \(arg \d+\))?: \d+ bytes: [0-9a-f]*(\.\.\.)?\n$`)
 	for _, v := range vf.Invalid {
-		pkt, err := hex.DecodeString(v.Hex)
-		require.NoError(t, err)
+		pkt := vectors.Decode(t, v.Hex)
 		code, out, errOut := oscli(t, string(pkt), "decode")
 		require.Equal(t, 1, code, v.ID)
 		require.Empty(t, out, v.ID)

@@ -73,8 +73,7 @@ func TestValidVectors(t *testing.T) {
 	want := readGolden(t)
 	for _, v := range vf.Valid {
 		t.Run(v.ID, func(t *testing.T) {
-			pkt, err := hex.DecodeString(v.Hex)
-			require.NoError(t, err)
+			pkt := vectors.Decode(t, v.Hex)
 
 			// Packet to JSON, and back to the same bytes.
 			js, err := oscjson.AppendPacket(nil, pkt, nil)
@@ -129,8 +128,7 @@ func TestInvalidVectors(t *testing.T) {
 	vf := loadVectors(t)
 	for _, v := range vf.Invalid {
 		t.Run(v.ID, func(t *testing.T) {
-			pkt, err := hex.DecodeString(v.Hex)
-			require.NoError(t, err)
+			pkt := vectors.Decode(t, v.Hex)
 			dst := []byte("keep")
 			out, err := oscjson.AppendPacket(dst, pkt, nil)
 			var pe *wire.ParseError

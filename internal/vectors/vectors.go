@@ -4,6 +4,7 @@
 package vectors
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"testing"
@@ -64,4 +65,22 @@ func (f File) Hexes() []string {
 		hs = append(hs, v.Hex)
 	}
 	return hs
+}
+
+// AddSeeds adds every valid and invalid packet to f's seed corpus.
+func (f File) AddSeeds(fz *testing.F) {
+	for _, h := range f.Hexes() {
+		fz.Add(Decode(fz, h))
+	}
+}
+
+// Decode returns the packet of a vector's hex, and fails tb if it is not
+// hex.
+func Decode(tb testing.TB, h string) []byte {
+	tb.Helper()
+	b, err := hex.DecodeString(h)
+	if err != nil {
+		tb.Fatalf("vector hex %.20q: %v", h, err)
+	}
+	return b
 }
