@@ -234,7 +234,7 @@ func TestClientServeRemote(t *testing.T) {
 			t.Fatalf("%s: no reply served", url)
 		}
 		cancel()
-		require.ErrorIs(t, <-served, context.Canceled)
+		require.ErrorIs(t, within(t, served, 5*time.Second, url+": Serve returning after cancel"), context.Canceled)
 	}
 }
 
@@ -518,7 +518,7 @@ func TestShutdownWritesQueuedReplies(t *testing.T) {
 		got++
 	}
 	require.Equal(t, n, got, "replies written before the connection closed")
-	require.NoError(t, <-shut)
+	require.NoError(t, within(t, shut, 30*time.Second, "Shutdown returning"))
 }
 
 // TestHookPanicRecovered: a panicking Accept hook drops that packet and is

@@ -73,6 +73,20 @@ func recv(t *testing.T, ch chan got) got {
 	return got{}
 }
 
+// within waits up to d for a value on ch and fails t, naming what it
+// waited for, if none comes.
+func within[T any](t *testing.T, ch <-chan T, d time.Duration, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(d):
+		t.Fatalf("%s: nothing within %v", what, d)
+	}
+	var zero T
+	return zero
+}
+
 func newServer(t *testing.T, h router.Handler) *osc.Server {
 	t.Helper()
 	s := &osc.Server{Handler: h, Logger: quietLogger}
@@ -260,6 +274,7 @@ func TestShutdownWaitsForSlowHandler(t *testing.T) {
 
 func TestShutdownDeadline(t *testing.T) {
 	release := make(chan struct{})
+	t.Cleanup(func() { close(release) }) // also when the test fails early
 	started := make(chan struct{})
 	r := router.New()
 	r.HandleFunc("/stuck", func(w router.ResponseWriter, req *router.Request) {
@@ -270,10 +285,9 @@ func TestShutdownDeadline(t *testing.T) {
 	ep := listen(t, s, "127.0.0.1:0")
 	c := dial(t, ep.Addr().String())
 	require.NoError(t, c.Send("/stuck"))
-	<-started
+	within(t, started, 5*time.Second, "the /stuck handler starting")
 	err := s.Shutdown(ctxTimeout(t, 100*time.Millisecond))
 	require.ErrorIs(t, err, context.DeadlineExceeded)
-	close(release)
 }
 
 func TestMalformedFloodThenGood(t *testing.T) {

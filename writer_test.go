@@ -112,7 +112,7 @@ func TestResponseWriters(t *testing.T) {
 				}
 			}
 			cancel()
-			require.ErrorIs(t, <-served, context.Canceled)
+			require.ErrorIs(t, within(t, served, 5*time.Second, url+": Serve returning after cancel"), context.Canceled)
 		}
 	})
 }

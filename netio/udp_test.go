@@ -304,10 +304,15 @@ func TestUDPConcurrentSendClose(t *testing.T) {
 	}
 	time.Sleep(100 * time.Millisecond)
 	c.Close()
-	wg.Wait()
-	if err := <-readErr; !errors.Is(err, net.ErrClosed) {
-		t.Fatalf("reader ended with %v", err)
+	select {
+	case err := <-readErr:
+		if !errors.Is(err, net.ErrClosed) {
+			t.Fatalf("reader ended with %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("ReadBatch still blocked 5 s after Close")
 	}
+	wg.Wait()
 }
 
 func TestUDPDialReply(t *testing.T) {

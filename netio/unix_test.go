@@ -137,8 +137,13 @@ func TestUnixgramCloseWhileReading(t *testing.T) {
 		done <- err
 	}()
 	c.Close()
-	if err := <-done; !errors.Is(err, net.ErrClosed) {
-		t.Fatalf("got %v", err)
+	select {
+	case err := <-done:
+		if !errors.Is(err, net.ErrClosed) {
+			t.Fatalf("got %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("ReadBatch still blocked 5 s after Close")
 	}
 	if err := c.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)

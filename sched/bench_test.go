@@ -191,7 +191,11 @@ func BenchmarkScheduleJitter(b *testing.B) {
 		}
 	}
 	srv.Close()
-	<-readerDone
+	select {
+	case <-readerDone:
+	case <-time.After(5 * time.Second):
+		b.Fatal("the reader did not end within 5 s of Close")
+	}
 	if len(all) == 0 {
 		b.Fatal("no bundle dispatched")
 	}
