@@ -401,7 +401,9 @@ func TestFutureBundleWaits(t *testing.T) {
 	s := newServer(t, recorder(t, ch))
 	ep := listen(t, s, "127.0.0.1:0")
 	c := dial(t, ep.Addr().String())
-	due := time.Now().Add(150 * time.Millisecond)
+	// Far enough ahead that a loaded machine (or the race detector) does
+	// not delay /now past it.
+	due := time.Now().Add(500 * time.Millisecond)
 	require.NoError(t, c.SendAt(due, "/later", wire.Int32(1)))
 	require.NoError(t, c.Send("/now"))
 	first := recv(t, ch)
