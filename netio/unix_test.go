@@ -137,14 +137,7 @@ func TestUnixgramCloseWhileReading(t *testing.T) {
 		done <- err
 	}()
 	c.Close()
-	select {
-	case err := <-done:
-		if !errors.Is(err, net.ErrClosed) {
-			t.Fatalf("got %v", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("ReadBatch still blocked 5 s after Close")
-	}
+	requireClosedErr(t, done, "ReadBatch after Close")
 	if err := c.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
 	}
