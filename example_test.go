@@ -46,6 +46,9 @@ func ExampleServer() {
 	// /pong i 42
 }
 
+// The examples repeat their server and client setup on purpose: each shows
+// the whole of it on its documentation page.
+
 // An Inbox lets a goroutine pull messages instead of being called.
 func ExampleInbox() {
 	in := osc.NewInbox(16)
@@ -98,8 +101,14 @@ func ExampleClient_SendIn() {
 
 	c.SendIn(500*time.Millisecond, "/later")
 	c.Send("/now")
-	fmt.Println(<-done)
-	fmt.Println(<-done)
+	for range 2 {
+		select {
+		case addr := <-done:
+			fmt.Println(addr)
+		case <-time.After(5 * time.Second):
+			fmt.Println("nothing dispatched in 5 s")
+		}
+	}
 	// Output:
 	// /now
 	// /later

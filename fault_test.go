@@ -80,13 +80,12 @@ func TestFlushNeverResendsAnotherPeersReply(t *testing.T) {
 		flushErr <- w.Flush()
 	})
 	s := newServer(t, r)
-	ep, err := s.Listen("127.0.0.1:0", nil)
-	require.NoError(t, err)
+	ep := listen(t, s, "127.0.0.1:0")
 	first := dial(t, ep.Addr().String())
 	second := dial(t, ep.Addr().String())
 
 	require.NoError(t, first.Send("/build"))
-	_, err = first.Receive(ctxTimeout(t, 5*time.Second))
+	_, err := first.Receive(ctxTimeout(t, 5*time.Second))
 	require.NoError(t, err)
 
 	require.NoError(t, second.Send("/flush"))
@@ -107,8 +106,7 @@ func TestFlushNeverResendsAnotherPeersReply(t *testing.T) {
 func TestClientReceiveCancelled(t *testing.T) {
 	s := newServer(t, router.New())
 	for _, url := range []string{"osc.udp://127.0.0.1:0", "osc.tcp://127.0.0.1:0"} {
-		ep, err := s.Listen(url, nil)
-		require.NoError(t, err)
+		ep := listen(t, s, url)
 		c := dial(t, ep.URL())
 		done := make(chan error, 1)
 		go func() {
@@ -179,16 +177,14 @@ func TestListenCloseRace(t *testing.T) {
 // no default, and the server does not listen again.
 func TestCloseForgetsEndpoints(t *testing.T) {
 	s := &osc.Server{Handler: router.New(), Logger: quietLogger}
-	_, err := s.Listen("127.0.0.1:0", nil)
-	require.NoError(t, err)
-	_, err = s.Listen("osc.tcp://127.0.0.1:0", nil)
-	require.NoError(t, err)
+	listen(t, s, "127.0.0.1:0")
+	listen(t, s, "osc.tcp://127.0.0.1:0")
 	require.Len(t, s.Endpoints(), 2)
 	require.NoError(t, s.Close())
 	require.Empty(t, s.Endpoints())
 	require.Nil(t, s.Default())
 	require.ErrorIs(t, s.SendTo([]byte("/x\x00\x00,\x00\x00\x00"), netipLoopback(9)), osc.ErrNoDefault)
-	_, err = s.Listen("127.0.0.1:0", nil)
+	_, err := s.Listen("127.0.0.1:0", nil)
 	require.ErrorIs(t, err, osc.ErrServerClosed)
 }
 
@@ -198,8 +194,7 @@ func TestRefusedBundleCountedOnce(t *testing.T) {
 	s := &osc.Server{Handler: router.New(), Logger: quietLogger}
 	s.Schedule.MaxQueue = 1
 	t.Cleanup(func() { s.Close() })
-	ep, err := s.Listen("osc.tcp+size://127.0.0.1:0", nil)
-	require.NoError(t, err)
+	ep := listen(t, s, "osc.tcp+size://127.0.0.1:0")
 	c := dial(t, ep.URL())
 	at := time.Now().Add(time.Minute)
 	for range 3 {
@@ -222,8 +217,7 @@ func TestClientServeRemote(t *testing.T) {
 	})
 	s := newServer(t, r)
 	for _, url := range []string{"osc.udp://127.0.0.1:0", "osc.tcp://127.0.0.1:0", "osc.tcp+size://127.0.0.1:0"} {
-		ep, err := s.Listen(url, nil)
-		require.NoError(t, err)
+		ep := listen(t, s, url)
 		c := dial(t, ep.URL())
 		remote := make(chan string, 1)
 		ctx, cancel := context.WithCancel(context.Background())
@@ -241,7 +235,7 @@ func TestClientServeRemote(t *testing.T) {
 			t.Fatalf("%s: no reply served", url)
 		}
 		cancel()
-		require.ErrorIs(t, <-served, context.Canceled)
+		require.ErrorIs(t, within(t, served, 5*time.Second, url+": Serve returning after cancel"), context.Canceled)
 	}
 }
 
@@ -270,12 +264,9 @@ func TestSlowTCPPeerStallsNoOne(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := &osc.Server{Handler: r, Logger: quietLogger, SendQueue: tc.queue, WriteTimeout: tc.writeTime}
 			t.Cleanup(func() { s.Close() })
-			ep, err := s.Listen("osc.tcp://127.0.0.1:0", nil)
-			require.NoError(t, err)
+			ep := listen(t, s, "osc.tcp://127.0.0.1:0")
 
-			slow, err := net.Dial("tcp", ep.Addr().String())
-			require.NoError(t, err)
-			defer slow.Close()
+			slow := dialRaw(t, ep)
 			big := sizeFrame(t, "/big")
 			go func() {
 				// Some 24 MB of replies: more than loopback buffers hold;
@@ -292,9 +283,7 @@ func TestSlowTCPPeerStallsNoOne(t *testing.T) {
 			}()
 			time.Sleep(200 * time.Millisecond) // let the slow peer's replies pile up
 
-			fast, err := net.Dial("tcp", ep.Addr().String())
-			require.NoError(t, err)
-			defer fast.Close()
+			fast := dialRaw(t, ep)
 			probe := sizeFrame(t, "/probe")
 			var lat []time.Duration
 			for range 10 {
@@ -321,7 +310,7 @@ func TestSlowTCPPeerStallsNoOne(t *testing.T) {
 				"slow peer not disconnected: %+v", ep.Stats())
 			// The slow peer's connection was closed by the server.
 			slow.SetReadDeadline(time.Now().Add(10 * time.Second))
-			_, err = io.Copy(io.Discard, slow)
+			_, err := io.Copy(io.Discard, slow)
 			require.False(t, isTimeout(err), "the slow peer's connection is still open")
 		})
 	}
@@ -337,11 +326,8 @@ func isTimeout(err error) bool {
 func TestSlowlorisFrameTimeout(t *testing.T) {
 	s := &osc.Server{Handler: router.New(), Logger: quietLogger, FrameTimeout: 300 * time.Millisecond}
 	t.Cleanup(func() { s.Close() })
-	ep, err := s.Listen("osc.tcp+size://127.0.0.1:0", nil)
-	require.NoError(t, err)
-	conn, err := net.Dial("tcp", ep.Addr().String())
-	require.NoError(t, err)
-	defer conn.Close()
+	ep := listen(t, s, "osc.tcp+size://127.0.0.1:0")
+	conn := dialRaw(t, ep)
 	start := time.Now()
 	closed := make(chan time.Time, 1)
 	go func() {
@@ -355,7 +341,7 @@ func TestSlowlorisFrameTimeout(t *testing.T) {
 	}()
 	var prefix [4]byte
 	binary.BigEndian.PutUint32(prefix[:], 1<<20-4)
-	_, err = conn.Write(prefix[:])
+	_, err := conn.Write(prefix[:])
 	require.NoError(t, err)
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
@@ -381,13 +367,10 @@ func TestMaxConns(t *testing.T) {
 	ch := make(chan got, 16)
 	s := &osc.Server{Handler: recorder(t, ch), Logger: quietLogger, MaxConns: 4}
 	t.Cleanup(func() { s.Close() })
-	ep, err := s.Listen("osc.tcp+size://127.0.0.1:0", nil)
-	require.NoError(t, err)
+	ep := listen(t, s, "osc.tcp+size://127.0.0.1:0")
 	var conns []net.Conn
 	for range 4 {
-		c, err := net.Dial("tcp", ep.Addr().String())
-		require.NoError(t, err)
-		defer c.Close()
+		c := dialRaw(t, ep)
 		conns = append(conns, c)
 	}
 	require.Eventually(t, func() bool { return ep.Stats().ConnsOpen == 4 }, 5*time.Second, 5*time.Millisecond)
@@ -417,18 +400,15 @@ func TestPanicFloodBoundedLog(t *testing.T) {
 	r.HandleFunc("/end", func(w router.ResponseWriter, req *router.Request) { done <- struct{}{} })
 	s := &osc.Server{Handler: r, Logger: slog.New(&h)}
 	t.Cleanup(func() { s.Close() })
-	ep, err := s.Listen("osc.tcp+size://127.0.0.1:0", nil)
-	require.NoError(t, err)
-	conn, err := net.Dial("tcp", ep.Addr().String())
-	require.NoError(t, err)
-	defer conn.Close()
+	ep := listen(t, s, "osc.tcp+size://127.0.0.1:0")
+	conn := dialRaw(t, ep)
 	start := time.Now()
 	boom := sizeFrame(t, "/boom")
 	for range 2000 {
 		_, err := conn.Write(boom)
 		require.NoError(t, err)
 	}
-	_, err = conn.Write(sizeFrame(t, "/end"))
+	_, err := conn.Write(sizeFrame(t, "/end"))
 	require.NoError(t, err)
 	select {
 	case <-done:
@@ -491,8 +471,7 @@ func TestPacketHooks(t *testing.T) {
 	for _, url := range []string{"osc.udp://127.0.0.1:0", "osc.tcp://127.0.0.1:0"} {
 		seen.Store(0)
 		invalid.Store(0)
-		ep, err := s.Listen(url, nil)
-		require.NoError(t, err)
+		ep := listen(t, s, url)
 		c := dial(t, ep.URL())
 		require.NoError(t, c.Send("/drop", wire.Int32(1)))
 		pkt, err := c.Receive(ctxTimeout(t, 5*time.Second))
@@ -527,11 +506,8 @@ func TestShutdownWritesQueuedReplies(t *testing.T) {
 		require.NoError(t, w.Flush())
 	})
 	s := &osc.Server{Handler: r, Logger: quietLogger, SendQueue: 64 << 20, WriteTimeout: 10 * time.Second}
-	ep, err := s.Listen("osc.tcp+size://127.0.0.1:0", nil)
-	require.NoError(t, err)
-	conn, err := net.Dial("tcp", ep.Addr().String())
-	require.NoError(t, err)
-	defer conn.Close()
+	ep := listen(t, s, "osc.tcp+size://127.0.0.1:0")
+	conn := dialRaw(t, ep)
 	const n = 200 // 12 MB of replies: more than loopback buffers hold
 	q := sizeFrame(t, "/q")
 	for range n {
@@ -553,7 +529,7 @@ func TestShutdownWritesQueuedReplies(t *testing.T) {
 		got++
 	}
 	require.Equal(t, n, got, "replies written before the connection closed")
-	require.NoError(t, <-shut)
+	require.NoError(t, within(t, shut, 30*time.Second, "Shutdown returning"))
 }
 
 // TestHookPanicRecovered: a panicking Accept hook drops that packet and is
@@ -568,8 +544,7 @@ func TestHookPanicRecovered(t *testing.T) {
 		return true
 	}
 	t.Cleanup(func() { s.Close() })
-	ep, err := s.Listen("osc.tcp://127.0.0.1:0", nil)
-	require.NoError(t, err)
+	ep := listen(t, s, "osc.tcp://127.0.0.1:0")
 	c := dial(t, ep.URL())
 	require.NoError(t, c.Send("/panic"))
 	require.NoError(t, c.Send("/fine"))
@@ -585,8 +560,7 @@ func TestHookPanicRecovered(t *testing.T) {
 func TestPastTimetagDeliveredLate(t *testing.T) {
 	ch := make(chan got, 4)
 	s := newServer(t, recorder(t, ch))
-	ep, err := s.Listen("osc.tcp://127.0.0.1:0", nil)
-	require.NoError(t, err)
+	ep := listen(t, s, "osc.tcp://127.0.0.1:0")
 	c := dial(t, ep.URL())
 	tt := wire.NewTimetag(0x64, 0x80000000)
 	require.NoError(t, c.SendBundle(tt, func(e *wire.Encoder) { e.Message("/cue").String("go").End() }))
@@ -604,8 +578,7 @@ func TestScheduledMemoryBounded(t *testing.T) {
 	s := &osc.Server{Handler: router.New(), Logger: quietLogger, MaxFrame: 2 << 20}
 	s.Schedule.MaxBytes = 8 << 20
 	t.Cleanup(func() { s.Close() })
-	ep, err := s.Listen("osc.tcp+size://127.0.0.1:0", nil)
-	require.NoError(t, err)
+	ep := listen(t, s, "osc.tcp+size://127.0.0.1:0")
 	c := dial(t, ep.URL())
 	blob := make([]byte, 1<<20)
 	at := time.Now().Add(50 * time.Minute)
@@ -641,8 +614,7 @@ func TestSlowHandlerLossCounted(t *testing.T) {
 		s := &osc.Server{Handler: r, Logger: quietLogger, Workers: workers}
 		s.UDP.ReadBuffer = 16 << 10
 		s.UDP.Batch = 8
-		ep, err := s.Listen("127.0.0.1:0", nil)
-		require.NoError(t, err)
+		ep := listen(t, s, "127.0.0.1:0")
 		var wg sync.WaitGroup
 		for range senders {
 			c := dial(t, ep.URL())

@@ -23,8 +23,7 @@ func TestIdleConnsCheap(t *testing.T) {
 	ch := make(chan got, 4)
 	s := &osc.Server{Handler: recorder(t, ch), Logger: quietLogger, MaxConns: n + 10}
 	t.Cleanup(func() { s.Close() })
-	ep, err := s.Listen("osc.tcp://127.0.0.1:0", nil)
-	require.NoError(t, err)
+	ep := listen(t, s, "osc.tcp://127.0.0.1:0")
 	inuse := func() uint64 {
 		runtime.GC()
 		var m runtime.MemStats

@@ -73,6 +73,20 @@ func recv(t *testing.T, ch chan got) got {
 	return got{}
 }
 
+// within waits up to d for a value on ch and fails t, naming what it
+// waited for, if none comes.
+func within[T any](t *testing.T, ch <-chan T, d time.Duration, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(d):
+		t.Fatalf("%s: nothing within %v", what, d)
+	}
+	var zero T
+	return zero
+}
+
 func newServer(t *testing.T, h router.Handler) *osc.Server {
 	t.Helper()
 	s := &osc.Server{Handler: h, Logger: quietLogger}
@@ -90,6 +104,23 @@ func dial(t *testing.T, url string) *osc.Client {
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
 	return c
+}
+
+// listen opens an endpoint of s at url, served by the server's handler.
+func listen(t *testing.T, s *osc.Server, url string) *osc.Endpoint {
+	t.Helper()
+	ep, err := s.Listen(url, nil)
+	require.NoError(t, err)
+	return ep
+}
+
+// dialRaw opens a plain TCP connection to ep, closed when the test ends.
+func dialRaw(t *testing.T, ep *osc.Endpoint) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", ep.Addr().String())
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close() })
+	return conn
 }
 
 func ctxTimeout(t *testing.T, d time.Duration) context.Context {
@@ -127,8 +158,7 @@ func TestUDP(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ch := make(chan got, 16)
 			s := newServer(t, recorder(t, ch))
-			ep, err := s.Listen(tc.listen, nil)
-			require.NoError(t, err)
+			ep := listen(t, s, tc.listen)
 			c := dial(t, "osc.udp://"+ep.Addr().String())
 			roundTrip(t, c, ch)
 			st := ep.Stats()
@@ -148,8 +178,7 @@ func TestTCPFramings(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ch := make(chan got, 16)
 			s := newServer(t, recorder(t, ch))
-			ep, err := s.Listen(tc.listen, nil)
-			require.NoError(t, err)
+			ep := listen(t, s, tc.listen)
 			c := dial(t, tc.dial+ep.Addr().String())
 			roundTrip(t, c, ch)
 		})
@@ -171,8 +200,7 @@ func TestReplyToOtherPort(t *testing.T) {
 		}
 	})
 	s := newServer(t, r)
-	ep, err := s.Listen("127.0.0.1:0", nil)
-	require.NoError(t, err)
+	ep := listen(t, s, "127.0.0.1:0")
 	c := dial(t, ep.Addr().String())
 	require.NoError(t, c.Send("/answer"))
 	require.NoError(t, other.SetReadDeadline(time.Now().Add(5*time.Second)))
@@ -188,12 +216,9 @@ func TestReplyToOtherPort(t *testing.T) {
 func TestSeveralEndpointsCloseOne(t *testing.T) {
 	ch := make(chan got, 64)
 	s := newServer(t, recorder(t, ch))
-	a, err := s.Listen("osc.udp://127.0.0.1:0", nil)
-	require.NoError(t, err)
-	b, err := s.Listen("osc.tcp://127.0.0.1:0", nil)
-	require.NoError(t, err)
-	d, err := s.Listen("osc.udp://[::1]:0", nil)
-	require.NoError(t, err)
+	a := listen(t, s, "osc.udp://127.0.0.1:0")
+	b := listen(t, s, "osc.tcp://127.0.0.1:0")
+	d := listen(t, s, "osc.udp://[::1]:0")
 	require.Len(t, s.Addrs(), 3)
 	require.Equal(t, a, s.Default())
 
@@ -232,8 +257,7 @@ func TestShutdownWaitsForSlowHandler(t *testing.T) {
 		finished.Store(true)
 	})
 	s := &osc.Server{Handler: r, Logger: quietLogger}
-	ep, err := s.Listen("127.0.0.1:0", nil)
-	require.NoError(t, err)
+	ep := listen(t, s, "127.0.0.1:0")
 	c := dial(t, ep.Addr().String())
 	require.NoError(t, c.Send("/slow"))
 	select {
@@ -244,12 +268,13 @@ func TestShutdownWaitsForSlowHandler(t *testing.T) {
 	require.NoError(t, s.Shutdown(ctxTimeout(t, 5*time.Second)))
 	require.True(t, finished.Load(), "Shutdown returned before the handler finished")
 
-	_, err = s.Listen("127.0.0.1:0", nil)
+	_, err := s.Listen("127.0.0.1:0", nil)
 	require.ErrorIs(t, err, osc.ErrServerClosed)
 }
 
 func TestShutdownDeadline(t *testing.T) {
 	release := make(chan struct{})
+	t.Cleanup(func() { close(release) }) // also when the test fails early
 	started := make(chan struct{})
 	r := router.New()
 	r.HandleFunc("/stuck", func(w router.ResponseWriter, req *router.Request) {
@@ -257,21 +282,18 @@ func TestShutdownDeadline(t *testing.T) {
 		<-release
 	})
 	s := &osc.Server{Handler: r, Logger: quietLogger}
-	ep, err := s.Listen("127.0.0.1:0", nil)
-	require.NoError(t, err)
+	ep := listen(t, s, "127.0.0.1:0")
 	c := dial(t, ep.Addr().String())
 	require.NoError(t, c.Send("/stuck"))
-	<-started
-	err = s.Shutdown(ctxTimeout(t, 100*time.Millisecond))
+	within(t, started, 5*time.Second, "the /stuck handler starting")
+	err := s.Shutdown(ctxTimeout(t, 100*time.Millisecond))
 	require.ErrorIs(t, err, context.DeadlineExceeded)
-	close(release)
 }
 
 func TestMalformedFloodThenGood(t *testing.T) {
 	ch := make(chan got, 4)
 	s := newServer(t, recorder(t, ch))
-	ep, err := s.Listen("127.0.0.1:0", nil)
-	require.NoError(t, err)
+	ep := listen(t, s, "127.0.0.1:0")
 	conn, err := net.DialUDP("udp4", nil, ep.Addr().(*net.UDPAddr))
 	require.NoError(t, err)
 	defer conn.Close()
@@ -311,8 +333,7 @@ func TestHandlerPanicRecovered(t *testing.T) {
 		ch <- got{addr: req.Message.AddressString()}
 	})
 	s := newServer(t, h)
-	ep, err := s.Listen("127.0.0.1:0", nil)
-	require.NoError(t, err)
+	ep := listen(t, s, "127.0.0.1:0")
 	c := dial(t, ep.Addr().String())
 	require.NoError(t, c.Send("/boom"))
 	require.NoError(t, c.Send("/after"))
@@ -324,13 +345,10 @@ func TestHandlerPanicRecovered(t *testing.T) {
 func TestTCPHugeLengthPrefix(t *testing.T) {
 	ch := make(chan got, 4)
 	s := newServer(t, recorder(t, ch))
-	ep, err := s.Listen("osc.tcp://127.0.0.1:0", nil)
-	require.NoError(t, err)
-	conn, err := net.Dial("tcp", ep.Addr().String())
-	require.NoError(t, err)
-	defer conn.Close()
+	ep := listen(t, s, "osc.tcp://127.0.0.1:0")
+	conn := dialRaw(t, ep)
 	// A 2 GiB length prefix: the connection is closed, nothing allocated.
-	_, err = conn.Write([]byte{0x7f, 0xff, 0xff, 0xfc, '/', 'a', 0, 0})
+	_, err := conn.Write([]byte{0x7f, 0xff, 0xff, 0xfc, '/', 'a', 0, 0})
 	require.NoError(t, err)
 	require.NoError(t, conn.SetReadDeadline(time.Now().Add(5*time.Second)))
 	_, err = conn.Read(make([]byte, 16))
@@ -347,8 +365,7 @@ func TestTCPHugeLengthPrefix(t *testing.T) {
 func TestTCPDisconnectMidFrame(t *testing.T) {
 	ch := make(chan got, 4)
 	s := newServer(t, recorder(t, ch))
-	ep, err := s.Listen("osc.tcp://127.0.0.1:0", nil)
-	require.NoError(t, err)
+	ep := listen(t, s, "osc.tcp://127.0.0.1:0")
 	for _, partial := range [][]byte{
 		{0, 0, 0, 12, '/', 'a'},     // size prefix, 2 of 12 bytes
 		{0xc0, '/', 'a', 0, 0, ','}, // SLIP frame never ended
@@ -368,12 +385,9 @@ func TestTCPDisconnectMidFrame(t *testing.T) {
 func TestTCPStalledFrameClosed(t *testing.T) {
 	s := newServer(t, router.New())
 	s.FrameTimeout = 50 * time.Millisecond
-	ep, err := s.Listen("osc.tcp://127.0.0.1:0", nil)
-	require.NoError(t, err)
-	conn, err := net.Dial("tcp", ep.Addr().String())
-	require.NoError(t, err)
-	defer conn.Close()
-	_, err = conn.Write([]byte{0, 0, 0, 12, '/'})
+	ep := listen(t, s, "osc.tcp://127.0.0.1:0")
+	conn := dialRaw(t, ep)
+	_, err := conn.Write([]byte{0, 0, 0, 12, '/'})
 	require.NoError(t, err)
 	require.NoError(t, conn.SetReadDeadline(time.Now().Add(5*time.Second)))
 	start := time.Now()
@@ -385,10 +399,11 @@ func TestTCPStalledFrameClosed(t *testing.T) {
 func TestFutureBundleWaits(t *testing.T) {
 	ch := make(chan got, 4)
 	s := newServer(t, recorder(t, ch))
-	ep, err := s.Listen("127.0.0.1:0", nil)
-	require.NoError(t, err)
+	ep := listen(t, s, "127.0.0.1:0")
 	c := dial(t, ep.Addr().String())
-	due := time.Now().Add(150 * time.Millisecond)
+	// Far enough ahead that a loaded machine (or the race detector) does
+	// not delay /now past it.
+	due := time.Now().Add(500 * time.Millisecond)
 	require.NoError(t, c.SendAt(due, "/later", wire.Int32(1)))
 	require.NoError(t, c.Send("/now"))
 	first := recv(t, ch)
@@ -414,8 +429,7 @@ func TestWorkersKeepPerSenderOrder(t *testing.T) {
 	})
 	s := newServer(t, h)
 	s.Workers = 3
-	ep, err := s.Listen("127.0.0.1:0", nil)
-	require.NoError(t, err)
+	ep := listen(t, s, "127.0.0.1:0")
 	var wg sync.WaitGroup
 	for range senders {
 		c := dial(t, ep.Addr().String())
@@ -463,8 +477,7 @@ func TestWorkersKeepPerSenderOrder(t *testing.T) {
 func TestInbox(t *testing.T) {
 	in := osc.NewInbox(16)
 	s := newServer(t, in)
-	ep, err := s.Listen("127.0.0.1:0", nil)
-	require.NoError(t, err)
+	ep := listen(t, s, "127.0.0.1:0")
 	c := dial(t, ep.Addr().String())
 	for i := range 3 {
 		require.NoError(t, c.Send("/n", wire.Int32(int32(i))))
@@ -480,7 +493,7 @@ func TestInbox(t *testing.T) {
 		}
 	}
 	require.Equal(t, int32(3), n)
-	_, err = in.Recv(ctxTimeout(t, 10*time.Millisecond))
+	_, err := in.Recv(ctxTimeout(t, 10*time.Millisecond))
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 }
 
@@ -494,10 +507,8 @@ func TestConcurrentSendAndClose(t *testing.T) {
 		w.Write(req.Message.Bytes())
 	})
 	s := &osc.Server{Handler: h, Logger: quietLogger}
-	ep, err := s.Listen("127.0.0.1:0", nil)
-	require.NoError(t, err)
-	tcp, err := s.Listen("osc.tcp://127.0.0.1:0", nil)
-	require.NoError(t, err)
+	ep := listen(t, s, "127.0.0.1:0")
+	tcp := listen(t, s, "osc.tcp://127.0.0.1:0")
 	var wg sync.WaitGroup
 	for _, url := range []string{ep.Addr().String(), "osc.tcp://" + tcp.Addr().String()} {
 		c, err := osc.Dial(url)
@@ -523,8 +534,7 @@ func TestConcurrentSendAndClose(t *testing.T) {
 func TestBundleAtomicAndTimetag(t *testing.T) {
 	ch := make(chan got, 16)
 	s := newServer(t, recorder(t, ch))
-	ep, err := s.Listen("127.0.0.1:0", nil)
-	require.NoError(t, err)
+	ep := listen(t, s, "127.0.0.1:0")
 	c := dial(t, ep.Addr().String())
 	require.NoError(t, c.SendBundle(wire.Immediately, func(e *wire.Encoder) {
 		e.Message("/a").Int32(1).End()
@@ -541,7 +551,7 @@ func TestBundleAtomicAndTimetag(t *testing.T) {
 	pkt, _ := e.EndBundle().Bytes()
 	pkt = append(bytes.Clone(pkt), 0, 0, 0, 8, '/', 'z', 0, 0)
 	pkt = binary.BigEndian.AppendUint32(pkt, 0x2c690000) // ",i" with no data
-	_, err = c.Write(pkt)
+	_, err := c.Write(pkt)
 	require.NoError(t, err)
 	require.NoError(t, c.Send("/next"))
 	require.Equal(t, "/next", recv(t, ch).addr)
@@ -551,15 +561,14 @@ func TestUnixDatagram(t *testing.T) {
 	ch := make(chan got, 16)
 	s := newServer(t, recorder(t, ch))
 	path := filepath.Join(t.TempDir(), "osc.sock")
-	ep, err := s.Listen("osc.unix://"+path, nil)
-	require.NoError(t, err)
+	ep := listen(t, s, "osc.unix://"+path)
 	require.Equal(t, path, ep.Addr().String())
 
 	c := dial(t, "osc.unix://"+path)
 	roundTrip(t, c, ch)
 
 	// A second listener on a live socket path is refused.
-	_, err = s.Listen("osc.unix://"+path, nil)
+	_, err := s.Listen("osc.unix://"+path, nil)
 	require.Error(t, err)
 
 	require.NoError(t, ep.Close())
@@ -570,13 +579,10 @@ func TestUnixDatagram(t *testing.T) {
 func TestServeSeveralTransportsAtOnce(t *testing.T) {
 	ch := make(chan got, 16)
 	s := newServer(t, recorder(t, ch))
-	udp, err := s.Listen("osc.udp://127.0.0.1:0", nil)
-	require.NoError(t, err)
-	tcp, err := s.Listen("osc.tcp://127.0.0.1:0", nil)
-	require.NoError(t, err)
+	udp := listen(t, s, "osc.udp://127.0.0.1:0")
+	tcp := listen(t, s, "osc.tcp://127.0.0.1:0")
 	path := filepath.Join(t.TempDir(), "s.sock")
-	_, err = s.Listen("osc.unix://"+path, nil)
-	require.NoError(t, err)
+	listen(t, s, "osc.unix://"+path)
 	for _, url := range []string{"osc.udp://" + udp.Addr().String(), "osc.tcp://" + tcp.Addr().String(), "osc.unix://" + path} {
 		c := dial(t, url)
 		roundTrip(t, c, ch)
@@ -622,8 +628,7 @@ func TestUDPWildcardReply(t *testing.T) {
 		{"osc.udp://0.0.0.0:0", []string{"127.0.0.1", "127.0.0.2", "127.0.0.3"}},
 		{"osc.udp://[::]:0", []string{"127.0.0.2", "::1"}},
 	} {
-		ep, err := s.Listen(tc.bind, nil)
-		require.NoError(t, err)
+		ep := listen(t, s, tc.bind)
 		port := ep.Addr().(*net.UDPAddr).Port
 		for _, peer := range tc.peers {
 			c := dial(t, net.JoinHostPort(peer, strconv.Itoa(port)))

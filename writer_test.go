@@ -68,8 +68,7 @@ func TestResponseWriters(t *testing.T) {
 				ran <- struct{}{}
 			})
 			s := newServer(t, r)
-			ep, err := s.Listen(url, nil)
-			require.NoError(t, err)
+			ep := listen(t, s, url)
 			c := dial(t, ep.URL())
 			require.NoError(t, c.Send("/go"))
 			expectReplies(t, c.Receive)
@@ -93,8 +92,7 @@ func TestResponseWriters(t *testing.T) {
 		}))
 		s := newServer(t, r)
 		for _, url := range []string{"osc.udp://127.0.0.1:0", "osc.tcp://127.0.0.1:0"} {
-			ep, err := s.Listen(url, nil)
-			require.NoError(t, err)
+			ep := listen(t, s, url)
 			c := dial(t, ep.URL())
 			ctx, cancel := context.WithCancel(context.Background())
 			served := make(chan error, 1)
@@ -114,7 +112,7 @@ func TestResponseWriters(t *testing.T) {
 				}
 			}
 			cancel()
-			require.ErrorIs(t, <-served, context.Canceled)
+			require.ErrorIs(t, within(t, served, 5*time.Second, url+": Serve returning after cancel"), context.Canceled)
 		}
 	})
 }
@@ -132,8 +130,7 @@ func TestWildcardWriteTo(t *testing.T) {
 		require.NoError(t, err)
 	})
 	s := newServer(t, r)
-	ep, err := s.Listen("osc.udp://0.0.0.0:0", nil)
-	require.NoError(t, err)
+	ep := listen(t, s, "osc.udp://0.0.0.0:0")
 	c := dial(t, net.JoinHostPort("127.0.0.2", portString(ep.Addr())))
 	require.NoError(t, c.Send("/fwd"))
 	other.SetReadDeadline(time.Now().Add(5 * time.Second))

@@ -2,16 +2,14 @@ package fuzz
 
 import (
 	"context"
-	"encoding/hex"
-	"encoding/json"
 	"log/slog"
 	"net"
-	"os"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/osckit/osc"
+	"github.com/osckit/osc/internal/vectors"
 	"github.com/osckit/osc/router"
 	"github.com/osckit/osc/sched"
 	"github.com/osckit/osc/wire"
@@ -19,22 +17,7 @@ import (
 
 // seeds adds every packet of the conformance vectors.
 func seeds(f *testing.F) {
-	raw, err := os.ReadFile("../wire/testdata/packets.json")
-	if err != nil {
-		f.Fatal(err)
-	}
-	var vf struct {
-		Valid, Invalid []struct {
-			Hex string `json:"hex"`
-		}
-	}
-	if err := json.Unmarshal(raw, &vf); err != nil {
-		f.Fatal(err)
-	}
-	for _, v := range append(vf.Valid, vf.Invalid...) {
-		b, _ := hex.DecodeString(v.Hex)
-		f.Add(b)
-	}
+	vectors.Load(f, "../wire/testdata/packets.json").AddSeeds(f)
 }
 
 // testRouter binds literal addresses, patterns and a type filter, reads

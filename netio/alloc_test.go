@@ -128,16 +128,8 @@ func TestUnixgramNoAllocs(t *testing.T) {
 		t.Skip("allocation-free unixgram replies need Linux")
 	}
 	dir := t.TempDir()
-	a, err := ListenUnixgram(filepath.Join(dir, "a"), UnixConfig{Batch: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := ListenUnixgram(filepath.Join(dir, "b"), UnixConfig{Batch: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	a := listenUnixgram(t, filepath.Join(dir, "a"), UnixConfig{Batch: 8})
+	b := listenUnixgram(t, filepath.Join(dir, "b"), UnixConfig{Batch: 8})
 	a.SetReadDeadline(time.Now().Add(time.Minute))
 	b.SetReadDeadline(time.Now().Add(time.Minute))
 	to := []byte(filepath.Join(dir, "b"))

@@ -93,35 +93,23 @@ func drain(c *UDPConn) {
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func BenchmarkSLIPDecode(b *testing.B) {
-	pkt := append(bytes.Clone(benchPkt), 0xC0, 0xDB, 0, 0)
-	var stream []byte
-	for range 64 {
-		stream = AppendFrame(stream, pkt, FrameSLIP)
-	}
-	b.SetBytes(int64(len(stream)))
-	b.ReportAllocs()
-	r := bytes.NewReader(stream)
-	sr := NewStreamReader(r, FrameSLIP, 0)
-	for b.Loop() {
-		r.Reset(stream)
-		sr.Reset(r)
-		for range 64 {
-			if _, err := sr.ReadFrame(); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
+	benchDecode(b, append(bytes.Clone(benchPkt), 0xC0, 0xDB, 0, 0), FrameSLIP)
 }
 
 func BenchmarkSizePrefixDecode(b *testing.B) {
+	benchDecode(b, benchPkt, FrameSizePrefix)
+}
+
+// benchDecode times reading back a stream of 64 frames of pkt.
+func benchDecode(b *testing.B, pkt []byte, f Framing) {
 	var stream []byte
 	for range 64 {
-		stream = AppendFrame(stream, benchPkt, FrameSizePrefix)
+		stream = AppendFrame(stream, pkt, f)
 	}
 	b.SetBytes(int64(len(stream)))
 	b.ReportAllocs()
 	r := bytes.NewReader(stream)
-	sr := NewStreamReader(r, FrameSizePrefix, 0)
+	sr := NewStreamReader(r, f, 0)
 	for b.Loop() {
 		r.Reset(stream)
 		sr.Reset(r)

@@ -111,22 +111,22 @@ func TestFramingVectors(t *testing.T) {
 				}
 			}
 			// Encoding reproduces the stream for single-packet vectors.
-			if len(want) >= 1 && strings.Contains(v.ID, "tcp10") {
+			for _, f := range []struct {
+				framing Framing
+				match   bool
+			}{
+				{FrameSizePrefix, strings.Contains(v.ID, "tcp10")},
+				{FrameSLIP, strings.HasPrefix(v.ID, "slip")},
+			} {
+				if len(want) == 0 || !f.match {
+					continue
+				}
 				var enc []byte
 				for _, p := range want {
-					enc = AppendFrame(enc, p, FrameSizePrefix)
+					enc = AppendFrame(enc, p, f.framing)
 				}
 				if !bytes.Equal(enc, stream) {
-					t.Fatalf("AppendFrame size: %x want %x", enc, stream)
-				}
-			}
-			if len(want) >= 1 && strings.HasPrefix(v.ID, "slip") {
-				var enc []byte
-				for _, p := range want {
-					enc = AppendFrame(enc, p, FrameSLIP)
-				}
-				if !bytes.Equal(enc, stream) {
-					t.Fatalf("AppendFrame slip: %x want %x", enc, stream)
+					t.Fatalf("AppendFrame %v: %x want %x", f.framing, enc, stream)
 				}
 			}
 		})
@@ -301,21 +301,9 @@ func TestStreamWriterConcurrent(t *testing.T) {
 	var buf lockedBuffer
 	w := NewStreamWriter(&buf, FrameSLIP)
 	const G, N = 4, 200
-	var wg sync.WaitGroup
-	for g := range G {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			p := bytes.Repeat([]byte{byte(g), 0xC0, 0xDB, byte(g)}, 50)
-			for range N {
-				if err := w.WriteFrame(p); err != nil {
-					t.Error(err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	startWriters(t, G, N, func(g int) []byte {
+		return bytes.Repeat([]byte{byte(g), 0xC0, 0xDB, byte(g)}, 50)
+	}, w.WriteFrame).Wait()
 	got, recov, err := readAll(NewStreamReader(bytes.NewReader(buf.b), FrameAuto, 0))
 	if err != nil || len(recov) != 0 || len(got) != G*N {
 		t.Fatalf("%d frames, %v %v", len(got), recov, err)
@@ -325,6 +313,26 @@ func TestStreamWriterConcurrent(t *testing.T) {
 			t.Fatal("interleaved frame")
 		}
 	}
+}
+
+// startWriters starts g goroutines, the i-th writing frame(i) n times with
+// write, and returns the group to wait for them.
+func startWriters(t *testing.T, g, n int, frame func(i int) []byte, write func([]byte) error) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	for i := range g {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := frame(i)
+			for range n {
+				if err := write(p); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	return &wg
 }
 
 type lockedBuffer struct {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"sync"
 	"testing"
 	"time"
 )
@@ -179,20 +178,9 @@ func TestTCPConcurrentWriters(t *testing.T) {
 	defer cli.Close()
 	srv := acceptOne(t, l)
 	const G, N = 4, 100
-	var wg sync.WaitGroup
-	for g := range G {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			p := bytes.Repeat([]byte{byte(g + 1)}, 4000)
-			for range N {
-				if err := cli.WriteFrame(p); err != nil {
-					t.Error(err)
-					return
-				}
-			}
-		}()
-	}
+	wg := startWriters(t, G, N, func(g int) []byte {
+		return bytes.Repeat([]byte{byte(g + 1)}, 4000)
+	}, cli.WriteFrame)
 	for i := range G * N {
 		f, err := srv.ReadFrame()
 		if err != nil {

@@ -203,32 +203,22 @@ func TestUDPWildcardLocal(t *testing.T) {
 			port := srv.LocalAddrPort().Port()
 			for _, peer := range tc.peers {
 				dst := netip.AddrPortFrom(netip.MustParseAddr(peer), port)
-				cl, err := DialUDP("udp", dst.String(), UDPConfig{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer cl.Close()
-				if _, err := cl.Write([]byte("ping")); err != nil {
-					t.Fatal(err)
-				}
-				got, _ := readN(t, srv, 1)
-				if got[0].Local != dst.Addr() {
-					t.Fatalf("sent to %v: Packet.Local = %v", dst.Addr(), got[0].Local)
-				}
-				if _, err := srv.WriteToFrom([]byte("pong"), got[0].Addr, got[0].Local); err != nil {
-					t.Fatal(err)
-				}
-				back, _ := readN(t, cl, 1)
-				if string(back[0].Data) != "pong" {
-					t.Fatalf("answer %q", back[0].Data)
-				}
+				pingPong(t, srv, "udp", dst, dst.Addr())
 			}
 		})
 	}
 	// A specific bind needs none of it: Local stays invalid and
 	// WriteToFrom is WriteTo.
 	srv := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{})
-	cl, err := DialUDP("udp4", srv.LocalAddrPort().String(), UDPConfig{})
+	pingPong(t, srv, "udp4", srv.LocalAddrPort(), netip.Addr{})
+}
+
+// pingPong sends "ping" to dst from a connected client, checks that srv
+// reads it with Packet.Local = wantLocal, answers "pong" with WriteToFrom
+// from that address and checks that the client hears it.
+func pingPong(t *testing.T, srv *UDPConn, network string, dst netip.AddrPort, wantLocal netip.Addr) {
+	t.Helper()
+	cl, err := DialUDP(network, dst.String(), UDPConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,8 +227,8 @@ func TestUDPWildcardLocal(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _ := readN(t, srv, 1)
-	if got[0].Local.IsValid() {
-		t.Fatalf("specific bind: Packet.Local = %v, want none", got[0].Local)
+	if got[0].Local != wantLocal {
+		t.Fatalf("sent to %v: Packet.Local = %v, want %v", dst, got[0].Local, wantLocal)
 	}
 	if _, err := srv.WriteToFrom([]byte("pong"), got[0].Addr, got[0].Local); err != nil {
 		t.Fatal(err)

@@ -50,6 +50,20 @@ func readN(t testing.TB, c interface {
 	return got, maxBatch
 }
 
+// requireClosedErr waits up to 5 s for the error a reader goroutine ends
+// with on ch, and fails t unless it is net.ErrClosed.
+func requireClosedErr(t *testing.T, ch <-chan error, what string) {
+	t.Helper()
+	select {
+	case err := <-ch:
+		if !errors.Is(err, net.ErrClosed) {
+			t.Fatalf("%s: %v, want net.ErrClosed", what, err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("%s: still blocked after 5 s", what)
+	}
+}
+
 // bothReadPaths runs f as two subtests: "mmsg" with recvmmsg/sendmmsg
 // (where the platform has them), "fallback" with OSC_DISABLE_MMSG=1.
 func bothReadPaths(t *testing.T, f func(t *testing.T)) {
@@ -232,14 +246,7 @@ func TestUDPCloseWhileReading(t *testing.T) {
 		if err := c.Close(); err != nil {
 			t.Fatal(err)
 		}
-		select {
-		case err := <-done:
-			if !errors.Is(err, net.ErrClosed) {
-				t.Fatalf("ReadBatch after Close: %v", err)
-			}
-		case <-time.After(3 * time.Second):
-			t.Fatal("ReadBatch did not return after Close")
-		}
+		requireClosedErr(t, done, "ReadBatch after Close")
 		if _, err := c.ReadBatch(make([]Packet, 1)); !errors.Is(err, net.ErrClosed) {
 			t.Fatalf("ReadBatch on closed conn: %v", err)
 		}
@@ -304,10 +311,8 @@ func TestUDPConcurrentSendClose(t *testing.T) {
 	}
 	time.Sleep(100 * time.Millisecond)
 	c.Close()
+	requireClosedErr(t, readErr, "the reader after Close")
 	wg.Wait()
-	if err := <-readErr; !errors.Is(err, net.ErrClosed) {
-		t.Fatalf("reader ended with %v", err)
-	}
 }
 
 func TestUDPDialReply(t *testing.T) {

@@ -12,6 +12,17 @@ import (
 	"time"
 )
 
+// listenUnixgram opens a unixgram socket at path, closed when the test ends.
+func listenUnixgram(t testing.TB, path string, cfg UnixConfig) *UnixConn {
+	t.Helper()
+	c, err := ListenUnixgram(path, cfg)
+	if err != nil {
+		t.Fatalf("ListenUnixgram %s: %v", path, err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
 func TestUnixgramStalePath(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "s.sock")
@@ -71,11 +82,7 @@ func TestUnixgramReply(t *testing.T) {
 					t.Skip("autobind is Linux only")
 				}
 				dir := t.TempDir()
-				srv, err := ListenUnixgram(filepath.Join(dir, "srv"), UnixConfig{Batch: 8})
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer srv.Close()
+				srv := listenUnixgram(t, filepath.Join(dir, "srv"), UnixConfig{Batch: 8})
 				cfg := UnixConfig{}
 				if bound {
 					cfg.LocalPath = filepath.Join(dir, "cli")
@@ -130,9 +137,7 @@ func TestUnixgramCloseWhileReading(t *testing.T) {
 		done <- err
 	}()
 	c.Close()
-	if err := <-done; !errors.Is(err, net.ErrClosed) {
-		t.Fatalf("got %v", err)
-	}
+	requireClosedErr(t, done, "ReadBatch after Close")
 	if err := c.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
 	}

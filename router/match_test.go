@@ -118,11 +118,7 @@ func TestMatchMore(t *testing.T) {
 }
 
 func TestValidPattern(t *testing.T) {
-	cases := []struct {
-		p   string
-		off int
-		err error
-	}{
+	checkValid(t, "ValidPattern", ValidPattern, []validCase{
 		{"/a/b", 0, nil},
 		{"//a/{b,c}/[!x-z]*?", 0, nil},
 		{"", 0, wire.ErrAddress},
@@ -137,28 +133,11 @@ func TestValidPattern(t *testing.T) {
 		{"/a]", 2, ErrUnmatched},
 		{"/a}", 2, ErrUnmatched},
 		{"/" + strings.Repeat("a", MaxLen), MaxLen, ErrTooLong},
-	}
-	for _, c := range cases {
-		err := ValidPattern(c.p)
-		if c.err == nil {
-			if err != nil {
-				t.Errorf("ValidPattern(%q) = %v, want nil", c.p, err)
-			}
-			continue
-		}
-		var pe *wire.ParseError
-		if !errors.As(err, &pe) || !errors.Is(err, c.err) || pe.Off != c.off {
-			t.Errorf("ValidPattern(%.20q) = %v, want %v at offset %d", c.p, err, c.err, c.off)
-		}
-	}
+	})
 }
 
 func TestValidAddress(t *testing.T) {
-	cases := []struct {
-		a   string
-		off int
-		err error
-	}{
+	checkValid(t, "ValidAddress", ValidAddress, []validCase{
 		{"/a/b", 0, nil},
 		{"/synth/1/freq", 0, nil},
 		{"/é-_.~!$", 0, nil},
@@ -176,18 +155,31 @@ func TestValidAddress(t *testing.T) {
 		{"/a?", 2, ErrPatternChar},
 		{"/a]", 2, ErrPatternChar},
 		{"/" + strings.Repeat("a", MaxLen), MaxLen, ErrTooLong},
-	}
+	})
+}
+
+// validCase is an input to ValidPattern or ValidAddress and the error it
+// must get (nil for none), at byte offset off.
+type validCase struct {
+	s   string
+	off int
+	err error
+}
+
+// checkValid runs valid, ValidPattern or ValidAddress, over the cases.
+func checkValid(t *testing.T, name string, valid func(string) error, cases []validCase) {
+	t.Helper()
 	for _, c := range cases {
-		err := ValidAddress(c.a)
+		err := valid(c.s)
 		if c.err == nil {
 			if err != nil {
-				t.Errorf("ValidAddress(%q) = %v, want nil", c.a, err)
+				t.Errorf("%s(%q) = %v, want nil", name, c.s, err)
 			}
 			continue
 		}
 		var pe *wire.ParseError
 		if !errors.As(err, &pe) || !errors.Is(err, c.err) || pe.Off != c.off {
-			t.Errorf("ValidAddress(%.20q) = %v, want %v at offset %d", c.a, err, c.err, c.off)
+			t.Errorf("%s(%.20q) = %v, want %v at offset %d", name, c.s, err, c.err, c.off)
 		}
 	}
 }

@@ -13,22 +13,18 @@ import (
 )
 
 func BenchmarkSubmitMessage(b *testing.B) {
-	var n int
-	s := New(Config{}, consume(&n))
-	defer s.Close(b.Context())
-	pkt := msg("/synth/1/freq", 440, 1)
-	b.ReportAllocs()
-	b.SetBytes(int64(len(pkt)))
-	for b.Loop() {
-		_ = s.Submit(pkt, 1)
-	}
+	benchSubmit(b, msg("/synth/1/freq", 440, 1))
 }
 
 func BenchmarkSubmitImmediateBundle(b *testing.B) {
+	benchSubmit(b, bundle(wire.Immediately, msg("/a", 1), msg("/b", 2, 3), msg("/c", 4)))
+}
+
+// benchSubmit times submitting pkt, due now, to an idle Scheduler.
+func benchSubmit(b *testing.B, pkt []byte) {
 	var n int
 	s := New(Config{}, consume(&n))
 	defer s.Close(b.Context())
-	pkt := bundle(wire.Immediately, msg("/a", 1), msg("/b", 2, 3), msg("/c", 4))
 	b.ReportAllocs()
 	b.SetBytes(int64(len(pkt)))
 	for b.Loop() {
@@ -195,7 +191,11 @@ func BenchmarkScheduleJitter(b *testing.B) {
 		}
 	}
 	srv.Close()
-	<-readerDone
+	select {
+	case <-readerDone:
+	case <-time.After(5 * time.Second):
+		b.Fatal("the reader did not end within 5 s of Close")
+	}
 	if len(all) == 0 {
 		b.Fatal("no bundle dispatched")
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"iter"
 	"log/slog"
 	"runtime"
 	"sync"
@@ -302,12 +303,8 @@ func (s *Scheduler[T]) reserve(b []byte, parent, now wire.Timetag) (size int64) 
 			size += int64(cap(buf.B))
 		}
 	}
-	for off := 16; off < len(b); {
-		n := int(binary.BigEndian.Uint32(b[off:]))
-		if e := b[off+4 : off+4+n]; e[0] == '#' {
-			size += s.reserve(e, tt, now)
-		}
-		off += 4 + n
+	for e := range nestedBundles(b) {
+		size += s.reserve(e, tt, now)
 	}
 	return size
 }
@@ -359,6 +356,21 @@ func hasMessages(b []byte) bool {
 	return false
 }
 
+// nestedBundles yields the nested bundles of the validated bundle b, in
+// packet order. reserve and the walks below recurse with it; it inlines
+// with the loop bodies, so they compile as if the loop were written out.
+func nestedBundles(b []byte) iter.Seq[[]byte] {
+	return func(yield func([]byte) bool) {
+		for off := 16; off < len(b); {
+			size := int(binary.BigEndian.Uint32(b[off:]))
+			if e := b[off+4 : off+4+size]; e[0] == '#' && !yield(e) {
+				return
+			}
+			off += 4 + size
+		}
+	}
+}
+
 // The three walks below visit the validated bundle b and its nested
 // bundles in pre-order: a bundle's own group, then each nested bundle in
 // packet order. Nesting depth is bounded by wire's validation.
@@ -378,12 +390,8 @@ func (s *Scheduler[T]) plan(b []byte, parent, now wire.Timetag, p *plan) {
 			p.now++
 		}
 	}
-	for off := 16; off < len(b); {
-		size := int(binary.BigEndian.Uint32(b[off:]))
-		if e := b[off+4 : off+4+size]; e[0] == '#' {
-			s.plan(e, tt, now, p)
-		}
-		off += 4 + size
+	for e := range nestedBundles(b) {
+		s.plan(e, tt, now, p)
 	}
 }
 
@@ -409,12 +417,8 @@ func (s *Scheduler[T]) enqueue(b []byte, parent, now wire.Timetag, origin T) {
 			s.enqueued.Add(1)
 		}
 	}
-	for off := 16; off < len(b); {
-		size := int(binary.BigEndian.Uint32(b[off:]))
-		if e := b[off+4 : off+4+size]; e[0] == '#' {
-			s.enqueue(e, tt, now, origin)
-		}
-		off += 4 + size
+	for e := range nestedBundles(b) {
+		s.enqueue(e, tt, now, origin)
 	}
 }
 
@@ -436,12 +440,8 @@ func (s *Scheduler[T]) runNow(b []byte, parent, now wire.Timetag, origin T) {
 			}
 		}
 	}
-	for off := 16; off < len(b); {
-		size := int(binary.BigEndian.Uint32(b[off:]))
-		if e := b[off+4 : off+4+size]; e[0] == '#' {
-			s.runNow(e, tt, now, origin)
-		}
-		off += 4 + size
+	for e := range nestedBundles(b) {
+		s.runNow(e, tt, now, origin)
 	}
 }
 

@@ -1,12 +1,12 @@
 package wire_test
 
 import (
-	"encoding/hex"
 	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/osckit/osc/internal/vectors"
 	"github.com/osckit/osc/wire"
 )
 
@@ -78,17 +78,9 @@ func TestParseArgsVectors(t *testing.T) {
 	vf := loadVectors(t)
 	lenient := &wire.Options{Lenient: true}
 	strict := &wire.Options{}
-	var hexes []string
-	for _, v := range vf.Valid {
-		hexes = append(hexes, v.Hex)
-	}
-	for _, v := range vf.Invalid {
-		hexes = append(hexes, v.Hex)
-	}
 	n := 0
-	for _, h := range hexes {
-		pkt, err := hex.DecodeString(h)
-		require.NoError(t, err)
+	for _, h := range vf.Hexes() {
+		pkt := vectors.Decode(t, h)
 		if wire.IsBundle(pkt) {
 			continue
 		}

@@ -2,7 +2,6 @@ package wire_test
 
 import (
 	"bytes"
-	"encoding/hex"
 	"flag"
 	"math"
 	"testing"
@@ -18,15 +17,7 @@ func fuzzing() bool {
 
 // addVectorSeeds adds every packet of the shared vectors as a seed.
 func addVectorSeeds(f *testing.F) {
-	vf := loadVectors(f)
-	for _, v := range vf.Valid {
-		b, _ := hex.DecodeString(v.Hex)
-		f.Add(b)
-	}
-	for _, v := range vf.Invalid {
-		b, _ := hex.DecodeString(v.Hex)
-		f.Add(b)
-	}
+	loadVectors(f).AddSeeds(f)
 }
 
 // reencode rebuilds a validated packet from its views alone.

@@ -5,41 +5,19 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
-	"os"
 	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/osckit/osc/internal/vectors"
 	"github.com/osckit/osc/wire"
 )
 
-type vectorFile struct {
-	Valid []struct {
-		ID    string          `json:"id"`
-		Value json.RawMessage `json:"value"`
-		Hex   string          `json:"hex"`
-	} `json:"valid"`
-	Invalid []struct {
-		ID          string `json:"id"`
-		Hex         string `json:"hex"`
-		Recommended string `json:"recommended"`
-	} `json:"invalid"`
-	ImplementationDefined []struct {
-		ID  string `json:"id"`
-		Hex string `json:"hex"`
-	} `json:"implementation_defined"`
-}
-
-func loadVectors(t testing.TB) vectorFile {
+// loadVectors reads the shared conformance vectors.
+func loadVectors(t testing.TB) vectors.File {
 	t.Helper()
-	raw, err := os.ReadFile("testdata/packets.json")
-	require.NoError(t, err)
-	var vf vectorFile
-	require.NoError(t, json.Unmarshal(raw, &vf))
-	require.NotEmpty(t, vf.Valid)
-	require.NotEmpty(t, vf.Invalid)
-	return vf
+	return vectors.Load(t, "testdata/packets.json")
 }
 
 // element is the vectors' JSON model of a message or a bundle.
@@ -216,8 +194,7 @@ func TestValidVectors(t *testing.T) {
 	var enc wire.Encoder
 	for _, v := range vf.Valid {
 		t.Run(v.ID, func(t *testing.T) {
-			pkt, err := hex.DecodeString(v.Hex)
-			require.NoError(t, err)
+			pkt := vectors.Decode(t, v.Hex)
 			e := decodeElement(t, v.Value)
 			require.NoError(t, wire.Validate(pkt))
 			checkElement(t, pkt, e)
@@ -249,9 +226,8 @@ func TestInvalidVectors(t *testing.T) {
 	vf := loadVectors(t)
 	for _, v := range vf.Invalid {
 		t.Run(v.ID, func(t *testing.T) {
-			pkt, err := hex.DecodeString(v.Hex)
-			require.NoError(t, err)
-			err = wire.Validate(pkt)
+			pkt := vectors.Decode(t, v.Hex)
+			err := wire.Validate(pkt)
 			require.Error(t, err)
 			var pe *wire.ParseError
 			require.True(t, errors.As(err, &pe), "error %v is not a *ParseError", err)
@@ -316,8 +292,7 @@ func TestImplementationDefined(t *testing.T) {
 	vf := loadVectors(t)
 	byID := map[string][]byte{}
 	for _, v := range vf.ImplementationDefined {
-		b, err := hex.DecodeString(v.Hex)
-		require.NoError(t, err)
+		b := vectors.Decode(t, v.Hex)
 		byID[v.ID] = b
 	}
 	lenient := wire.Options{Lenient: true}

@@ -24,11 +24,25 @@ func encodeArgs(t *testing.T, args ...string) string {
 
 func h(s string) string { return strings.ReplaceAll(s, " ", "") }
 
+// encodedCase is a send command line after the target, and the message it
+// encodes, as spaced hex.
+type encodedCase struct {
+	args []string
+	want string
+}
+
+// checkEncoded runs encodeArgs over the cases, one subtest each.
+func checkEncoded(t *testing.T, cases []encodedCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			require.Equal(t, h(c.want), encodeArgs(t, c.args...))
+		})
+	}
+}
+
 func TestParseMessageTyped(t *testing.T) {
-	cases := []struct {
-		args []string
-		want string
-	}{
+	checkEncoded(t, []encodedCase{
 		// liblo's oscsend example, byte for byte as oscsend writes it.
 		{[]string{"/a", "ihfdsScmTFNI", "1", "-2", "3.5", "4.25", "hello", "sym", "x", "00904064"},
 			"2f610000 2c696866 64735363 6d54464e 49000000 00000001 ffffffff fffffffe 40600000 40110000 00000000 68656c6c 6f000000 73796d00 00000078 00904064"},
@@ -60,19 +74,11 @@ func TestParseMessageTyped(t *testing.T) {
 		{[]string{"/a", "t", "1970-01-01T00:00:01Z"}, "2f610000 2c740000 83aa7e81 00000000"},
 		{[]string{"/a", "[i[s]]f", "1", "x", "2"}, "2f610000 2c5b695b 735d5d66 00000000 00000001 78000000 40000000"},
 		{[]string{"/a", ",[]"}, "2f610000 2c5b5d00"},
-	}
-	for _, c := range cases {
-		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
-			require.Equal(t, h(c.want), encodeArgs(t, c.args...))
-		})
-	}
+	})
 }
 
 func TestParseMessageInferred(t *testing.T) {
-	cases := []struct {
-		args []string
-		want string
-	}{
+	checkEncoded(t, []encodedCase{
 		{[]string{"/a", "1", "-2", "2.5", "hello"}, "2f610000 2c696966 73000000 00000001 fffffffe 40200000 68656c6c 6f000000"},
 		{[]string{"/a", "4294967296"}, "2f610000 2c680000 00000001 00000000"},
 		{[]string{"/a", "true", "false", "nil"}, "2f610000 2c54464e 00000000"},
@@ -81,12 +87,7 @@ func TestParseMessageInferred(t *testing.T) {
 		{[]string{"/a", "nan", "inf", "0x10", "1.", "e5", "1e", "-"}, "2f610000 2c737373 66737373 00000000" +
 			"6e616e00 696e6600 30783130 00000000 3f800000 65350000 31650000 2d000000"},
 		{[]string{"/a", "hello", "world"}, "2f610000 2c737300 68656c6c 6f000000 776f726c 64000000"},
-	}
-	for _, c := range cases {
-		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
-			require.Equal(t, h(c.want), encodeArgs(t, c.args...))
-		})
-	}
+	})
 }
 
 func TestParseMessageErrors(t *testing.T) {

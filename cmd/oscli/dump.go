@@ -52,32 +52,27 @@ func runDump(e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return usagef("want one PORT or URL")
-	}
 	if *filter != "" && !validPattern(*filter) {
 		return usagef("-filter %q: not an OSC address pattern", *filter)
 	}
-	ep, err := listenArg(fs.Arg(0))
+	l, err := newListenCmd(e, fs, *timeout)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := signalContext(e, *timeout)
-	defer cancel()
+	defer l.cancel()
 
-	errw := &lockedWriter{w: e.stderr}
 	d := &dumper{
 		w:      bufio.NewWriterSize(e.stdout, 64<<10),
-		errw:   errw,
+		errw:   l.stderr,
 		opts:   &wire.Options{Lenient: *lenient},
 		json:   *asJSON,
 		src:    *src,
 		filter: *filter,
 		count:  *count,
 		stats:  *stats,
-		stop:   cancel,
+		stop:   l.cancel,
 	}
-	err = serve(ctx, "dump", ep, serveHooks{packet: d.packet, invalid: d.badFrame, stderr: errw})
+	err = serve(l.ctx, "dump", l.ep, serveHooks{packet: d.packet, invalid: d.badFrame, stderr: l.stderr})
 	if d.stats && len(d.seq.w) > 0 {
 		fmt.Fprintf(d.w, "bench: %s\n", d.seq.result(nil))
 	}

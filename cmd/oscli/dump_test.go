@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"io"
 	"net"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -262,4 +263,30 @@ func TestUnixDatagram(t *testing.T) {
 	require.Zero(t, code, errOut)
 	l := next(t, d.out, "unix message")
 	require.Regexp(t, `^@\S+ [0-9a-f]{8}\.[0-9a-f]{8} /q s "hi"$`, l)
+}
+
+// TestSendUnixStalled: send gives up after -timeout when a UNIX datagram
+// receiver stops reading and its queue is full, instead of blocking.
+func TestSendUnixStalled(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "stalled.sock")
+	rx, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	require.NoError(t, err)
+	defer rx.Close()
+	in := strings.Repeat(`{"address":"/a","args":[1]}`+"\n", 2000)
+	type result struct {
+		code   int
+		errOut string
+	}
+	done := make(chan result, 1)
+	go func() {
+		code, _, errOut := oscli(t, in, "send", "-json", "-timeout", "300ms", "osc.unix://"+path)
+		done <- result{code, errOut}
+	}()
+	select {
+	case r := <-done:
+		require.Equal(t, 1, r.code, r.errOut)
+		require.Contains(t, r.errOut, "timeout")
+	case <-time.After(10 * time.Second):
+		t.Fatal("send to a stalled UNIX receiver did not give up within 10 s (-timeout 300ms)")
+	}
 }

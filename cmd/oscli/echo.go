@@ -24,18 +24,13 @@ func runEcho(e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return usagef("want one PORT or URL")
-	}
-	ep, err := listenArg(fs.Arg(0))
+	l, err := newListenCmd(e, fs, *timeout)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := signalContext(e, *timeout)
-	defer cancel()
-	errw := &lockedWriter{w: e.stderr}
+	defer l.cancel()
 	var n, failed int // the hooks never overlap
-	err = serve(ctx, "echo", ep, serveHooks{
+	err = serve(l.ctx, "echo", l.ep, serveHooks{
 		packet: func(w router.ResponseWriter, p *osc.Packet) {
 			if *count > 0 && n >= *count {
 				return
@@ -44,13 +39,13 @@ func runEcho(e *env, args []string) error {
 				failed++
 			}
 			if n++; n == *count {
-				cancel()
+				l.cancel()
 			}
 		},
 		invalid: func(p *osc.Packet, err error) {
-			fmt.Fprintf(errw, "oscli echo: bad frame from %s: %v\n", sender(p), err)
+			fmt.Fprintf(l.stderr, "oscli echo: bad frame from %s: %v\n", sender(p), err)
 		},
-		stderr: errw,
+		stderr: l.stderr,
 	})
 	fmt.Fprintf(e.stderr, "oscli echo: echoed %d packets (%d replies failed)\n", n, failed)
 	return err

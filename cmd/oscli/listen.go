@@ -15,6 +15,30 @@ import (
 	"github.com/osckit/osc/router"
 )
 
+// listenCmd is what oscli dump and oscli echo start with: the endpoint of
+// their one PORT or URL argument, the context that ends them (see
+// signalContext) and their standard error, shared with the server.
+type listenCmd struct {
+	ep     netio.Endpoint
+	ctx    context.Context
+	cancel context.CancelFunc
+	stderr *lockedWriter
+}
+
+// newListenCmd reads the PORT or URL argument left in fs. The caller
+// calls cancel when done.
+func newListenCmd(e *env, fs *flagSet, timeout time.Duration) (*listenCmd, error) {
+	if fs.NArg() != 1 {
+		return nil, usagef("want one PORT or URL")
+	}
+	ep, err := listenArg(fs.Arg(0))
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := signalContext(e, timeout)
+	return &listenCmd{ep: ep, ctx: ctx, cancel: cancel, stderr: &lockedWriter{w: e.stderr}}, nil
+}
+
 // listenArg reads a PORT or URL argument into an endpoint to listen on.
 func listenArg(arg string) (netio.Endpoint, error) {
 	if _, err := strconv.ParseUint(arg, 10, 16); err == nil {
@@ -81,7 +105,9 @@ func serve(ctx context.Context, name string, ep netio.Endpoint, h serveHooks) er
 	return srv.Shutdown(sctx)
 }
 
-// sender names the sender of a packet as oscli prints it.
+// sender names the sender of a packet as oscli prints it. It stays apart
+// from the server's own naming for logs, which is unexported and names an
+// unbound UNIX sender "".
 func sender(p *osc.Packet) string {
 	switch {
 	case p.Remote.IsValid():

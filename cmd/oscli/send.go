@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -121,22 +122,10 @@ func runSend(e *env, args []string) error {
 	}
 
 	var out io.Writer
-	var client replier
-	switch {
-	case dest == "-":
+	var client *osc.Client
+	if dest == "-" {
 		out = e.stdout
-	case strings.HasPrefix(dest, "osc.unix://"):
-		// osc.Dial does not do UNIX sockets yet: use netio directly.
-		ep, _ := netio.ParseEndpoint(dest)
-		uc, err := netio.DialUnixgram(ep.Address, netio.UnixConfig{Batch: 1, ReadBuffer: -1})
-		if err != nil {
-			return err
-		}
-		defer uc.Close()
-		uc.SetWriteDeadline(time.Now().Add(*timeout))
-		u := &unixClient{c: uc}
-		client, out = u, u
-	default:
+	} else {
 		ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 		c, err := osc.DialContext(ctx, dest)
 		cancel()
@@ -144,7 +133,8 @@ func runSend(e *env, args []string) error {
 			return err
 		}
 		defer c.Close()
-		client, out = c, c
+		client = c
+		out = &boundedWriter{c: c, dest: dest, timeout: *timeout}
 	}
 	var enc wire.Encoder
 	for {
@@ -170,35 +160,33 @@ func runSend(e *env, args []string) error {
 	}
 }
 
-// replier is the socket send -expect waits on for a reply.
-type replier interface {
-	Receive(ctx context.Context) ([]byte, error)
+// boundedWriter gives each write to the client timeout to complete: a
+// write that blocks longer (a UNIX datagram receiver whose queue is full, a
+// TCP peer that stopped reading) closes the client and fails with
+// os.ErrDeadlineExceeded.
+type boundedWriter struct {
+	c        *osc.Client
+	dest     string
+	timeout  time.Duration
+	watchdog *time.Timer
 }
 
-// unixClient sends to and receives from a UNIX datagram socket.
-type unixClient struct {
-	c    *netio.UnixConn
-	pkts [1]netio.Packet
-}
-
-func (u *unixClient) Write(p []byte) (int, error) { return u.c.Write(p) }
-
-func (u *unixClient) Receive(ctx context.Context) ([]byte, error) {
-	dl, _ := ctx.Deadline()
-	u.c.SetReadDeadline(dl)
-	n, err := u.c.ReadBatch(u.pkts[:])
-	if err != nil {
-		return nil, err
+func (w *boundedWriter) Write(p []byte) (int, error) {
+	if w.watchdog == nil {
+		w.watchdog = time.AfterFunc(w.timeout, func() { w.c.Close() })
+	} else {
+		w.watchdog.Reset(w.timeout)
 	}
-	if n == 0 {
-		return nil, nil
+	n, err := w.c.Write(p)
+	if !w.watchdog.Stop() { // it fired: the client is closed, or about to be
+		return n, fmt.Errorf("write to %s: %w", w.dest, os.ErrDeadlineExceeded)
 	}
-	return u.pkts[0].Data, nil
+	return n, err
 }
 
 // expectReply waits for a packet holding a message whose address matches
 // pattern and prints it, in the oscdump layout or as JSON.
-func expectReply(e *env, c replier, pattern string, timeout time.Duration, asJSON bool) error {
+func expectReply(e *env, c *osc.Client, pattern string, timeout time.Duration, asJSON bool) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	var opts wire.Options

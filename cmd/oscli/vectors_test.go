@@ -3,13 +3,14 @@ package main
 import (
 	"bufio"
 	"encoding/hex"
-	"encoding/json"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/osckit/osc/internal/vectors"
 )
 
 // The shared conformance vectors and the JSON form of each valid one, as
@@ -23,21 +24,7 @@ const (
 // packet decodes to its JSON form and encodes back to its bytes; an invalid
 // one exits 1 and names the offset.
 func TestVectors(t *testing.T) {
-	raw, err := os.ReadFile(vectorsFile)
-	require.NoError(t, err)
-	var vf struct {
-		Valid []struct {
-			ID  string `json:"id"`
-			Hex string `json:"hex"`
-		} `json:"valid"`
-		Invalid []struct {
-			ID  string `json:"id"`
-			Hex string `json:"hex"`
-		} `json:"invalid"`
-	}
-	require.NoError(t, json.Unmarshal(raw, &vf))
-	require.NotEmpty(t, vf.Valid)
-	require.NotEmpty(t, vf.Invalid)
+	vf := vectors.Load(t, vectorsFile)
 
 	golden := map[string]string{}
 	f, err := os.Open(goldenFile)
@@ -51,8 +38,7 @@ func TestVectors(t *testing.T) {
 	require.NoError(t, sc.Err())
 
 	for _, v := range vf.Valid {
-		pkt, err := hex.DecodeString(v.Hex)
-		require.NoError(t, err)
+		pkt := vectors.Decode(t, v.Hex)
 		code, out, errOut := oscli(t, string(pkt), "decode", "-json")
 		require.Zero(t, code, "%s: %s", v.ID, errOut)
 		require.Equal(t, golden[v.ID]+"\n", out, v.ID)
@@ -63,8 +49,7 @@ func TestVectors(t *testing.T) {
 
 	offset := regexp.MustCompile(`^oscli decode: packet 1: osc: .* at offset \d+( \(arg \d+\))?: \d+ bytes: [0-9a-f]*(\.\.\.)?\n$`)
 	for _, v := range vf.Invalid {
-		pkt, err := hex.DecodeString(v.Hex)
-		require.NoError(t, err)
+		pkt := vectors.Decode(t, v.Hex)
 		code, out, errOut := oscli(t, string(pkt), "decode")
 		require.Equal(t, 1, code, v.ID)
 		require.Empty(t, out, v.ID)

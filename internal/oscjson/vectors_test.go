@@ -14,32 +14,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/osckit/osc/internal/oscjson"
+	"github.com/osckit/osc/internal/vectors"
 	"github.com/osckit/osc/wire"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/vectors.golden")
 
-type vectorFile struct {
-	Valid []struct {
-		ID    string          `json:"id"`
-		Value json.RawMessage `json:"value"`
-		Hex   string          `json:"hex"`
-	} `json:"valid"`
-	Invalid []struct {
-		ID  string `json:"id"`
-		Hex string `json:"hex"`
-	} `json:"invalid"`
-}
-
-func loadVectors(t testing.TB) vectorFile {
+// loadVectors reads the shared conformance vectors.
+func loadVectors(t testing.TB) vectors.File {
 	t.Helper()
-	raw, err := os.ReadFile("testdata/packets.json")
-	require.NoError(t, err)
-	var vf vectorFile
-	require.NoError(t, json.Unmarshal(raw, &vf))
-	require.NotEmpty(t, vf.Valid)
-	require.NotEmpty(t, vf.Invalid)
-	return vf
+	return vectors.Load(t, "testdata/packets.json")
 }
 
 // fromVector rewrites the vectors' value model ({"t":..,"v":..} arguments,
@@ -89,8 +73,7 @@ func TestValidVectors(t *testing.T) {
 	want := readGolden(t)
 	for _, v := range vf.Valid {
 		t.Run(v.ID, func(t *testing.T) {
-			pkt, err := hex.DecodeString(v.Hex)
-			require.NoError(t, err)
+			pkt := vectors.Decode(t, v.Hex)
 
 			// Packet to JSON, and back to the same bytes.
 			js, err := oscjson.AppendPacket(nil, pkt, nil)
@@ -145,8 +128,7 @@ func TestInvalidVectors(t *testing.T) {
 	vf := loadVectors(t)
 	for _, v := range vf.Invalid {
 		t.Run(v.ID, func(t *testing.T) {
-			pkt, err := hex.DecodeString(v.Hex)
-			require.NoError(t, err)
+			pkt := vectors.Decode(t, v.Hex)
 			dst := []byte("keep")
 			out, err := oscjson.AppendPacket(dst, pkt, nil)
 			var pe *wire.ParseError
