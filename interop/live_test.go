@@ -151,6 +151,9 @@ func TestSendToOscdump(t *testing.T) {
 			port := freePort(t)
 			url := scheme + "://127.0.0.1:" + port
 			d := startLive(t, oscdump, "-L", scheme+"://:"+port)
+			if scheme == "osc.tcp" {
+				waitListening(t, "127.0.0.1:"+port)
+			}
 			for i, c := range oscdumpCases {
 				// oscdump may not be listening yet: resend the first message
 				// until it prints.
@@ -260,5 +263,22 @@ func TestSendToOscjs(t *testing.T) {
 			back := oscli(t, lines(got), "encode", "-hex")
 			require.Equal(t, string(want), string(back))
 		})
+	}
+}
+
+// waitListening waits, at most 10 s, until a TCP port accepts connections.
+func waitListening(t *testing.T, addr string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s does not accept connections: %v", addr, err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
