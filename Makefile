@@ -38,8 +38,12 @@ race:
 allocs:
 	$(GO) test -run 'NoAllocs|Allocs' -count=1 $(PKGS)
 
+# The bench module with its C and C++ columns (cgo; liblo-dev and
+# liboscpack-dev from .ci/install-peers.sh): vet, then check the C codecs
+# and the latency histogram once, so that they cannot rot.
 bench-vet:
-	cd bench && $(GO) vet ./...
+	cd bench && CGO_ENABLED=1 $(GO) vet ./...
+	cd bench && CGO_ENABLED=1 $(GO) test -count=1 -run 'TestCPeers|TestHistogram' ./...
 
 ## bench: osckit's own benchmarks.
 bench:
