@@ -21,6 +21,7 @@ func cLoop(b *testing.B, name string, loop func(n int) int, ok func(r, n int) bo
 			b.Skip("built without the C peers")
 		}
 		var r int
+		b.ReportAllocs()
 		b.ResetTimer()
 		allocs, bytes := cpeer.Allocs(func() { r = loop(b.N) })
 		b.StopTimer()

@@ -18,7 +18,7 @@ import (
 const (
 	rttWarmup  = 200              // round trips before the measured ones
 	rttTimeout = 2 * time.Second  // one reply later than this fails the run
-	rttLimit   = 60 * time.Second // a whole osckit run
+	rttLimit   = 10 * time.Minute // a whole osckit run
 )
 
 // BenchmarkRoundTrip measures the latency of a 64-byte ping-pong on
@@ -37,33 +37,130 @@ const (
 // connected socket) against a C echo that answers with sendmmsg what
 // recvmmsg returned: the floor for a round trip through the kernel.
 func BenchmarkRoundTrip(b *testing.B) {
-	ping := recvMessage(b, 1)
-	b.Run("osckit", func(b *testing.B) { osckitRoundTrip(b, ping) })
-	b.Run("liblo", func(b *testing.B) {
-		if !cpeer.Available {
-			b.Skip("built without the C peers")
-		}
-		e, err := cpeer.StartLibloEcho(recvAddress)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer e.Stop()
-		cRoundTrip(b, func(rtt []time.Duration) int { return cpeer.LibloPing(e.Port, recvAddress, rtt, rttTimeout) })
-	})
-	b.Run("cmmsg", func(b *testing.B) {
-		if !cpeer.Available {
-			b.Skip("built without the C peers")
-		}
-		e, err := cpeer.StartMmsgEcho()
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer e.Stop()
-		cRoundTrip(b, func(rtt []time.Duration) int { return cpeer.UDPPing(e.Port, ping, rtt, rttTimeout) })
-	})
+	for _, name := range []string{"osckit", "liblo", "cmmsg"} {
+		b.Run(name, func(b *testing.B) {
+			p := newPinger(b, name)
+			defer p.close()
+			if n := p.ping(make([]time.Duration, rttWarmup)); n != rttWarmup {
+				b.Fatalf("warm-up: %d of %d round trips", n, rttWarmup)
+			}
+			rtt := make([]time.Duration, b.N)
+			var n int
+			b.ReportAllocs()
+			if p.c {
+				b.ResetTimer()
+				allocs, bytes := cpeer.Allocs(func() { n = p.ping(rtt) })
+				b.StopTimer()
+				b.ReportMetric(float64(allocs)/float64(b.N), "allocs/op")
+				b.ReportMetric(float64(bytes)/float64(b.N), "B/op")
+			} else {
+				b.ResetTimer()
+				n = p.ping(rtt)
+				b.StopTimer()
+			}
+			if n != len(rtt) {
+				b.Fatalf("%d of %d round trips (no reply within %v)", n, len(rtt), rttTimeout)
+			}
+			var h latencyHist
+			for _, d := range rtt {
+				h.record(d)
+			}
+			us := func(d time.Duration) float64 { return float64(d) / 1e3 }
+			b.ReportMetric(us(h.quantile(0.5)), "p50-us")
+			b.ReportMetric(us(h.quantile(0.99)), "p99-us")
+			b.ReportMetric(us(h.quantile(0.999)), "p99.9-us")
+			b.ReportMetric(us(time.Duration(h.max)), "max-us")
+		})
+	}
 }
 
-func osckitRoundTrip(b *testing.B, ping []byte) {
+// rttBlock is the number of round trips each pinger makes in turn in
+// BenchmarkRoundTripRatio, twice per iteration.
+const rttBlock = 250
+
+// BenchmarkRoundTripRatio interleaves the pingers of BenchmarkRoundTrip in
+// blocks of rttBlock round trips (osckit, cmmsg, liblo, then back in the
+// reverse order, each iteration), so that the machine's drift weighs on all
+// alike, and reports each one's p50 and p99 over the whole run and the
+// ratios of osckit's p50 to cmmsg's and liblo's. Without the C peers it
+// skips.
+func BenchmarkRoundTripRatio(b *testing.B) {
+	if !cpeer.Available {
+		b.Skip("built without the C peers")
+	}
+	names := []string{"osckit", "cmmsg", "liblo"}
+	ps := make([]pinger, len(names))
+	hs := make([]latencyHist, len(names))
+	for i, name := range names {
+		ps[i] = newPinger(b, name)
+		defer ps[i].close()
+		if n := ps[i].ping(make([]time.Duration, rttWarmup)); n != rttWarmup {
+			b.Fatalf("%s warm-up: %d of %d round trips", name, n, rttWarmup)
+		}
+	}
+	rtt := make([]time.Duration, rttBlock)
+	for b.Loop() {
+		for k := range 2 * len(ps) {
+			i := k
+			if k >= len(ps) {
+				i = 2*len(ps) - 1 - k
+			}
+			if n := ps[i].ping(rtt); n != len(rtt) {
+				b.Fatalf("%s: %d of %d round trips", names[i], n, len(rtt))
+			}
+			for _, d := range rtt {
+				hs[i].record(d)
+			}
+		}
+	}
+	us := func(d time.Duration) float64 { return float64(d) / 1e3 }
+	for i, name := range names {
+		b.ReportMetric(us(hs[i].quantile(0.5)), name+"-p50-us")
+		b.ReportMetric(us(hs[i].quantile(0.99)), name+"-p99-us")
+	}
+	p50 := func(i int) float64 { return float64(hs[i].quantile(0.5)) }
+	b.ReportMetric(p50(0)/p50(1), "p50-vs-cmmsg")
+	b.ReportMetric(p50(0)/p50(2), "p50-vs-liblo")
+	b.ReportMetric(0, "ns/op")
+}
+
+// pinger is one side of a round-trip benchmark with its echo running:
+// ping fills rtt with round trips, one after the other, and returns how
+// many it completed; c tells a C pinger (its allocations are C's).
+type pinger struct {
+	ping  func(rtt []time.Duration) int
+	close func()
+	c     bool
+}
+
+func newPinger(b *testing.B, name string) pinger {
+	if name == "osckit" {
+		return osckitPinger(b, recvMessage(b, 1))
+	}
+	if !cpeer.Available {
+		b.Skip("built without the C peers")
+	}
+	var e *cpeer.Echo
+	var err error
+	var ping func(rtt []time.Duration) int
+	switch name {
+	case "liblo":
+		e, err = cpeer.StartLibloEcho(recvAddress)
+		ping = func(rtt []time.Duration) int { return cpeer.LibloPing(e.Port, recvAddress, rtt, rttTimeout) }
+	case "cmmsg":
+		msg := recvMessage(b, 1)
+		e, err = cpeer.StartMmsgEcho()
+		ping = func(rtt []time.Duration) int { return cpeer.UDPPing(e.Port, msg, rtt, rttTimeout) }
+	default:
+		b.Fatalf("no pinger %q", name)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	return pinger{ping: ping, close: e.Stop, c: true}
+}
+
+func osckitPinger(b *testing.B, msg []byte) pinger {
 	r := router.New()
 	r.HandleFunc(recvAddress, func(w router.ResponseWriter, req *router.Request) {
 		if sumArgs(req) >= 0 {
@@ -75,67 +172,30 @@ func osckitRoundTrip(b *testing.B, ping []byte) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer srv.Close()
 	c, err := osc.Dial("osc.udp://" + ep.Addr().(*net.UDPAddr).String())
 	if err != nil {
+		srv.Close()
 		b.Fatal(err)
 	}
-	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), rttLimit)
-	defer cancel()
 	var argv [8]wire.Arg
-	once := func() time.Duration {
-		t0 := time.Now()
-		if _, err := c.Write(ping); err != nil {
-			b.Fatal(err)
+	ping := func(rtt []time.Duration) int {
+		for i := range rtt {
+			t0 := time.Now()
+			if _, err := c.Write(msg); err != nil {
+				return i
+			}
+			pkt, err := c.Receive(ctx)
+			if err != nil {
+				return i
+			}
+			d := time.Since(t0)
+			if _, args, err := wire.ParseArgs(pkt, argv[:0]); err != nil || len(args) != 8 {
+				return i
+			}
+			rtt[i] = d
 		}
-		pkt, err := c.Receive(ctx)
-		if err != nil {
-			b.Fatal(err)
-		}
-		d := time.Since(t0)
-		if _, args, err := wire.ParseArgs(pkt, argv[:0]); err != nil || len(args) != 8 {
-			b.Fatalf("reply: %v, %d arguments", err, len(args))
-		}
-		return d
+		return len(rtt)
 	}
-	for range rttWarmup {
-		once()
-	}
-	rtt := make([]time.Duration, b.N)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := range rtt {
-		rtt[i] = once()
-	}
-	b.StopTimer()
-	reportLatency(b, rtt)
-}
-
-// cRoundTrip runs a C pinger: ping(rtt) fills rtt with round trips and
-// returns how many it completed.
-func cRoundTrip(b *testing.B, ping func(rtt []time.Duration) int) {
-	if n := ping(make([]time.Duration, rttWarmup)); n != rttWarmup {
-		b.Fatalf("warm-up: %d of %d round trips", n, rttWarmup)
-	}
-	rtt := make([]time.Duration, b.N)
-	b.ResetTimer()
-	n := ping(rtt)
-	b.StopTimer()
-	if n != len(rtt) {
-		b.Fatalf("%d of %d round trips (no reply within %v)", n, len(rtt), rttTimeout)
-	}
-	reportLatency(b, rtt)
-}
-
-func reportLatency(b *testing.B, rtt []time.Duration) {
-	var h latencyHist
-	for _, d := range rtt {
-		h.record(d)
-	}
-	us := func(d time.Duration) float64 { return float64(d) / 1e3 }
-	b.ReportMetric(us(h.quantile(0.5)), "p50-us")
-	b.ReportMetric(us(h.quantile(0.99)), "p99-us")
-	b.ReportMetric(us(h.quantile(0.999)), "p99.9-us")
-	b.ReportMetric(us(time.Duration(h.max)), "max-us")
+	return pinger{ping: ping, close: func() { cancel(); c.Close(); srv.Close() }}
 }

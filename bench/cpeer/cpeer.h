@@ -20,8 +20,8 @@ long cp_opk_encode_bundle8(long n, void *out, long cap);
 long cp_opk_decode(const void *pkt, long size, long n);
 long cp_opk_decode_bundle(const void *pkt, long size, long n);
 
-// The calling thread's count of malloc, calloc and realloc calls and of
-// the bytes they asked for.
+// The count of malloc, calloc and realloc calls made so far by every
+// thread, and of the bytes they asked for.
 void cp_allocs(int64_t *n, int64_t *bytes);
 
 // Receivers of a pre-filled socket. Each reads until want messages were
