@@ -240,20 +240,27 @@ func (o *Options) parseArgs(b []byte, dst []Arg) (Message, []Arg, error) {
 	if p != n {
 		return o.parseArgsSlow(b, dst)
 	}
-	args = args[:k+len(tags)]
-	m := Message{b: b, addrLen: uint32(nul), tagOff: uint32(off + 1), tagLen: uint32(len(tags)), argOff: uint32(argOff), nargs: uint32(len(tags))}
 	if arrays {
-		// The elements went in as top-level arguments: count the
-		// top-level ones and collect again with the cursor, which
-		// groups them.
-		nargs, ok := o.countArrays(tags)
-		if !ok {
-			return o.parseArgsSlow(b, dst)
-		}
-		m.nargs = uint32(nargs)
-		args = m.AppendArgs(args[:k])
+		return o.regroupArrays(b, dst, args, k, nul, off, argOff, tags)
 	}
-	return m, args, nil
+	// The Message is written straight into the result: built in a local
+	// first, it was stored field by field and copied back in 16-byte
+	// words, which stalls on store-to-load forwarding.
+	return Message{b: b, addrLen: uint32(nul), tagOff: uint32(off + 1), tagLen: uint32(len(tags)), argOff: uint32(argOff), nargs: uint32(len(tags))},
+		args[:k+len(tags)], nil
+}
+
+// regroupArrays finishes parseArgs for a message with arrays, whose
+// elements went into args[k:] as top-level arguments: it counts the
+// top-level arguments and collects again with the cursor, which groups
+// them.
+func (o *Options) regroupArrays(b []byte, dst, args []Arg, k, nul, off, argOff int, tags []byte) (Message, []Arg, error) {
+	nargs, ok := o.countArrays(tags)
+	if !ok {
+		return o.parseArgsSlow(b, dst)
+	}
+	m := Message{b: b, addrLen: uint32(nul), tagOff: uint32(off + 1), tagLen: uint32(len(tags)), argOff: uint32(argOff), nargs: uint32(nargs)}
+	return m, m.AppendArgs(args[:k]), nil
 }
 
 // countArrays checks the brackets of tags and counts the top-level
