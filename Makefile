@@ -52,7 +52,7 @@ bench:
 ## bench-compare: osckit against the Go libraries, liblo (C) and oscpack (C++),
 ## as a benchstat table with one column per library (BENCH selects benchmarks;
 ## BENCH=UDPReceive BENCHTIME=3x for the receivers).
-BENCH ?= Encode|Decode|Dispatch|RoundTrip
+BENCH ?= Encode|Decode|Dispatch|RoundTrip$$
 bench-compare:
 	cd bench && CGO_ENABLED=1 $(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -benchtime $(BENCHTIME) -count $(BENCHCNT) . \
 	  | sed -E 's#^(Benchmark[A-Za-z0-9]+)/([a-z0-9]+)-#\1/lib=\2-#' | tee bench.new.txt
