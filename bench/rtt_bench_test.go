@@ -35,9 +35,12 @@ const (
 // reply to a method) against a lo_server echo whose method sends the
 // message back to its source. cmmsg is a C pinger (send, recv on a
 // connected socket) against a C echo that answers with sendmmsg what
-// recvmmsg returned: the floor for a round trip through the kernel.
+// recvmmsg returned: the floor for a round trip through the kernel. gostd
+// is the same pair in Go with the standard library (a connected UDPConn's
+// Write and Read against ReadFromUDPAddrPort and WriteToUDPAddrPort):
+// the Go runtime's floor, through its poller.
 func BenchmarkRoundTrip(b *testing.B) {
-	for _, name := range []string{"osckit", "liblo", "cmmsg"} {
+	for _, name := range []string{"osckit", "liblo", "cmmsg", "gostd"} {
 		b.Run(name, func(b *testing.B) {
 			p := newPinger(b, name)
 			defer p.close()
@@ -79,16 +82,16 @@ func BenchmarkRoundTrip(b *testing.B) {
 const rttBlock = 250
 
 // BenchmarkRoundTripRatio interleaves the pingers of BenchmarkRoundTrip in
-// blocks of rttBlock round trips (osckit, cmmsg, liblo, then back in the
-// reverse order, each iteration), so that the machine's drift weighs on all
-// alike, and reports each one's p50 and p99 over the whole run and the
-// ratios of osckit's p50 to cmmsg's and liblo's. Without the C peers it
-// skips.
+// blocks of rttBlock round trips (osckit, cmmsg, liblo, gostd, then back in
+// the reverse order, each iteration), so that the machine's drift weighs on
+// all alike, and reports each one's p50 and p99 over the whole run and the
+// ratios of osckit's p50 to cmmsg's, liblo's and gostd's. Without the C
+// peers it skips.
 func BenchmarkRoundTripRatio(b *testing.B) {
 	if !cpeer.Available {
 		b.Skip("built without the C peers")
 	}
-	names := []string{"osckit", "cmmsg", "liblo"}
+	names := []string{"osckit", "cmmsg", "liblo", "gostd"}
 	ps := make([]pinger, len(names))
 	hs := make([]latencyHist, len(names))
 	for i, name := range names {
@@ -121,6 +124,7 @@ func BenchmarkRoundTripRatio(b *testing.B) {
 	p50 := func(i int) float64 { return float64(hs[i].quantile(0.5)) }
 	b.ReportMetric(p50(0)/p50(1), "p50-vs-cmmsg")
 	b.ReportMetric(p50(0)/p50(2), "p50-vs-liblo")
+	b.ReportMetric(p50(0)/p50(3), "p50-vs-gostd")
 	b.ReportMetric(0, "ns/op")
 }
 
@@ -134,8 +138,11 @@ type pinger struct {
 }
 
 func newPinger(b *testing.B, name string) pinger {
-	if name == "osckit" {
+	switch name {
+	case "osckit":
 		return osckitPinger(b, recvMessage(b, 1))
+	case "gostd":
+		return gostdPinger(b, recvMessage(b, 1))
 	}
 	if !cpeer.Available {
 		b.Skip("built without the C peers")
@@ -198,4 +205,48 @@ func osckitPinger(b *testing.B, msg []byte) pinger {
 		return len(rtt)
 	}
 	return pinger{ping: ping, close: func() { cancel(); c.Close(); srv.Close() }}
+}
+
+// gostdPinger is a ping-pong with the standard library only: an echo
+// goroutine reading with ReadFromUDPAddrPort and answering with
+// WriteToUDPAddrPort, and a connected UDPConn that writes and reads.
+func gostdPinger(b *testing.B, msg []byte) pinger {
+	echo, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	go func() {
+		buf := make([]byte, 2048)
+		for {
+			n, from, err := echo.ReadFromUDPAddrPort(buf)
+			if err != nil {
+				return
+			}
+			_, _ = echo.WriteToUDPAddrPort(buf[:n], from)
+		}
+	}()
+	c, err := net.DialUDP("udp4", nil, echo.LocalAddr().(*net.UDPAddr))
+	if err != nil {
+		echo.Close()
+		b.Fatal(err)
+	}
+	buf := make([]byte, 2048)
+	ping := func(rtt []time.Duration) int {
+		if err := c.SetReadDeadline(time.Now().Add(rttLimit)); err != nil {
+			return 0
+		}
+		for i := range rtt {
+			t0 := time.Now()
+			if _, err := c.Write(msg); err != nil {
+				return i
+			}
+			n, err := c.Read(buf)
+			if err != nil || n != len(msg) {
+				return i
+			}
+			rtt[i] = time.Since(t0)
+		}
+		return len(rtt)
+	}
+	return pinger{ping: ping, close: func() { c.Close(); echo.Close() }}
 }
