@@ -6,9 +6,9 @@ serialises it; decode parses it and reads every argument (oscpy: the
 message without its blob, see bench_oscpy). Each library that
 is not installed is reported and skipped.
 
-    python3 -m venv /tmp/oscpy-bench
-    /tmp/oscpy-bench/bin/pip install python-osc==1.9.3 oscpy==0.6.0
-    /tmp/oscpy-bench/bin/python bench/python/codec.py
+    python3 -m venv osc-venv
+    osc-venv/bin/pip install python-osc==1.9.3 oscpy==0.6.0
+    osc-venv/bin/python bench/python/codec.py
 """
 
 import struct
