@@ -67,8 +67,7 @@ func TestCPeers(t *testing.T) {
 	if !cpeer.Available {
 		t.Skip("built without the C peers")
 	}
-	b := &testing.B{}
-	msg, bundle := osckitPacket(b, false), osckitPacket(b, true)
+	msg, bundle := osckitPacket(t, false), osckitPacket(t, true)
 	for _, c := range []cpeer.Codec{cpeer.Liblo, cpeer.Oscpack} {
 		out := make([]byte, 4096)
 		if n := cpeer.Encode(c, 3, out); n < 0 || !bytes.Equal(out[:n], msg) {

@@ -22,7 +22,7 @@ func osckitMessage(e *wire.Encoder) *wire.Encoder {
 	return e.Message(benchAddr).Int32(440).Float32(0.5).String("hello").Blob(benchBlob).End()
 }
 
-func osckitPacket(b *testing.B, bundle bool) []byte {
+func osckitPacket(b testing.TB, bundle bool) []byte {
 	var e wire.Encoder
 	if bundle {
 		e.BeginBundle(wire.Immediately)
