@@ -45,18 +45,23 @@ race:
 allocs:
 	$(GO) test -run 'NoAllocs|Allocs' -count=1 $(PKGS)
 
+# The bench module with its C and C++ columns (cgo; liblo-dev and
+# liboscpack-dev from .ci/install-peers.sh): vet, then check the C codecs
+# and the latency histogram once, so that they cannot rot.
 bench-vet:
-	cd bench && $(GO) vet ./...
+	cd bench && CGO_ENABLED=1 $(GO) vet ./...
+	cd bench && CGO_ENABLED=1 $(GO) test -count=1 -run 'TestCPeers|TestHistogram' ./...
 
 ## bench: osckit's own benchmarks.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count 1 $(PKGS)
 
-## bench-compare: osckit against other Go OSC libraries, as a benchstat table
-## with one column per library (BENCH selects benchmarks).
-BENCH ?= Encode|Decode|Dispatch
+## bench-compare: osckit against the Go libraries, liblo (C) and oscpack (C++),
+## as a benchstat table with one column per library (BENCH selects benchmarks;
+## BENCH=UDPReceive BENCHTIME=3x for the receivers).
+BENCH ?= Encode|Decode|Dispatch|RoundTrip$$
 bench-compare:
-	cd bench && $(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -benchtime $(BENCHTIME) -count $(BENCHCNT) . \
+	cd bench && CGO_ENABLED=1 $(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -benchtime $(BENCHTIME) -count $(BENCHCNT) . \
 	  | sed -E 's#^(Benchmark[A-Za-z0-9]+)/([a-z0-9]+)-#\1/lib=\2-#' | tee bench.new.txt
 	cd bench && $(GO) run $(BENCHSTAT) -col /lib bench.new.txt
 

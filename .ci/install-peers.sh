@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs the real OSC peers that the interoperability tests talk to:
 # liblo's command-line tools (oscsend, oscdump, oscsendfile), pyliblo,
-# osc.js, and curl (an independent HTTP client for the oscquery tests). It is idempotent: what is already present is left alone.
+# osc.js and curl (an independent HTTP client for the oscquery tests); and
+# what the C columns of bench/ build against: liblo's and oscpack's headers
+# and libraries (liblo-dev, liboscpack-dev) and a C and C++ compiler for
+# cgo. It is idempotent: what is already present is left alone.
 #
 # As root it installs what is missing (apt-get update once, then
 # apt-get install; npm ci in interop/js). As another user it only reports
@@ -17,7 +20,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 js="$root/interop/js"
 
-debs=(liblo-tools python3-liblo pyliblo-utils curl)
+debs=(liblo-tools python3-liblo pyliblo-utils curl liblo-dev liboscpack-dev gcc g++)
 missing_debs=()
 
 have_deb() {
@@ -26,6 +29,10 @@ have_deb() {
 	python3-liblo) [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import liblo' >/dev/null 2>&1 ;;
 	pyliblo-utils) command -v send_osc >/dev/null 2>&1 && command -v dump_osc >/dev/null 2>&1 ;;
 	curl) command -v curl >/dev/null 2>&1 ;;
+	liblo-dev) [ -f /usr/include/lo/lo.h ] && ls /usr/lib/*/liblo.so >/dev/null 2>&1 ;;
+	liboscpack-dev) [ -f /usr/include/oscpack/osc/OscTypes.h ] && ls /usr/lib/*/liboscpack.so >/dev/null 2>&1 ;;
+	gcc) command -v gcc >/dev/null 2>&1 ;;
+	g++) command -v g++ >/dev/null 2>&1 ;;
 	*) return 1 ;;
 	esac
 }
@@ -43,7 +50,7 @@ need_oscjs=0
 have_oscjs || need_oscjs=1
 
 if [ "${#missing_debs[@]}" -eq 0 ] && [ "$need_oscjs" -eq 0 ]; then
-	echo "install-peers: all peers present (liblo-tools, python3-liblo, pyliblo-utils, curl, osc.js)"
+	echo "install-peers: all peers present (${debs[*]}, osc.js)"
 	exit 0
 fi
 

@@ -5,6 +5,7 @@ package bench
 import (
 	"math/rand/v2"
 	"net"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	hypebeast "github.com/hypebeast/go-osc/osc"
 
 	osc "github.com/osckit/osc"
+	"github.com/osckit/osc/bench/cpeer"
 	"github.com/osckit/osc/netio"
 	"github.com/osckit/osc/router"
 	"github.com/osckit/osc/wire"
@@ -33,7 +35,11 @@ const drainCount = 100_000
 // arguments. rawmmsg is the ceiling: a bare recvmmsg loop, 64 per call,
 // that decodes nothing. osckit-count is osckit with a handler that counts
 // the messages without reading their arguments, to show what the argument
-// reads cost.
+// reads cost. The C receivers (package cpeer) drain sockets filled the same
+// way: liblo is its lo_server with a method reading the arguments
+// (lo_server_recv_noblock: poll, recvfrom, dispatch), crecvmmsg the bare
+// loop of rawmmsg written in C, the kernel's ceiling for one thread.
+// rawsyscall is rawmmsg calling recvmmsg through RawSyscall6.
 func BenchmarkUDPReceive(b *testing.B) {
 	data := burst(b, drainCount)
 	receivers := []struct {
@@ -45,9 +51,15 @@ func BenchmarkUDPReceive(b *testing.B) {
 		{"hypebeast", hypebeastRound},
 		{"chabad360", chabadRound},
 		{"rawmmsg", rawRound},
+		{"rawsyscall", rawSysRound},
+		{"crecvmmsg", crecvmmsgRound},
+		{"liblo", libloRound},
 	}
 	for _, rc := range receivers {
 		b.Run(rc.name, func(b *testing.B) {
+			if (rc.name == "liblo" || rc.name == "crecvmmsg") && !cpeer.Available {
+				b.Skip("built without the C peers")
+			}
 			var handled, sent int64
 			var drain time.Duration
 			for b.Loop() {
@@ -61,33 +73,55 @@ func BenchmarkUDPReceive(b *testing.B) {
 	}
 }
 
-// BenchmarkUDPReceiveRatio runs osckit and rawmmsg rounds of
-// BenchmarkUDPReceive alternately (osckit, raw, raw, osckit), so that a
-// change in the machine's speed weighs on both alike, and reports their
-// rates and ratio: the figure behind the 0.8x target, on a shared machine
-// whose speed drifts between sub-benchmarks.
+// BenchmarkUDPReceiveRatio runs rounds of BenchmarkUDPReceive alternately,
+// osckit, rawmmsg, crecvmmsg, liblo and back in the reverse order, so that
+// a change in the machine's speed weighs on all alike, and reports their
+// rates and ratios: ratio is osckit over rawmmsg (the Go ceiling),
+// vs-crecvmmsg osckit over the C loop, vs-liblo osckit over liblo,
+// raw-vs-c rawmmsg over the C loop and rawsys-vs-c rawsyscall over the C
+// loop. Without the C peers only osckit, rawmmsg and rawsyscall run.
 func BenchmarkUDPReceiveRatio(b *testing.B) {
 	data := burst(b, drainCount)
-	var on, rn int64
-	var od, rd time.Duration
+	rounds := []struct {
+		name  string
+		round func(b *testing.B, data []byte) (int64, time.Duration)
+	}{
+		{"osckit", func(b *testing.B, data []byte) (int64, time.Duration) { return osckitRound(b, data, true) }},
+		{"rawmmsg", rawRound},
+		{"rawsyscall", rawSysRound},
+		{"crecvmmsg", crecvmmsgRound},
+		{"liblo", libloRound},
+	}
+	if !cpeer.Available {
+		rounds = rounds[:3]
+	}
+	n := make([]int64, len(rounds))
+	d := make([]time.Duration, len(rounds))
 	for b.Loop() {
-		for _, osckit := range []bool{true, false, false, true} {
-			if osckit {
-				n, d := osckitRound(b, data, true)
-				on, od = on+n, od+d
-			} else {
-				n, d := rawRound(b, data)
-				rn, rd = rn+n, rd+d
+		for k := range 2 * len(rounds) {
+			i := k
+			if k >= len(rounds) {
+				i = 2*len(rounds) - 1 - k
 			}
+			rn, rd := rounds[i].round(b, data)
+			n[i], d[i] = n[i]+rn, d[i]+rd
 		}
 	}
-	if on == 0 || rn == 0 {
-		b.Fatal("nothing received")
+	rate := make([]float64, len(rounds))
+	for i, r := range rounds {
+		if n[i] == 0 {
+			b.Fatalf("%s received nothing", r.name)
+		}
+		rate[i] = float64(n[i]) / d[i].Seconds()
+		b.ReportMetric(rate[i], r.name+"-msgs/s")
 	}
-	or, rr := float64(on)/od.Seconds(), float64(rn)/rd.Seconds()
-	b.ReportMetric(or, "osckit-msgs/s")
-	b.ReportMetric(rr, "rawmmsg-msgs/s")
-	b.ReportMetric(or/rr, "ratio")
+	b.ReportMetric(rate[0]/rate[1], "ratio")
+	if len(rounds) == 5 {
+		b.ReportMetric(rate[0]/rate[3], "vs-crecvmmsg")
+		b.ReportMetric(rate[0]/rate[4], "vs-liblo")
+		b.ReportMetric(rate[1]/rate[3], "raw-vs-c")
+		b.ReportMetric(rate[2]/rate[3], "rawsys-vs-c")
+	}
 	b.ReportMetric(0, "ns/op")
 }
 
@@ -190,6 +224,85 @@ func rawRound(b *testing.B, data []byte) (int64, time.Duration) {
 	t := newTally(len(data) / datagramSize)
 	r := newRawmmsg()
 	return libraryRound(b, data, t, func(c *net.UDPConn) error { return r.serve(c, t) })
+}
+
+// rawSysRound is rawRound with recvmmsg called through RawSyscall6 (see
+// rawmmsg.raw): what the Go loop gets when the runtime does not hand its P
+// on during the call.
+func rawSysRound(b *testing.B, data []byte) (int64, time.Duration) {
+	t := newTally(len(data) / datagramSize)
+	r := newRawmmsg()
+	r.raw = true
+	return libraryRound(b, data, t, func(c *net.UDPConn) error { return r.serve(c, t) })
+}
+
+// crecvmmsgRound drains a pre-filled plain socket with the C recvmmsg
+// loop (cpeer.MmsgDrain), on the socket's own descriptor. Like every other
+// receiver it reads from a goroutine started after the fill (see
+// drainElsewhere).
+func crecvmmsgRound(b *testing.B, data []byte) (int64, time.Duration) {
+	c, addr := listenRaw(b)
+	defer c.Close()
+	s := gsoSender(b, addr)
+	defer s.Close()
+	blast(b, s, data)
+	rc, err := c.SyscallConn()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var n int
+	var d time.Duration
+	drainElsewhere(func() {
+		if err := rc.Control(func(fd uintptr) { n, d = cpeer.MmsgDrain(fd, len(data)/datagramSize, idleLimit) }); err != nil {
+			b.Error(err)
+		}
+	})
+	if n < 0 {
+		b.Fatal("recvmmsg failed")
+	}
+	return int64(n), d
+}
+
+// libloRound pre-fills a liblo lo_server's socket (the same GSO burst into
+// a receive buffer of drainBuffer bytes) and times lo_server_recv_noblock
+// draining it, with a method that reads the eight arguments.
+func libloRound(b *testing.B, data []byte) (int64, time.Duration) {
+	r, err := cpeer.NewLibloReceiver(recvAddress, drainBuffer)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	if r.Granted < drainBuffer {
+		b.Logf("liblo receive buffer: asked %d, granted %d (not root?); the pre-fill may overflow", drainBuffer, r.Granted)
+	}
+	s := gsoSender(b, netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), uint16(r.Port)))
+	defer s.Close()
+	blast(b, s, data)
+	var n, odd int
+	var d time.Duration
+	drainElsewhere(func() { n, d, odd = r.Drain(len(data)/datagramSize, idleLimit) })
+	if odd > 0 {
+		b.Fatalf("liblo: %d messages did not read back", odd)
+	}
+	return int64(n), d
+}
+
+// drainElsewhere runs a C receiver's drain on a goroutine of its own and
+// waits for it. The kernel frees each datagram's buffer on the CPU that
+// allocated it, the sender's: a receiver that runs where the sender ran
+// frees locally, one on the other CPU hands the buffers back with an
+// interrupt, which took 20% of the drain in profiles on a 2-vCPU virtual
+// machine. The C loop called straight from the goroutine that sent tends
+// to stay on the sender's CPU; started like rawmmsg's and the Go
+// libraries' loops (a new goroutine after the fill), every receiver's
+// placement is left to the same scheduler.
+func drainElsewhere(f func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	<-done
 }
 
 func checkOdd(tb testing.TB, t *tally) {

@@ -8,6 +8,7 @@ import (
 	chabad "github.com/chabad360/go-osc/osc"
 	hypebeast "github.com/hypebeast/go-osc/osc"
 
+	"github.com/osckit/osc/bench/cpeer"
 	"github.com/osckit/osc/wire"
 )
 
@@ -21,7 +22,7 @@ func osckitMessage(e *wire.Encoder) *wire.Encoder {
 	return e.Message(benchAddr).Int32(440).Float32(0.5).String("hello").Blob(benchBlob).End()
 }
 
-func osckitPacket(b *testing.B, bundle bool) []byte {
+func osckitPacket(b testing.TB, bundle bool) []byte {
 	var e wire.Encoder
 	if bundle {
 		e.BeginBundle(wire.Immediately)
@@ -98,6 +99,7 @@ func BenchmarkEncode(b *testing.B) {
 			}
 		}
 	})
+	cEncode(b, osckitPacket(b, false), cpeer.Encode)
 }
 
 func BenchmarkDecode(b *testing.B) {
@@ -107,7 +109,7 @@ func BenchmarkDecode(b *testing.B) {
 		var argv [8]wire.Arg
 		for b.Loop() {
 			_, args, err := wire.ParseArgs(pkt, argv[:0])
-			if err != nil || osckitSum(args) != 440+21 {
+			if err != nil || osckitSum(args) != benchSum {
 				b.Fatal(err)
 			}
 		}
@@ -131,6 +133,7 @@ func BenchmarkDecode(b *testing.B) {
 			}
 		}
 	})
+	cDecode(b, pkt, benchSum, cpeer.Decode)
 }
 
 func BenchmarkEncodeBundle8(b *testing.B) {
@@ -175,6 +178,7 @@ func BenchmarkEncodeBundle8(b *testing.B) {
 			}
 		}
 	})
+	cEncode(b, osckitPacket(b, true), cpeer.EncodeBundle8)
 }
 
 func BenchmarkDecodeBundle8(b *testing.B) {
@@ -187,7 +191,7 @@ func BenchmarkDecodeBundle8(b *testing.B) {
 				n += osckitRead(m)
 				return nil
 			})
-			if err != nil || n != 8*(440+21) {
+			if err != nil || n != 8*benchSum {
 				b.Fatal(err)
 			}
 		}
@@ -211,4 +215,5 @@ func BenchmarkDecodeBundle8(b *testing.B) {
 			}
 		}
 	})
+	cDecode(b, pkt, 8*benchSum, cpeer.DecodeBundle)
 }

@@ -57,12 +57,85 @@ func (o *Options) arrayDepth() int {
 // handler returns, because the receive buffer is reused. Copies of a
 // Message share those bytes; call Clone to keep one.
 type Message struct {
-	b       []byte
-	addrLen uint32 // address length, without NUL
-	tagOff  uint32 // offset of the first tag after ','
-	tagLen  uint32 // number of tag characters
-	argOff  uint32 // offset of the argument data
-	nargs   uint32 // number of top-level arguments (an array counts once)
+	b []byte
+	// h packs the layout: the address length without its NUL (bits
+	// 0-30), whether a type tag string follows (bit 31), the number of
+	// type tag characters (bits 32-53) and the number of top-level
+	// arguments, an array counting once (bits 54-63; nargsMany when it
+	// does not fit, and then counted again from the tags). The offsets of
+	// the tags and of the argument data follow from these. With the
+	// Message four words long, ParseArgs returns its Message, []Arg and
+	// error in registers and ParseMessage its Message and error; with
+	// five 32-bit fields they went through memory, and the caller read
+	// them back in 16-byte words that stalled on store-to-load forwarding.
+	h uint64
+}
+
+// Layout of Message.h.
+const (
+	hasTagsBit = 1 << 31
+	nargsShift = 54
+	nargsMany  = 1<<(64-nargsShift) - 1
+)
+
+// newMessage returns the view of the message b whose address is addrLen
+// bytes long, with a type tag string of tagLen characters (hasTags) and
+// nargs top-level arguments. addrLen is below 1<<31 (packets are at most
+// 1<<31 bytes) and tagLen at most maxTags.
+func newMessage(b []byte, addrLen int, hasTags bool, tagLen, nargs int) Message {
+	h := uint64(addrLen) | uint64(tagLen)<<32 | uint64(min(nargs, nargsMany))<<nargsShift
+	if hasTags {
+		h |= hasTagsBit
+	}
+	return Message{b: b, h: h}
+}
+
+func (m *Message) addrLen() int { return int(m.h & (hasTagsBit - 1)) }
+func (m *Message) tagLen() int  { return int(m.h>>32) & maxTags }
+
+// tagOff returns the offset of the first type tag, after the ','; without
+// a type tag string, the offset where it would be.
+func (m *Message) tagOff() int {
+	if m.h == 0 {
+		return 0 // the zero Message
+	}
+	off := (m.addrLen() + 4) &^ 3
+	if m.h&hasTagsBit != 0 {
+		off++
+	}
+	return off
+}
+
+// argOff returns the offset of the argument data.
+func (m *Message) argOff() int {
+	if m.h&hasTagsBit == 0 {
+		return m.tagOff()
+	}
+	return (m.tagOff() + m.tagLen() + 4) &^ 3
+}
+
+// nargs returns the number of top-level arguments.
+func (m *Message) nargs() int {
+	if n := int(m.h >> nargsShift); n < nargsMany {
+		return n
+	}
+	return topLevel(m.TypeTags())
+}
+
+// topLevel counts the top-level arguments of validated type tags.
+func topLevel(tags []byte) int {
+	depth, n := 0, 0
+	for _, t := range tags {
+		if depth == 0 && t != ']' {
+			n++
+		}
+		if t == '[' {
+			depth++
+		} else if t == ']' {
+			depth--
+		}
+	}
+	return n
 }
 
 // ParseMessage validates b as one OSC message, strictly, and returns a view
@@ -174,7 +247,7 @@ func (o *Options) parse(b []byte) (Message, error) {
 			return o.parseSlow(b)
 		}
 	}
-	return Message{b: b, addrLen: uint32(nul), tagOff: uint32(off + 1), tagLen: uint32(len(tags)), argOff: uint32(argOff), nargs: uint32(nargs)}, nil
+	return newMessage(b, nul, true, len(tags), nargs), nil
 }
 
 // parseArgs is parse that also appends the top-level arguments to dst as it
@@ -240,20 +313,23 @@ func (o *Options) parseArgs(b []byte, dst []Arg) (Message, []Arg, error) {
 	if p != n {
 		return o.parseArgsSlow(b, dst)
 	}
-	args = args[:k+len(tags)]
-	m := Message{b: b, addrLen: uint32(nul), tagOff: uint32(off + 1), tagLen: uint32(len(tags)), argOff: uint32(argOff), nargs: uint32(len(tags))}
 	if arrays {
-		// The elements went in as top-level arguments: count the
-		// top-level ones and collect again with the cursor, which
-		// groups them.
-		nargs, ok := o.countArrays(tags)
-		if !ok {
-			return o.parseArgsSlow(b, dst)
-		}
-		m.nargs = uint32(nargs)
-		args = m.AppendArgs(args[:k])
+		return o.regroupArrays(b, dst, args, k, nul, tags)
 	}
-	return m, args, nil
+	return newMessage(b, nul, true, len(tags), len(tags)), args[:k+len(tags)], nil
+}
+
+// regroupArrays finishes parseArgs for a message with arrays, whose
+// elements went into args[k:] as top-level arguments: it counts the
+// top-level arguments and collects again with the cursor, which groups
+// them.
+func (o *Options) regroupArrays(b []byte, dst, args []Arg, k, nul int, tags []byte) (Message, []Arg, error) {
+	nargs, ok := o.countArrays(tags)
+	if !ok {
+		return o.parseArgsSlow(b, dst)
+	}
+	m := newMessage(b, nul, true, len(tags), nargs)
+	return m, m.AppendArgs(args[:k]), nil
 }
 
 // countArrays checks the brackets of tags and counts the top-level
@@ -301,14 +377,11 @@ func (o *Options) parseSlow(b []byte) (Message, error) {
 	if !padOK && !lenient {
 		return m, perr(nul, -1, ErrPadding)
 	}
-	m.b = b
-	m.addrLen = uint32(nul)
 	if off == len(b) {
 		if !o.Lenient {
 			return Message{}, perr(off, -1, ErrTypeTags)
 		}
-		m.tagOff, m.argOff = uint32(off), uint32(off)
-		return m, nil
+		return newMessage(b, nul, false, 0, 0), nil
 	}
 	if b[off] != ',' {
 		return Message{}, perr(off, -1, ErrTypeTags)
@@ -325,9 +398,6 @@ func (o *Options) parseSlow(b []byte) (Message, error) {
 	if tnul-1 > maxTags {
 		return Message{}, perr(off, -1, ErrTooLarge)
 	}
-	m.tagOff = uint32(off + 1)
-	m.tagLen = uint32(tnul - 1)
-	m.argOff = uint32(argOff)
 	n, end, err := o.checkArgs(b[off+1:tend], b, argOff)
 	if err != nil {
 		return Message{}, err
@@ -335,8 +405,7 @@ func (o *Options) parseSlow(b []byte) (Message, error) {
 	if end != len(b) && !o.Lenient {
 		return Message{}, perr(end, -1, ErrTrailing)
 	}
-	m.nargs = uint32(n)
-	return m, nil
+	return newMessage(b, nul, true, tnul-1, n), nil
 }
 
 // trustedMessage builds the view of a message that has already been
@@ -344,27 +413,11 @@ func (o *Options) parseSlow(b []byte) (Message, error) {
 func trustedMessage(b []byte) Message {
 	nul := nulIndex(b, 0)
 	off := (nul + 4) &^ 3
-	m := Message{b: b, addrLen: uint32(nul), tagOff: uint32(off), argOff: uint32(off)}
 	if off == len(b) || b[off] != ',' {
-		return m // address only, accepted by a lenient decoder
+		return newMessage(b, nul, false, 0, 0) // address only, accepted by a lenient decoder
 	}
 	tnul := nulIndex(b, off) - off
-	m.tagOff = uint32(off + 1)
-	m.tagLen = uint32(tnul - 1)
-	m.argOff = uint32((off + tnul + 4) &^ 3)
-	depth, n := 0, 0
-	for _, t := range b[off+1 : off+tnul] {
-		if depth == 0 && t != ']' {
-			n++
-		}
-		if t == '[' {
-			depth++
-		} else if t == ']' {
-			depth--
-		}
-	}
-	m.nargs = uint32(n)
-	return m
+	return newMessage(b, nul, true, tnul-1, topLevel(b[off+1:off+tnul]))
 }
 
 // checkArgs validates the argument data described by tags, starting at off
@@ -442,33 +495,36 @@ func (o *Options) checkArgs(tags, b []byte, off int) (nargs, end int, err error)
 
 // Address returns the address pattern, without its NUL padding. The slice
 // aliases the message.
-func (m *Message) Address() []byte { return m.b[:m.addrLen:m.addrLen] }
+func (m *Message) Address() []byte { n := m.addrLen(); return m.b[:n:n] }
 
 // AddressString returns a copy of the address pattern as a string.
-func (m *Message) AddressString() string { return string(m.b[:m.addrLen]) }
+func (m *Message) AddressString() string { return string(m.b[:m.addrLen()]) }
 
 // TypeTags returns the type tag string without its leading comma. The slice
 // aliases the message. It is empty for a message without arguments.
 func (m *Message) TypeTags() []byte {
-	return m.b[m.tagOff : m.tagOff+m.tagLen : m.tagOff+m.tagLen]
+	s := m.tagOff()
+	e := s + m.tagLen()
+	return m.b[s:e:e]
 }
 
 // HasTypeTags reports whether the message carried a type tag string (only a
 // lenient decoder accepts one that does not).
-func (m *Message) HasTypeTags() bool { return m.tagOff != m.argOff }
+func (m *Message) HasTypeTags() bool { return m.h&hasTagsBit != 0 }
 
 // NumArgs returns the number of top-level arguments; an array counts as one.
-func (m *Message) NumArgs() int { return int(m.nargs) }
+func (m *Message) NumArgs() int { return m.nargs() }
 
 // Args returns a cursor over the top-level arguments.
 func (m *Message) Args() ArgReader {
-	return ArgReader{b: m.b, tp: m.tagOff, tend: m.tagOff + m.tagLen, off: m.argOff}
+	tp := m.tagOff()
+	return ArgReader{b: m.b, tp: uint32(tp), tend: uint32(tp + m.tagLen()), off: uint32(m.argOff())}
 }
 
 // Arg returns the i-th top-level argument. It walks the arguments before it;
 // use Args to visit them all.
 func (m *Message) Arg(i int) (Arg, bool) {
-	if i < 0 || i >= int(m.nargs) {
+	if i < 0 || i >= m.nargs() {
 		return Arg{}, false
 	}
 	r := m.Args()
@@ -490,7 +546,8 @@ func (m *Message) Arg(i int) (Arg, bool) {
 //	args := m.AppendArgs(argv[:0])
 //	freq, ok := args[0].Float32()
 func (m *Message) AppendArgs(dst []Arg) []Arg {
-	if m.nargs != m.tagLen {
+	tagLen := m.tagLen()
+	if int(m.h>>nargsShift) != tagLen {
 		// An array takes at least two tags: read with the cursor.
 		r := m.Args()
 		for r.Next() {
@@ -499,11 +556,12 @@ func (m *Message) AppendArgs(dst []Arg) []Arg {
 		return dst
 	}
 	b := m.b
-	tags := b[m.tagOff : m.tagOff+m.tagLen]
+	tp := m.tagOff()
+	tags := b[tp : tp+tagLen]
 	n := len(dst)
 	dst = slices.Grow(dst, len(tags))
 	out := dst[n : n+len(tags)]
-	p := int(m.argOff)
+	p := m.argOff()
 	for i, t := range tags {
 		c := tagClass[t]
 		s, e := p, p

@@ -1,0 +1,252 @@
+//go:build linux
+
+package bench
+
+import (
+	"context"
+	"net"
+	"testing"
+	"time"
+
+	osc "github.com/osckit/osc"
+	"github.com/osckit/osc/bench/cpeer"
+	"github.com/osckit/osc/router"
+	"github.com/osckit/osc/wire"
+)
+
+// Round-trip bounds.
+const (
+	rttWarmup  = 200              // round trips before the measured ones
+	rttTimeout = 2 * time.Second  // one reply later than this fails the run
+	rttLimit   = 10 * time.Minute // a whole osckit run
+)
+
+// BenchmarkRoundTrip measures the latency of a 64-byte ping-pong on
+// loopback, one message in flight: the pinger sends the receive
+// benchmarks' message (/mixer/ch/1/gain ,iiffffff), the echo answers it to
+// its sender, and the pinger waits for the answer before the next. ns/op is
+// the mean round trip; p50-us, p99-us and p99.9-us come from a log-linear
+// histogram of every round trip (latencyHist), max-us is the slowest.
+//
+// osckit is a Client (Write, then Receive and ParseArgs of the reply)
+// against an osc.Server whose router handler reads the eight arguments and
+// answers the message with ResponseWriter.Write. liblo is a lo_server
+// pinger (lo_send_message_from, lo_server_recv_noblock dispatching the
+// reply to a method) against a lo_server echo whose method sends the
+// message back to its source. cmmsg is a C pinger (send, recv on a
+// connected socket) against a C echo that answers with sendmmsg what
+// recvmmsg returned: the floor for a round trip through the kernel. gostd
+// is the same pair in Go with the standard library (a connected UDPConn's
+// Write and Read against ReadFromUDPAddrPort and WriteToUDPAddrPort):
+// the Go runtime's floor, through its poller.
+func BenchmarkRoundTrip(b *testing.B) {
+	for _, name := range []string{"osckit", "liblo", "cmmsg", "gostd"} {
+		b.Run(name, func(b *testing.B) {
+			p := newPinger(b, name)
+			defer p.close()
+			if n := p.ping(make([]time.Duration, rttWarmup)); n != rttWarmup {
+				b.Fatalf("warm-up: %d of %d round trips", n, rttWarmup)
+			}
+			rtt := make([]time.Duration, b.N)
+			var n int
+			b.ReportAllocs()
+			if p.c {
+				b.ResetTimer()
+				allocs, bytes := cpeer.Allocs(func() { n = p.ping(rtt) })
+				b.StopTimer()
+				b.ReportMetric(float64(allocs)/float64(b.N), "allocs/op")
+				b.ReportMetric(float64(bytes)/float64(b.N), "B/op")
+			} else {
+				b.ResetTimer()
+				n = p.ping(rtt)
+				b.StopTimer()
+			}
+			if n != len(rtt) {
+				b.Fatalf("%d of %d round trips (no reply within %v)", n, len(rtt), rttTimeout)
+			}
+			var h latencyHist
+			for _, d := range rtt {
+				h.record(d)
+			}
+			us := func(d time.Duration) float64 { return float64(d) / 1e3 }
+			b.ReportMetric(us(h.quantile(0.5)), "p50-us")
+			b.ReportMetric(us(h.quantile(0.99)), "p99-us")
+			b.ReportMetric(us(h.quantile(0.999)), "p99.9-us")
+			b.ReportMetric(us(time.Duration(h.max)), "max-us")
+		})
+	}
+}
+
+// rttBlock is the number of round trips each pinger makes in turn in
+// BenchmarkRoundTripRatio, twice per iteration.
+const rttBlock = 250
+
+// BenchmarkRoundTripRatio interleaves the pingers of BenchmarkRoundTrip in
+// blocks of rttBlock round trips (osckit, cmmsg, liblo, gostd, then back in
+// the reverse order, each iteration), so that the machine's drift weighs on
+// all alike, and reports each one's p50 and p99 over the whole run and the
+// ratios of osckit's p50 to cmmsg's, liblo's and gostd's. Without the C
+// peers it skips.
+func BenchmarkRoundTripRatio(b *testing.B) {
+	if !cpeer.Available {
+		b.Skip("built without the C peers")
+	}
+	names := []string{"osckit", "cmmsg", "liblo", "gostd"}
+	ps := make([]pinger, len(names))
+	hs := make([]latencyHist, len(names))
+	for i, name := range names {
+		ps[i] = newPinger(b, name)
+		defer ps[i].close()
+		if n := ps[i].ping(make([]time.Duration, rttWarmup)); n != rttWarmup {
+			b.Fatalf("%s warm-up: %d of %d round trips", name, n, rttWarmup)
+		}
+	}
+	rtt := make([]time.Duration, rttBlock)
+	for b.Loop() {
+		for k := range 2 * len(ps) {
+			i := k
+			if k >= len(ps) {
+				i = 2*len(ps) - 1 - k
+			}
+			if n := ps[i].ping(rtt); n != len(rtt) {
+				b.Fatalf("%s: %d of %d round trips", names[i], n, len(rtt))
+			}
+			for _, d := range rtt {
+				hs[i].record(d)
+			}
+		}
+	}
+	us := func(d time.Duration) float64 { return float64(d) / 1e3 }
+	for i, name := range names {
+		b.ReportMetric(us(hs[i].quantile(0.5)), name+"-p50-us")
+		b.ReportMetric(us(hs[i].quantile(0.99)), name+"-p99-us")
+	}
+	p50 := func(i int) float64 { return float64(hs[i].quantile(0.5)) }
+	b.ReportMetric(p50(0)/p50(1), "p50-vs-cmmsg")
+	b.ReportMetric(p50(0)/p50(2), "p50-vs-liblo")
+	b.ReportMetric(p50(0)/p50(3), "p50-vs-gostd")
+	b.ReportMetric(0, "ns/op")
+}
+
+// pinger is one side of a round-trip benchmark with its echo running:
+// ping fills rtt with round trips, one after the other, and returns how
+// many it completed; c tells a C pinger (its allocations are C's).
+type pinger struct {
+	ping  func(rtt []time.Duration) int
+	close func()
+	c     bool
+}
+
+func newPinger(b *testing.B, name string) pinger {
+	switch name {
+	case "osckit":
+		return osckitPinger(b, recvMessage(b, 1))
+	case "gostd":
+		return gostdPinger(b, recvMessage(b, 1))
+	}
+	if !cpeer.Available {
+		b.Skip("built without the C peers")
+	}
+	var e *cpeer.Echo
+	var err error
+	var ping func(rtt []time.Duration) int
+	switch name {
+	case "liblo":
+		e, err = cpeer.StartLibloEcho(recvAddress)
+		ping = func(rtt []time.Duration) int { return cpeer.LibloPing(e.Port, recvAddress, rtt, rttTimeout) }
+	case "cmmsg":
+		msg := recvMessage(b, 1)
+		e, err = cpeer.StartMmsgEcho()
+		ping = func(rtt []time.Duration) int { return cpeer.UDPPing(e.Port, msg, rtt, rttTimeout) }
+	default:
+		b.Fatalf("no pinger %q", name)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	return pinger{ping: ping, close: e.Stop, c: true}
+}
+
+func osckitPinger(b *testing.B, msg []byte) pinger {
+	r := router.New()
+	r.HandleFunc(recvAddress, func(w router.ResponseWriter, req *router.Request) {
+		if sumArgs(req) >= 0 {
+			_, _ = w.Write(req.Message.Bytes())
+		}
+	})
+	srv := &osc.Server{Handler: r, Logger: quiet}
+	ep, err := srv.Listen("osc.udp://127.0.0.1:0", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := osc.Dial("osc.udp://" + ep.Addr().(*net.UDPAddr).String())
+	if err != nil {
+		srv.Close()
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), rttLimit)
+	var argv [8]wire.Arg
+	ping := func(rtt []time.Duration) int {
+		for i := range rtt {
+			t0 := time.Now()
+			if _, err := c.Write(msg); err != nil {
+				return i
+			}
+			pkt, err := c.Receive(ctx)
+			if err != nil {
+				return i
+			}
+			d := time.Since(t0)
+			if _, args, err := wire.ParseArgs(pkt, argv[:0]); err != nil || len(args) != 8 {
+				return i
+			}
+			rtt[i] = d
+		}
+		return len(rtt)
+	}
+	return pinger{ping: ping, close: func() { cancel(); c.Close(); srv.Close() }}
+}
+
+// gostdPinger is a ping-pong with the standard library only: an echo
+// goroutine reading with ReadFromUDPAddrPort and answering with
+// WriteToUDPAddrPort, and a connected UDPConn that writes and reads.
+func gostdPinger(b *testing.B, msg []byte) pinger {
+	echo, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	go func() {
+		buf := make([]byte, 2048)
+		for {
+			n, from, err := echo.ReadFromUDPAddrPort(buf)
+			if err != nil {
+				return
+			}
+			_, _ = echo.WriteToUDPAddrPort(buf[:n], from)
+		}
+	}()
+	c, err := net.DialUDP("udp4", nil, echo.LocalAddr().(*net.UDPAddr))
+	if err != nil {
+		echo.Close()
+		b.Fatal(err)
+	}
+	buf := make([]byte, 2048)
+	ping := func(rtt []time.Duration) int {
+		if err := c.SetReadDeadline(time.Now().Add(rttLimit)); err != nil {
+			return 0
+		}
+		for i := range rtt {
+			t0 := time.Now()
+			if _, err := c.Write(msg); err != nil {
+				return i
+			}
+			n, err := c.Read(buf)
+			if err != nil || n != len(msg) {
+				return i
+			}
+			rtt[i] = time.Since(t0)
+		}
+		return len(rtt)
+	}
+	return pinger{ping: ping, close: func() { c.Close(); echo.Close() }}
+}
