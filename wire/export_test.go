@@ -14,7 +14,7 @@ func (o *Options) ParseArgsSlow(b []byte, dst []Arg) (Message, []Arg, error) {
 
 // Layout returns the offsets and counts a Message records.
 func (m *Message) Layout() [5]uint32 {
-	return [5]uint32{m.addrLen, m.tagOff, m.tagLen, m.argOff, m.nargs}
+	return [5]uint32{uint32(m.addrLen()), uint32(m.tagOff()), uint32(m.tagLen()), uint32(m.argOff()), uint32(m.nargs())}
 }
 
 // View returns an Arg's fields.
