@@ -143,7 +143,7 @@ func osckitRound(b *testing.B, data []byte, readArgs bool) (int64, time.Duration
 		}
 		t.add(1)
 	})
-	g := newGatedServer(b, r, netio.UDPConfig{ReadBuffer: drainBuffer, Logger: quiet})
+	g := newGatedServer(b, r, netio.UDPConfig{ReadBuffer: drainBuffer})
 	defer g.close()
 	s := gsoSender(b, g.addr)
 	defer s.Close()
@@ -382,7 +382,7 @@ func notBlockedRound(b *testing.B, data []byte, want int) (int64, time.Duration,
 		}
 		t.add(1)
 	})
-	g := newGatedServer(b, r, netio.UDPConfig{ReadBuffer: drainBuffer, Logger: quiet})
+	g := newGatedServer(b, r, netio.UDPConfig{ReadBuffer: drainBuffer})
 	defer g.close()
 	s := gsoSender(b, g.addr)
 	defer s.Close()
