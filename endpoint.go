@@ -276,7 +276,18 @@ func (sh *shard) deliver(d *sched.Delivery[origin]) {
 func (sh *shard) serve() {
 	sh.req.Method = ""
 	sh.rw.built = false
-	sh.e.srv.panics.serve(sh.e.h, &sh.rw, &sh.req, &sh.e.st.panics, sh.e.srv.Logger)
+	defer sh.recover()
+	sh.e.h.ServeOSC(&sh.rw, &sh.req)
+}
+
+// recover is the server's recovery layer on the dispatch path (the same as
+// recoverer.serve, kept apart because a deferred method with no closure is
+// the cheapest defer on the hot path).
+func (sh *shard) recover() {
+	if v := recover(); v != nil {
+		sh.e.st.panics.Add(1)
+		sh.e.srv.panics.report(sh.e.srv.Logger, &sh.req, v)
+	}
 }
 
 // accept runs the Accept hook, if any, and reports whether the packet
