@@ -1,7 +1,7 @@
 // Oscli is a terminal tool for Open Sound Control: it sends messages with
 // the argument grammar of liblo's oscsend, prints what arrives on a port as
-// liblo's oscdump does, encodes and decodes packets, reflects packets, and
-// generates load.
+// liblo's oscdump does, encodes and decodes packets, reflects packets,
+// generates load, and reads OSCQuery namespaces over HTTP.
 //
 // Usage:
 //
@@ -12,6 +12,7 @@
 //	oscli bench [-rate R|max] [-duration D|-count N] [-profile P|-size N] PORT|URL
 //	oscli encode [-hex] [JSON...]
 //	oscli decode [-hex] [-text] [FILE|HEX...]
+//	oscli query [-json] [-hostinfo] [-timeout D] URL[/path]
 //
 // Every subcommand prints its flags with -h. URLs are liblo's:
 // osc.udp://HOST:PORT (a bare PORT or HOST PORT means UDP),
@@ -37,6 +38,14 @@
 // reordered on the round trip and the round-trip latency from an HDR
 // histogram; against oscli dump -stats the receiver answers the bench's
 // final message with what it counted.
+//
+// # OSCQuery
+//
+// oscli query fetches an OSCQuery namespace (or the subtree at /path) over
+// HTTP and prints one line a node: full path, TYPE, ACCESS (r, w, rw),
+// VALUE in the layout of dump's arguments, RANGE and DESCRIPTION; with
+// -json the JSON as served, and with -hostinfo the server's HOST_INFO.
+// Only HTTP is spoken: no DNS-SD discovery, no WebSocket streaming.
 //
 // # Arguments of send
 //

@@ -33,6 +33,7 @@ func init() {
 		{"dump", "print the packets arriving on a port (oscdump layout or JSON)", runDump},
 		{"echo", "answer every packet back to its sender", runEcho},
 		{"bench", "load generator: rate, loss, reordering and round-trip latency", runBench},
+		{"query", "print the OSCQuery namespace of a server (HTTP)", runQuery},
 		{"encode", "JSON packets to packet bytes", runEncode},
 		{"decode", "packet bytes to JSON or oscdump text", runDecode},
 		{"help", "show help for a subcommand", runHelp},
