@@ -35,7 +35,7 @@ server sent it. With -hostinfo it prints the server's HOST_INFO instead
 -json.
 
 URL is http://HOST:PORT/path (https too); HOST:PORT/path without the
-scheme, or a bare PORT, means http:// (a bare PORT on 127.0.0.1).
+scheme means http://, and PORT/path http://127.0.0.1:PORT/path.
 
 Only HTTP is spoken: there is no DNS-SD (mDNS) discovery of servers and
 no WebSocket (LISTEN, streamed values). The exit status is 1 when the
@@ -91,9 +91,10 @@ func runQuery(e *env, args []string) error {
 }
 
 // queryURL reads the URL argument of oscli query: http(s)://HOST:PORT/path,
-// HOST:PORT/path or a bare PORT (on 127.0.0.1).
+// HOST:PORT/path or PORT/path (on 127.0.0.1).
 func queryURL(arg string) (*url.URL, error) {
-	if _, err := strconv.ParseUint(arg, 10, 16); err == nil {
+	port, _, _ := strings.Cut(arg, "/")
+	if _, err := strconv.ParseUint(port, 10, 16); err == nil {
 		arg = "127.0.0.1:" + arg
 	}
 	if !strings.Contains(arg, "://") {

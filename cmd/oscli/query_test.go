@@ -71,6 +71,10 @@ func TestQueryTree(t *testing.T) {
 	code, out, errOut = oscli(t, "", "query", strings.TrimPrefix(base, "http://")+"/synth/1/freq")
 	require.Zero(t, code, errOut)
 	require.Equal(t, `/synth/1/freq  f  rw  440  20..20000  "oscillator frequency"`+"\n", out)
+	_, port, _ := strings.Cut(strings.TrimPrefix(base, "http://"), ":")
+	code, out2, errOut := oscli(t, "", "query", port+"/synth/1/freq")
+	require.Zero(t, code, errOut)
+	require.Equal(t, out, out2)
 
 	// -json prints the document as served, byte for byte.
 	served := httpBody(t, base+"/synth")
