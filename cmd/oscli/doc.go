@@ -1,7 +1,7 @@
 // Oscli is a terminal tool for Open Sound Control: it sends messages with
 // the argument grammar of liblo's oscsend, prints what arrives on a port as
-// liblo's oscdump does, encodes and decodes packets, reflects packets, and
-// generates load.
+// liblo's oscdump does, encodes and decodes packets, reflects packets,
+// generates load, and reads and serves OSCQuery namespaces over HTTP.
 //
 // Usage:
 //
@@ -12,6 +12,8 @@
 //	oscli bench [-rate R|max] [-duration D|-count N] [-profile P|-size N] PORT|URL
 //	oscli encode [-hex] [JSON...]
 //	oscli decode [-hex] [-text] [FILE|HEX...]
+//	oscli query [-json] [-hostinfo] [-timeout D] URL[/path]
+//	oscli advertise [-name N] [-http ADDR] [-namespace FILE.json] PORT|URL
 //
 // Every subcommand prints its flags with -h. URLs are liblo's:
 // osc.udp://HOST:PORT (a bare PORT or HOST PORT means UDP),
@@ -37,6 +39,24 @@
 // reordered on the round trip and the round-trip latency from an HDR
 // histogram; against oscli dump -stats the receiver answers the bench's
 // final message with what it counted.
+//
+// # OSCQuery
+//
+// oscli query fetches an OSCQuery namespace (or the subtree at /path) over
+// HTTP and prints one line a node: full path, TYPE, ACCESS (r, w, rw),
+// VALUE in the layout of dump's arguments, RANGE and DESCRIPTION; with
+// -json the JSON as served, and with -hostinfo the server's HOST_INFO.
+//
+// oscli advertise listens for OSC on a UDP or TCP port and serves its
+// namespace over HTTP (on a free port of 127.0.0.1 unless -http says
+// otherwise; the URL is printed to standard error), with a HOST_INFO
+// that gives NAME, OSC_IP, OSC_PORT and OSC_TRANSPORT. The nodes come from
+// a JSON file (-namespace), their values following the messages that
+// arrive, or are learnt from what arrives: each new address a read-write
+// node whose TYPE is its type tags and whose VALUE its last arguments.
+//
+// Both speak HTTP only: there is no DNS-SD (mDNS) announcement or
+// discovery, and no WebSocket (LISTEN, streamed values).
 //
 // # Arguments of send
 //

@@ -22,6 +22,7 @@ import (
 type proc struct {
 	out, err chan string
 	done     chan int
+	cancel   context.CancelFunc // ends the command as a signal would
 }
 
 func lineChan(r io.Reader) chan string {
@@ -44,6 +45,7 @@ func start(t *testing.T, args ...string) *proc {
 	er, ew := io.Pipe()
 	p := &proc{out: lineChan(or), err: lineChan(er), done: make(chan int, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
+	p.cancel = cancel
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {

@@ -33,6 +33,8 @@ func init() {
 		{"dump", "print the packets arriving on a port (oscdump layout or JSON)", runDump},
 		{"echo", "answer every packet back to its sender", runEcho},
 		{"bench", "load generator: rate, loss, reordering and round-trip latency", runBench},
+		{"query", "print the OSCQuery namespace of a server (HTTP)", runQuery},
+		{"advertise", "serve an OSCQuery description of a port over HTTP", runAdvertise},
 		{"encode", "JSON packets to packet bytes", runEncode},
 		{"decode", "packet bytes to JSON or oscdump text", runDecode},
 		{"help", "show help for a subcommand", runHelp},
@@ -99,7 +101,7 @@ func mainUsage(w io.Writer) {
 	var b strings.Builder
 	b.WriteString("Usage: oscli COMMAND [flags] [arguments]\n\nCommands:\n")
 	for _, c := range commands {
-		fmt.Fprintf(&b, "  %-8s %s\n", c.name, c.synopsis)
+		fmt.Fprintf(&b, "  %-10s %s\n", c.name, c.synopsis)
 	}
 	b.WriteString("\nRun 'oscli COMMAND -h' for the flags and arguments of a command.\n")
 	io.WriteString(w, b.String())
