@@ -327,7 +327,8 @@ func (e *Encoder) addTags(ts ...byte) {
 	}
 }
 
-// Int32 adds an 'i' argument.
+// Int32 adds an 'i' argument. The fixed-size appenders below repeat one
+// shape on purpose: each must stay small enough to inline into the caller.
 func (e *Encoder) Int32(v int32) *Encoder {
 	if e.tag(TypeInt32) {
 		e.buf = AppendInt32(e.buf, v)

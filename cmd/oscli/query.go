@@ -301,6 +301,8 @@ func appendValuesText(dst []byte, vs []wire.Value) []byte {
 	return dst
 }
 
+// appendValueText writes one value in dump's text layout; oscquery's
+// appendValue has the same shape for the JSON form.
 func appendValueText(dst []byte, v wire.Value) []byte {
 	switch v.Type() {
 	case 0:
