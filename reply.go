@@ -18,16 +18,17 @@ import (
 // built for: the reply state is reset before every request, and Flush
 // without a reply built returns ErrNoReply.
 type replier struct {
+	// Written for every request: kept together at the front.
+	o     origin
+	built bool
+
 	udp    *netio.UDPConn
 	unix   *netio.UnixConn
 	dialed bool // the socket is connected to its one peer (a Client's)
 	local  net.Addr
 	e      *Endpoint // the server's, to count and log dropped replies; nil for a Client
-
-	o     origin
-	enc   wire.Encoder
-	built bool
-	pkt   Packet // the packet an Accept hook is shown
+	enc    wire.Encoder
+	pkt    Packet // the packet an Accept hook is shown
 }
 
 // bind points r at an endpoint's socket.
