@@ -74,20 +74,27 @@ func dumpAfter(d time.Duration) *time.Timer {
 	return time.AfterFunc(d, func() { pprof.Lookup("goroutine").WriteTo(os.Stderr, 1) })
 }
 
-// TestRegressFrameTimeoutBusyPeer: a peer that writes one whole frame per
-// write, as fast as the server takes them, for longer than FrameTimeout.
-func TestRegressFrameTimeoutBusyPeer(t *testing.T) {
-	var n atomic.Int64
+// faderPeer starts a server with a FrameTimeout of 300 ms that counts the
+// /fader messages it gets, and connects a TCP peer to it; f is one framed
+// /fader message.
+func faderPeer(t *testing.T) (ep *osc.Endpoint, c net.Conn, n *atomic.Int64, f []byte) {
+	n = new(atomic.Int64)
 	r := router.New()
 	r.HandleFunc("/fader", func(w router.ResponseWriter, req *router.Request) { n.Add(1) })
 	s := &osc.Server{Handler: r, Logger: quietLogger, FrameTimeout: 300 * time.Millisecond}
 	t.Cleanup(func() { s.Close() })
 	ep, err := s.Listen("osc.tcp+size://127.0.0.1:0", nil)
 	require.NoError(t, err)
-	c, err := net.Dial("tcp", ep.Addr().String())
+	c, err = net.Dial("tcp", ep.Addr().String())
 	require.NoError(t, err)
-	defer c.Close()
-	f := sizeFrame(t, "/fader", wire.Float32(0.5), wire.Int32(1), wire.Int32(2))
+	t.Cleanup(func() { c.Close() })
+	return ep, c, n, sizeFrame(t, "/fader", wire.Float32(0.5), wire.Int32(1), wire.Int32(2))
+}
+
+// TestRegressFrameTimeoutBusyPeer: a peer that writes one whole frame per
+// write, as fast as the server takes them, for longer than FrameTimeout.
+func TestRegressFrameTimeoutBusyPeer(t *testing.T) {
+	ep, c, n, f := faderPeer(t)
 	start := time.Now()
 	var werr error
 	for time.Since(start) < 1500*time.Millisecond {
@@ -106,19 +113,9 @@ func TestRegressFrameTimeoutBusyPeer(t *testing.T) {
 // every frame whole within 10 ms of its first byte, but whose writes (as
 // TCP segments often do) end in the middle of the next frame.
 func TestRegressFrameTimeoutSteadyStream(t *testing.T) {
-	var n atomic.Int64
-	r := router.New()
-	r.HandleFunc("/fader", func(w router.ResponseWriter, req *router.Request) { n.Add(1) })
-	s := &osc.Server{Handler: r, Logger: quietLogger, FrameTimeout: 300 * time.Millisecond}
-	t.Cleanup(func() { s.Close() })
-	ep, err := s.Listen("osc.tcp+size://127.0.0.1:0", nil)
-	require.NoError(t, err)
-	c, err := net.Dial("tcp", ep.Addr().String())
-	require.NoError(t, err)
-	defer c.Close()
-	f := sizeFrame(t, "/fader", wire.Float32(0.5), wire.Int32(1), wire.Int32(2))
+	ep, c, n, f := faderPeer(t)
 	half := len(f) / 2
-	_, err = c.Write(f[:half])
+	_, err := c.Write(f[:half])
 	require.NoError(t, err)
 	chunk := append(append([]byte{}, f[half:]...), f[:half]...)
 	start := time.Now()

@@ -41,7 +41,7 @@ func TestServerValues(t *testing.T) {
 	defer c.Close()
 
 	port := netip.MustParseAddrPort(ep.Addr().String()).Port()
-	base := serveHTTP(t, oscquery.NewHandler(ns, oscquery.HostInfo{Name: "faders", OSCIP: "127.0.0.1", OSCPort: int(port)}))
+	base := oscquery.ServeHTTP(t, oscquery.NewHandler(ns, oscquery.HostInfo{Name: "faders", OSCIP: "127.0.0.1", OSCPort: int(port)}))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	hi, err := oscquery.FetchHostInfo(ctx, base)
@@ -103,7 +103,7 @@ func BenchmarkHandler1000(b *testing.B) {
 // loopback, decoding included.
 func BenchmarkFetch1000(b *testing.B) {
 	ns := namespace1000(b)
-	base := serveHTTP(b, oscquery.NewHandler(ns, oscquery.HostInfo{}))
+	base := oscquery.ServeHTTP(b, oscquery.NewHandler(ns, oscquery.HostInfo{}))
 	var c oscquery.Client
 	ctx := context.Background()
 	b.ReportAllocs()
