@@ -49,9 +49,11 @@
 // matched against the literal addresses of incoming messages (python-osc
 // and oscpy call this advanced matching), use HandlePattern. Pattern
 // bindings are kept in a short list and each is matched with Match against
-// every literal incoming address; an incoming address that is itself a
-// pattern never reaches them, since matching a pattern against a pattern
-// means nothing.
+// every incoming address, read as literal bytes: an incoming address
+// that contains * ? [ ] { } reaches a pattern binding when its bytes match
+// the pattern as they would in a method address (oscpy's advanced
+// matching: /prefix* takes /prefix?? and /?* as well as /prefixab, and
+// /? takes /?), never by comparing pattern with pattern.
 //
 // # Dispatch
 //
@@ -79,7 +81,8 @@
 //   - an incoming pattern runs the handlers of the matched addresses, the
 //     addresses in byte order of their parts (an address before the ones
 //     below it: /a, /a/b, /b), each address's handlers in registration
-//     order.
+//     order, then the pattern bindings that its bytes match as a literal
+//     address, in registration order.
 //
 // A binding made with a Types option runs only for messages whose type
 // tag string is exactly the filter (liblo's typespec), so Types(",if")

@@ -94,8 +94,8 @@ func (r *Router) Register(address string, h Handler, opts ...Option) (*Binding, 
 
 // RegisterPattern binds h to an address pattern, matched against the
 // literal addresses of incoming messages (python-osc and oscpy call this
-// advanced matching). Messages whose address is itself a pattern never
-// reach pattern bindings. It returns an error when pattern is malformed
+// advanced matching). An incoming address is read as literal bytes, its
+// * ? [ ] { } included: /prefix* takes /prefix?? too. It returns an error when pattern is malformed
 // (see ValidPattern), when h is nil or when a Types option is invalid.
 func (r *Router) RegisterPattern(pattern string, h Handler, opts ...Option) (*Binding, error) {
 	return r.register(caller(1), "RegisterPattern", pattern, true, h, opts)

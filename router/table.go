@@ -327,14 +327,22 @@ func (t *table) dispatch(d *dispatch) {
 		}
 	} else if isLiteral(a) {
 		d.firePatterns(t.patterns)
-	} else if _, err := checkPattern(a); err == nil && t.root != nil {
-		if hasDesc(a) {
+	} else if _, err := checkPattern(a); err == nil {
+		switch {
+		case t.root == nil:
+		case hasDesc(a):
 			var states posSet
 			d.addPos(&states, 1)
 			d.walkDesc(t.root, &states)
-		} else {
+		default:
 			l := d.level(1)
 			d.walk(t.root, &l)
+		}
+		// A pattern binding reads a well-formed incoming pattern as literal
+		// bytes (oscpy's advanced matching): /prefix* takes /prefix?? as it
+		// takes /prefixab.
+		if len(t.patterns) > 0 {
+			d.firePatterns(t.patterns)
 		}
 	}
 	if d.n == 0 && t.notFound != nil {

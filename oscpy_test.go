@@ -1,0 +1,96 @@
+package osc_test
+
+// Tests named after oscpy's test suite (tests/test_server.py), each checking
+// over real sockets that osckit does what an oscpy program expects.
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/osckit/osc/router"
+	"github.com/osckit/osc/wire"
+)
+
+// TestOscpyAdvancedMatching sends oscpy's test_advanced_matching bundle to
+// pattern bindings: incoming addresses that contain ? * [ reach a pattern
+// whose bytes they match as a literal address.
+func TestOscpyAdvancedMatching(t *testing.T) {
+	var mu sync.Mutex
+	result := map[string][]int32{}
+	done := make(chan struct{}, 1)
+	r := router.New()
+	bind := func(name, pattern string) {
+		_, err := r.RegisterPattern(pattern, router.HandlerFunc(func(w router.ResponseWriter, req *router.Request) {
+			a, _ := req.Message.Arg(0)
+			v, _ := a.Int32()
+			mu.Lock()
+			result[name] = append(result[name], v)
+			mu.Unlock()
+		}))
+		require.NoError(t, err)
+	}
+	bind("singlechar", "/?")
+	bind("twochars", "/??")
+	bind("prefix", "/prefix*")
+	bind("suffix", "/*suffix")
+	bind("somechars", "/[abcd]")
+	bind("somestrings", "/{string1,string2}")
+	bind("parts", "/part1/part2")
+	bind("parts_star", "/part1/*/part3")
+	bind("parts_prefix", "/part1/part2/?")
+	bind("parts_somechars", "/part1/[abcd]/part3")
+	bind("parts_somecharsrange", "/part1/[c-f]/part3")
+	bind("parts_notsomechars", "/part1/[!abcd]/part3")
+	bind("parts_notsomecharsrange", "/part1/[!c-f]/part3")
+	bind("parts_somestrings", "/part1/{string1,string2}/part3")
+	bind("parts_somestrings2", "/part1/part2/{string1,string2}")
+	bind("parts_somestrings3", "/part1/part2/prefix-{string1,string2}")
+	r.HandleFunc("/done", func(router.ResponseWriter, *router.Request) { done <- struct{}{} })
+
+	s := newServer(t, r)
+	ep := listen(t, s, "osc.udp://127.0.0.1:0")
+	c := dial(t, ep.URL())
+
+	sent := []struct {
+		addr string
+		v    int32
+	}{
+		{"/a", 1}, {"/b", 2}, {"/z", 3}, {"/1", 3}, {"/?", 4},
+		{"/ab", 5}, {"/bb", 6}, {"/z?", 7}, {"/??", 8}, {"/?*", 9},
+		{"/prefixab", 10}, {"/prefixbb", 11}, {"/prefixz?", 12}, {"/prefix??", 13}, {"/prefix?*", 14},
+		{"/absuffix", 15}, {"/bbsuffix", 16}, {"/z?suffix", 17}, {"/??suffix", 18}, {"/?*suffix", 19},
+		{"/string1", 20}, {"/string2", 21}, {"/string1aa", 22}, {"/string1b", 23}, {"/string1?", 24}, {"/astring1?", 25},
+		{"/part1", 26}, {"/part1/part", 27}, {"/part1/part2", 28}, {"/part1/part3/part2", 29}, {"/part1/part2/part3", 30}, {"/part1/part?/part2", 31},
+		{"/part1", 32}, {"/part1/a/part", 33}, {"/part1/b/part2", 34}, {"/part1/c/part3/part2", 35}, {"/part1/d/part2/part3", 36}, {"/part1/e/part?/part2", 37},
+		{"/part1/test/part2", 38}, {"/part1/a/part2", 39}, {"/part1/b/part2", 40}, {"/part1/c/part2/part2", 41}, {"/part1/d/part2/part3", 42}, {"/part1/0/part2", 43},
+		{"/part1/string1/part", 45}, {"/part1/string2/part3", 46}, {"/part1/part2/string1", 47}, {"/part1/part2/string2", 48},
+		{"/part1/part2/prefix-string1", 49}, {"/part1/part2/sprefix-tring2", 50},
+	}
+	require.NoError(t, c.SendBundle(wire.Immediately, func(e *wire.Encoder) {
+		for _, m := range sent {
+			e.Message(m.addr).Int32(m.v).End()
+		}
+	}))
+	require.NoError(t, c.Send("/done"))
+	within(t, done, 5*time.Second, "/done after the bundle")
+
+	want := map[string][]int32{
+		"singlechar":         {1, 2, 3, 3, 4},
+		"twochars":           {5, 6, 7, 8, 9},
+		"prefix":             {10, 11, 12, 13, 14},
+		"suffix":             {15, 16, 17, 18, 19},
+		"somechars":          {1, 2},
+		"somestrings":        {20, 21},
+		"parts":              {28},
+		"parts_star":         {30, 46},
+		"parts_somestrings":  {46},
+		"parts_somestrings2": {47, 48},
+		"parts_somestrings3": {49},
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	require.Equal(t, want, result)
+}
