@@ -94,3 +94,33 @@ func TestOscpyAdvancedMatching(t *testing.T) {
 	defer mu.Unlock()
 	require.Equal(t, want, result)
 }
+
+// TestOscpyFormatMessageNullTerminatedAddress sends an address that ends in
+// its NUL padding (oscpy's test_format_message_null_terminated_address):
+// the encoder trims the padding instead of refusing the address.
+func TestOscpyFormatMessageNullTerminatedAddress(t *testing.T) {
+	ch := make(chan got, 4)
+	s := newServer(t, recorder(t, ch))
+	ep := listen(t, s, "osc.udp://127.0.0.1:0")
+	c := dial(t, ep.URL())
+
+	require.NoError(t, c.Send("/test\x00\x00\x00", wire.Int32(1)))
+	require.Equal(t, "/test", recv(t, ch).addr)
+
+	want, err := wire.AppendMessage(nil, "/test", wire.Int32(2))
+	require.NoError(t, err)
+	pkt, err := wire.AppendMessage(nil, "/test\x00", wire.Int32(2))
+	require.NoError(t, err)
+	require.Equal(t, want, pkt)
+	var e wire.Encoder
+	pkt, err = e.MessageBytes([]byte("/test\x00\x00\x00\x00")).Int32(2).End().Bytes()
+	require.NoError(t, err)
+	require.Equal(t, want, pkt)
+	_, err = c.Write(pkt)
+	require.NoError(t, err)
+	g := recv(t, ch)
+	require.Equal(t, "/test", g.addr)
+
+	// A NUL inside the address is still refused.
+	require.ErrorIs(t, c.Send("/te\x00st", wire.Int32(3)), wire.ErrAddress)
+}

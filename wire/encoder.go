@@ -148,8 +148,10 @@ func (e *Encoder) patchSize(at int) {
 }
 
 // Message begins a message with the given address (pattern). The address
-// must start with '/' and contain no NUL.
+// must start with '/' and contain no NUL; NUL bytes at its end (an address
+// copied with its padding, as oscpy accepts) are trimmed.
 func (e *Encoder) Message(address string) *Encoder {
+	address = trimNUL(address)
 	if e.err == nil && (len(address) == 0 || address[0] != '/') {
 		return e.fail(ErrAddress)
 	}
@@ -174,6 +176,7 @@ func (e *Encoder) Message(address string) *Encoder {
 
 // MessageBytes is Message with the address given as bytes.
 func (e *Encoder) MessageBytes(address []byte) *Encoder {
+	address = trimNUL(address)
 	if e.err == nil && (len(address) == 0 || address[0] != '/' || indexNUL(address) >= 0) {
 		return e.fail(ErrAddress)
 	}
@@ -187,6 +190,15 @@ func (e *Encoder) MessageBytes(address []byte) *Encoder {
 	e.buf = binary.LittleEndian.AppendUint64(e.buf, 0)
 	e.startTags(e.tagAt)
 	return e
+}
+
+// trimNUL drops the NUL bytes that end an address: the padding of an
+// address copied from an encoded packet.
+func trimNUL[T ~string | ~[]byte](a T) T {
+	for len(a) > 0 && a[len(a)-1] == 0 {
+		a = a[:len(a)-1]
+	}
+	return a
 }
 
 func indexNUL(b []byte) int {

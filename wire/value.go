@@ -270,9 +270,11 @@ func appendValueData(dst []byte, v Value) []byte {
 }
 
 // AppendMessage appends a message with the given address and arguments to
-// dst. It does not allocate beyond growing dst. On error dst is returned
+// dst. NUL bytes that end the address are trimmed, as Encoder.Message
+// does. It does not allocate beyond growing dst. On error dst is returned
 // unchanged.
 func AppendMessage(dst []byte, address string, args ...Value) ([]byte, error) {
+	address = trimNUL(address)
 	if len(address) == 0 || address[0] != '/' || strings.IndexByte(address, 0) >= 0 {
 		return dst, ErrAddress
 	}
