@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/osckit/osc"
 	"github.com/osckit/osc/router"
 	"github.com/osckit/osc/wire"
 )
@@ -123,4 +124,37 @@ func TestOscpyFormatMessageNullTerminatedAddress(t *testing.T) {
 
 	// A NUL inside the address is still refused.
 	require.ErrorIs(t, c.Send("/te\x00st", wire.Int32(3)), wire.ErrAddress)
+}
+
+// TestOscpyValidateMessageAddressDisabled sends a message whose address has
+// no leading '/' (oscpy's test_validate_message_address_disabled): a server
+// decoding with LooseAddress hands it to its handler, a strict one counts it
+// as malformed.
+func TestOscpyValidateMessageAddressDisabled(t *testing.T) {
+	pkt := wire.AppendString(nil, "malformed")
+	pkt = wire.AppendString(pkt, ",s")
+	pkt = wire.AppendString(pkt, "message")
+
+	ch := make(chan got, 4)
+	loose := &osc.Server{Handler: recorder(t, ch), Logger: quietLogger, Decode: wire.Options{LooseAddress: true}}
+	t.Cleanup(func() { require.NoError(t, loose.Shutdown(ctxTimeout(t, 5*time.Second))) })
+	ep := listen(t, loose, "osc.udp://127.0.0.1:0")
+	c := dial(t, ep.URL())
+	_, err := c.Write(pkt)
+	require.NoError(t, err)
+	g := recv(t, ch)
+	require.Equal(t, "malformed", g.addr)
+	require.Equal(t, []wire.Value{wire.String("message")}, g.vals)
+
+	strict := newServer(t, recorder(t, ch))
+	ep = listen(t, strict, "osc.udp://127.0.0.1:0")
+	c = dial(t, ep.URL())
+	_, err = c.Write(pkt)
+	require.NoError(t, err)
+	deadline := time.Now().Add(5 * time.Second)
+	for ep.Stats().Malformed == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	require.EqualValues(t, 1, ep.Stats().Malformed)
+	require.Empty(t, ch)
 }

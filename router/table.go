@@ -317,6 +317,12 @@ func isLiteral(a []byte) bool {
 
 func (t *table) dispatch(d *dispatch) {
 	a := d.addr
+	if len(a) == 0 || a[0] != '/' { // only a lenient decoder lets these in
+		if t.notFound != nil {
+			d.notFound(t.notFound)
+		}
+		return
+	}
 	// Look the address up first: a method address has no pattern
 	// characters, so a hit is literal without checking.
 	h := hash(t.seed, a)

@@ -24,6 +24,12 @@ type Options struct {
 	// string, read as zero arguments), and a nested bundle timed earlier
 	// than its parent (raised to the parent's time).
 	Lenient bool
+	// LooseAddress accepts a message parsed on its own (not inside a
+	// bundle) whose address does not start with '/', like oscpy's
+	// validate_message_address=False; it still may not start with '#' or
+	// NUL. A Router runs only its NotFound handler for such a message.
+	// Neither strict nor Lenient decoding accepts one.
+	LooseAddress bool
 	// MaxBundleDepth limits bundle nesting; 0 means DefaultMaxBundleDepth.
 	MaxBundleDepth int
 	// MaxArrayDepth limits array nesting; 0 means DefaultMaxArrayDepth.
@@ -362,7 +368,7 @@ func (o *Options) parseSlow(b []byte) (Message, error) {
 	if len(b)&3 != 0 {
 		return m, perr(len(b), -1, ErrAlign)
 	}
-	if b[0] != '/' {
+	if b[0] != '/' && (!o.LooseAddress || b[0] == '#' || b[0] == 0) {
 		return m, perr(0, -1, ErrAddress)
 	}
 	if len(b) > 1<<31 {
