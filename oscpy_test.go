@@ -4,6 +4,7 @@ package osc_test
 // over real sockets that osckit does what an oscpy program expects.
 
 import (
+	"net/netip"
 	"sync"
 	"testing"
 	"time"
@@ -157,4 +158,75 @@ func TestOscpyValidateMessageAddressDisabled(t *testing.T) {
 	}
 	require.EqualValues(t, 1, ep.Stats().Malformed)
 	require.Empty(t, ch)
+}
+
+// TestOscpyListenDefault: the endpoint opened with ListenDefault is the
+// default, a second default is refused while it is open, and another one
+// may be opened once it is closed (oscpy's test_listen_default). A plain
+// Listen does not make a default.
+func TestOscpyListenDefault(t *testing.T) {
+	ch := make(chan got, 4)
+	s := newServer(t, recorder(t, ch))
+	plain := listen(t, s, "osc.udp://127.0.0.1:0")
+	require.Nil(t, s.Default())
+
+	a, err := s.ListenDefault("osc.udp://127.0.0.1:0", nil)
+	require.NoError(t, err)
+	require.Equal(t, a, s.Default())
+	_, err = s.ListenDefault("osc.udp://127.0.0.1:0", nil)
+	require.ErrorIs(t, err, osc.ErrConfig)
+	require.Len(t, s.Endpoints(), 2, "a refused default opens nothing")
+
+	// The default sends: the plain endpoint hears it, from a's port.
+	pkt, err := wire.AppendMessage(nil, "/from/default", wire.Int32(1))
+	require.NoError(t, err)
+	to := netip.MustParseAddrPort(plain.Addr().String())
+	require.NoError(t, s.SendTo(pkt, to))
+	g := recv(t, ch)
+	require.Equal(t, "/from/default", g.addr)
+	require.Equal(t, a.Addr().String(), g.from.String())
+
+	require.NoError(t, a.Close())
+	require.Nil(t, s.Default())
+	b, err := s.ListenDefault("osc.udp://127.0.0.1:0", nil)
+	require.NoError(t, err)
+	require.Equal(t, b, s.Default())
+}
+
+// TestOscpySendMessageWithoutSocket: a server without a default endpoint
+// says so when asked to send (oscpy's test_send_message_without_socket).
+func TestOscpySendMessageWithoutSocket(t *testing.T) {
+	s := newServer(t, router.New())
+	pkt, err := wire.AppendMessage(nil, "/test")
+	require.NoError(t, err)
+	to := netip.MustParseAddrPort("127.0.0.1:9")
+	require.ErrorIs(t, s.SendTo(pkt, to), osc.ErrNoDefault)
+	listen(t, s, "osc.udp://127.0.0.1:0")
+	require.ErrorIs(t, s.SendTo(pkt, to), osc.ErrNoDefault, "a plain Listen makes no default")
+}
+
+// TestOscpyStopAll: after every endpoint is closed, the server listens
+// again, on the same port (oscpy's test_stop_all); only Close ends it.
+func TestOscpyStopAll(t *testing.T) {
+	ch := make(chan got, 4)
+	s := newServer(t, recorder(t, ch))
+	a, err := s.ListenDefault("osc.udp://127.0.0.1:0", nil)
+	require.NoError(t, err)
+	listen(t, s, "osc.tcp://127.0.0.1:0")
+	require.Len(t, s.Endpoints(), 2)
+	for _, e := range s.Endpoints() {
+		require.NoError(t, e.Close())
+	}
+	require.Empty(t, s.Endpoints())
+
+	again := listen(t, s, a.URL())
+	require.Equal(t, a.Addr().String(), again.Addr().String())
+	require.Len(t, s.Endpoints(), 1)
+	c := dial(t, again.URL())
+	require.NoError(t, c.Send("/again"))
+	require.Equal(t, "/again", recv(t, ch).addr)
+
+	require.NoError(t, s.Close())
+	_, err = s.Listen(a.URL(), nil)
+	require.ErrorIs(t, err, osc.ErrServerClosed)
 }

@@ -3,6 +3,7 @@ package osc
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -189,12 +190,27 @@ func ListenAndServe(ctx context.Context, endpoint string, h router.Handler) erro
 // framing; osc.tcp+slip:// or osc.tcp+size:// to fix it), osc.unix:///path,
 // or a bare "host:port" or port for UDP. An empty host listens on all
 // interfaces; port 0 picks a free port (see Endpoint.Addr). h serves this
-// endpoint; nil means Server.Handler. The first endpoint opened becomes the
-// default endpoint that Server.SendTo uses.
+// endpoint; nil means Server.Handler. The endpoint does not become the
+// default endpoint that Server.SendTo uses: ListenDefault opens that one.
 //
 // Listen returns once the endpoint is serving; an endpoint that Close or
-// Shutdown has not seen is never left running.
+// Shutdown has not seen is never left running. After every endpoint has
+// been closed one by one (Endpoint.Close, oscpy's stop_all), the server
+// still listens again; only Server.Close and Shutdown end it.
 func (s *Server) Listen(endpoint string, h router.Handler) (*Endpoint, error) {
+	return s.listen(endpoint, h, false)
+}
+
+// ListenDefault is Listen for the default endpoint, the one Server.SendTo
+// sends from (oscpy's listen(default=True)). While a default endpoint is
+// open, a second ListenDefault fails with an error matching ErrConfig and
+// opens nothing; once it is closed, the server has no default until the
+// next ListenDefault (or SetDefault).
+func (s *Server) ListenDefault(endpoint string, h router.Handler) (*Endpoint, error) {
+	return s.listen(endpoint, h, true)
+}
+
+func (s *Server) listen(endpoint string, h router.Handler, def bool) (*Endpoint, error) {
 	ep, err := netio.ParseEndpoint(endpoint)
 	if err != nil {
 		return nil, err
@@ -211,6 +227,9 @@ func (s *Server) Listen(endpoint string, h router.Handler) (*Endpoint, error) {
 	if s.isClosed() {
 		return nil, ErrServerClosed
 	}
+	if d := s.Default(); def && d != nil {
+		return nil, errDefaultOpen(d)
+	}
 	e := &Endpoint{srv: s, ep: ep, h: h, done: make(chan struct{})}
 	if err := e.open(); err != nil {
 		return nil, err
@@ -224,12 +243,20 @@ func (s *Server) Listen(endpoint string, h router.Handler) (*Endpoint, error) {
 		e.closeSocket(false)
 		return nil, ErrServerClosed
 	}
+	if def && s.def != nil {
+		e.closeSocket(false)
+		return nil, errDefaultOpen(s.def)
+	}
 	e.start()
 	s.endpoints = append(s.endpoints, e)
-	if s.def == nil {
+	if def {
 		s.def = e
 	}
 	return e, nil
+}
+
+func errDefaultOpen(d *Endpoint) error {
+	return fmt.Errorf("%w: default endpoint %s is open already", ErrConfig, d.URL())
 }
 
 func (s *Server) isClosed() bool {
@@ -261,7 +288,10 @@ func (s *Server) Default() *Endpoint {
 	return s.def
 }
 
-// SetDefault makes e the default endpoint.
+// SetDefault makes e, one of the server's endpoints, the default endpoint
+// whatever the default was: the one deliberate way to replace it, where
+// ListenDefault refuses a second default. nil leaves the server without a
+// default.
 func (s *Server) SetDefault(e *Endpoint) {
 	s.mu.Lock()
 	s.def = e
@@ -269,7 +299,9 @@ func (s *Server) SetDefault(e *Endpoint) {
 }
 
 // SendTo sends an encoded packet from the default endpoint to addr (UDP
-// endpoints only), like oscpy's send_message with the default socket.
+// endpoints only), like oscpy's send_message with the default socket. A
+// server without a default endpoint (none opened with ListenDefault, or it
+// was closed) returns ErrNoDefault.
 func (s *Server) SendTo(pkt []byte, addr netip.AddrPort) error {
 	e := s.Default()
 	if e == nil {
@@ -278,7 +310,7 @@ func (s *Server) SendTo(pkt []byte, addr netip.AddrPort) error {
 	return e.SendTo(pkt, addr)
 }
 
-// remove forgets e; the next endpoint becomes the default if e was.
+// remove forgets e; the server has no default if e was it.
 func (s *Server) remove(e *Endpoint) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -290,9 +322,6 @@ func (s *Server) remove(e *Endpoint) {
 	}
 	if s.def == e {
 		s.def = nil
-		if len(s.endpoints) > 0 {
-			s.def = s.endpoints[0]
-		}
 	}
 }
 
@@ -307,7 +336,9 @@ func (s *Server) takeAll() []*Endpoint {
 }
 
 // Close closes every endpoint at once and drops the bundles and TCP
-// replies still queued (oscpy's stop_all). It returns once the reading
+// replies still queued, and ends the server: Listen fails afterwards with
+// ErrServerClosed (to stop every endpoint and listen again, as oscpy's
+// stop_all allows, close the Endpoints one by one). It returns once the reading
 // goroutines have stopped, so a handler running on one of them finishes
 // first; it has no deadline. Shutdown bounds the wait with a context and
 // can let queued bundles run. Close and Shutdown wait for handlers: a
