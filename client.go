@@ -33,9 +33,10 @@ type Client struct {
 }
 
 // Dial connects a client to endpoint: osc.udp://host:port,
-// osc.tcp://host:port (SLIP framing; osc.tcp+size:// for OSC 1.0 size
-// prefixes), osc.unix:///path, or a bare host:port or port for UDP. An
-// empty host means the local host.
+// osc.tcp://host:port (OSC 1.0 int32 size prefixes, as liblo sends and as
+// liblo's and SuperCollider's TCP servers read; osc.tcp+slip:// for SLIP
+// framing), osc.unix:///path, or a bare host:port or port for UDP. An
+// empty host means the local host. Replies are read in either framing.
 func Dial(endpoint string) (*Client, error) {
 	return DialContext(context.Background(), endpoint)
 }
@@ -58,7 +59,7 @@ func DialContext(ctx context.Context, endpoint string) (*Client, error) {
 		if err == nil {
 			f := ep.Framing
 			if f == netio.FrameAuto {
-				f = netio.FrameSLIP
+				f = netio.FrameSizePrefix
 			}
 			// A server that stops reading fails a send after the write
 			// timeout instead of blocking the client's senders forever.

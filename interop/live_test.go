@@ -253,7 +253,11 @@ func TestSendToOscjs(t *testing.T) {
 			l := line(t, p.out, "osc.js listening line")
 			port, ok := strings.CutPrefix(l, "listening ")
 			require.True(t, ok, l)
-			oscli(t, lines(oscjsPackets), "send", "-json", "osc."+proto+"://127.0.0.1:"+port)
+			scheme := "osc." + proto
+			if proto == "tcp" {
+				scheme = "osc.tcp+slip" // osc.js reads SLIP only; osc.tcp:// sends size prefixes
+			}
+			oscli(t, lines(oscjsPackets), "send", "-json", scheme+"://127.0.0.1:"+port)
 			var got []string
 			for range oscjsPackets {
 				js := line(t, p.out, "osc.js packet")

@@ -18,7 +18,7 @@ const (
 // Endpoint is a parsed OSC endpoint URL in liblo's form:
 //
 //	osc.udp://host:port      UDP (IPv6 hosts in brackets: osc.udp://[::1]:9000)
-//	osc.tcp://host:port      TCP, framing detected on receive, SLIP on send
+//	osc.tcp://host:port      TCP, framing detected on receive, size prefixes on send (as liblo)
 //	osc.tcp+slip://host:port TCP with SLIP framing (OSC 1.1)
 //	osc.tcp+size://host:port TCP with int32 size prefixes (OSC 1.0)
 //	osc.unix:///abs/path     UNIX datagram socket; osc.unix://rel/path is relative

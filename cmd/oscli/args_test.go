@@ -156,7 +156,7 @@ func TestParseTarget(t *testing.T) {
 		{[]string{"osc.udp://127.0.0.1:9000/", "/a"}, "osc.udp://127.0.0.1:9000", 1, ""},
 		{[]string{"osc.udp://[::1]:9000", "/a"}, "osc.udp://[::1]:9000", 1, ""},
 		{[]string{"osc.tcp://127.0.0.1:9000", "/a"}, "osc.tcp://127.0.0.1:9000", 1, ""},
-		{[]string{"osc.tcp+slip://127.0.0.1:9000", "/a"}, "osc.tcp://127.0.0.1:9000", 1, ""},
+		{[]string{"osc.tcp+slip://127.0.0.1:9000", "/a"}, "osc.tcp+slip://127.0.0.1:9000", 1, ""},
 		{[]string{"osc.tcp+size://127.0.0.1:9000"}, "osc.tcp+size://127.0.0.1:9000", 0, ""},
 		{[]string{"osc.unix:///tmp/x.sock", "/a"}, "osc.unix:///tmp/x.sock", 1, ""},
 		{[]string{"http://x:1", "/a"}, "", 0, "want osc.udp://"},

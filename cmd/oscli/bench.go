@@ -34,7 +34,7 @@ what arrived:
 Message profiles: synth is "/synth/1/freq ifsb" (an instrument's
 parameter); fader is a mixer's meter flood, "/ch/NN/mix/fader fb" over 64
 channels; -size N pads "/bench sb" to N bytes. PORT or osc.udp://HOST:PORT
-sends UDP (batched with sendmmsg), osc.tcp://HOST:PORT TCP with SLIP framing
+sends UDP (batched with sendmmsg), osc.tcp://HOST:PORT TCP with size prefixes
 (osc.tcp+size:// for size prefixes). A progress line shows on a terminal.`
 
 func runBench(e *env, args []string) error {

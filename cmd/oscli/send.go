@@ -26,8 +26,9 @@ Sends one message in liblo's oscsend grammar, or with -json the packets in
 the JSON form given as arguments or read from standard input (one a line, as
 oscli decode and oscli dump -json print them). The target "-" writes the
 packet bytes to standard output instead. A URL is osc.udp://HOST:PORT,
-osc.tcp://HOST:PORT (SLIP framing, or -framing size for OSC 1.0 length
-prefixes; osc.tcp+size:// says the same) or osc.unix:///PATH. With -expect
+osc.tcp://HOST:PORT (OSC 1.0 int32 size prefixes, as liblo sends and
+scsynth reads; osc.tcp+slip:// or -framing slip for SLIP) or
+osc.unix:///PATH. With -expect
 it then waits on the same socket for a reply and prints it.
 
 TYPES (with or without a leading comma) holds the type tags
@@ -44,7 +45,7 @@ func runSend(e *env, args []string) error {
 	at := fs.String("at", "", "send in a bundle timed `TIME` (NTP hex, RFC 3339, now or immediate)")
 	in := fs.Duration("in", 0, "send in a bundle timed `DURATION` from now (e.g. 200ms)")
 	timeout := fs.Duration("timeout", 5*time.Second, "give up on a connection, a write or -expect after `D`")
-	framing := fs.String("framing", "slip", "TCP framing: `slip` (OSC 1.1) or size (OSC 1.0 int32 length prefix)")
+	framing := fs.String("framing", "size", "TCP framing of osc.tcp://: `size` (OSC 1.0 int32 length prefix, liblo's) or slip (OSC 1.1)")
 	expect := fs.String("expect", "", "after sending, wait on the same socket for a reply whose address matches `PATTERN` and print it")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -77,8 +78,8 @@ func runSend(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if strings.HasPrefix(dest, "osc.tcp://") && *framing == "size" {
-		dest = "osc.tcp+size://" + strings.TrimPrefix(dest, "osc.tcp://")
+	if strings.HasPrefix(dest, "osc.tcp://") {
+		dest = "osc.tcp+" + *framing + "://" + strings.TrimPrefix(dest, "osc.tcp://")
 	}
 	if dest == "-" && *expect != "" {
 		return usagef("-expect needs a network target, not -")
@@ -255,9 +256,6 @@ func parseTarget(args []string) (string, []string, error) {
 		hostport, _, _ := strings.Cut(rest, "/")
 		if _, err := splitHostPort(hostport); err != nil {
 			return "", nil, usagef("%s: %v", a, err)
-		}
-		if scheme == "osc.tcp+slip" {
-			scheme = "osc.tcp"
 		}
 		return scheme + "://" + hostport, args[1:], nil
 	}
