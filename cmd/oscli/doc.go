@@ -7,7 +7,9 @@
 //
 //	oscli send [flags] HOST PORT|URL /address [TYPES] [VALUES...]
 //	oscli send - /address [TYPES] [VALUES...]      (packet bytes to stdout)
+//	oscli send [-H HOST] [-P PORT] [-r N] [-s] /address [VALUES...]   (oscpy's grammar)
 //	oscli dump [-json] [-src] [-filter P] [-count N] [-timeout D] PORT|URL
+//	oscli dump [-H HOST] [-P PORT]                                     (oscpy's grammar)
 //	oscli echo PORT|URL
 //	oscli bench [-rate R|max] [-duration D|-count N] [-profile P|-size N] PORT|URL
 //	oscli encode [-hex] [JSON...]
@@ -17,7 +19,10 @@
 //
 // Every subcommand prints its flags with -h. URLs are liblo's:
 // osc.udp://HOST:PORT (a bare PORT or HOST PORT means UDP),
-// osc.tcp://HOST:PORT, osc.unix:///PATH.
+// osc.tcp://HOST:PORT (size-prefixed frames on send, as liblo;
+// osc.tcp+slip:// for SLIP), osc.unix:///PATH. send and dump also take
+// oscpy's flags -H/--host and -P/--port (localhost:8000 when no target is
+// given), and send -r/--repeat, which prints what it sent as oscpy does.
 //
 // # Dump
 //

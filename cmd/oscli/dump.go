@@ -17,6 +17,7 @@ import (
 )
 
 const dumpUsage = `[flags] PORT|URL
+       oscli dump [flags] [-H HOST] [-P PORT]
 
 Listens for OSC packets and prints one line a message in liblo's oscdump
 layout, "SSSSSSSS.FFFFFFFF /address types values...". A bare message prints
@@ -38,7 +39,10 @@ sender, the reason and the bytes in hex, and dumping goes on.
 
 With -stats it prints no messages but counts the sequence numbers that
 oscli bench puts in its messages, and answers the bench's final message
-with the count received, lost and reordered.`
+with the count received, lost and reordered.
+` + oscpyGrammar + `
+For example oscli dump -H 0.0.0.0 -P 8000 listens on UDP port 8000 of every
+interface; messages print in the layout above.`
 
 func runDump(e *env, args []string) error {
 	fs := newFlagSet(e, "dump", dumpUsage)
@@ -49,13 +53,26 @@ func runDump(e *env, args []string) error {
 	timeout := fs.Duration("timeout", 0, "exit after `D` (0: no limit)")
 	stats := fs.Bool("stats", false, "count oscli bench's sequence numbers instead of printing messages")
 	lenient := fs.Bool("lenient", false, "accept what a lenient decoder accepts (see oscli decode -h)")
+	py := addOscpyFlags(fs, false)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := py.check(); err != nil {
 		return err
 	}
 	if *filter != "" && !validPattern(*filter) {
 		return usagef("-filter %q: not an OSC address pattern", *filter)
 	}
-	l, err := newListenCmd(e, fs, *timeout)
+	var l *listenCmd
+	var err error
+	switch {
+	case py.hostPortSet() && fs.NArg() > 0:
+		return usagef("-H and -P name the port to listen on: give no PORT or URL (%q)", fs.Arg(0))
+	case py.hostPortSet() || fs.NArg() == 0:
+		l, err = listenOn(e, py.url(), *timeout)
+	default:
+		l, err = newListenCmd(e, fs, *timeout)
+	}
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,12 @@ func newListenCmd(e *env, fs *flagSet, timeout time.Duration) (*listenCmd, error
 	if fs.NArg() != 1 {
 		return nil, usagef("want one PORT or URL")
 	}
-	ep, err := listenArg(fs.Arg(0))
+	return listenOn(e, fs.Arg(0), timeout)
+}
+
+// listenOn is newListenCmd for a PORT or URL given.
+func listenOn(e *env, arg string, timeout time.Duration) (*listenCmd, error) {
+	ep, err := listenArg(arg)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/osckit/osc"
@@ -21,6 +22,7 @@ import (
 const sendUsage = `[flags] HOST PORT|URL /address [TYPES] [VALUES...]
        oscli send [flags] - /address [TYPES] [VALUES...]
        oscli send -json [flags] HOST PORT|URL|- [JSON...]
+       oscli send [flags] [-H HOST] [-P PORT] [-r N] [-s] /address [VALUES...]
 
 Sends one message in liblo's oscsend grammar, or with -json the packets in
 the JSON form given as arguments or read from standard input (one a line, as
@@ -37,7 +39,13 @@ takes the next value: i h integers (or 0x hex), f d numbers (nan, inf),
 s S text, c one character, m r 8 hex digits, b hex bytes, t NTP hex
 SSSSSSSS.FFFFFFFF, an RFC 3339 time, "now" or "immediate". Without TYPES
 each value is typed by its form: integers i (or h), other numbers f, true
-and false T and F, nil N, anything else s.`
+and false T and F, nil N, anything else s.
+` + oscpyGrammar + `
+In it the target is -H and -P, values are always typed by their form (True,
+False and None as T, F and N as well), -r N sends N times and then prints
+what was sent as oscpy does (calls, bytes, params and a count of each type;
+on standard error when the target is -), and -s pauses after each send:
+oscli send -H 127.0.0.1 -P 8000 -r 3 /address 1 2.5 hello.`
 
 func runSend(e *env, args []string) error {
 	fs := newFlagSet(e, "send", sendUsage)
@@ -47,7 +55,11 @@ func runSend(e *env, args []string) error {
 	timeout := fs.Duration("timeout", 5*time.Second, "give up on a connection, a write or -expect after `D`")
 	framing := fs.String("framing", "size", "TCP framing of osc.tcp://: `size` (OSC 1.0 int32 length prefix, liblo's) or slip (OSC 1.1)")
 	expect := fs.String("expect", "", "after sending, wait on the same socket for a reply whose address matches `PATTERN` and print it")
+	py := addOscpyFlags(fs, true)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := py.check(); err != nil {
 		return err
 	}
 	if *framing != "slip" && *framing != "size" {
@@ -74,9 +86,25 @@ func runSend(e *env, args []string) error {
 		wrap = false
 	}
 
-	dest, rest, err := parseTarget(fs.Args())
-	if err != nil {
-		return err
+	// A target from -H/-P (or oscpy's default) when they are given or
+	// when the arguments start with the /address; else liblo's grammar.
+	var dest string
+	var rest []string
+	oscpy := false
+	hp, pos := py.hostPortSet(), fs.Args()
+	switch {
+	case *asJSON && hp:
+		dest, rest = py.url(), pos
+	case !*asJSON && (hp || len(pos) > 0 && strings.HasPrefix(pos[0], "/")):
+		if len(pos) > 0 && !strings.HasPrefix(pos[0], "/") {
+			return usagef("-H and -P name the target: want /address after them, not %q", pos[0])
+		}
+		dest, rest, oscpy = py.url(), pos, true
+	default:
+		var err error
+		if dest, rest, err = parseTarget(pos); err != nil {
+			return err
+		}
 	}
 	if strings.HasPrefix(dest, "osc.tcp://") {
 		dest = "osc.tcp+" + *framing + "://" + strings.TrimPrefix(dest, "osc.tcp://")
@@ -105,6 +133,12 @@ func runSend(e *env, args []string) error {
 		}
 	} else {
 		addr, vals, err := parseMessage(rest)
+		if oscpy && len(rest) > 0 {
+			addr, vals, err = rest[0], make([]wire.Value, len(rest)-1), nil
+			for i, s := range rest[1:] {
+				vals[i] = oscpyValue(s)
+			}
+		}
 		if err != nil {
 			return usagef("%v", err)
 		}
@@ -137,10 +171,22 @@ func runSend(e *env, args []string) error {
 		client = c
 		out = &boundedWriter{c: c, dest: dest, timeout: *timeout}
 	}
+	// Over UDP, a refusal reported for an earlier datagram (ICMP port
+	// unreachable) does not fail the next send, as with liblo's oscsend
+	// and oscpy, which send without connecting.
+	udp := strings.HasPrefix(dest, "osc.udp://")
 	var enc wire.Encoder
+	var stats sendStats
 	for {
 		pkt, err := next()
 		if err == io.EOF {
+			if py.set("r", "repeat") {
+				w := e.stdout
+				if dest == "-" {
+					w = e.stderr
+				}
+				stats.print(w)
+			}
 			if *expect != "" {
 				return expectReply(e, client, *expect, *timeout, *asJSON)
 			}
@@ -155,8 +201,14 @@ func runSend(e *env, args []string) error {
 				return err
 			}
 		}
-		if _, err := out.Write(pkt); err != nil {
-			return err
+		for range py.repeat {
+			if _, err := out.Write(pkt); err != nil && !(udp && errors.Is(err, syscall.ECONNREFUSED)) {
+				return err
+			}
+			stats.add(pkt)
+			if py.safer {
+				time.Sleep(time.Millisecond)
+			}
 		}
 	}
 }
