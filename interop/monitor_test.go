@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -130,9 +131,18 @@ func TestMonitorTUI(t *testing.T) {
 		t.Errorf("header:\n%s", screen)
 	}
 
-	// Sort by name: the channels, then /mixer/gain.
+	// Sort by name: the channels, then /mixer/gain and /oscli/bench/end.
 	m.keys("s")
 	screen = m.await("sort by name", func(s string) bool { return strings.Contains(s, "sort name") })
+	var names []string
+	for _, l := range strings.Split(screen, "\n")[5:] {
+		if f := strings.Fields(l); len(f) > 4 && strings.HasPrefix(f[0], "/") && f[1] != "filter" {
+			names = append(names, f[0])
+		}
+	}
+	if len(names) < 10 || names[0] != "/ch/01/mix/fader" || names[8] != "/mixer/gain" || !slices.IsSorted(names) {
+		t.Errorf("sorted by name: %q", names)
+	}
 	m.keys("/", "g", "a", "i", "n", "Enter")
 	screen = m.await("the filter", func(s string) bool {
 		return strings.Contains(s, "filter gain") && screenRow(s, "/ch/01/mix/fader") == nil
