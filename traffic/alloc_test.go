@@ -49,3 +49,18 @@ func BenchmarkPacket(b *testing.B) {
 		tb.Packet(pkts[k%len(pkts)], src1, at)
 	}
 }
+
+// BenchmarkSnapshot copies 1,000 rows, as a display does every second;
+// the Table is locked for the copy, not the formatting.
+func BenchmarkSnapshot(b *testing.B) {
+	var tb traffic.Table
+	at := time.Now()
+	for k := range 1000 {
+		tb.Packet(msg(b, "/bench/"+string(rune('a'+k%26))+string(rune('a'+k/26%26))+string(rune('a'+k/676)), wire.Float32(float32(k)), wire.String("x")), src1, at)
+	}
+	var s traffic.Snapshot
+	b.ReportAllocs()
+	for b.Loop() {
+		tb.Snapshot(&s, at)
+	}
+}

@@ -48,6 +48,7 @@ type Table struct {
 	index   map[string]int32 // address to row, or -1: filtered out
 	other   int32            // the "(other)" row, or -1
 	groups  [][]byte
+	grow    []int32 // the row of each group, or -1 before its first message
 	filter  []byte
 	init    bool
 	tot     counter
@@ -135,9 +136,10 @@ func (t *Table) setup() {
 	t.MaxRows = max
 	t.index = make(map[string]int32, max)
 	t.other = -1
-	t.groups = t.groups[:0]
+	t.groups, t.grow = t.groups[:0], t.grow[:0]
 	for _, g := range t.Groups {
 		t.groups = append(t.groups, []byte(g))
+		t.grow = append(t.grow, -1)
 	}
 	if t.Filter != "" {
 		t.filter = []byte(t.Filter)
@@ -224,15 +226,13 @@ func (t *Table) place(addr []byte) int32 {
 	if t.filter != nil && !router.MatchBytes(t.filter, addr) {
 		return -1
 	}
-	name := ""
+	group := -1
 	for k, g := range t.groups {
 		if router.MatchBytes(g, addr) {
-			name = t.Groups[k]
-			for i := range t.rows {
-				if t.rows[i].name == name {
-					return int32(i)
-				}
+			if t.grow[k] >= 0 {
+				return t.grow[k]
 			}
+			group = k
 			break
 		}
 	}
@@ -243,11 +243,14 @@ func (t *Table) place(addr []byte) int32 {
 		}
 		return t.other
 	}
-	if name == "" {
-		name = string(addr)
+	i := int32(len(t.rows))
+	if group >= 0 {
+		t.grow[group] = i
+		t.rows = append(t.rows, row{name: t.Groups[group]})
+	} else {
+		t.rows = append(t.rows, row{name: string(addr)})
 	}
-	t.rows = append(t.rows, row{name: name})
-	return int32(len(t.rows) - 1)
+	return i
 }
 
 func (t *Table) message(m *wire.Message, src netip.AddrPort, now time.Time, sec int64) {
@@ -344,6 +347,9 @@ func (t *Table) Reset() {
 	clear(t.index)
 	t.rows = t.rows[:0]
 	t.other = -1
+	for k := range t.grow {
+		t.grow[k] = -1
+	}
 	t.tot, t.bytes = counter{}, counter{}
 	t.bundles, t.late, t.future, t.bad, t.lastErr = 0, 0, 0, 0, nil
 }
@@ -361,14 +367,21 @@ type Snapshot struct {
 	Malformed  uint64  // packets or frames that did not decode
 	LastError  error   // the reason of the last malformed one
 	Rows       []Row   // one per address or group, in order of first arrival
+
+	raw [][]byte // the last message of each row, kept for reuse
+	ok  []bool   // whether raw holds the message, else its text
+	txt []byte   // scratch for formatting
+
+	ring    [][HistoryLen]float64 // each row's history as kept
+	ringSec []int64               // and the second of its newest value
 }
 
 // Row is the tally of one address, group or of the "(other)" row.
 type Row struct {
-	Name   string // the address, the group's pattern or "(other)"
-	Other  bool   // the row of the addresses past MaxRows
-	Count  uint64 // messages
-	Rate   float64
+	Name   string    // the address, the group's pattern or "(other)"
+	Other  bool      // the row of the addresses past MaxRows
+	Count  uint64    // messages
+	Rate   float64   // messages in the last whole second
 	Rate10 float64   // mean messages a second over the last ten seconds
 	Last   time.Time // arrival of the last message
 	Args   string    // its type tags and arguments in oscdump layout
@@ -385,7 +398,11 @@ type Row struct {
 	MoreSenders bool // more senders than listed were seen
 }
 
-// Snapshot copies the tallies into s, reusing its Rows, at time now.
+// Snapshot copies the tallies into s at time now, reusing the memory of
+// s from an earlier call: a display that keeps one Snapshot allocates
+// little once its rows are known. The Table is locked only while the
+// numbers and the last messages are copied; the arguments are formatted
+// after.
 func (t *Table) Snapshot(s *Snapshot, now time.Time) {
 	sec := now.Unix()
 	t.mu.Lock()
@@ -396,27 +413,24 @@ func (t *Table) Snapshot(s *Snapshot, now time.Time) {
 	s.ByteRate, _ = t.bytes.rates(sec)
 	s.Bundles, s.Late, s.Future = t.bundles, t.late, t.future
 	s.Malformed, s.LastError = t.bad, t.lastErr
-	s.Rows = slices.Grow(s.Rows[:0], len(t.rows))[:len(t.rows)]
-	raws := make([][]byte, len(t.rows))
-	oks := make([]bool, len(t.rows))
+	n := len(t.rows)
+	s.Rows = slices.Grow(s.Rows[:0], n)[:n]
+	s.raw = slices.Grow(s.raw[:0], n)[:n]
+	s.ok = slices.Grow(s.ok[:0], n)[:n]
+	s.ring = slices.Grow(s.ring[:0], n)[:n]
+	s.ringSec = slices.Grow(s.ringSec[:0], n)[:n]
 	for i := range t.rows {
 		r, d := &t.rows[i], &s.Rows[i]
 		d.Name, d.Other = r.name, int32(i) == t.other
 		d.Count = r.count.n
 		d.Rate, d.Rate10 = r.count.rates(sec)
 		d.Last = time.Unix(0, r.last)
-		raws[i], oks[i] = append([]byte(nil), r.raw...), r.rawOK
+		s.raw[i], s.ok[i] = append(s.raw[i][:0], r.raw...), r.rawOK
 		d.HasNumber, d.Min, d.Max = r.hasNum, r.min, r.max
-		d.History = slices.Grow(d.History[:0], HistoryLen)[:HistoryLen]
-		for k := range HistoryLen {
-			s := sec - HistoryLen + 1 + int64(k)
-			if r.hasNum && s <= r.histSec && s > r.histSec-HistoryLen && s >= 0 {
-				d.History[k] = r.hist[s%HistoryLen]
-			} else {
-				d.History[k] = math.NaN()
-			}
+		s.ring[i], s.ringSec[i] = r.hist, r.histSec
+		if d.Tags != string(r.tags) {
+			d.Tags = string(r.tags)
 		}
-		d.Tags = string(r.tags)
 		d.TagChanges = r.changes
 		d.Senders = append(d.Senders[:0], r.senders[:r.nsend]...)
 		d.MoreSenders = r.more
@@ -424,16 +438,28 @@ func (t *Table) Snapshot(s *Snapshot, now time.Time) {
 	t.mu.Unlock()
 	// Formatting happens outside the lock.
 	o := t.Decode
-	for i, raw := range raws {
-		if !oks[i] {
-			s.Rows[i].Args = string(raw)
-			continue
+	for i, raw := range s.raw {
+		d := &s.Rows[i]
+		d.History = slices.Grow(d.History[:0], HistoryLen)[:HistoryLen]
+		for k := range HistoryLen {
+			at := sec - HistoryLen + 1 + int64(k)
+			if d.HasNumber && at <= s.ringSec[i] && at > s.ringSec[i]-HistoryLen && at >= 0 {
+				d.History[k] = s.ring[i][at%HistoryLen]
+			} else {
+				d.History[k] = math.NaN()
+			}
 		}
-		m, err := o.ParseMessage(raw)
-		if err != nil {
-			s.Rows[i].Args = ""
-			continue
+		txt := raw
+		if s.ok[i] {
+			m, err := o.ParseMessage(raw)
+			if err != nil {
+				continue // cannot happen: it was parsed on arrival
+			}
+			s.txt = argsText(s.txt[:0], &m)
+			txt = s.txt
 		}
-		s.Rows[i].Args = string(argsText(nil, &m))
+		if d.Args != string(txt) {
+			d.Args = string(txt)
+		}
 	}
 }
