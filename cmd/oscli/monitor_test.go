@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/osckit/osc/netio"
 	"github.com/osckit/osc/wire"
 	"github.com/stretchr/testify/require"
 )
@@ -125,4 +126,33 @@ func TestMonitorUsage(t *testing.T) {
 		require.Equal(t, 2, code, "%v: %s", c.args, errOut)
 		require.Contains(t, errOut, c.msg, "%v", c.args)
 	}
+}
+
+// TestMonitorEndpoints listens on UDP and TCP at once: the rows add up
+// both, each endpoint has its own counters line, and a bad TCP frame
+// (from the server's Invalid hook) counts as malformed.
+func TestMonitorEndpoints(t *testing.T) {
+	p := start(t, "monitor", "-plain", "-interval", "100ms", "127.0.0.1:0", "osc.tcp://127.0.0.1:0")
+	urls := strings.Fields(p.listening(t))
+	require.Len(t, urls, 2)
+	pkt := mustHex(t, "2f6100002c69000000000007") // /a i 7
+	_, err := udpTo(t, urls[0]).Write(pkt)
+	require.NoError(t, err)
+	ep, err := netio.ParseEndpoint(urls[1])
+	require.NoError(t, err)
+	tcpSend(t, ep.Address, netio.AppendFrame(nil, pkt, netio.FrameSLIP))
+	tcpSend(t, ep.Address, []byte{0, 0, 0, 3, 1, 2, 3})
+
+	var lines []string
+	for range 100 {
+		lines = block(t, p)
+		if strings.HasPrefix(lines[1], "malformed 1 ") && rowFields(lines, "/a") != nil && rowFields(lines, "/a")[3] == "2" {
+			break
+		}
+	}
+	table := strings.Join(lines, "\n")
+	require.Regexp(t, `^malformed 1  dropped 0  kernel drops 0  addresses 1  last malformed: .+`, lines[1], table)
+	require.Equal(t, urls[0]+"  packets 1  malformed 0  dropped 0  kernel drops 0", lines[2], table)
+	require.Regexp(t, `^`+regexp.QuoteMeta(urls[1])+`  packets 1  malformed 1  dropped 0  kernel drops 0  conns \d/2$`, lines[3], table)
+	require.Equal(t, []string{"/a", "2"}, []string{rowFields(lines, "/a")[0], rowFields(lines, "/a")[3]}, table)
 }
