@@ -156,3 +156,28 @@ func TestMonitorEndpoints(t *testing.T) {
 	require.Regexp(t, `^`+regexp.QuoteMeta(urls[1])+`  packets 1  malformed 1  dropped 0  kernel drops 0  conns \d/2$`, lines[3], table)
 	require.Equal(t, []string{"/a", "2"}, []string{rowFields(lines, "/a")[0], rowFields(lines, "/a")[3]}, table)
 }
+
+// TestMonitorGroupFilter: -group counts the channels in one row, -filter
+// leaves out the rest (counted in the totals only), -sort recent.
+func TestMonitorGroupFilter(t *testing.T) {
+	p := start(t, "monitor", "-plain", "-interval", "100ms", "-group", "/ch/*/mix/fader", "-filter", "/ch/*/mix/*", "-sort", "recent", "127.0.0.1:0")
+	url := p.listening(t)
+	code, out, errOut := oscli(t, "", "bench", "-profile", "fader", "-channels", "8", "-count", "80", "-rate", "10000", "-wait", "0s", url)
+	require.Zero(t, code, "%s%s", out, errOut)
+	c := udpTo(t, url)
+	_, err := c.Write(mustHex(t, "2f63682f30392f6d69782f6f6e0000002c69000000000001")) // /ch/09/mix/on i 1
+	require.NoError(t, err)
+	var lines []string
+	for range 100 {
+		lines = block(t, p)
+		if len(lines) == 6 {
+			break
+		}
+	}
+	table := strings.Join(lines, "\n")
+	require.Len(t, lines, 6, table)
+	require.Regexp(t, `addresses 2$`, lines[1])
+	require.Equal(t, []string{"/ch/09/mix/on", "/ch/*/mix/fader"}, []string{strings.Fields(lines[4])[0], strings.Fields(lines[5])[0]}, table)
+	g := rowFields(lines, "/ch/*/mix/fader")
+	require.Equal(t, []string{"80", "0.125..1"}, g[3:5], table)
+}
