@@ -33,9 +33,10 @@ what arrived:
 
 Message profiles: synth is "/synth/1/freq ifsb" (an instrument's
 parameter); fader is a mixer's meter flood, "/ch/NN/mix/fader fb" over 64
-channels; -size N pads "/bench sb" to N bytes. PORT or osc.udp://HOST:PORT
-sends UDP (batched with sendmmsg), osc.tcp://HOST:PORT TCP with size prefixes
-(osc.tcp+size:// for size prefixes). A progress line shows on a terminal.`
+channels (-channels N for another number); -size N pads "/bench sb" to N
+bytes. PORT or osc.udp://HOST:PORT sends UDP (batched with sendmmsg),
+osc.tcp://HOST:PORT TCP with size prefixes
+(osc.tcp+slip:// for SLIP framing). A progress line shows on a terminal.`
 
 func runBench(e *env, args []string) error {
 	fs := newFlagSet(e, "bench", benchUsage)
@@ -43,6 +44,7 @@ func runBench(e *env, args []string) error {
 	duration := fs.Duration("duration", 5*time.Second, "send for `D`")
 	count := fs.Int("count", 0, "send `N` messages in all, then stop (instead of -duration)")
 	profile := fs.String("profile", "synth", "message profile: synth or fader")
+	channels := fs.Int("channels", 64, "fader profile: the number of `N` channels (addresses), 1 to 9999")
 	size := fs.Int("size", 0, "send messages of `N` bytes (at least 40, a multiple of 4) instead of a profile")
 	workers := fs.Int("workers", 1, "sending sockets, each with its own goroutine")
 	batch := fs.Int("batch", 32, "messages per system call (sendmmsg on UDP)")
@@ -71,7 +73,7 @@ func runBench(e *env, args []string) error {
 	if *count < 0 || (*count == 0 && *duration <= 0) {
 		return usagef("give a positive -duration or -count")
 	}
-	prof, err := newProfile(*profile, *size)
+	prof, err := newProfile(*profile, *size, *channels)
 	if err != nil {
 		return usagef("%v", err)
 	}
@@ -139,7 +141,7 @@ type profile struct {
 	templates [][]byte
 }
 
-func newProfile(name string, size int) (*profile, error) {
+func newProfile(name string, size, channels int) (*profile, error) {
 	stampArg := wire.Blob(make([]byte, stampLen))
 	p := &profile{name: name}
 	add := func(addr string, args ...wire.Value) error {
@@ -171,12 +173,15 @@ func newProfile(name string, size int) (*profile, error) {
 		}
 		p.desc = "/synth/1/freq ifsb"
 	case name == "fader":
-		for ch := 1; ch <= 64; ch++ {
-			if err := add(fmt.Sprintf("/ch/%02d/mix/fader", ch), wire.Float32(float32(ch)/64)); err != nil {
+		if channels < 1 || channels > 9999 {
+			return nil, fmt.Errorf("-channels %d: want 1 to 9999", channels)
+		}
+		for ch := 1; ch <= channels; ch++ {
+			if err := add(fmt.Sprintf("/ch/%02d/mix/fader", ch), wire.Float32(float32(ch)/float32(channels))); err != nil {
 				return nil, err
 			}
 		}
-		p.desc = "/ch/NN/mix/fader fb, 64 channels"
+		p.desc = fmt.Sprintf("/ch/NN/mix/fader fb, %d channels", channels)
 	default:
 		return nil, fmt.Errorf("-profile %q: want synth or fader", name)
 	}

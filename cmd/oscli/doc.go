@@ -1,7 +1,8 @@
 // Oscli is a terminal tool for Open Sound Control: it sends messages with
 // the argument grammar of liblo's oscsend, prints what arrives on a port as
 // liblo's oscdump does, encodes and decodes packets, reflects packets,
-// generates load, and reads and serves OSCQuery namespaces over HTTP.
+// generates load, shows the traffic on a port live, and reads and serves
+// OSCQuery namespaces over HTTP.
 //
 // Usage:
 //
@@ -11,6 +12,7 @@
 //	oscli dump [-json] [-src] [-filter P] [-count N] [-timeout D] PORT|URL
 //	oscli dump [-H HOST] [-P PORT]                                     (oscpy's grammar)
 //	oscli echo PORT|URL
+//	oscli monitor [-filter P] [-src] [-group P] [-sort K] [-plain] [-interval D] PORT|URL...
 //	oscli bench [-rate R|max] [-duration D|-count N] [-profile P|-size N] PORT|URL
 //	oscli encode [-hex] [JSON...]
 //	oscli decode [-hex] [-text] [FILE|HEX...]
@@ -36,6 +38,17 @@
 // line on standard error, with the sender, the reason, the byte offset and
 // the bytes in hex, and dumping goes on. Standard output is flushed after
 // each batch of packets read, so a pipe sees the lines as they come.
+//
+// # Monitor
+//
+// oscli monitor shows the traffic on one or more endpoints, refreshed
+// live: a row per address (or -group pattern) with its rates over the
+// last second and ten, count, the range and a sparkline of its first
+// numeric argument, its last arguments in dump's layout and, with -src,
+// its senders; a header with the totals, malformed packets and what the
+// server and the kernel dropped. On a terminal it is a full-screen view
+// with keys (filter, sort, pause, a row's history, clear, quit); otherwise,
+// or with -plain, the table is printed as text every -interval.
 //
 // # Bench
 //
