@@ -20,7 +20,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 js="$root/interop/js"
 
-debs=(liblo-tools python3-liblo pyliblo-utils curl liblo-dev liboscpack-dev gcc g++)
+debs=(liblo-tools python3-liblo pyliblo-utils curl liblo-dev liboscpack-dev gcc g++ tshark)
 missing_debs=()
 
 have_deb() {
@@ -33,6 +33,7 @@ have_deb() {
 	liboscpack-dev) [ -f /usr/include/oscpack/osc/OscTypes.h ] && ls /usr/lib/*/liboscpack.so >/dev/null 2>&1 ;;
 	gcc) command -v gcc >/dev/null 2>&1 ;;
 	g++) command -v g++ >/dev/null 2>&1 ;;
+	tshark) command -v tshark >/dev/null 2>&1 ;;
 	*) return 1 ;;
 	esac
 }
