@@ -74,7 +74,7 @@ func NewWriter(w io.Writer, f Format, h Header) (*Writer, error) {
 	}
 	b := wr.begin(blockSHB)
 	b = binary.LittleEndian.AppendUint32(b, bom)
-	b = append(b, 1, 0, 0, 0)                                      // version 1.0
+	b = append(b, 1, 0, 0, 0)                                     // version 1.0
 	b = append(b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff) // section length unknown
 	b = appendOpt(b, optComment, "osckit recording; start "+h.Start.UTC().Format(time.RFC3339Nano))
 	b = appendOpt(b, optUserAppl, "oscli record")
