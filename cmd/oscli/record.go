@@ -266,4 +266,3 @@ func matchAny(o *wire.Options, pattern string, pkt []byte, depth int) bool {
 	}
 	return false
 }
-
