@@ -13,23 +13,24 @@ import (
 	"github.com/osckit/osc/wire"
 )
 
-const replayUsage = `[-speed X] [-loop N] [-from D] [-to D] [-filter PATTERN] [-timetags keep|rebase|immediate] FILE URL...
+const replayUsage = `[-speed X] [-loop N] [-spin D] [-from D] [-to D] [-filter PATTERN] [-timetags keep|rebase|immediate] FILE URL...
 
 Sends the packets of a recording (oscli record's pcapng or JSON lines, or a
 tcpdump/Wireshark pcap or pcapng capture of OSC over UDP or TCP) to every
 URL with the recorded timing: each packet is due at its recorded offset
 (minus -from, divided by -speed) after one absolute start time, so that
-errors never add up; the sender sleeps until shortly before a packet is
-due, then spins.
+errors never add up; the sender sleeps until -spin before a packet is
+due, then polls the clock.
 
 -timetags rebase shifts every bundle timetag by the time between the
 packet's recording and its replay, so that a scheduling receiver fires it
 at the moment it would have; immediate makes every bundle immediate; keep
 sends the bytes unchanged. Malformed packets are sent as recorded.`
 
-// spin is how long before a packet is due the sender stops sleeping and
-// polls the clock: the timer's lateness on a loaded machine, with margin.
-const spin = 100 * time.Microsecond
+// defaultSpin is how long before a packet is due the sender stops
+// sleeping and polls the clock: the timer's lateness on a loaded machine
+// (a few hundred microseconds on 2 busy cores), with margin.
+const defaultSpin = time.Millisecond
 
 func runReplay(e *env, args []string) error {
 	fs := newFlagSet(e, "replay", replayUsage)
@@ -39,11 +40,15 @@ func runReplay(e *env, args []string) error {
 	to := fs.Duration("to", 0, "stop at offset `D` into the recording (0: the end)")
 	filter := fs.String("filter", "", "send only packets with a message matching the OSC `PATTERN`")
 	tts := fs.String("timetags", "keep", "bundle timetags: keep, rebase or immediate")
+	spin := fs.Duration("spin", defaultSpin, "poll the clock for the last `D` before a packet is due (CPU for accuracy)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() < 2 {
 		return usagef("want a FILE and at least one URL")
+	}
+	if *spin < 0 {
+		return usagef("-spin %v: want 0 or more", *spin)
 	}
 	if *speed <= 0 {
 		return usagef("-speed %v: want more than 0", *speed)
@@ -71,7 +76,7 @@ func runReplay(e *env, args []string) error {
 		}
 		dests = append(dests, c)
 	}
-	p := &player{speed: *speed, from: from.Nanoseconds(), to: to.Nanoseconds(), filter: *filter, timetags: *tts, dests: dests, done: ctx.Done()}
+	p := &player{speed: *speed, from: from.Nanoseconds(), to: to.Nanoseconds(), filter: *filter, timetags: *tts, spin: *spin, dests: dests, done: ctx.Done()}
 	var err error
 	for i := 0; (*loops == 0 || i < *loops) && err == nil; i++ {
 		err = p.play(fs.Arg(0))
@@ -93,6 +98,7 @@ type player struct {
 	from, to int64
 	filter   string
 	timetags string
+	spin     time.Duration
 	dests    []*osc.Client
 	done     <-chan struct{}
 	opts     wire.Options
@@ -149,7 +155,7 @@ func (p *player) play(name string) error {
 			retime(p.buf, p.timetags == "immediate", shift, 0)
 			pkt = p.buf
 		}
-		if stopped := waitUntil(due, p.done); stopped {
+		if stopped := waitUntil(due, p.spin, p.done); stopped {
 			return errStopped
 		}
 		if l := time.Since(due).Nanoseconds(); l > p.late {
@@ -171,7 +177,7 @@ func (p *player) play(name string) error {
 
 // waitUntil sleeps until spin before t, then polls the clock until t. It
 // reports whether done closed first.
-func waitUntil(t time.Time, done <-chan struct{}) bool {
+func waitUntil(t time.Time, spin time.Duration, done <-chan struct{}) bool {
 	for {
 		d := time.Until(t)
 		if d <= spin {
