@@ -27,7 +27,9 @@ type Reader struct {
 	nanos  bool
 	flows  map[flowKey]*flow
 	queue  []Record
-	block  []byte
+	block  []byte // a JSON line longer than the read buffer
+	buf    bytes.Buffer
+	held   int  // bytes buffered in flows
 	header bool // Start came from the file, not the first packet
 
 	// Skipped counts the packets that are not OSC over UDP, TCP or UNIX
@@ -111,22 +113,23 @@ func (r *Reader) Next() (*Record, error) {
 	return rec, nil
 }
 
-// readBlock reads n bytes at the current offset into r.block.
+// readBlock reads n bytes at the current offset; they stay valid until the
+// next call.
 func (r *Reader) readBlock(n int64) ([]byte, error) {
 	if n > MaxBlock {
 		return nil, formatErr(r.off, "block of %d bytes exceeds the %d byte cap", n, MaxBlock)
 	}
-	if int64(cap(r.block)) < n {
-		r.block = make([]byte, n)
-	}
-	b := r.block[:n]
-	k, err := io.ReadFull(r.r, b)
+	// Grow with what arrives, so that a truncated file claiming a large
+	// block costs only its own size.
+	r.buf.Reset()
+	k, err := io.CopyN(&r.buf, r.r, n)
 	if err != nil {
 		if k == 0 && errors.Is(err, io.EOF) {
 			return nil, io.EOF
 		}
-		return nil, formatErr(r.off+int64(k), "truncated block (%d of %d bytes)", k, n)
+		return nil, formatErr(r.off+k, "truncated block (%d of %d bytes)", k, n)
 	}
+	b := r.buf.Bytes()
 	return b, nil
 }
 
@@ -408,12 +411,17 @@ func (r *Reader) tcp(rec Record, payload []byte, desc string) {
 		}
 		r.flows[k] = fl
 	}
-	if len(fl.buf)+len(payload) > MaxBlock {
-		fl.buf = fl.buf[:0] // a frame beyond any cap: resynchronise
+	if len(fl.buf)+len(payload) > MaxBlock || r.held+len(payload) > 2*MaxBlock {
+		// A frame beyond any cap, or too much held across streams:
+		// drop this stream's partial frame and resynchronise.
+		r.held -= len(fl.buf)
+		fl.buf = fl.buf[:0]
 		r.Skipped++
 		return
 	}
+	before := len(fl.buf)
 	fl.buf = append(fl.buf, payload...)
+	defer func() { r.held += len(fl.buf) - before }()
 	for len(fl.buf) > 0 {
 		if fl.slip == 0 {
 			fl.slip = -1
