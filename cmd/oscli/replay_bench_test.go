@@ -2,11 +2,13 @@ package main
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -37,21 +39,62 @@ func BenchmarkReplayAccuracy(b *testing.B) {
 		}
 		n = v
 	}
-	file := filepath.Join(b.TempDir(), "gaps.jsonl")
+	dir := b.TempDir()
+	file := filepath.Join(dir, "gaps.jsonl")
 	offsets := writeGaps(b, file, n)
-	for range b.N {
-		errs := replayErrors(b, file, offsets)
-		abs := make([]float64, len(errs))
-		for i, e := range errs {
-			abs[i] = math.Abs(e)
+	b.Run("oscli", func(b *testing.B) {
+		for range b.N {
+			reportErrors(b, replayErrors(b, offsets, func(url string) {
+				code := run(&env{stdout: io.Discard, stderr: io.Discard}, []string{"replay", file, url})
+				if code != 0 {
+					b.Fatalf("oscli replay exited %d", code)
+				}
+			}))
 		}
-		slices.Sort(abs)
-		tenth := len(errs) / 10
-		b.ReportMetric(abs[len(abs)/2], "p50-us")
-		b.ReportMetric(abs[len(abs)*99/100], "p99-us")
-		b.ReportMetric(abs[len(abs)-1], "max-us")
-		b.ReportMetric(median(errs[len(errs)-tenth:])-median(errs[:tenth]), "drift-us")
+	})
+	// liblo's oscsendfile reads oscdump's text and sends every line as
+	// a bundle, its timetag rebased, after sleeping until it is due.
+	b.Run("oscsendfile", func(b *testing.B) {
+		tool, err := exec.LookPath("oscsendfile")
+		if err != nil {
+			if os.Getenv("OSCKIT_NO_PEERS") == "1" {
+				b.Skip("oscsendfile not installed (OSCKIT_NO_PEERS=1)")
+			}
+			b.Fatal("oscsendfile (Debian package liblo-tools) not installed: run .ci/install-peers.sh as root")
+		}
+		text := filepath.Join(dir, "gaps.txt")
+		var lines []byte
+		t0 := wire.TimetagOf(time.Now())
+		for i, off := range offsets {
+			lines = t0.Add(time.Duration(off)).AppendText(lines)
+			lines = fmt.Appendf(lines, " /gap i %d\n", i)
+		}
+		if err := os.WriteFile(text, lines, 0o644); err != nil {
+			b.Fatal(err)
+		}
+		for range b.N {
+			reportErrors(b, replayErrors(b, offsets, func(url string) {
+				if out, err := exec.Command(tool, url, text).CombinedOutput(); err != nil {
+					b.Fatalf("oscsendfile: %v: %s", err, out)
+				}
+			}))
+		}
+	})
+}
+
+// reportErrors reports p50, p99 and max of the absolute errors and the
+// drift.
+func reportErrors(b *testing.B, errs []float64) {
+	abs := make([]float64, len(errs))
+	for i, e := range errs {
+		abs[i] = math.Abs(e)
 	}
+	slices.Sort(abs)
+	tenth := len(errs) / 10
+	b.ReportMetric(abs[len(abs)/2], "p50-us")
+	b.ReportMetric(abs[len(abs)*99/100], "p99-us")
+	b.ReportMetric(abs[len(abs)-1], "max-us")
+	b.ReportMetric(median(errs[len(errs)-tenth:])-median(errs[:tenth]), "drift-us")
 }
 
 func median(v []float64) float64 {
@@ -95,10 +138,10 @@ func writeGaps(b *testing.B, file string, n int) []int64 {
 	return offsets
 }
 
-// replayErrors replays file with oscli replay into a UDP socket and
+// replayErrors has send replay the recording into a UDP socket and
 // returns each packet's arrival error in microseconds, relative to the
 // first packet.
-func replayErrors(b *testing.B, file string, offsets []int64) []float64 {
+func replayErrors(b *testing.B, offsets []int64, send func(url string)) []float64 {
 	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		b.Fatal(err)
@@ -120,8 +163,8 @@ func replayErrors(b *testing.B, file string, offsets []int64) []float64 {
 				break
 			}
 			now := stamp(oob[:n])
-			msg, err := wire.ParseMessage(buf[:m])
-			if err != nil {
+			var msg wire.Message
+			if wire.Walk(buf[:m], func(mm wire.Message, _ wire.Timetag) error { msg = mm; return nil }) != nil {
 				continue
 			}
 			a, _ := msg.Arg(0)
@@ -133,11 +176,7 @@ func replayErrors(b *testing.B, file string, offsets []int64) []float64 {
 		}
 		got <- k
 	}()
-	url := "osc.udp://" + c.LocalAddr().String()
-	code := run(&env{stdin: nil, stdout: io.Discard, stderr: io.Discard}, []string{"replay", file, url})
-	if code != 0 {
-		b.Fatalf("oscli replay exited %d", code)
-	}
+	send("osc.udp://" + c.LocalAddr().String())
 	if k := <-got; k != len(offsets) {
 		b.Fatalf("received %d of %d packets", k, len(offsets))
 	}
