@@ -215,3 +215,25 @@ func beUint64(b []byte) uint64 {
 	}
 	return v
 }
+
+// TestRecordUnix: a UNIX datagram endpoint records the sender's socket
+// path, and tshark decodes the packet from its exported-PDU encapsulation.
+func TestRecordUnix(t *testing.T) {
+	tshark := needPeer(t, "tshark", "tshark")
+	dir := t.TempDir()
+	file := filepath.Join(dir, "u.pcapng")
+	p := start(t, "record", "-o", file, "-count", "1", "osc.unix://"+filepath.Join(dir, "rec.sock"))
+	url := p.listening(t)
+	code, _, errOut := oscli(t, "", "send", url, "/unix/msg", "i", "9")
+	require.Zero(t, code, errOut)
+	require.Zero(t, p.wait(t))
+	_, recs := readRecording(t, file)
+	require.Len(t, recs, 1)
+	require.Equal(t, capture.Unix, recs[0].Transport)
+	require.Equal(t, msg(t, "/unix/msg", wire.Int32(9)), recs[0].Data)
+	require.Equal(t, url, recs[0].Endpoint)
+	out, err := exec.Command(tshark, "-n", "-r", file, "--enable-heuristic", "osc_udp",
+		"-Y", "osc", "-T", "fields", "-e", "osc.message.header.path", "-e", "osc.message.int32").Output()
+	require.NoError(t, err)
+	require.Equal(t, "/unix/msg\t9\n", string(out))
+}
