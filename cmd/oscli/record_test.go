@@ -237,3 +237,34 @@ func TestRecordUnix(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "/unix/msg\t9\n", string(out))
 }
+
+// TestReplaySelect: -filter, -loop, -speed and -from/-to choose what a
+// replay sends.
+func TestReplaySelect(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "a.pcapng")
+	sent := recordSome(t, file)
+	_, recs := readRecording(t, file)
+	for _, c := range []struct {
+		args []string
+		want [][]byte
+	}{
+		{[]string{"-filter", "/c", "-loop", "3", "-speed", "4"}, [][]byte{sent[1], sent[1], sent[1]}},
+		{[]string{"-filter", "/in/*"}, [][]byte{sent[2]}},
+		{[]string{"-from", time.Duration(recs[2].Time).String(), "-to", time.Duration(recs[3].Time).String()}, [][]byte{sent[2], sent[3]}},
+	} {
+		out := filepath.Join(dir, "b.jsonl")
+		p := start(t, "record", "-o", out, "-count", itoa(len(c.want)), "osc.udp://127.0.0.1:0")
+		url := p.listening(t)
+		code, _, errOut := oscli(t, "", append(append([]string{"replay"}, c.args...), file, url)...)
+		require.Zero(t, code, errOut)
+		require.Contains(t, errOut, "oscli replay: "+itoa(len(c.want))+" packets sent", "%v", c.args)
+		require.Zero(t, p.wait(t), "%v", c.args)
+		_, got := readRecording(t, out)
+		var data [][]byte
+		for _, r := range got {
+			data = append(data, r.Data)
+		}
+		require.Equal(t, c.want, data, "%v", c.args)
+	}
+}
