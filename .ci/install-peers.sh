@@ -20,7 +20,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 js="$root/interop/js"
 
-debs=(liblo-tools python3-liblo pyliblo-utils curl liblo-dev liboscpack-dev gcc g++ tmux)
+debs=(liblo-tools python3-liblo pyliblo-utils curl liblo-dev liboscpack-dev gcc g++ tmux tshark)
 missing_debs=()
 
 have_deb() {
@@ -34,6 +34,7 @@ have_deb() {
 	gcc) command -v gcc >/dev/null 2>&1 ;;
 	g++) command -v g++ >/dev/null 2>&1 ;;
 	tmux) command -v tmux >/dev/null 2>&1 ;;
+	tshark) command -v tshark >/dev/null 2>&1 ;;
 	*) return 1 ;;
 	esac
 }

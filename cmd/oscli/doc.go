@@ -1,8 +1,9 @@
 // Oscli is a terminal tool for Open Sound Control: it sends messages with
 // the argument grammar of liblo's oscsend, prints what arrives on a port as
 // liblo's oscdump does, encodes and decodes packets, reflects packets,
-// generates load, shows the traffic on a port live, and reads and serves
-// OSCQuery namespaces over HTTP.
+// generates load, shows the traffic on a port live, reads and serves
+// OSCQuery namespaces over HTTP, and records packets to pcapng or JSON lines
+// and replays them with their timing.
 //
 // Usage:
 //
@@ -18,6 +19,8 @@
 //	oscli decode [-hex] [-text] [FILE|HEX...]
 //	oscli query [-json] [-hostinfo] [-timeout D] URL[/path]
 //	oscli advertise [-name N] [-http ADDR] [-namespace FILE.json] PORT|URL
+//	oscli record [-o FILE] [-format pcapng|jsonl] [-count N] [-duration D] [-filter P] PORT|URL...
+//	oscli replay [-speed X] [-loop N] [-from D] [-to D] [-filter P] [-timetags keep|rebase|immediate] FILE URL...
 //
 // Every subcommand prints its flags with -h. URLs are liblo's:
 // osc.udp://HOST:PORT (a bare PORT or HOST PORT means UDP),

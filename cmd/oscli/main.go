@@ -38,6 +38,8 @@ func init() {
 		{"advertise", "serve an OSCQuery description of a port over HTTP", runAdvertise},
 		{"encode", "JSON packets to packet bytes", runEncode},
 		{"decode", "packet bytes to JSON or oscdump text", runDecode},
+		{"record", "record the packets arriving on endpoints to pcapng or JSON lines", runRecord},
+		{"replay", "send a recording to destinations with its timing", runReplay},
 		{"help", "show help for a subcommand", runHelp},
 	}
 }
