@@ -147,6 +147,7 @@ type StreamConn struct {
 	frameDL time.Time
 
 	q         sendQueue
+	ws        *wsState // a WebSocket: one message per frame
 	closeOnce sync.Once
 	closed    chan struct{}
 }
@@ -222,6 +223,9 @@ func (s *StreamConn) ReadFrame() ([]byte, error) {
 	// FrameTimeout runs from each frame's first byte: the next Read that
 	// finds a frame begun arms it anew, even when the frame's first bytes
 	// came with the previous frame's last.
+	if s.ws != nil {
+		return s.wsReadFrame()
+	}
 	s.frameDL = time.Time{}
 	f, err := s.r.ReadFrame()
 	if d := uint32(s.r.Framing()); d != s.detected.Load() {
@@ -257,6 +261,11 @@ func (s *StreamConn) WriteFrame(pkt []byte) error {
 	}
 	if s.cfg.SendQueue > 0 {
 		return s.queueFrame(pkt, f)
+	}
+	if s.ws != nil {
+		s.ws.wmu.Lock()
+		defer s.ws.wmu.Unlock()
+		return s.wsWrite(pkt)
 	}
 	if s.cfg.WriteTimeout > 0 {
 		return s.w.writeFrame(pkt, f, s.c, s.cfg.WriteTimeout)
@@ -346,8 +355,7 @@ func (s *StreamConn) writeLoop() {
 			batch := q.spare
 			q.writing = true
 			q.mu.Unlock()
-			_ = s.c.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
-			if _, err := s.c.Write(batch); err != nil {
+			if err := s.writeBatch(batch); err != nil {
 				if errors.Is(err, os.ErrDeadlineExceeded) {
 					err = ErrSlowPeer
 				}
@@ -373,6 +381,16 @@ func (s *StreamConn) writeLoop() {
 			q.mu.Unlock()
 		}
 	}
+}
+
+// writeBatch writes a batch of queued frames, bounded by WriteTimeout.
+func (s *StreamConn) writeBatch(batch []byte) error {
+	if s.ws != nil {
+		return s.wsWriteBatch(batch)
+	}
+	_ = s.c.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+	_, err := s.c.Write(batch)
+	return err
 }
 
 // Flush waits until every frame queued so far has been written to the
@@ -407,7 +425,14 @@ func (s *StreamConn) Flush(deadline time.Time) error {
 
 // CloseRead stops reading: a pending or later ReadFrame ends (io.EOF on
 // TCP) while frames can still be written, for a graceful close.
+//
+// On a WebSocket, the frames queued are written first (within the write
+// timeout), then the close handshake (status 1001, going away) ends the
+// pending ReadFrame with io.EOF; frames queued after that are dropped.
 func (s *StreamConn) CloseRead() error {
+	if s.ws != nil {
+		return s.wsCloseRead()
+	}
 	if cr, ok := s.c.(interface{ CloseRead() error }); ok {
 		return cr.CloseRead()
 	}
@@ -430,6 +455,9 @@ func (s *StreamConn) Close() error {
 		s.q.mu.Unlock()
 		if started {
 			<-s.q.done
+		}
+		if s.ws != nil {
+			s.wsClose()
 		}
 	})
 	return err
