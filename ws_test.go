@@ -269,7 +269,6 @@ func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
 }
 
-
 func mustMsg(t *testing.T, addr string, args ...wire.Value) []byte {
 	t.Helper()
 	b, err := wire.AppendMessage(nil, addr, args...)
