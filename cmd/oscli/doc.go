@@ -17,7 +17,8 @@
 //
 // Every subcommand prints its flags with -h. URLs are liblo's:
 // osc.udp://HOST:PORT (a bare PORT or HOST PORT means UDP),
-// osc.tcp://HOST:PORT, osc.unix:///PATH.
+// osc.tcp://HOST:PORT, osc.unix:///PATH, and osc.ws://HOST:PORT/PATH for
+// OSC over WebSocket (one binary message a packet, as osc.js sends).
 //
 // # Dump
 //
