@@ -1,6 +1,7 @@
 package osc_test
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -274,4 +275,101 @@ func mustMsg(t *testing.T, addr string, args ...wire.Value) []byte {
 	b, err := wire.AppendMessage(nil, addr, args...)
 	require.NoError(t, err)
 	return b
+}
+
+// TestWebSocketTimeouts: a connection that sends nothing for IdleTimeout is
+// closed; so is one whose message stalls for FrameTimeout after it began
+// (counted as malformed, as a stalled TCP frame is).
+func TestWebSocketTimeouts(t *testing.T) {
+	ch := make(chan got, 16)
+	s := newServer(t, recorder(t, ch))
+	s.IdleTimeout = 300 * time.Millisecond
+	s.FrameTimeout = 300 * time.Millisecond
+	invalid := make(chan error, 4)
+	s.Invalid = func(p *osc.Packet, err error) { invalid <- err }
+	ep := listen(t, s, "osc.ws://127.0.0.1:0/osc")
+
+	idle := wsDial(t, wsURL(ep), nil)
+	start := time.Now()
+	_, _, err := idle.Read(ctxTimeout(t, 5*time.Second))
+	require.Error(t, err)
+	require.Greater(t, time.Since(start), 250*time.Millisecond)
+
+	stall := wsDial(t, wsURL(ep), nil)
+	w, err := stall.Writer(ctxTimeout(t, 5*time.Second), websocket.MessageBinary)
+	require.NoError(t, err)
+	// More than the writer buffers: a first fragment goes out, and never
+	// the rest.
+	_, err = w.Write(make([]byte, 16<<10))
+	require.NoError(t, err)
+	var fe *netio.FrameError
+	require.ErrorAs(t, within(t, invalid, 5*time.Second, "Invalid hook"), &fe)
+	require.ErrorIs(t, fe, netio.ErrFrameTimeout)
+	require.Eventually(t, func() bool { return ep.Stats().ConnsOpen == 0 }, 5*time.Second, 10*time.Millisecond)
+}
+
+// TestWebSocketPing: the server pings every PingInterval, and a client that
+// reads answers.
+func TestWebSocketPing(t *testing.T) {
+	ch := make(chan got, 16)
+	s := newServer(t, recorder(t, ch))
+	s.WebSocket.PingInterval = 50 * time.Millisecond
+	ep := listen(t, s, "osc.ws://127.0.0.1:0/osc")
+	pings := make(chan struct{}, 64)
+	c, _, err := websocket.Dial(ctxTimeout(t, 5*time.Second), wsURL(ep), &websocket.DialOptions{
+		OnPingReceived: func(context.Context, []byte) bool {
+			select {
+			case pings <- struct{}{}:
+			default:
+			}
+			return true
+		},
+	})
+	require.NoError(t, err)
+	defer c.CloseNow()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _, _, _ = c.Read(ctx) }() // answers pings
+	for range 3 {
+		within(t, pings, 5*time.Second, "ping")
+	}
+	require.Equal(t, 1, ep.Stats().ConnsOpen)
+}
+
+// TestWebSocketShutdownWritesReplies: a graceful Shutdown lets a WebSocket
+// write the replies it has queued, then closes it with status 1001.
+func TestWebSocketShutdownWritesReplies(t *testing.T) {
+	ch := make(chan got, 16)
+	s := &osc.Server{Handler: recorder(t, ch), Logger: quietLogger}
+	ep := listen(t, s, "osc.ws://127.0.0.1:0/osc")
+	c := wsDial(t, wsURL(ep), nil)
+	ctx := ctxTimeout(t, 5*time.Second)
+	for i := range 50 {
+		require.NoError(t, c.Write(ctx, websocket.MessageBinary, mustMsg(t, "/ping", wire.Int32(int32(i)))))
+	}
+	// The 50 replies are all queued before Shutdown: the last request's
+	// reply is read first.
+	_, first, err := c.Read(ctx)
+	require.NoError(t, err)
+	m, err := wire.ParseMessage(first)
+	require.NoError(t, err)
+	require.Equal(t, "/pong", m.AddressString())
+	deadline := time.Now().Add(5 * time.Second)
+	for ep.Stats().Packets < 50 {
+		require.True(t, time.Now().Before(deadline), "the server read %d of 50", ep.Stats().Packets)
+		time.Sleep(5 * time.Millisecond)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Shutdown(ctxTimeout(t, 5*time.Second)) }()
+	n := 1
+	for {
+		_, _, err := c.Read(ctx)
+		if err != nil {
+			require.Equal(t, websocket.StatusGoingAway, websocket.CloseStatus(err), "%v", err)
+			break
+		}
+		n++
+	}
+	require.Equal(t, 50, n)
+	require.NoError(t, within(t, done, 5*time.Second, "Shutdown"))
 }

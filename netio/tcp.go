@@ -161,7 +161,7 @@ type sendQueue struct {
 	started bool   // the writer goroutine runs
 	writing bool   // a batch is being written
 	kick    chan struct{}
-	idle    chan struct{} // signalled when the queue has been written out
+	idle    chan struct{} // closed when the queue has been written out, for every Flush waiting (nil when none waits)
 	done    chan struct{} // closed when the writer returns
 }
 
@@ -174,7 +174,6 @@ func NewStreamConn(c net.Conn, cfg TCPConfig) *StreamConn {
 			s.cfg.WriteTimeout = DefaultWriteTimeout
 		}
 		s.q.kick = make(chan struct{}, 1)
-		s.q.idle = make(chan struct{}, 1)
 		s.q.done = make(chan struct{})
 	}
 	s.r = NewStreamReaderSize(&s.dr, cfg.Framing, cfg.MaxFrame, cfg.ReadBufSize)
@@ -372,11 +371,9 @@ func (s *StreamConn) writeLoop() {
 			if cap(batch) > keepSendBuf {
 				q.spare = nil // a burst: do not keep its memory
 			}
-			if len(q.pending) == 0 {
-				select {
-				case q.idle <- struct{}{}:
-				default:
-				}
+			if len(q.pending) == 0 && q.idle != nil {
+				close(q.idle)
+				q.idle = nil
 			}
 			q.mu.Unlock()
 		}
@@ -406,6 +403,10 @@ func (s *StreamConn) Flush(deadline time.Time) error {
 	for {
 		q.mu.Lock()
 		err, empty := q.err, len(q.pending) == 0 && !q.writing
+		if err == nil && !empty && q.idle == nil {
+			q.idle = make(chan struct{})
+		}
+		idle := q.idle
 		q.mu.Unlock()
 		switch {
 		case err != nil:
@@ -414,7 +415,7 @@ func (s *StreamConn) Flush(deadline time.Time) error {
 			return nil
 		}
 		select {
-		case <-q.idle:
+		case <-idle:
 		case <-q.done: // the writer returned: its error is set
 		case <-s.closed:
 		case <-t.C:

@@ -1,6 +1,7 @@
 package netio
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"encoding/binary"
@@ -86,12 +87,21 @@ const (
 // websocket.Conn.
 type wsAddrConn struct {
 	s             *StreamConn
+	raw           net.Conn // the TCP (or TLS) conn under the WebSocket
 	local, remote net.Addr
 }
 
-func (a *wsAddrConn) Read([]byte) (int, error)         { return 0, errors.ErrUnsupported }
-func (a *wsAddrConn) Write([]byte) (int, error)        { return 0, errors.ErrUnsupported }
-func (a *wsAddrConn) Close() error                     { return a.s.ws.c.CloseNow() }
+func (a *wsAddrConn) Read([]byte) (int, error)  { return 0, errors.ErrUnsupported }
+func (a *wsAddrConn) Write([]byte) (int, error) { return 0, errors.ErrUnsupported }
+
+// Close closes the conn under the WebSocket first: whatever the WebSocket
+// waits for (a close handshake in progress) ends at once.
+func (a *wsAddrConn) Close() error {
+	if a.raw != nil {
+		a.raw.Close()
+	}
+	return a.s.ws.c.CloseNow()
+}
 func (a *wsAddrConn) LocalAddr() net.Addr              { return a.local }
 func (a *wsAddrConn) RemoteAddr() net.Addr             { return a.remote }
 func (a *wsAddrConn) SetDeadline(t time.Time) error    { return a.SetReadDeadline(t) }
@@ -117,7 +127,8 @@ func (a *wsAddrConn) SetReadDeadline(t time.Time) error {
 // wait for a message and FrameTimeout the rest of a message once begun.
 // On failure the response has been written.
 func AcceptWS(w http.ResponseWriter, r *http.Request, cfg TCPConfig, wcfg WSConfig) (*StreamConn, error) {
-	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	hj := &hijackRecorder{ResponseWriter: w}
+	c, err := websocket.Accept(hj, r, &websocket.AcceptOptions{
 		InsecureSkipVerify: wcfg.AnyOrigin,
 		OriginPatterns:     wcfg.OriginPatterns,
 		CompressionMode:    websocket.CompressionDisabled,
@@ -134,13 +145,28 @@ func AcceptWS(w http.ResponseWriter, r *http.Request, cfg TCPConfig, wcfg WSConf
 	if ping == 0 {
 		ping = DefaultPingInterval
 	}
-	return newWSConn(c, local, remote, cfg, ping), nil
+	return newWSConn(c, hj.conn, local, remote, cfg, ping), nil
 }
+
+// hijackRecorder keeps the conn that the WebSocket hijacks from the HTTP
+// server, so that Close can always end it.
+type hijackRecorder struct {
+	http.ResponseWriter
+	conn net.Conn
+}
+
+func (h *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
+	h.conn = c
+	return c, brw, err
+}
+
+func (h *hijackRecorder) Unwrap() http.ResponseWriter { return h.ResponseWriter }
 
 // DialWS connects to a WebSocket URL (ws:// or wss://) and wraps the
 // connection as a StreamConn (see AcceptWS). The client sends no pings.
 func DialWS(ctx context.Context, url string, cfg TCPConfig, wcfg WSConfig) (*StreamConn, error) {
-	var local, remote net.Addr
+	var raw net.Conn
 	var mu sync.Mutex
 	d := &net.Dialer{}
 	tr := &http.Transport{
@@ -148,7 +174,7 @@ func DialWS(ctx context.Context, url string, cfg TCPConfig, wcfg WSConfig) (*Str
 			c, err := d.DialContext(ctx, network, addr)
 			if err == nil {
 				mu.Lock()
-				local, remote = c.LocalAddr(), c.RemoteAddr()
+				raw = c
 				mu.Unlock()
 			}
 			return c, err
@@ -166,16 +192,20 @@ func DialWS(ctx context.Context, url string, cfg TCPConfig, wcfg WSConfig) (*Str
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	return newWSConn(c, local, remote, cfg, -1), nil
+	if raw == nil {
+		c.CloseNow()
+		return nil, errors.New("netio: WebSocket dial: no connection")
+	}
+	return newWSConn(c, raw, raw.LocalAddr(), raw.RemoteAddr(), cfg, -1), nil
 }
 
-func newWSConn(c *websocket.Conn, local, remote net.Addr, cfg TCPConfig, ping time.Duration) *StreamConn {
+func newWSConn(c *websocket.Conn, raw net.Conn, local, remote net.Addr, cfg TCPConfig, ping time.Duration) *StreamConn {
 	if cfg.MaxFrame <= 0 {
 		cfg.MaxFrame = DefaultMaxFrame
 	}
 	c.SetReadLimit(int64(cfg.MaxFrame))
 	cfg.Framing, cfg.SendFraming = FrameSizePrefix, FrameSizePrefix // the send queue's own delimiting
-	a := &wsAddrConn{local: local, remote: remote}
+	a := &wsAddrConn{raw: raw, local: local, remote: remote}
 	s := NewStreamConn(a, cfg)
 	a.s = s
 	ws := &wsState{c: c, ping: ping}
@@ -221,8 +251,15 @@ func (s *StreamConn) wsReadFrame() ([]byte, error) {
 		return nil, s.wsReadErr(err, false)
 	}
 	if typ != websocket.MessageBinary {
+		// The rest of the message (at most MaxFrame, within FrameTimeout)
+		// is read and dropped: the close handshake reads after it.
 		ws.rt.Stop()
-		_ = ws.c.Close(websocket.StatusUnsupportedData, wsReasonText)
+		if s.cfg.FrameTimeout > 0 {
+			ws.arm(s.cfg.FrameTimeout, wsFrameFired)
+		}
+		_, _ = io.Copy(io.Discard, r)
+		ws.rt.Stop()
+		s.wsCloseWith(websocket.StatusUnsupportedData, wsReasonText)
 		return nil, &FrameError{Offset: ws.read, Err: ErrTextMessage}
 	}
 	if s.cfg.FrameTimeout > 0 {
@@ -358,9 +395,26 @@ func (s *StreamConn) wsCloseRead() error {
 			timeout = DefaultWriteTimeout
 		}
 		_ = s.Flush(time.Now().Add(timeout))
-		_ = ws.c.Close(websocket.StatusGoingAway, wsReasonGoingAw)
+		s.wsCloseWith(websocket.StatusGoingAway, wsReasonGoingAw)
 	}()
 	return nil
+}
+
+// wsCloseHandshake bounds a close handshake: a peer that does not answer
+// is cut off after it.
+const wsCloseHandshake = time.Second
+
+// wsCloseWith closes the WebSocket with a status and a reason, waiting at
+// most wsCloseHandshake for the peer's answer.
+func (s *StreamConn) wsCloseWith(code websocket.StatusCode, reason string) {
+	a := s.c.(*wsAddrConn)
+	t := time.AfterFunc(wsCloseHandshake, func() {
+		if a.raw != nil {
+			a.raw.Close()
+		}
+	})
+	_ = s.ws.c.Close(code, reason)
+	t.Stop()
 }
 
 // wsClose stops the timers and waits for the conn's own goroutines.
@@ -374,7 +428,6 @@ func (s *StreamConn) wsClose() {
 	}
 	ws.rt.Stop()
 	ws.wt.Stop()
-	_ = ws.c.CloseNow()
 	ws.wg.Wait()
 }
 
