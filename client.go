@@ -35,8 +35,11 @@ type Client struct {
 // Dial connects a client to endpoint: osc.udp://host:port,
 // osc.tcp://host:port (OSC 1.0 int32 size prefixes, as liblo sends and as
 // liblo's and SuperCollider's TCP servers read; osc.tcp+slip:// for SLIP
-// framing), osc.unix:///path, or a bare host:port or port for UDP. An
-// empty host means the local host. Replies are read in either framing.
+// framing), osc.unix:///path, osc.ws://host:port/path (WebSocket, one
+// binary message per packet; osc.wss:// over TLS with the system's roots),
+// or a bare host:port or port for UDP. An empty host means the local host.
+// Replies are read in either framing. Over WebSocket, a Receive that its
+// context ends closes the connection.
 func Dial(endpoint string) (*Client, error) {
 	return DialContext(context.Background(), endpoint)
 }
@@ -65,6 +68,10 @@ func DialContext(ctx context.Context, endpoint string) (*Client, error) {
 			// timeout instead of blocking the client's senders forever.
 			c.tcp = netio.NewStreamConn(conn, netio.TCPConfig{SendFraming: f, WriteTimeout: netio.DefaultWriteTimeout})
 		}
+	case netio.NetworkWS:
+		// One binary message per packet; a server that stops reading fails
+		// a send after the write timeout.
+		c.tcp, err = netio.DialWS(ctx, ep.WebSocketURL(), netio.TCPConfig{WriteTimeout: netio.DefaultWriteTimeout}, netio.WSConfig{})
 	case netio.NetworkUnixgram:
 		// The socket is bound to an automatic (abstract) address on
 		// Linux, so that the server can answer.

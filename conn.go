@@ -15,10 +15,6 @@ import (
 // connections, up to MaxConns open at once, and starts a goroutine for
 // each.
 func (e *Endpoint) acceptLoop() {
-	maxConns := e.srv.MaxConns
-	if maxConns <= 0 {
-		maxConns = DefaultMaxConns
-	}
 	delay := time.Duration(0)
 	for {
 		c, err := e.tcp.Accept()
@@ -39,32 +35,67 @@ func (e *Endpoint) acceptLoop() {
 		}
 		delay = 0
 		sc := e.newConn(c)
-		e.connMu.Lock()
-		closed := e.isClosed() // closeSocket closes the conns it sees under connMu
-		full := len(e.conns) >= maxConns
-		if !full && !closed {
-			e.conns[sc] = struct{}{}
-		}
-		e.connMu.Unlock()
-		if closed {
-			sc.Close()
+		if ok, closed := e.admit(sc); ok {
+			go func() {
+				defer e.connDone()
+				e.serveConn(sc)
+			}()
+		} else if closed {
 			return
 		}
-		if full {
-			e.st.connsRefused.Add(1)
-			e.reportConn(connRefused, "osc: connection refused: MaxConns reached",
-				slog.String("from", c.RemoteAddr().String()), slog.Int("max_conns", maxConns))
-			sc.Close()
-			continue
-		}
-		e.st.conns.Add(1)
-		e.goRead(func() { e.serveConn(sc) })
 	}
+}
+
+// admit registers a new connection of any kind (TCP or WebSocket), up to
+// MaxConns open at once, and counts it as a goroutine that Close and
+// Shutdown wait for: its server must call connDone once it ends. A
+// connection over the cap, or arriving once the endpoint is closed, is
+// closed at once (closed reports the latter).
+func (e *Endpoint) admit(sc *netio.StreamConn) (ok, closed bool) {
+	maxConns := e.srv.MaxConns
+	if maxConns <= 0 {
+		maxConns = DefaultMaxConns
+	}
+	e.connMu.Lock()
+	closed = e.isClosed() // closeSocket closes the conns it sees under connMu
+	full := len(e.conns) >= maxConns
+	if !full && !closed {
+		e.conns[sc] = struct{}{}
+		// Under connMu: once closeSocket has run, no goroutine is added
+		// that stop's wait could miss.
+		e.srv.wg.Add(1)
+		e.readers.Add(1)
+	}
+	e.connMu.Unlock()
+	if closed {
+		sc.Close()
+		return false, true
+	}
+	if full {
+		e.st.connsRefused.Add(1)
+		e.reportConn(connRefused, "osc: connection refused: MaxConns reached",
+			slog.String("from", sc.RemoteAddr().String()), slog.Int("max_conns", maxConns))
+		sc.Close()
+		return false, false
+	}
+	e.st.conns.Add(1)
+	return true, false
+}
+
+// connDone ends the goroutine of a connection that admit took.
+func (e *Endpoint) connDone() {
+	e.readers.Done()
+	e.srv.wg.Done()
 }
 
 // newConn wraps an accepted connection in the one stream implementation,
 // with the server's framing, timeouts and send queue.
 func (e *Endpoint) newConn(c net.Conn) *netio.StreamConn {
+	return netio.NewStreamConn(c, e.connConfig())
+}
+
+// connConfig is the configuration of every connection of the endpoint.
+func (e *Endpoint) connConfig() netio.TCPConfig {
 	s := e.srv
 	idle := orDefault(s.IdleTimeout, DefaultIdleTimeout)
 	frame := orDefault(s.FrameTimeout, DefaultFrameTimeout)
@@ -72,14 +103,14 @@ func (e *Endpoint) newConn(c net.Conn) *netio.StreamConn {
 	if q <= 0 {
 		q = DefaultSendQueue
 	}
-	return netio.NewStreamConn(c, netio.TCPConfig{
+	return netio.TCPConfig{
 		Framing:      e.ep.Framing,
 		MaxFrame:     s.MaxFrame,
 		IdleTimeout:  idle,
 		FrameTimeout: frame,
 		WriteTimeout: s.WriteTimeout,
 		SendQueue:    q,
-	})
+	}
 }
 
 // orDefault maps a timeout setting to netio's: 0 is the default, negative

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -28,8 +29,10 @@ type Endpoint struct {
 	addr net.Addr
 
 	udp  *netio.UDPConn
-	tcp  net.Listener
+	tcp  net.Listener // TCP, or the HTTP listener of a WebSocket endpoint
 	unix *netio.UnixConn
+	ws   bool         // WebSocket: conns arrive through ServeHTTP
+	http *http.Server // the WebSocket endpoint's own, opened by Listen
 
 	shards []*shard
 
@@ -102,7 +105,7 @@ func (e *Endpoint) Stats() Stats {
 		s.Dropped += ss.DroppedLate + ss.DroppedAtClose
 		s.Refused += ss.RefusedFull + ss.RefusedHorizon
 	}
-	if e.tcp != nil {
+	if e.conns != nil {
 		e.connMu.Lock()
 		s.ConnsOpen = len(e.conns)
 		e.connMu.Unlock()
@@ -156,6 +159,8 @@ func (e *Endpoint) open() error {
 		}
 		e.tcp, e.addr = l, l.Addr()
 		e.conns = make(map[*netio.StreamConn]struct{})
+	case netio.NetworkWS:
+		return e.openWS()
 	case netio.NetworkUnixgram:
 		c, err := netio.ListenUnixgram(e.ep.Address, netio.UnixConfig{
 			Batch:        s.UDP.Batch,
@@ -204,7 +209,7 @@ type job struct {
 func (e *Endpoint) start() {
 	s := e.srv
 	n := 1
-	if s.Workers > 0 && e.tcp == nil {
+	if s.Workers > 0 && e.conns == nil {
 		n = s.Workers
 	}
 	cfg := s.Schedule
@@ -245,6 +250,8 @@ func (e *Endpoint) read() {
 		e.readDatagrams(e.udp)
 	case e.unix != nil:
 		e.readDatagrams(e.unix)
+	case e.http != nil:
+		e.serveHTTP()
 	case e.tcp != nil:
 		e.acceptLoop()
 	}
@@ -499,8 +506,12 @@ func (e *Endpoint) closeSocket(graceful bool) {
 			e.udp.Close()
 		case e.unix != nil:
 			e.unix.Close()
-		case e.tcp != nil:
-			e.tcp.Close()
+		case e.conns != nil:
+			if e.http != nil {
+				e.http.Close() // the listener and requests not upgraded
+			} else if e.tcp != nil {
+				e.tcp.Close()
+			}
 			e.connMu.Lock()
 			e.linger = graceful
 			for c := range e.conns {
@@ -519,7 +530,7 @@ func (e *Endpoint) closeSocket(graceful bool) {
 // each gets until deadline to write what it has queued, all at once; a
 // zero deadline drops what is queued.
 func (e *Endpoint) closeConns(deadline time.Time) {
-	if e.tcp == nil {
+	if e.conns == nil {
 		return
 	}
 	e.connMu.Lock()

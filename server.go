@@ -122,6 +122,10 @@ type Server struct {
 	// lets its queue fill or a write time out is disconnected.
 	SendQueue    int
 	WriteTimeout time.Duration
+	// WebSocket configures osc.ws:// and osc.wss:// endpoints and those of
+	// Server.WebSocketHandler: the Origin check (on by default: pages from other
+	// origins are refused), pings, and the TLS certificate of osc.wss://.
+	WebSocket netio.WSConfig
 	// ReplaceStaleSocket lets Listen on a UNIX socket path replace a stale
 	// socket file that nobody serves.
 	ReplaceStaleSocket bool

@@ -40,7 +40,8 @@ have_deb() {
 }
 
 have_oscjs() {
-	[ -f "$js/node_modules/osc/package.json" ] && command -v node >/dev/null 2>&1
+	[ -f "$js/node_modules/osc/package.json" ] && [ -f "$js/node_modules/ws/package.json" ] &&
+		command -v node >/dev/null 2>&1
 }
 
 for d in "${debs[@]}"; do

@@ -59,7 +59,7 @@ func needOscsend(t *testing.T) string {
 	return p
 }
 
-// needOscjs checks for node and osc.js in js/node_modules.
+// needOscjs checks for node, osc.js and ws in js/node_modules.
 func needOscjs(t *testing.T) {
 	t.Helper()
 	if _, err := exec.LookPath("node"); err != nil {
@@ -67,6 +67,9 @@ func needOscjs(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join("js", "node_modules", "osc", "package.json")); err != nil {
 		missing(t, "osc.js (npm ci in interop/js)")
+	}
+	if _, err := os.Stat(filepath.Join("js", "node_modules", "ws", "package.json")); err != nil {
+		missing(t, "npm ws (npm ci in interop/js)")
 	}
 }
 

@@ -13,6 +13,7 @@ const (
 	NetworkUDP      = "udp"
 	NetworkTCP      = "tcp"
 	NetworkUnixgram = "unixgram"
+	NetworkWS       = "ws" // WebSocket: osc.ws:// and osc.wss://
 )
 
 // Endpoint is a parsed OSC endpoint URL in liblo's form:
@@ -22,6 +23,8 @@ const (
 //	osc.tcp+slip://host:port TCP with SLIP framing (OSC 1.1)
 //	osc.tcp+size://host:port TCP with int32 size prefixes (OSC 1.0)
 //	osc.unix:///abs/path     UNIX datagram socket; osc.unix://rel/path is relative
+//	osc.ws://host:port/path  WebSocket, one binary message per packet (path "/" if left out)
+//	osc.wss://host:port/path WebSocket over TLS
 //	host:port, :port, port   UDP
 //
 // The host may be empty (":9000", "9000", "osc.udp://:9000"): whether that
@@ -32,6 +35,8 @@ type Endpoint struct {
 	Network string  // NetworkUDP, NetworkTCP or NetworkUnixgram
 	Address string  // "host:port" (host may be empty) or a socket path
 	Framing Framing // TCP only: FrameAuto unless the scheme says +slip or +size
+	Path    string  // WebSocket only: the HTTP path, starting with "/"
+	TLS     bool    // WebSocket only: osc.wss://
 }
 
 // Errors of ParseEndpoint (wrapped in an *EndpointError).
@@ -81,6 +86,18 @@ func ParseEndpoint(s string) (Endpoint, error) {
 		e.Network, e.Framing = NetworkTCP, FrameSLIP
 	case "osc.tcp+size":
 		e.Network, e.Framing = NetworkTCP, FrameSizePrefix
+	case "osc.ws", "osc.wss":
+		e.Network, e.TLS = NetworkWS, strings.EqualFold(scheme, "osc.wss")
+		hp, path, _ := strings.Cut(rest, "/")
+		path = "/" + path
+		if strings.ContainsAny(path, " ?#\x00") {
+			return fail(ErrEndpointPath)
+		}
+		if err := checkHostPort(hp); err != nil {
+			return fail(err)
+		}
+		e.Address, e.Path = hp, path
+		return e, nil
 	case "osc.unix", "osc.unixgram":
 		if rest == "" || strings.IndexByte(rest, 0) >= 0 || len(rest) > 107 {
 			return fail(ErrEndpointPath)
@@ -210,6 +227,21 @@ func (e Endpoint) Port() int {
 	return n
 }
 
+// WebSocketURL returns a WebSocket endpoint's URL for an HTTP client:
+// ws://host:port/path or wss://host:port/path, an empty host meaning the
+// local host.
+func (e Endpoint) WebSocketURL() string {
+	scheme := "ws://"
+	if e.TLS {
+		scheme = "wss://"
+	}
+	addr := e.Address
+	if h, p, err := net.SplitHostPort(addr); err == nil && h == "" {
+		addr = net.JoinHostPort("127.0.0.1", p)
+	}
+	return scheme + addr + e.Path
+}
+
 // IsMulticast reports whether the host is a multicast IP address.
 func (e Endpoint) IsMulticast() bool {
 	a, err := netip.ParseAddr(e.Host())
@@ -221,6 +253,12 @@ func (e Endpoint) String() string {
 	switch e.Network {
 	case NetworkUnixgram:
 		return "osc.unix://" + e.Address
+	case NetworkWS:
+		scheme := "osc.ws://"
+		if e.TLS {
+			scheme = "osc.wss://"
+		}
+		return scheme + e.Address + e.Path
 	case NetworkTCP:
 		switch e.Framing {
 		case FrameSLIP:

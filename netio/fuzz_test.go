@@ -106,7 +106,8 @@ func FuzzStreamReader(f *testing.F) {
 
 func FuzzParseEndpoint(f *testing.F) {
 	for _, s := range []string{"osc.udp://localhost:9000", "osc.udp://[::1]:9000", "osc.tcp+slip://h:1",
-		"osc.tcp+size://h:1/", "osc.unix:///tmp/x", "9000", "host:1", "osc.udp://[fe80::1%eth0]:1"} {
+		"osc.tcp+size://h:1/", "osc.unix:///tmp/x", "9000", "host:1", "osc.udp://[fe80::1%eth0]:1",
+		"osc.ws://127.0.0.1:8080/osc", "osc.wss://h:443/", "osc.ws://[::1]:1"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

@@ -147,6 +147,7 @@ type StreamConn struct {
 	frameDL time.Time
 
 	q         sendQueue
+	ws        *wsState // a WebSocket: one message per frame
 	closeOnce sync.Once
 	closed    chan struct{}
 }
@@ -160,7 +161,7 @@ type sendQueue struct {
 	started bool   // the writer goroutine runs
 	writing bool   // a batch is being written
 	kick    chan struct{}
-	idle    chan struct{} // signalled when the queue has been written out
+	idle    chan struct{} // closed when the queue has been written out, for every Flush waiting (nil when none waits)
 	done    chan struct{} // closed when the writer returns
 }
 
@@ -173,7 +174,6 @@ func NewStreamConn(c net.Conn, cfg TCPConfig) *StreamConn {
 			s.cfg.WriteTimeout = DefaultWriteTimeout
 		}
 		s.q.kick = make(chan struct{}, 1)
-		s.q.idle = make(chan struct{}, 1)
 		s.q.done = make(chan struct{})
 	}
 	s.r = NewStreamReaderSize(&s.dr, cfg.Framing, cfg.MaxFrame, cfg.ReadBufSize)
@@ -222,6 +222,9 @@ func (s *StreamConn) ReadFrame() ([]byte, error) {
 	// FrameTimeout runs from each frame's first byte: the next Read that
 	// finds a frame begun arms it anew, even when the frame's first bytes
 	// came with the previous frame's last.
+	if s.ws != nil {
+		return s.wsReadFrame()
+	}
 	s.frameDL = time.Time{}
 	f, err := s.r.ReadFrame()
 	if d := uint32(s.r.Framing()); d != s.detected.Load() {
@@ -257,6 +260,11 @@ func (s *StreamConn) WriteFrame(pkt []byte) error {
 	}
 	if s.cfg.SendQueue > 0 {
 		return s.queueFrame(pkt, f)
+	}
+	if s.ws != nil {
+		s.ws.wmu.Lock()
+		defer s.ws.wmu.Unlock()
+		return s.wsWrite(pkt)
 	}
 	if s.cfg.WriteTimeout > 0 {
 		return s.w.writeFrame(pkt, f, s.c, s.cfg.WriteTimeout)
@@ -346,8 +354,7 @@ func (s *StreamConn) writeLoop() {
 			batch := q.spare
 			q.writing = true
 			q.mu.Unlock()
-			_ = s.c.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
-			if _, err := s.c.Write(batch); err != nil {
+			if err := s.writeBatch(batch); err != nil {
 				if errors.Is(err, os.ErrDeadlineExceeded) {
 					err = ErrSlowPeer
 				}
@@ -364,15 +371,23 @@ func (s *StreamConn) writeLoop() {
 			if cap(batch) > keepSendBuf {
 				q.spare = nil // a burst: do not keep its memory
 			}
-			if len(q.pending) == 0 {
-				select {
-				case q.idle <- struct{}{}:
-				default:
-				}
+			if len(q.pending) == 0 && q.idle != nil {
+				close(q.idle)
+				q.idle = nil
 			}
 			q.mu.Unlock()
 		}
 	}
+}
+
+// writeBatch writes a batch of queued frames, bounded by WriteTimeout.
+func (s *StreamConn) writeBatch(batch []byte) error {
+	if s.ws != nil {
+		return s.wsWriteBatch(batch)
+	}
+	_ = s.c.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+	_, err := s.c.Write(batch)
+	return err
 }
 
 // Flush waits until every frame queued so far has been written to the
@@ -388,6 +403,10 @@ func (s *StreamConn) Flush(deadline time.Time) error {
 	for {
 		q.mu.Lock()
 		err, empty := q.err, len(q.pending) == 0 && !q.writing
+		if err == nil && !empty && q.idle == nil {
+			q.idle = make(chan struct{})
+		}
+		idle := q.idle
 		q.mu.Unlock()
 		switch {
 		case err != nil:
@@ -396,7 +415,7 @@ func (s *StreamConn) Flush(deadline time.Time) error {
 			return nil
 		}
 		select {
-		case <-q.idle:
+		case <-idle:
 		case <-q.done: // the writer returned: its error is set
 		case <-s.closed:
 		case <-t.C:
@@ -407,7 +426,14 @@ func (s *StreamConn) Flush(deadline time.Time) error {
 
 // CloseRead stops reading: a pending or later ReadFrame ends (io.EOF on
 // TCP) while frames can still be written, for a graceful close.
+//
+// On a WebSocket, the frames queued are written first (within the write
+// timeout), then the close handshake (status 1001, going away) ends the
+// pending ReadFrame with io.EOF; frames queued after that are dropped.
 func (s *StreamConn) CloseRead() error {
+	if s.ws != nil {
+		return s.wsCloseRead()
+	}
 	if cr, ok := s.c.(interface{ CloseRead() error }); ok {
 		return cr.CloseRead()
 	}
@@ -430,6 +456,9 @@ func (s *StreamConn) Close() error {
 		s.q.mu.Unlock()
 		if started {
 			<-s.q.done
+		}
+		if s.ws != nil {
+			s.wsClose()
 		}
 	})
 	return err

@@ -25,9 +25,11 @@
 // Every subcommand prints its flags with -h. URLs are liblo's:
 // osc.udp://HOST:PORT (a bare PORT or HOST PORT means UDP),
 // osc.tcp://HOST:PORT (size-prefixed frames on send, as liblo;
-// osc.tcp+slip:// for SLIP), osc.unix:///PATH. send and dump also take
-// oscpy's flags -H/--host and -P/--port (localhost:8000 when no target is
-// given), and send -r/--repeat, which prints what it sent as oscpy does.
+// osc.tcp+slip:// for SLIP), osc.unix:///PATH, and osc.ws://HOST:PORT/PATH
+// for OSC over WebSocket (one binary message a packet, as osc.js sends).
+// send and dump also take oscpy's flags -H/--host and -P/--port
+// (localhost:8000 when no target is given), and send -r/--repeat, which
+// prints what it sent as oscpy does.
 //
 // # Dump
 //

@@ -31,7 +31,9 @@ PORT or osc.udp://HOST:PORT listens on UDP (a multicast group as HOST joins
 it); osc.tcp://HOST:PORT on TCP, detecting SLIP or size-prefix framing on
 each connection (osc.tcp+slip:// or osc.tcp+size:// to fix it);
 osc.unix:///PATH on a UNIX datagram socket at PATH (osc.unix://PATH for a
-relative one), replacing a stale socket file. Port 0 picks a free port;
+relative one), replacing a stale socket file; osc.ws://HOST:PORT/PATH on
+WebSocket, one binary message a packet (pages of any origin may connect on
+a loopback HOST, only pages of HOST elsewhere). Port 0 picks a free port;
 the address listened on is printed to standard error.
 
 A packet that does not decode prints one line to standard error with the

@@ -13,7 +13,8 @@ Answers every packet back to its sender, unchanged, from the socket it came
 in on (on a wildcard bind, from the address the sender sent to): a
 reflector for oscli bench's round-trip latency. PORT or osc.udp://HOST:PORT
 listens on UDP, osc.tcp://HOST:PORT on TCP (replies use the framing the
-sender used), osc.unix:///PATH on a UNIX datagram socket (a sender on an
+sender used), osc.ws://HOST:PORT/PATH on WebSocket (replies on the same
+WebSocket), osc.unix:///PATH on a UNIX datagram socket (a sender on an
 unbound socket cannot be answered). The address listened on is printed to
 standard error, and the number of packets echoed when it ends.`
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -97,6 +98,9 @@ func serve(ctx context.Context, name string, ep netio.Endpoint, h serveHooks) er
 			h.invalid(p, err)
 		},
 	}
+	// A tool on the loopback interface serves the pages of any origin;
+	// on other interfaces, only pages of its own.
+	srv.WebSocket.AnyOrigin = isLoopback(ep.Host())
 	e, err := srv.Listen(ep.String(), nil)
 	if err != nil {
 		return err
@@ -172,3 +176,12 @@ func (h *logHandler) WithAttrs(as []slog.Attr) slog.Handler {
 }
 
 func (h *logHandler) WithGroup(string) slog.Handler { return h }
+
+// isLoopback reports whether host names the loopback interface.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.IsLoopback()
+}

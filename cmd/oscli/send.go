@@ -29,7 +29,9 @@ the JSON form given as arguments or read from standard input (one a line, as
 oscli decode and oscli dump -json print them). The target "-" writes the
 packet bytes to standard output instead. A URL is osc.udp://HOST:PORT,
 osc.tcp://HOST:PORT (OSC 1.0 int32 size prefixes, as liblo sends and
-scsynth reads; osc.tcp+slip:// or -framing slip for SLIP) or
+scsynth reads; osc.tcp+slip:// or -framing slip for SLIP),
+osc.ws://HOST:PORT/PATH (WebSocket, one binary message a packet; osc.wss://
+over TLS) or
 osc.unix:///PATH. With -expect
 it then waits on the same socket for a reply and prints it.
 
@@ -297,13 +299,13 @@ func parseTarget(args []string) (string, []string, error) {
 		scheme, rest, _ := strings.Cut(a, "://")
 		switch scheme {
 		case "osc.udp", "osc.tcp", "osc.tcp+slip", "osc.tcp+size":
-		case "osc.unix":
+		case "osc.unix", "osc.ws", "osc.wss":
 			if _, err := netio.ParseEndpoint(a); err != nil {
 				return "", nil, usagef("%v", err)
 			}
 			return a, args[1:], nil
 		default:
-			return "", nil, usagef("%s: want osc.udp://HOST:PORT, osc.tcp://HOST:PORT or osc.unix:///PATH", a)
+			return "", nil, usagef("%s: want osc.udp://HOST:PORT, osc.tcp://HOST:PORT, osc.ws://HOST:PORT/PATH or osc.unix:///PATH", a)
 		}
 		hostport, _, _ := strings.Cut(rest, "/")
 		if _, err := splitHostPort(hostport); err != nil {

@@ -48,7 +48,7 @@ func TestListenHelp(t *testing.T) {
 	for _, cmd := range []string{"dump", "echo"} {
 		code, out, _ := oscli(t, "", cmd, "-h")
 		require.Zero(t, code)
-		for _, scheme := range []string{"osc.udp://", "osc.tcp://", "osc.unix://"} {
+		for _, scheme := range []string{"osc.udp://", "osc.tcp://", "osc.unix://", "osc.ws://"} {
 			require.Contains(t, out, scheme, "oscli %s -h", cmd)
 		}
 	}
@@ -109,4 +109,20 @@ func TestLogHandler(t *testing.T) {
 	log.Debug("not shown")
 	require.Equal(t, `oscli echo: osc: slow peer disconnected: it does not read its replies endpoint=osc.tcp://127.0.0.1:9000 from=127.0.0.1:5555 n=3 hint="say \"x\"" empty=""`+"\n", b.String())
 	require.Equal(t, 1, strings.Count(b.String(), "\n"))
+}
+
+// TestWebSocketCLI: echo and dump listen on osc.ws://, send reaches them
+// and hears echo's reply on the same WebSocket.
+func TestWebSocketCLI(t *testing.T) {
+	e := start(t, "echo", "-timeout", "15s", "osc.ws://127.0.0.1:0/osc")
+	url := e.listening(t)
+	require.True(t, strings.HasPrefix(url, "osc.ws://127.0.0.1:") && strings.HasSuffix(url, "/osc"), url)
+	code, out, errOut := oscli(t, "", "send", "-expect", "/p", "-timeout", "5s", url, "/p", "isf", "5", "x", "0.5")
+	require.Zero(t, code, errOut)
+	require.Equal(t, "00000000.00000001 /p isf 5 \"x\" 0.5\n", out)
+
+	d := start(t, "dump", "-timeout", "15s", "osc.ws://127.0.0.1:0/")
+	code, _, errOut = oscli(t, "", "send", d.listening(t), "/hello", "i", "42")
+	require.Zero(t, code, errOut)
+	require.Contains(t, next(t, d.out, "dumped"), " /hello i 42")
 }

@@ -16,6 +16,18 @@
 //                        "listening PORT", then each packet an osc.js port
 //                        decodes, as "read" prints it; exits after N packets
 //
+//   node peer.js send ws URL
+//                        sends each packet with an osc.js WebSocketPort
+//                        (one binary message a packet) to URL (ws://...)
+//   node peer.js recv ws N [echo]
+//                        a WebSocket server (npm ws) on 127.0.0.1, each
+//                        connection an osc.js WebSocketPort; with "echo",
+//                        it also sends every packet back on its WebSocket
+//   node peer.js roundtrip ws URL
+//                        sends each packet to URL and prints each packet
+//                        that comes back on the WebSocket, as "read" prints
+//                        it; exits once as many came back as were sent
+//
 // In the output of "read", f and d values are given by their exact bits and
 // h values as {"high":H,"low":L}, so that nothing is lost to JSON numbers.
 "use strict";
@@ -23,6 +35,7 @@
 const osc = require("osc");
 const readline = require("readline");
 const net = require("net");
+const WebSocket = require("ws");
 
 function hexToBytes(h) {
     return Uint8Array.from(Buffer.from(h, "hex"));
@@ -156,7 +169,60 @@ function fail(err) {
     process.exit(1);
 }
 
+// Under node, osc.js's WebSocketPort receives ws's Buffers, which are views
+// into a larger ArrayBuffer: its readers of b, m and r values index that
+// ArrayBuffer without the view's offset and return the wrong bytes (osc.js
+// 2.4.5, readBlob, readMIDIBytes and readColor). Taking messages as
+// ArrayBuffers, as in a browser, avoids it.
+function asArrayBuffers(socket) {
+    socket.binaryType = "arraybuffer";
+}
+
+function wsPort(url) {
+    const p = new osc.WebSocketPort({url: url, metadata: true});
+    p.on("error", fail);
+    return p;
+}
+
+function sendWS(url, roundtrip) {
+    readLines((lines) => {
+        const pkts = lines.map((l) => packetToOscjs(parseOsckitJSON(l)));
+        const p = wsPort(url);
+        const timer = setTimeout(() => fail("timed out"), 20000);
+        timer.unref();
+        let left = pkts.length;
+        p.on("osc", (packet) => {
+            if (!roundtrip) {
+                return;
+            }
+            process.stdout.write(JSON.stringify(packetFromOscjs(packet)) + "\n");
+            if (--left === 0) {
+                process.stdout.write("", () => process.exit(0));
+            }
+        });
+        p.on("close", () => {
+            if (!roundtrip) {
+                process.exit(0);
+            }
+        });
+        p.on("ready", () => {
+            asArrayBuffers(p.socket);
+            for (const pkt of pkts) {
+                p.send(pkt);
+            }
+            if (!roundtrip) {
+                p.socket.close(1000); // after what is queued
+            }
+        });
+        p.open();
+    });
+}
+
 function send(proto, host, port) {
+    if (proto === "ws") {
+        sendWS(host, false);
+        return;
+    }
     readLines((lines) => {
         const pkts = lines.map((l) => packetToOscjs(parseOsckitJSON(l)));
         if (proto === "udp") {
@@ -184,12 +250,13 @@ function send(proto, host, port) {
     });
 }
 
-function recv(proto, n) {
+function recv(proto, n, echo) {
     let left = n;
     const got = (packet) => {
         process.stdout.write(JSON.stringify(packetFromOscjs(packet)) + "\n");
         if (--left === 0) {
-            process.stdout.write("", () => process.exit(0));
+            // An echo gets a moment to write the last packet back.
+            process.stdout.write("", () => setTimeout(() => process.exit(0), echo ? 500 : 0));
         }
     };
     const timer = setTimeout(() => fail("timed out waiting for packets"), 20000);
@@ -202,6 +269,23 @@ function recv(proto, n) {
             process.stdout.write("listening " + p.socket.address().port + "\n");
         });
         p.open();
+        return;
+    }
+    if (proto === "ws") {
+        const wss = new WebSocket.Server({host: "127.0.0.1", port: 0}, () => {
+            process.stdout.write("listening " + wss.address().port + "\n");
+        });
+        wss.on("connection", (sock) => {
+            const p = new osc.WebSocketPort({socket: sock, metadata: true});
+            asArrayBuffers(sock);
+            p.on("error", fail);
+            p.on("osc", (packet) => {
+                if (echo) {
+                    p.send(packet);
+                }
+                got(packet);
+            });
+        });
         return;
     }
     const server = net.createServer((sock) => {
@@ -221,11 +305,15 @@ function main() {
         return;
     }
     if (mode === "recv") {
-        recv(process.argv[3], Number(process.argv[4]));
+        recv(process.argv[3], Number(process.argv[4]), process.argv[5] === "echo");
+        return;
+    }
+    if (mode === "roundtrip") {
+        sendWS(process.argv[4], true);
         return;
     }
     if (mode !== "read" && mode !== "write") {
-        process.stderr.write("usage: node peer.js read|write|send|recv\n");
+        process.stderr.write("usage: node peer.js read|write|send|recv|roundtrip\n");
         process.exit(2);
     }
     const rl = readline.createInterface({input: process.stdin, crlfDelay: Infinity});

@@ -1,0 +1,122 @@
+package osc
+
+import (
+	"crypto/tls"
+	"errors"
+	"io"
+	"log"
+	"net"
+	"net/http"
+
+	"github.com/osckit/osc/netio"
+	"github.com/osckit/osc/router"
+)
+
+// ErrNoCertificate: an osc.wss:// endpoint was asked for without a
+// certificate in Server.WebSocket.TLS.
+var ErrNoCertificate = errors.New("osc: osc.wss:// needs a certificate in Server.WebSocket.TLS")
+
+// openWS opens the listener of an osc.ws:// or osc.wss:// endpoint and the
+// HTTP server that upgrades requests at its path.
+func (e *Endpoint) openWS() error {
+	s := e.srv
+	var tcfg *tls.Config
+	if e.ep.TLS {
+		tcfg = s.WebSocket.TLS
+		if tcfg == nil || len(tcfg.Certificates) == 0 && tcfg.GetCertificate == nil {
+			return ErrNoCertificate
+		}
+	}
+	l, err := net.Listen("tcp", e.ep.Address)
+	if err != nil {
+		return err
+	}
+	e.addr = l.Addr()
+	if tcfg != nil {
+		l = tls.NewListener(l, tcfg)
+	}
+	mux := http.NewServeMux()
+	mux.Handle(e.ep.Path, e)
+	e.tcp, e.ws = l, true
+	e.conns = make(map[*netio.StreamConn]struct{})
+	e.http = &http.Server{
+		Handler: mux,
+		// A request must arrive whole in time, as a TCP frame must.
+		ReadHeaderTimeout: orDefault(s.FrameTimeout, DefaultFrameTimeout),
+		IdleTimeout:       orDefault(s.IdleTimeout, DefaultIdleTimeout),
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          log.New(io.Discard, "", 0),
+	}
+	return nil
+}
+
+// serveHTTP is the reading goroutine of an osc.ws:// endpoint.
+func (e *Endpoint) serveHTTP() {
+	_ = e.http.Serve(e.tcp)
+}
+
+// WebSocketHandler opens an endpoint with no socket of its own that serves OSC
+// over WebSocket as an http.Handler: mount it on an existing mux or
+// http.Server at a path, so that one port serves a web page, an OSCQuery
+// description and OSC. Its connections are served as those of an
+// osc.ws:// endpoint opened with Listen: h (nil means Server.Handler)
+// serves their messages, replies go back on the same WebSocket, and
+// MaxConns, MaxFrame, the timeouts, SendQueue and WebSocket apply.
+//
+//	ep, _ := srv.WebSocketHandler(nil)
+//	mux.Handle("/osc", ep)
+//
+// Closing the endpoint closes its connections; the HTTP server is the
+// caller's.
+func (s *Server) WebSocketHandler(h router.Handler) (*Endpoint, error) {
+	if h == nil {
+		h = s.Handler
+	}
+	if h == nil {
+		return nil, ErrNoHandler
+	}
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	e := &Endpoint{srv: s, ep: netio.Endpoint{Network: netio.NetworkWS, Path: "/"}, h: h, done: make(chan struct{}), ws: true}
+	e.conns = make(map[*netio.StreamConn]struct{})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, ErrServerClosed
+	}
+	e.start()
+	s.endpoints = append(s.endpoints, e)
+	if s.def == nil {
+		s.def = e
+	}
+	return e, nil
+}
+
+// ServeHTTP upgrades a request to a WebSocket and serves its packets: each
+// binary message is one OSC packet. A text message closes the connection
+// with status 1003 and a reason that says OSC travels in binary messages;
+// a message over MaxFrame closes it with status 1009. Both are counted in
+// Stats.Malformed and shown to the Invalid hook. Browsers' pages from
+// other origins are refused unless Server.WebSocket allows them. On an
+// endpoint that is not a WebSocket endpoint, ServeHTTP answers 404.
+func (e *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !e.ws {
+		http.Error(w, "osc: not a WebSocket endpoint", http.StatusNotFound)
+		return
+	}
+	if e.isClosed() {
+		http.Error(w, "osc: endpoint closed", http.StatusServiceUnavailable)
+		return
+	}
+	sc, err := netio.AcceptWS(w, r, e.connConfig(), e.srv.WebSocket)
+	if err != nil {
+		return // the response says why (a bad handshake, an Origin refused)
+	}
+	ok, _ := e.admit(sc)
+	if !ok {
+		return
+	}
+	defer e.connDone()
+	e.serveConn(sc)
+}

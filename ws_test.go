@@ -1,0 +1,375 @@
+package osc_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/stretchr/testify/require"
+
+	"github.com/osckit/osc"
+	"github.com/osckit/osc/netio"
+	"github.com/osckit/osc/router"
+	"github.com/osckit/osc/wire"
+)
+
+func TestWebSocketRoundTrip(t *testing.T) {
+	ch := make(chan got, 16)
+	s := newServer(t, recorder(t, ch))
+	ep := listen(t, s, "osc.ws://127.0.0.1:0/osc")
+	require.True(t, strings.HasPrefix(ep.URL(), "osc.ws://127.0.0.1:"), ep.URL())
+	require.True(t, strings.HasSuffix(ep.URL(), "/osc"), ep.URL())
+	c := dial(t, ep.URL())
+	roundTrip(t, c, ch)
+
+	// A bundle travels as one message; its messages arrive together.
+	require.NoError(t, c.SendBundle(wire.Immediately, func(e *wire.Encoder) {
+		e.Message("/a").Int32(1).End()
+		e.Message("/b").String("two").End()
+	}))
+	require.Equal(t, "/a", recv(t, ch).addr)
+	require.Equal(t, "/b", recv(t, ch).addr)
+
+	st := ep.Stats()
+	require.Equal(t, uint64(3), st.Packets)
+	require.Equal(t, uint64(1), st.Conns)
+	require.Equal(t, 1, st.ConnsOpen)
+	require.Zero(t, st.Malformed)
+}
+
+// wsDial opens a WebSocket to ep with the coder/websocket client, closed
+// when the test ends.
+func wsDial(t *testing.T, url string, h http.Header) *websocket.Conn {
+	t.Helper()
+	c, _, err := websocket.Dial(ctxTimeout(t, 5*time.Second), url, &websocket.DialOptions{HTTPHeader: h})
+	require.NoError(t, err)
+	t.Cleanup(func() { c.CloseNow() })
+	return c
+}
+
+func wsURL(ep *osc.Endpoint) string {
+	return "ws://" + ep.Addr().String() + "/osc"
+}
+
+// closeStatus reads from c until the server closes it and returns the
+// close error.
+func closeStatus(t *testing.T, c *websocket.Conn) websocket.CloseError {
+	t.Helper()
+	ctx := ctxTimeout(t, 5*time.Second)
+	for range 100 {
+		_, _, err := c.Read(ctx)
+		if err == nil {
+			continue
+		}
+		var ce websocket.CloseError
+		require.True(t, errors.As(err, &ce), "not a close: %v", err)
+		return ce
+	}
+	t.Fatal("the server did not close the connection")
+	return websocket.CloseError{}
+}
+
+func TestWebSocketTextRefused(t *testing.T) {
+	ch := make(chan got, 16)
+	s := newServer(t, recorder(t, ch))
+	invalid := make(chan error, 4)
+	s.Invalid = func(p *osc.Packet, err error) { invalid <- err }
+	ep := listen(t, s, "osc.ws://127.0.0.1:0/osc")
+	c := wsDial(t, wsURL(ep), nil)
+	require.NoError(t, c.Write(ctxTimeout(t, 5*time.Second), websocket.MessageText, []byte(`{"address":"/a"}`)))
+	ce := closeStatus(t, c)
+	require.Equal(t, websocket.StatusUnsupportedData, ce.Code)
+	require.Contains(t, ce.Reason, "binary")
+	err := within(t, invalid, 5*time.Second, "Invalid hook")
+	require.ErrorIs(t, err, netio.ErrTextMessage)
+	require.Equal(t, uint64(1), ep.Stats().Malformed)
+
+	// Another connection is served as before.
+	roundTrip(t, dial(t, ep.URL()), ch)
+}
+
+func TestWebSocketOversizeFrame(t *testing.T) {
+	ch := make(chan got, 16)
+	s := newServer(t, recorder(t, ch))
+	s.MaxFrame = 1024
+	invalid := make(chan error, 4)
+	s.Invalid = func(p *osc.Packet, err error) { invalid <- err }
+	ep := listen(t, s, "osc.ws://127.0.0.1:0/osc")
+	c := wsDial(t, wsURL(ep), nil)
+	big := mustMsg(t, "/big", wire.Blob(make([]byte, 4096)))
+	_ = c.Write(ctxTimeout(t, 5*time.Second), websocket.MessageBinary, big)
+	ce := closeStatus(t, c)
+	require.Equal(t, websocket.StatusMessageTooBig, ce.Code)
+	var fe *netio.FrameError
+	require.ErrorAs(t, within(t, invalid, 5*time.Second, "Invalid hook"), &fe)
+	require.ErrorIs(t, fe, netio.ErrFrameTooLarge)
+	require.Equal(t, uint64(1), ep.Stats().Malformed)
+	roundTrip(t, dial(t, ep.URL()), ch)
+}
+
+func TestWebSocketConnCap(t *testing.T) {
+	ch := make(chan got, 16)
+	s := newServer(t, recorder(t, ch))
+	s.MaxConns = 2
+	ep := listen(t, s, "osc.ws://127.0.0.1:0/osc")
+	a := dial(t, ep.URL())
+	b := dial(t, ep.URL())
+	roundTrip(t, a, ch)
+	roundTrip(t, b, ch)
+	c := wsDial(t, wsURL(ep), nil)
+	_, _, err := c.Read(ctxTimeout(t, 5*time.Second))
+	require.Error(t, err, "the connection over the cap stays open")
+	require.Equal(t, uint64(1), ep.Stats().ConnsRefused)
+	require.Equal(t, 2, ep.Stats().ConnsOpen)
+	roundTrip(t, a, ch)
+}
+
+// TestWebSocketSlowPeer: a client that sends requests and never reads
+// their replies is disconnected and counted, while another is served.
+func TestWebSocketSlowPeer(t *testing.T) {
+	r := router.New()
+	reply := make([]byte, 8<<10)
+	r.HandleFunc("/flood", func(w router.ResponseWriter, req *router.Request) {
+		for range 64 {
+			w.Encoder().Message("/data").Blob(reply).End()
+			_ = w.Flush() // a reply the queue cannot take is counted
+		}
+	})
+	ch := make(chan got, 16)
+	r.NotFound(recorder(t, ch))
+	s := newServer(t, r)
+	s.SendQueue = 64 << 10
+	s.WriteTimeout = 200 * time.Millisecond
+	ep := listen(t, s, "osc.ws://127.0.0.1:0/osc")
+	slow := wsDial(t, wsURL(ep), nil)
+	flood := mustMsg(t, "/flood")
+	ctx := ctxTimeout(t, 10*time.Second)
+	good := dial(t, ep.URL())
+	deadline := time.Now().Add(8 * time.Second)
+	for i := 0; ep.Stats().SlowPeers == 0; i++ {
+		require.True(t, time.Now().Before(deadline), "no slow peer counted: %+v", ep.Stats())
+		if err := slow.Write(ctx, websocket.MessageBinary, flood); err != nil {
+			break // disconnected
+		}
+		if i%16 == 0 {
+			require.NoError(t, good.Send("/tick", wire.Int32(int32(i))))
+			require.Equal(t, "/tick", recv(t, ch).addr)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	require.Eventually(t, func() bool { return ep.Stats().SlowPeers == 1 }, 5*time.Second, 10*time.Millisecond)
+	require.NotZero(t, ep.Stats().ReplyDrops)
+	roundTrip(t, good, ch)
+}
+
+func TestWebSocketHandlerOnSharedMux(t *testing.T) {
+	ch := make(chan got, 16)
+	s := newServer(t, recorder(t, ch))
+	ep, err := s.WebSocketHandler(nil)
+	require.NoError(t, err)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "page") })
+	mux.Handle("/osc", ep)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	hs := &http.Server{Handler: mux}
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = hs.Serve(l) })
+	t.Cleanup(func() { hs.Close(); wg.Wait() })
+
+	resp, err := http.Get("http://" + l.Addr().String() + "/")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, "page", string(body))
+
+	c := dial(t, "osc.ws://"+l.Addr().String()+"/osc")
+	roundTrip(t, c, ch)
+	require.Equal(t, 1, ep.Stats().ConnsOpen)
+	require.NoError(t, ep.Close())
+	_, err = c.Receive(ctxTimeout(t, 5*time.Second))
+	require.Error(t, err, "closing the endpoint closes its connections")
+}
+
+func TestWebSocketOrigin(t *testing.T) {
+	ch := make(chan got, 16)
+	s := newServer(t, recorder(t, ch))
+	ep := listen(t, s, "osc.ws://127.0.0.1:0/osc")
+	_, resp, err := websocket.Dial(ctxTimeout(t, 5*time.Second), wsURL(ep), &websocket.DialOptions{
+		HTTPHeader: http.Header{"Origin": {"http://elsewhere.example"}},
+	})
+	require.Error(t, err, "a page from another origin is refused by default")
+	require.Equal(t, http.StatusForbidden, resp.StatusCode)
+
+	s2 := newServer(t, recorder(t, ch))
+	s2.WebSocket.AnyOrigin = true
+	ep2 := listen(t, s2, "osc.ws://127.0.0.1:0/osc")
+	c := wsDial(t, wsURL(ep2), http.Header{"Origin": {"http://elsewhere.example"}})
+	require.NoError(t, c.Write(ctxTimeout(t, 5*time.Second), websocket.MessageBinary, mustMsg(t, "/hi")))
+	require.Equal(t, "/hi", recv(t, ch).addr)
+}
+
+func TestWebSocketTLS(t *testing.T) {
+	cert, pool := selfSigned(t)
+	ch := make(chan got, 16)
+	s := newServer(t, recorder(t, ch))
+	_, err := s.Listen("osc.wss://127.0.0.1:0/osc", nil)
+	require.ErrorIs(t, err, osc.ErrNoCertificate)
+	s.WebSocket.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	ep := listen(t, s, "osc.wss://127.0.0.1:0/osc")
+	require.True(t, strings.HasPrefix(ep.URL(), "osc.wss://"), ep.URL())
+	sc, err := netio.DialWS(ctxTimeout(t, 5*time.Second), "wss://"+ep.Addr().String()+"/osc",
+		netio.TCPConfig{}, netio.WSConfig{TLS: &tls.Config{RootCAs: pool}})
+	require.NoError(t, err)
+	defer sc.Close()
+	require.NoError(t, sc.WriteFrame(mustMsg(t, "/ping", wire.Int32(5))))
+	require.NoError(t, sc.WriteFrame(mustMsg(t, "/secure")))
+	require.Equal(t, "/secure", recv(t, ch).addr)
+	f, err := sc.ReadFrame()
+	require.NoError(t, err)
+	m, err := wire.ParseMessage(f)
+	require.NoError(t, err)
+	require.Equal(t, "/pong", m.AddressString())
+}
+
+// selfSigned makes a certificate for 127.0.0.1 and a pool that trusts it.
+func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "osckit test"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IsCA:         true, BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	require.NoError(t, err)
+	leaf, err := x509.ParseCertificate(der)
+	require.NoError(t, err)
+	pool := x509.NewCertPool()
+	pool.AddCert(leaf)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
+}
+
+func mustMsg(t *testing.T, addr string, args ...wire.Value) []byte {
+	t.Helper()
+	b, err := wire.AppendMessage(nil, addr, args...)
+	require.NoError(t, err)
+	return b
+}
+
+// TestWebSocketTimeouts: a connection that sends nothing for IdleTimeout is
+// closed; so is one whose message stalls for FrameTimeout after it began
+// (counted as malformed, as a stalled TCP frame is).
+func TestWebSocketTimeouts(t *testing.T) {
+	ch := make(chan got, 16)
+	s := newServer(t, recorder(t, ch))
+	s.IdleTimeout = 300 * time.Millisecond
+	s.FrameTimeout = 300 * time.Millisecond
+	invalid := make(chan error, 4)
+	s.Invalid = func(p *osc.Packet, err error) { invalid <- err }
+	ep := listen(t, s, "osc.ws://127.0.0.1:0/osc")
+
+	idle := wsDial(t, wsURL(ep), nil)
+	start := time.Now()
+	_, _, err := idle.Read(ctxTimeout(t, 5*time.Second))
+	require.Error(t, err)
+	require.Greater(t, time.Since(start), 250*time.Millisecond)
+
+	stall := wsDial(t, wsURL(ep), nil)
+	w, err := stall.Writer(ctxTimeout(t, 5*time.Second), websocket.MessageBinary)
+	require.NoError(t, err)
+	// More than the writer buffers: a first fragment goes out, and never
+	// the rest.
+	_, err = w.Write(make([]byte, 16<<10))
+	require.NoError(t, err)
+	var fe *netio.FrameError
+	require.ErrorAs(t, within(t, invalid, 5*time.Second, "Invalid hook"), &fe)
+	require.ErrorIs(t, fe, netio.ErrFrameTimeout)
+	require.Eventually(t, func() bool { return ep.Stats().ConnsOpen == 0 }, 5*time.Second, 10*time.Millisecond)
+}
+
+// TestWebSocketPing: the server pings every PingInterval, and a client that
+// reads answers.
+func TestWebSocketPing(t *testing.T) {
+	ch := make(chan got, 16)
+	s := newServer(t, recorder(t, ch))
+	s.WebSocket.PingInterval = 50 * time.Millisecond
+	ep := listen(t, s, "osc.ws://127.0.0.1:0/osc")
+	pings := make(chan struct{}, 64)
+	c, _, err := websocket.Dial(ctxTimeout(t, 5*time.Second), wsURL(ep), &websocket.DialOptions{
+		OnPingReceived: func(context.Context, []byte) bool {
+			select {
+			case pings <- struct{}{}:
+			default:
+			}
+			return true
+		},
+	})
+	require.NoError(t, err)
+	defer c.CloseNow()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _, _, _ = c.Read(ctx) }() // answers pings
+	for range 3 {
+		within(t, pings, 5*time.Second, "ping")
+	}
+	require.Equal(t, 1, ep.Stats().ConnsOpen)
+}
+
+// TestWebSocketShutdownWritesReplies: a graceful Shutdown lets a WebSocket
+// write the replies it has queued, then closes it with status 1001.
+func TestWebSocketShutdownWritesReplies(t *testing.T) {
+	ch := make(chan got, 16)
+	s := &osc.Server{Handler: recorder(t, ch), Logger: quietLogger}
+	ep := listen(t, s, "osc.ws://127.0.0.1:0/osc")
+	c := wsDial(t, wsURL(ep), nil)
+	ctx := ctxTimeout(t, 5*time.Second)
+	for i := range 50 {
+		require.NoError(t, c.Write(ctx, websocket.MessageBinary, mustMsg(t, "/ping", wire.Int32(int32(i)))))
+	}
+	// The 50 replies are all queued before Shutdown: the last request's
+	// reply is read first.
+	_, first, err := c.Read(ctx)
+	require.NoError(t, err)
+	m, err := wire.ParseMessage(first)
+	require.NoError(t, err)
+	require.Equal(t, "/pong", m.AddressString())
+	deadline := time.Now().Add(5 * time.Second)
+	for ep.Stats().Packets < 50 {
+		require.True(t, time.Now().Before(deadline), "the server read %d of 50", ep.Stats().Packets)
+		time.Sleep(5 * time.Millisecond)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Shutdown(ctxTimeout(t, 5*time.Second)) }()
+	n := 1
+	for {
+		_, _, err := c.Read(ctx)
+		if err != nil {
+			require.Equal(t, websocket.StatusGoingAway, websocket.CloseStatus(err), "%v", err)
+			break
+		}
+		n++
+	}
+	require.Equal(t, 50, n)
+	require.NoError(t, within(t, done, 5*time.Second, "Shutdown"))
+}
