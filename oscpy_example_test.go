@@ -54,9 +54,8 @@ func Example_bind() {
 	callback := func(w router.ResponseWriter, req *router.Request) {
 		got <- fmt.Sprint("got values: ", req.Message.AnyArgs())
 	}
-	r := router.New()
-	r.HandleFunc("/address", callback)
-	srv := &osc.Server{Handler: r}
+	var srv osc.Server
+	srv.HandleFunc("/address", callback)
 	ep, err := srv.Listen("osc.udp://:0", nil)
 	if err != nil {
 		log.Fatal(err)
@@ -70,26 +69,26 @@ func Example_bind() {
 // oscpy's decorator API: the handler is written where it is bound.
 func Example_decorator() {
 	got := make(chan string)
-	r := router.New()
-	r.HandleFunc("/address", func(w router.ResponseWriter, req *router.Request) { got <- fmt.Sprint(req.Message.AnyArgs()) })
-	srv := &osc.Server{Handler: r}
+	var srv osc.Server
 	ep, err := srv.Listen("osc.udp://:0", nil)
 	if err != nil {
 		log.Fatal(err)
 	}
+	srv.HandleFunc("/address", func(w router.ResponseWriter, req *router.Request) { got <- fmt.Sprint(req.Message.AnyArgs()) })
 	send(ep.URL(), "/address", 1, 2.5, "hello") // (peer)
 	fmt.Println("got values:", <-got)
 	srv.Shutdown(context.Background())
 	// Output: got values: [1 2.5 hello]
 }
 
-// oscpy's servers that are also clients: /ping answers /pong, /pong
-// answers /ping with true, and a /ping with true ends the game. The
-// client serves the replies it gets on its own socket.
+// oscpy's servers that are also clients: the server's /ping answers
+// /pong, the client's handler answers /pong with /ping true, and a /ping
+// with true ends the game. The client serves the replies it gets on its
+// own socket.
 func Example_pingPong() {
 	done := make(chan bool)
-	r := router.New()
-	r.HandleFunc("/ping", func(w router.ResponseWriter, req *router.Request) {
+	var srv osc.Server
+	srv.HandleFunc("/ping", func(w router.ResponseWriter, req *router.Request) {
 		fmt.Println("ping called")
 		if slices.Contains(req.Message.AnyArgs(), true) {
 			close(done)
@@ -97,11 +96,6 @@ func Example_pingPong() {
 			w.SendAny("/pong")
 		}
 	})
-	r.HandleFunc("/pong", func(w router.ResponseWriter, req *router.Request) {
-		fmt.Println("pong called")
-		w.SendAny("/ping", true)
-	})
-	srv := &osc.Server{Handler: r}
 	ep, err := srv.Listen("osc.udp://127.0.0.1:0", nil)
 	if err != nil {
 		log.Fatal(err)
@@ -112,7 +106,10 @@ func Example_pingPong() {
 		log.Fatal(err)
 	}
 	defer c.Close()
-	go c.Serve(context.Background(), r)
+	go c.Serve(context.Background(), router.HandlerFunc(func(w router.ResponseWriter, req *router.Request) {
+		fmt.Println("pong called")
+		w.SendAny("/ping", true)
+	}))
 	c.SendAny("/ping")
 	<-done
 	// Output:
@@ -150,9 +147,8 @@ func Example_clientLoop() {
 // set.
 func Example_encoding() {
 	got := make(chan []any)
-	r := router.New()
-	r.HandleFunc("/encoded", func(w router.ResponseWriter, req *router.Request) { got <- req.Message.AnyArgs() })
-	srv := &osc.Server{Handler: r}
+	var srv osc.Server
+	srv.HandleFunc("/encoded", func(w router.ResponseWriter, req *router.Request) { got <- req.Message.AnyArgs() })
 	ep, err := srv.Listen("osc.udp://127.0.0.1:0", nil)
 	if err != nil {
 		log.Fatal(err)

@@ -46,10 +46,16 @@ func TestDispatchVectors(t *testing.T) {
 		t.Fatalf("vectors: %v, %d cases", err, len(v.Cases))
 	}
 	for _, c := range v.Cases {
-		// The address as a method, the pattern as the incoming address.
+		// The address as a method, the pattern as the incoming address;
+		// an address with pattern characters would bind a pattern.
 		var rt router.Router
 		hits := 0
-		_, err := rt.Handle(c.Address, router.HandlerFunc(func(router.ResponseWriter, *router.Request) { hits++ }))
+		var err error
+		if router.ValidAddress(c.Address) == nil {
+			_, err = rt.Handle(c.Address, router.HandlerFunc(func(router.ResponseWriter, *router.Request) { hits++ }))
+		} else {
+			err = router.ValidAddress(c.Address)
+		}
 		if err != nil {
 			if c.ShouldMatch {
 				t.Errorf("Handle(%q): %v", c.Address, err)
@@ -61,7 +67,12 @@ func TestDispatchVectors(t *testing.T) {
 			}
 		}
 
-		// The pattern bound with Handle, the address incoming.
+		// The pattern bound with Handle, the address incoming. A pattern
+		// without pattern characters binds a literal method, which an
+		// incoming pattern reaches: the first half covers that.
+		if router.ValidAddress(c.Pattern) == nil && router.ValidAddress(c.Address) != nil {
+			continue
+		}
 		var pr router.Router
 		phits := 0
 		_, err = pr.Handle(c.Pattern, router.HandlerFunc(func(router.ResponseWriter, *router.Request) { phits++ }))
