@@ -125,7 +125,6 @@ func (c *Client) SendAt(t time.Time, address string, args ...wire.Value) error {
 	})
 }
 
-
 // SendBundle sends a bundle timed tt whose elements build writes into the
 // encoder (messages, and nested bundles with BeginBundle/EndBundle).
 func (c *Client) SendBundle(tt wire.Timetag, build func(e *wire.Encoder)) error {
