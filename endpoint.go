@@ -124,14 +124,13 @@ func (e *Endpoint) Close() error {
 	return e.stop()
 }
 
-// SendTo sends an encoded packet from this endpoint's socket to addr. It is
-// supported on UDP endpoints.
-func (e *Endpoint) SendTo(pkt []byte, addr netip.AddrPort) error {
+// WriteTo sends an encoded packet from this endpoint's socket to addr, as
+// a ResponseWriter's WriteTo does. It is supported on UDP endpoints.
+func (e *Endpoint) WriteTo(pkt []byte, addr netip.AddrPort) (int, error) {
 	if e.udp == nil {
-		return ErrNotSupported
+		return 0, ErrNotSupported
 	}
-	_, err := e.udp.WriteTo(pkt, addr)
-	return err
+	return e.udp.WriteTo(pkt, addr)
 }
 
 // open opens the endpoint's socket.
@@ -262,7 +261,7 @@ func (e *Endpoint) read() {
 func (sh *shard) deliver(d *sched.Delivery[origin]) {
 	req := &sh.req
 	req.Timetag = d.Timetag
-	req.Late = d.Lateness
+	req.Late = d.Late
 	req.Remote = d.Origin.remote
 	sh.rw.o = d.Origin
 	if m, ok := d.Message(); ok {

@@ -25,7 +25,7 @@ func TestOscpyAdvancedMatching(t *testing.T) {
 	done := make(chan struct{}, 1)
 	r := router.New()
 	bind := func(name, pattern string) {
-		_, err := r.RegisterPattern(pattern, router.HandlerFunc(func(w router.ResponseWriter, req *router.Request) {
+		_, err := r.Handle(pattern, router.HandlerFunc(func(w router.ResponseWriter, req *router.Request) {
 			a, _ := req.Message.Arg(0)
 			v, _ := a.Int32()
 			mu.Lock()
@@ -181,7 +181,8 @@ func TestOscpyListenDefault(t *testing.T) {
 	pkt, err := wire.AppendMessage(nil, "/from/default", wire.Int32(1))
 	require.NoError(t, err)
 	to := netip.MustParseAddrPort(plain.Addr().String())
-	require.NoError(t, s.SendTo(pkt, to))
+	_, err = s.WriteTo(pkt, to)
+	require.NoError(t, err)
 	g := recv(t, ch)
 	require.Equal(t, "/from/default", g.addr)
 	require.Equal(t, a.Addr().String(), g.from.String())
@@ -200,9 +201,11 @@ func TestOscpySendMessageWithoutSocket(t *testing.T) {
 	pkt, err := wire.AppendMessage(nil, "/test")
 	require.NoError(t, err)
 	to := netip.MustParseAddrPort("127.0.0.1:9")
-	require.ErrorIs(t, s.SendTo(pkt, to), osc.ErrNoDefault)
+	_, err = s.WriteTo(pkt, to)
+	require.ErrorIs(t, err, osc.ErrNoDefault)
 	listen(t, s, "osc.udp://127.0.0.1:0")
-	require.ErrorIs(t, s.SendTo(pkt, to), osc.ErrNoDefault, "a plain Listen makes no default")
+	_, err = s.WriteTo(pkt, to)
+	require.ErrorIs(t, err, osc.ErrNoDefault, "a plain Listen makes no default")
 }
 
 // TestOscpyStopAll: after every endpoint is closed, the server listens

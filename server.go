@@ -21,7 +21,6 @@ import (
 // Errors of the Server and Client.
 var (
 	ErrServerClosed   = errors.New("osc: server closed")
-	ErrNoHandler      = errors.New("osc: no handler")
 	ErrNoDefault      = errors.New("osc: server has no default endpoint")
 	ErrNotSupported   = errors.New("osc: not supported on this transport")
 	ErrNoReplyAddress = errors.New("osc: sender has no address to reply to")
@@ -79,7 +78,9 @@ const (
 // in the worst case, about 1.6 GiB with the defaults against peers that
 // fill them all at once. Lower MaxConns or MaxFrame where that matters.
 type Server struct {
-	// Handler serves endpoints opened without a handler of their own.
+	// Handler serves endpoints opened without a handler of their own;
+	// nil means the server's own router, which Handle and HandleFunc bind
+	// to.
 	Handler router.Handler
 	// Decode are the decoding options; the zero value is strict.
 	Decode wire.Options
@@ -149,6 +150,7 @@ type Server struct {
 	Logger *slog.Logger
 
 	mu        sync.Mutex
+	mux       *router.Router // the server's own routes (Handle)
 	endpoints []*Endpoint
 	def       *Endpoint
 	closed    bool
@@ -195,7 +197,7 @@ func ListenAndServe(ctx context.Context, endpoint string, h router.Handler) erro
 // or a bare "host:port" or port for UDP. An empty host listens on all
 // interfaces; port 0 picks a free port (see Endpoint.Addr). h serves this
 // endpoint; nil means Server.Handler. The endpoint does not become the
-// default endpoint that Server.SendTo uses: ListenDefault opens that one.
+// default endpoint that Server.WriteTo uses: ListenDefault opens that one.
 //
 // Listen returns once the endpoint is serving; an endpoint that Close or
 // Shutdown has not seen is never left running. After every endpoint has
@@ -205,7 +207,7 @@ func (s *Server) Listen(endpoint string, h router.Handler) (*Endpoint, error) {
 	return s.listen(endpoint, h, false)
 }
 
-// ListenDefault is Listen for the default endpoint, the one Server.SendTo
+// ListenDefault is Listen for the default endpoint, the one Server.WriteTo
 // sends from (oscpy's listen(default=True)). While a default endpoint is
 // open, a second ListenDefault fails with an error matching ErrConfig and
 // opens nothing; once it is closed, the server has no default until the
@@ -223,7 +225,7 @@ func (s *Server) listen(endpoint string, h router.Handler, def bool) (*Endpoint,
 		h = s.Handler
 	}
 	if h == nil {
-		return nil, ErrNoHandler
+		h = s.routes()
 	}
 	if err := s.check(); err != nil {
 		return nil, err
@@ -302,16 +304,16 @@ func (s *Server) SetDefault(e *Endpoint) {
 	s.mu.Unlock()
 }
 
-// SendTo sends an encoded packet from the default endpoint to addr (UDP
+// WriteTo sends an encoded packet from the default endpoint to addr (UDP
 // endpoints only), like oscpy's send_message with the default socket. A
 // server without a default endpoint (none opened with ListenDefault, or it
 // was closed) returns ErrNoDefault.
-func (s *Server) SendTo(pkt []byte, addr netip.AddrPort) error {
+func (s *Server) WriteTo(pkt []byte, addr netip.AddrPort) (int, error) {
 	e := s.Default()
 	if e == nil {
-		return ErrNoDefault
+		return 0, ErrNoDefault
 	}
-	return e.SendTo(pkt, addr)
+	return e.WriteTo(pkt, addr)
 }
 
 // remove forgets e; the server has no default if e was it.

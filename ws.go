@@ -73,7 +73,7 @@ func (s *Server) WebSocketHandler(h router.Handler) (*Endpoint, error) {
 		h = s.Handler
 	}
 	if h == nil {
-		return nil, ErrNoHandler
+		h = s.routes()
 	}
 	if err := s.check(); err != nil {
 		return nil, err
@@ -87,9 +87,6 @@ func (s *Server) WebSocketHandler(h router.Handler) (*Endpoint, error) {
 	}
 	e.start()
 	s.endpoints = append(s.endpoints, e)
-	if s.def == nil {
-		s.def = e
-	}
 	return e, nil
 }
 
