@@ -6,6 +6,7 @@ package osc_test
 import (
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -229,4 +230,53 @@ func TestOscpyStopAll(t *testing.T) {
 	require.NoError(t, s.Close())
 	_, err = s.Listen(a.URL(), nil)
 	require.ErrorIs(t, err, osc.ErrServerClosed)
+}
+
+// reuseCount counts the calls of reuseSuccess, the callback that
+// TestOscpyReuseCallback binds twice.
+var reuseCount atomic.Int32
+
+func reuseSuccess(router.ResponseWriter, *router.Request) { reuseCount.Add(1) }
+
+// TestOscpyReuseCallback binds one callback twice to one address and once
+// to another (oscpy's test_reuse_callback): one binding each, and a
+// message runs the callback once.
+func TestOscpyReuseCallback(t *testing.T) {
+	r := router.New()
+	b1 := r.HandleFunc("/success", reuseSuccess)
+	b2 := r.HandleFunc("/success", reuseSuccess)
+	require.Same(t, b1, b2)
+	r.HandleFunc("/success2", reuseSuccess)
+	count := map[string]int{}
+	for _, b := range r.Bindings() {
+		count[b.Method()]++
+	}
+	require.Equal(t, map[string]int{"/success": 1, "/success2": 1}, count)
+
+	// A pattern and a comparable handler are kept once too; a different
+	// type filter is another binding.
+	done := make(chan struct{}, 4)
+	h := router.HandlerFunc(func(router.ResponseWriter, *router.Request) { done <- struct{}{} })
+	p1, err := r.RegisterPattern("/succ*", h)
+	require.NoError(t, err)
+	p2, err := r.RegisterPattern("/succ*", h)
+	require.NoError(t, err)
+	require.Same(t, p1, p2)
+	typed := r.HandleFunc("/success", reuseSuccess, router.Types("i"))
+	require.NotSame(t, b1, typed)
+	require.Len(t, r.Bindings(), 4)
+
+	s := newServer(t, r)
+	ep := listen(t, s, "osc.udp://127.0.0.1:0")
+	c := dial(t, ep.URL())
+	require.NoError(t, c.Send("/success"))
+	within(t, done, 5*time.Second, "the pattern binding")
+	require.NoError(t, c.Send("/success2"))
+	within(t, done, 5*time.Second, "the pattern binding")
+	require.EqualValues(t, 2, reuseCount.Load(), "each message ran the callback once")
+	select {
+	case <-done:
+		t.Fatal("the pattern binding ran twice")
+	default:
+	}
 }
