@@ -4,6 +4,7 @@ package osc_test
 // over real sockets that osckit does what an oscpy program expects.
 
 import (
+	"net"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -279,4 +280,28 @@ func TestOscpyReuseCallback(t *testing.T) {
 		t.Fatal("the pattern binding ran twice")
 	default:
 	}
+}
+
+// TestOscpyGetVersion and TestOscpyGetRoutes: what oscpy answers on
+// /_oscpy/version and /_oscpy/routes, a program reads directly: the
+// module's version, the bound addresses and patterns, the bound sockets.
+func TestOscpyGetVersion(t *testing.T) {
+	// Tests run inside osckit's own module: the build records "(devel)".
+	require.Equal(t, "(devel)", osc.Version())
+}
+
+func TestOscpyGetRoutes(t *testing.T) {
+	r := router.New()
+	r.HandleFunc("/test_route", reuseSuccess)
+	_, err := r.RegisterPattern("/synth/*", router.HandlerFunc(reuseSuccess))
+	require.NoError(t, err)
+	var routes []string
+	for _, b := range r.Bindings() {
+		routes = append(routes, b.Method())
+	}
+	require.Equal(t, []string{"/test_route", "/synth/*"}, routes)
+
+	s := newServer(t, r)
+	ep := listen(t, s, "osc.udp://127.0.0.1:0")
+	require.Equal(t, []net.Addr{ep.Addr()}, s.Addrs())
 }

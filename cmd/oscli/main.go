@@ -37,6 +37,7 @@ func init() {
 		{"advertise", "serve an OSCQuery description of a port over HTTP", runAdvertise},
 		{"encode", "JSON packets to packet bytes", runEncode},
 		{"decode", "packet bytes to JSON or oscdump text", runDecode},
+		{"version", "print the osckit and Go versions", runVersion},
 		{"help", "show help for a subcommand", runHelp},
 	}
 }

@@ -2,12 +2,14 @@ package main
 
 import (
 	"net"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/osckit/osc"
 	"github.com/osckit/osc/wire"
 )
 
@@ -106,4 +108,18 @@ func TestOscpyCLIUsage(t *testing.T) {
 		require.Contains(t, out, "-P")
 		require.Contains(t, out, "URL")
 	}
+}
+
+// TestOscpyCLIVersion: oscli version prints osckit's version and Go's,
+// what oscpy answers on /_oscpy/version.
+func TestOscpyCLIVersion(t *testing.T) {
+	code, out, errOut := oscli(t, "", "version")
+	require.Zero(t, code, errOut)
+	require.Regexp(t, `^oscli \S+ go\d+\.\d+\S*\n$`, out)
+	require.Equal(t, "oscli "+osc.Version()+" "+runtime.Version()+"\n", out)
+	code, _, _ = oscli(t, "", "version", "extra")
+	require.Equal(t, 2, code)
+	code, out, _ = oscli(t, "", "help", "version")
+	require.Zero(t, code)
+	require.Contains(t, out, "Bindings")
 }
