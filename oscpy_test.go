@@ -193,6 +193,14 @@ func TestOscpyListenDefault(t *testing.T) {
 	b, err := s.ListenDefault("osc.udp://127.0.0.1:0", nil)
 	require.NoError(t, err)
 	require.Equal(t, b, s.Default())
+
+	// SetDefault replaces the default on purpose; a closed endpoint
+	// leaves none.
+	s.SetDefault(plain)
+	require.Equal(t, plain, s.Default())
+	s.SetDefault(a)
+	require.Nil(t, s.Default())
+	require.ErrorIs(t, s.SendTo(pkt, to), osc.ErrNoDefault)
 }
 
 // TestOscpySendMessageWithoutSocket: a server without a default endpoint
