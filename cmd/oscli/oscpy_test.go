@@ -69,7 +69,15 @@ func TestOscpyCLISendDump(t *testing.T) {
 // TestOscpyCLIDefaults: with neither -H/-P nor a target, send and dump use
 // oscpy's localhost:8000.
 func TestOscpyCLIDefaults(t *testing.T) {
-	conn, err := net.ListenPacket("udp", "127.0.0.1:8000")
+	// Port 8000 is shared with whatever else runs on the machine: wait a
+	// little for it to be free, then fail saying why.
+	var conn net.PacketConn
+	var err error
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if conn, err = net.ListenPacket("udp", "127.0.0.1:8000"); err == nil || time.Now().After(deadline) {
+			break
+		}
+	}
 	require.NoError(t, err, "oscpy's default port 8000 on 127.0.0.1 must be free for this test")
 	defer conn.Close()
 	code, _, errOut := oscli(t, "", "send", "/default", "7")
