@@ -44,10 +44,17 @@
 // address the sender used (IP_PKTINFO on Linux), so that a peer that sent
 // to one of several addresses of the host hears it.
 //
-// Endpoint.Close stops one socket (oscpy's stop), Server.Close all of them
-// (stop_all), and Server.Shutdown waits for handlers in flight and for the
-// scheduler to deliver or drop what it still holds (terminate_server and
-// join_server). An Inbox turns the handler calls into a channel or an
+// ListenDefault opens the default endpoint, the one Server.SendTo sends
+// from (oscpy's listen(default=True)); there is at most one. Endpoint.Close
+// stops one socket (oscpy's stop): closing every endpoint (stop_all)
+// leaves a server that listens again. Server.Close ends the server, and
+// Server.Shutdown waits for handlers in flight and for the scheduler to
+// deliver or drop what it still holds (terminate_server and join_server).
+//
+// What oscpy's /_oscpy/routes and /_oscpy/version answer is read-only data
+// here: Router.Bindings lists the bound addresses and patterns,
+// Server.Addrs the bound sockets, and Version the module's version (oscli
+// version prints it). An Inbox turns the handler calls into a channel or an
 // iterator, for code that would rather pull.
 //
 // # Buffer lifetimes

@@ -4,8 +4,10 @@ package osc_test
 // over real sockets that osckit does what an oscpy program expects.
 
 import (
+	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -50,7 +52,9 @@ func TestOscpyAdvancedMatching(t *testing.T) {
 	bind("parts_somestrings", "/part1/{string1,string2}/part3")
 	bind("parts_somestrings2", "/part1/part2/{string1,string2}")
 	bind("parts_somestrings3", "/part1/part2/prefix-{string1,string2}")
-	r.HandleFunc("/done", func(router.ResponseWriter, *router.Request) { done <- struct{}{} })
+	// Two parts, so that none of the incoming patterns below (/?* say)
+	// matches it.
+	r.HandleFunc("/test/done", func(router.ResponseWriter, *router.Request) { done <- struct{}{} })
 
 	s := newServer(t, r)
 	ep := listen(t, s, "osc.udp://127.0.0.1:0")
@@ -76,8 +80,8 @@ func TestOscpyAdvancedMatching(t *testing.T) {
 			e.Message(m.addr).Int32(m.v).End()
 		}
 	}))
-	require.NoError(t, c.Send("/done"))
-	within(t, done, 5*time.Second, "/done after the bundle")
+	require.NoError(t, c.Send("/test/done"))
+	within(t, done, 5*time.Second, "/test/done after the bundle")
 
 	want := map[string][]int32{
 		"singlechar":         {1, 2, 3, 3, 4},
@@ -192,6 +196,15 @@ func TestOscpyListenDefault(t *testing.T) {
 	b, err := s.ListenDefault("osc.udp://127.0.0.1:0", nil)
 	require.NoError(t, err)
 	require.Equal(t, b, s.Default())
+
+	// SetDefault replaces the default on purpose; a closed endpoint
+	// leaves none.
+	s.SetDefault(plain)
+	require.Equal(t, plain, s.Default())
+	s.SetDefault(a)
+	require.Nil(t, s.Default())
+	_, err = s.WriteTo(pkt, to)
+	require.ErrorIs(t, err, osc.ErrNoDefault)
 }
 
 // TestOscpySendMessageWithoutSocket: a server without a default endpoint
@@ -232,4 +245,81 @@ func TestOscpyStopAll(t *testing.T) {
 	require.NoError(t, s.Close())
 	_, err = s.Listen(a.URL(), nil)
 	require.ErrorIs(t, err, osc.ErrServerClosed)
+}
+
+// reuseCount counts the calls of reuseSuccess, the callback that
+// TestOscpyReuseCallback binds twice.
+var reuseCount atomic.Int32
+
+func reuseSuccess(router.ResponseWriter, *router.Request) { reuseCount.Add(1) }
+
+// TestOscpyReuseCallback binds one callback twice to one address and once
+// to another (oscpy's test_reuse_callback): one binding each, and a
+// message runs the callback once.
+func TestOscpyReuseCallback(t *testing.T) {
+	r := router.New()
+	b1, err := r.HandleFunc("/success", reuseSuccess)
+	require.NoError(t, err)
+	b2, err := r.HandleFunc("/success", reuseSuccess)
+	require.NoError(t, err)
+	require.Same(t, b1, b2)
+	_, err = r.HandleFunc("/success2", reuseSuccess)
+	require.NoError(t, err)
+	count := map[string]int{}
+	for _, b := range r.Bindings() {
+		count[b.Method()]++
+	}
+	require.Equal(t, map[string]int{"/success": 1, "/success2": 1}, count)
+
+	// A pattern and a comparable handler are kept once too; a different
+	// type filter is another binding.
+	done := make(chan struct{}, 4)
+	h := router.HandlerFunc(func(router.ResponseWriter, *router.Request) { done <- struct{}{} })
+	p1, err := r.Handle("/succ*", h)
+	require.NoError(t, err)
+	p2, err := r.Handle("/succ*", h)
+	require.NoError(t, err)
+	require.Same(t, p1, p2)
+	typed, err := r.HandleFunc("/success", reuseSuccess, router.Types("i"))
+	require.NoError(t, err)
+	require.NotSame(t, b1, typed)
+	require.Len(t, r.Bindings(), 4)
+
+	s := newServer(t, r)
+	ep := listen(t, s, "osc.udp://127.0.0.1:0")
+	c := dial(t, ep.URL())
+	require.NoError(t, c.Send("/success"))
+	within(t, done, 5*time.Second, "the pattern binding")
+	require.NoError(t, c.Send("/success2"))
+	within(t, done, 5*time.Second, "the pattern binding")
+	require.EqualValues(t, 2, reuseCount.Load(), "each message ran the callback once")
+	select {
+	case <-done:
+		t.Fatal("the pattern binding ran twice")
+	default:
+	}
+}
+
+// TestOscpyGetVersion and TestOscpyGetRoutes: what oscpy answers on
+// /_oscpy/version and /_oscpy/routes, a program reads directly: the
+// module's version, the bound addresses and patterns, the bound sockets.
+func TestOscpyGetVersion(t *testing.T) {
+	// Tests run inside osckit's own module: the build records "(devel)".
+	require.Equal(t, "(devel)", osc.Version())
+}
+
+func TestOscpyGetRoutes(t *testing.T) {
+	r := router.New()
+	r.HandleFunc("/test_route", reuseSuccess)
+	_, err := r.Handle("/synth/*", router.HandlerFunc(reuseSuccess))
+	require.NoError(t, err)
+	var routes []string
+	for _, b := range r.Bindings() {
+		routes = append(routes, b.Method())
+	}
+	require.Equal(t, []string{"/test_route", "/synth/*"}, routes)
+
+	s := newServer(t, r)
+	ep := listen(t, s, "osc.udp://127.0.0.1:0")
+	require.Equal(t, []net.Addr{ep.Addr()}, s.Addrs())
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -296,12 +297,16 @@ func (s *Server) Default() *Endpoint {
 
 // SetDefault makes e, one of the server's endpoints, the default endpoint
 // whatever the default was: the one deliberate way to replace it, where
-// ListenDefault refuses a second default. nil leaves the server without a
-// default.
+// ListenDefault refuses a second default. nil, or an endpoint that is not
+// open on this server, leaves the server without a default (SendTo then
+// returns ErrNoDefault).
 func (s *Server) SetDefault(e *Endpoint) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !slices.Contains(s.endpoints, e) {
+		e = nil
+	}
 	s.def = e
-	s.mu.Unlock()
 }
 
 // WriteTo sends an encoded packet from the default endpoint to addr (UDP

@@ -74,8 +74,13 @@
 // # Precedence
 //
 // Every matching binding runs; none hides another. Several handlers may be
-// bound to one address, even the same handler twice, and a duplicate is
-// not an error. For one message, in this order:
+// bound to one address. Binding the same handler to the same address or
+// pattern with the same Types a second time is not an error and keeps one
+// binding (oscpy's test_reuse_callback): the registration returns the
+// Binding made first. Handlers are the same when they are equal comparable
+// values (the same pointer, say) or the same function value; a closure
+// made anew for each registration counts as a new handler. For one
+// message, in this order:
 //
 //   - a literal incoming address runs the handlers bound to that address,
 //     in registration order, then the matching pattern bindings, in

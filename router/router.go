@@ -3,12 +3,14 @@ package router
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // A Binding is one handler bound to a method address or to a pattern,
@@ -88,7 +90,9 @@ func caller(skip int) string {
 // against the literal addresses of incoming messages (python-osc and oscpy
 // call this advanced matching): an address with any of * ? [ ] { } or
 // "//" is a pattern. Several handlers may be bound to one address; they
-// run in registration order. Messages whose address is itself a pattern
+// run in registration order; binding the same handler to the same address
+// with the same Types again keeps the one binding and returns it (as oscpy's
+// bind does). Messages whose address is itself a pattern
 // reach the literal bindings it matches; a pattern binding takes them too
 // when it matches their bytes as literals (/prefix* takes /prefix??).
 //
@@ -147,6 +151,19 @@ func (r *Router) register(where, fn, method string, h Handler, opts []Option) (*
 		b.types = t
 	}
 	r.update(func(t *table) {
+		bs := t.patterns
+		if !pattern {
+			bs = nil
+			if l := t.lookup(method); l != nil {
+				bs = l.bindings
+			}
+		}
+		for _, old := range bs {
+			if old.same(b) {
+				b = old // bound already: keep the one binding
+				return
+			}
+		}
 		if pattern {
 			t.patterns = append(slices.Clip(t.patterns), b)
 		} else {
@@ -154,6 +171,29 @@ func (r *Router) register(where, fn, method string, h Handler, opts []Option) (*
 		}
 	})
 	return b, nil
+}
+
+// same reports whether o binds the same handler to the same method with
+// the same filter as b.
+func (b *Binding) same(o *Binding) bool {
+	return b.method == o.method && b.pattern == o.pattern && b.typed == o.typed &&
+		b.types == o.types && sameHandler(b.h, o.h)
+}
+
+// sameHandler reports whether two handlers are certainly the same: equal
+// comparable values, or the same function value. Go cannot compare
+// functions with ==; a func value is a pointer to its closure, so two
+// values holding the same pointer are the same function (a top-level
+// function's closure is static; each closure made at run time is a new
+// one, so a closure made twice counts as two handlers).
+func sameHandler(a, b Handler) bool {
+	fa, okA := a.(HandlerFunc)
+	fb, okB := b.(HandlerFunc)
+	if okA || okB {
+		return okA && okB && *(*unsafe.Pointer)(unsafe.Pointer(&fa)) == *(*unsafe.Pointer)(unsafe.Pointer(&fb))
+	}
+	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
+	return va.Type() == vb.Type() && va.Comparable() && vb.Comparable() && a == b
 }
 
 var errNilHandler = fmt.Errorf("nil handler")

@@ -68,10 +68,21 @@ func FuzzParsePacket(f *testing.F) {
 				t.Fatalf("bad error %#v", e)
 			}
 		}
+		// LooseAddress accepts all that Lenient does, and fails the same way.
+		loose := wire.Options{Lenient: true, LooseAddress: true}
+		if xerr := loose.Validate(pkt); xerr != nil {
+			if lerr == nil {
+				t.Fatalf("LooseAddress rejects what Lenient accepts: %v", xerr)
+			}
+			if pe, ok := xerr.(*wire.ParseError); !ok || pe.Off < 0 || pe.Off > len(pkt) || pe.Err == nil {
+				t.Fatalf("bad error %#v", xerr)
+			}
+		}
 		// ParseArgs and AppendArgs agree with ParseMessage and the cursor.
 		if !wire.IsBundle(pkt) {
 			checkParseArgs(t, &wire.Options{}, pkt)
 			checkParseArgs(t, &lenient, pkt)
+			checkParseArgs(t, &loose, pkt)
 		}
 		// Walk agrees with Validate and visits every argument.
 		visits := 0

@@ -207,7 +207,7 @@ func TestDumpTimeoutAndUsage(t *testing.T) {
 	require.Less(t, time.Since(t0), 5*time.Second)
 	require.Contains(t, errOut, "listening on osc.udp://127.0.0.1:")
 
-	code, _, errOut = oscli(t, "", "dump")
+	code, _, errOut = oscli(t, "", "dump", "9000", "9001")
 	require.Equal(t, 2, code)
 	require.Contains(t, errOut, "want one PORT or URL")
 	code, _, errOut = oscli(t, "", "dump", "-filter", "nope", "9000")

@@ -40,6 +40,7 @@ func init() {
 		{"decode", "packet bytes to JSON or oscdump text", runDecode},
 		{"record", "record the packets arriving on endpoints to pcapng or JSON lines", runRecord},
 		{"replay", "send a recording to destinations with its timing", runReplay},
+		{"version", "print the osckit and Go versions", runVersion},
 		{"help", "show help for a subcommand", runHelp},
 	}
 }

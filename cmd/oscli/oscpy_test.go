@@ -2,12 +2,14 @@ package main
 
 import (
 	"net"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/osckit/osc"
 	"github.com/osckit/osc/wire"
 )
 
@@ -67,7 +69,15 @@ func TestOscpyCLISendDump(t *testing.T) {
 // TestOscpyCLIDefaults: with neither -H/-P nor a target, send and dump use
 // oscpy's localhost:8000.
 func TestOscpyCLIDefaults(t *testing.T) {
-	conn, err := net.ListenPacket("udp", "127.0.0.1:8000")
+	// Port 8000 is shared with whatever else runs on the machine: wait a
+	// little for it to be free, then fail saying why.
+	var conn net.PacketConn
+	var err error
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if conn, err = net.ListenPacket("udp", "127.0.0.1:8000"); err == nil || time.Now().After(deadline) {
+			break
+		}
+	}
 	require.NoError(t, err, "oscpy's default port 8000 on 127.0.0.1 must be free for this test")
 	defer conn.Close()
 	code, _, errOut := oscli(t, "", "send", "/default", "7")
@@ -106,4 +116,18 @@ func TestOscpyCLIUsage(t *testing.T) {
 		require.Contains(t, out, "-P")
 		require.Contains(t, out, "URL")
 	}
+}
+
+// TestOscpyCLIVersion: oscli version prints osckit's version and Go's,
+// what oscpy answers on /_oscpy/version.
+func TestOscpyCLIVersion(t *testing.T) {
+	code, out, errOut := oscli(t, "", "version")
+	require.Zero(t, code, errOut)
+	require.Regexp(t, `^oscli \S+ go\d+\.\d+\S*\n$`, out)
+	require.Equal(t, "oscli "+osc.Version()+" "+runtime.Version()+"\n", out)
+	code, _, _ = oscli(t, "", "version", "extra")
+	require.Equal(t, 2, code)
+	code, out, _ = oscli(t, "", "help", "version")
+	require.Zero(t, code)
+	require.Contains(t, out, "Bindings")
 }
