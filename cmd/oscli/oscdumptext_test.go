@@ -1,0 +1,77 @@
+package main
+
+import (
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/osckit/osc/wire"
+	"github.com/stretchr/testify/require"
+)
+
+// TestReplayOscdumpText: what liblo's oscdump prints (the input of its
+// oscsendfile) replays as the messages oscsend sent, with their gaps.
+func TestReplayOscdumpText(t *testing.T) {
+	oscdump := needPeer(t, "oscdump", "liblo-tools")
+	oscsend := needPeer(t, "oscsend", "liblo-tools")
+	l, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := itoa(l.LocalAddr().(*net.UDPAddr).Port)
+	l.Close()
+	cmd := exec.Command(oscdump, "-L", port)
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	lines := lineChan(out)
+	sends := [][]string{
+		{"/a/b", "ifsdh", "1", "2.5", "hello world", "0.25", "-7"},
+		{"/t", "TFNI"},
+		{"/c", "cS", "x", "sym"},
+	}
+	want := [][]byte{
+		msg(t, "/a/b", wire.Int32(1), wire.Float32(2.5), wire.String("hello world"), wire.Float64(0.25), wire.Int64(-7)),
+		msg(t, "/t", wire.Bool(true), wire.Bool(false), wire.Nil(), wire.Impulse()),
+		msg(t, "/c", wire.Char('x'), wire.Symbol("sym")),
+	}
+	var text []byte
+	// oscdump may not be listening yet: send the first message until it
+	// prints.
+	for try := 0; ; try++ {
+		require.Less(t, try, 50, "oscdump printed nothing")
+		require.NoError(t, exec.Command(oscsend, append([]string{"127.0.0.1", port}, sends[0]...)...).Run())
+		select {
+		case l := <-lines:
+			text = append(text, l+"\n"...)
+		case <-time.After(200 * time.Millisecond):
+			continue
+		}
+		break
+	}
+	for _, s := range sends[1:] {
+		time.Sleep(30 * time.Millisecond)
+		require.NoError(t, exec.Command(oscsend, append([]string{"127.0.0.1", port}, s...)...).Run())
+		text = append(text, next(t, lines, "oscdump line")+"\n"...)
+	}
+	// A blob, as oscdump prints one (oscsend cannot send it).
+	file := filepath.Join(t.TempDir(), "dump.txt")
+	require.NoError(t, os.WriteFile(file, append(text, "/blob b [4b 0xc0 0xdb 00 0x1]\n"...), 0o644))
+	want = append(want, msg(t, "/blob", wire.Blob([]byte{0xc0, 0xdb, 0, 1})))
+
+	rec := filepath.Join(t.TempDir(), "r.jsonl")
+	p := start(t, "record", "-o", rec, "-count", itoa(len(want)), "osc.udp://127.0.0.1:0")
+	url := p.listening(t)
+	code, _, errOut := oscli(t, "", "replay", file, url)
+	require.Zero(t, code, errOut)
+	require.Zero(t, p.wait(t))
+	_, got := readRecording(t, rec)
+	require.Len(t, got, len(want), string(text))
+	for i := range want {
+		require.Equal(t, want[i], got[i].Data, "message %d", i)
+	}
+	// The gaps of oscdump's timetags: ~30 ms, not zero.
+	require.Greater(t, got[2].Time-got[0].Time, int64(40*time.Millisecond))
+}
