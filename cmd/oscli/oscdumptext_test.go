@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,4 +75,71 @@ func TestReplayOscdumpText(t *testing.T) {
 	}
 	// The gaps of oscdump's timetags: ~30 ms, not zero.
 	require.Greater(t, got[2].Time-got[0].Time, int64(40*time.Millisecond))
+}
+
+// TestRecordOscdumpText: -format oscdump writes liblo's text, which
+// replay reads back with the recorded gaps, and liblo's oscsendfile sends
+// (all but the blob, which it cannot send).
+func TestRecordOscdumpText(t *testing.T) {
+	oscsendfile := needPeer(t, "oscsendfile", "liblo-tools")
+	dir := t.TempDir()
+	file := filepath.Join(dir, "a.txt")
+	sent := recordSome(t, file) // sent[3] is malformed: left out
+	want := append(append([][]byte{}, sent[:3]...), sent[4:]...)
+
+	// oscsendfile cannot send blobs: it gets the file without the line.
+	text, err := os.ReadFile(file)
+	require.NoError(t, err)
+	var noBlob []byte
+	for _, l := range strings.SplitAfter(string(text), "\n") {
+		if !strings.Contains(l, " /blob ") {
+			noBlob = append(noBlob, l...)
+		}
+	}
+	fileNoBlob := filepath.Join(dir, "noblob.txt")
+	require.NoError(t, os.WriteFile(fileNoBlob, noBlob, 0o644))
+
+	for _, sender := range []string{"oscli", "oscsendfile"} {
+		want := want
+		if sender == "oscsendfile" {
+			want = append(append([][]byte{}, want[:3]...), want[4:]...)
+		}
+		rec := filepath.Join(dir, sender+".jsonl")
+		p := start(t, "record", "-o", rec, "-count", itoa(len(want)), "osc.udp://127.0.0.1:0")
+		url := p.listening(t)
+		if sender == "oscli" {
+			code, _, errOut := oscli(t, "", "replay", file, url)
+			require.Zero(t, code, errOut)
+		} else {
+			out, err := exec.Command(oscsendfile, url, fileNoBlob).CombinedOutput()
+			require.NoError(t, err, string(out))
+		}
+		require.Zero(t, p.wait(t))
+		_, got := readRecording(t, rec)
+		require.Len(t, got, len(want), sender)
+		for i := range want {
+			data := got[i].Data
+			if sender == "oscsendfile" {
+				// It sends every line as a bundle of one message.
+				var inner []byte
+				require.NoError(t, wire.Walk(data, func(m wire.Message, _ wire.Timetag) error {
+					inner = append(inner, m.Bytes()...)
+					return nil
+				}))
+				data = inner
+			}
+			require.Equal(t, wantMessage(t, want[i]), data, "%s: message %d", sender, i)
+		}
+		require.Greater(t, got[1].Time-got[0].Time, int64(10*time.Millisecond), sender)
+	}
+}
+
+// wantMessage is the message of a packet, or of a bundle of one.
+func wantMessage(t *testing.T, pkt []byte) []byte {
+	var m []byte
+	require.NoError(t, wire.Walk(pkt, func(msg wire.Message, _ wire.Timetag) error {
+		m = append(m, msg.Bytes()...)
+		return nil
+	}))
+	return m
 }
