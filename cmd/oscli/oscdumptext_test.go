@@ -73,8 +73,10 @@ func TestReplayOscdumpText(t *testing.T) {
 	for i := range want {
 		require.Equal(t, want[i], got[i].Data, "message %d", i)
 	}
-	// The gaps of oscdump's timetags: ~30 ms, not zero.
-	require.Greater(t, got[2].Time-got[0].Time, int64(40*time.Millisecond))
+	// The gaps of oscdump's timetags: ~30 ms from /t to /c (and the blob
+	// with it), not zero. (The first packet is left out: on a loaded
+	// machine its recording may come late.)
+	require.Greater(t, got[3].Time-got[1].Time, int64(20*time.Millisecond), "%s", text)
 }
 
 // TestRecordOscdumpText: -format oscdump writes liblo's text, which
@@ -130,7 +132,8 @@ func TestRecordOscdumpText(t *testing.T) {
 			}
 			require.Equal(t, wantMessage(t, want[i]), data, "%s: message %d", sender, i)
 		}
-		require.Greater(t, got[1].Time-got[0].Time, int64(10*time.Millisecond), sender)
+		// ~280 ms from the second message to the last, not zero.
+		require.Greater(t, got[len(got)-1].Time-got[1].Time, int64(100*time.Millisecond), sender)
 	}
 }
 
