@@ -36,7 +36,9 @@ inspect it).
 
 Packets go from the sockets to the file through a bounded queue (-queue):
 a slow or full disk never stalls the sockets; packets that find the queue
-full, or whose write fails, are counted and reported.`
+full, or whose write fails, are counted and reported, as are the datagrams
+the kernel dropped because the socket's buffer was full; any loss makes
+the exit status 1.`
 
 // recorder is oscli record's state, shared by the server's hooks (any
 // goroutine) and the one writer goroutine.
@@ -51,8 +53,9 @@ type recorder struct {
 	dropped atomic.Int64 // packets that found the queue full
 	failed  atomic.Int64 // packets whose write failed
 	malf    atomic.Int64
-	skipped int64   // malformed packets oscdump text cannot hold
-	text    *dumper // -format oscdump
+	lost    atomic.Int64 // lost before the hooks (Stats.KernelDrops, Stats.Dropped)
+	skipped int64        // malformed packets oscdump text cannot hold
+	text    *dumper      // -format oscdump
 	stderr  io.Writer
 	opts    wire.Options
 }
@@ -127,15 +130,15 @@ func runRecord(e *env, args []string) error {
 	err = r.serve(ctx, eps)
 	close(r.queue) // no hook runs any more
 	werr := <-done
-	fmt.Fprintf(stderr, "oscli record: %d packets recorded (%d malformed), %d dropped (queue full), %d lost to write errors\n",
-		r.taken.Load()-r.failed.Load(), r.malf.Load(), r.dropped.Load(), r.failed.Load())
+	fmt.Fprintf(stderr, "oscli record: %d packets recorded (%d malformed), %d dropped (queue full), %d lost to write errors, %d lost before reading (socket buffer full)\n",
+		r.taken.Load()-r.failed.Load(), r.malf.Load(), r.dropped.Load(), r.failed.Load(), r.lost.Load())
 	if r.skipped > 0 {
 		fmt.Fprintf(stderr, "oscli record: %d malformed packets left out: oscdump text cannot hold them\n", r.skipped)
 	}
 	if err == nil {
 		err = werr
 	}
-	if err == nil && r.dropped.Load()+r.failed.Load() > 0 {
+	if err == nil && r.dropped.Load()+r.failed.Load()+r.lost.Load() > 0 {
 		err = errReported
 	}
 	return err
@@ -155,6 +158,10 @@ func (r *recorder) serve(ctx context.Context, eps []netio.Endpoint) error {
 		Invalid: r.packet,
 	}
 	defer func() {
+		// Losses before the hooks: the kernel's (a full socket buffer)
+		// and the server's (truncated datagrams).
+		st := srv.Stats()
+		r.lost.Store(int64(st.KernelDrops + st.Dropped))
 		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		srv.Shutdown(sctx)
