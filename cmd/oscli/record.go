@@ -28,13 +28,17 @@ Records every packet arriving on the endpoints, exactly as received
 monotonic clock since the start, whose wall clock the file holds), its
 sender, transport and receiving endpoint. FILE "-" (the default) is
 standard output. The format defaults to jsonl for a FILE ending in .jsonl
-or .json, else pcapng (see oscli replay -h for reading it back, and
+or .json, oscdump (liblo's text, which replay and liblo's oscsendfile
+read: one line a message stamped with its arrival time, bundles flattened,
+malformed packets left out) for one ending in .txt, else pcapng (see oscli replay -h for reading it back, and
 tshark -r FILE --enable-heuristic osc_udp -d tcp.port==PORT,osc to
 inspect it).
 
 Packets go from the sockets to the file through a bounded queue (-queue):
 a slow or full disk never stalls the sockets; packets that find the queue
-full, or whose write fails, are counted and reported.`
+full, or whose write fails, are counted and reported, as are the datagrams
+the kernel dropped because the socket's buffer was full; any loss makes
+the exit status 1.`
 
 // recorder is oscli record's state, shared by the server's hooks (any
 // goroutine) and the one writer goroutine.
@@ -49,6 +53,9 @@ type recorder struct {
 	dropped atomic.Int64 // packets that found the queue full
 	failed  atomic.Int64 // packets whose write failed
 	malf    atomic.Int64
+	lost    atomic.Int64 // lost before the hooks (Stats.KernelDrops, Stats.Dropped)
+	skipped int64        // malformed packets oscdump text cannot hold
+	text    *dumper      // -format oscdump
 	stderr  io.Writer
 	opts    wire.Options
 }
@@ -56,7 +63,7 @@ type recorder struct {
 func runRecord(e *env, args []string) error {
 	fs := newFlagSet(e, "record", recordUsage)
 	out := fs.String("o", "-", "write to `FILE`")
-	format := fs.String("format", "", "file format: pcapng or jsonl (default: from FILE)")
+	format := fs.String("format", "", "file format: pcapng, jsonl or oscdump (liblo's text, without malformed packets) (default: from FILE)")
 	count := fs.Int64("count", 0, "stop after `N` packets (0: no limit)")
 	duration := fs.Duration("duration", 0, "stop after `D` (0: until interrupted)")
 	filter := fs.String("filter", "", "record only packets with a message matching the OSC `PATTERN` (malformed ones are always recorded)")
@@ -74,12 +81,15 @@ func runRecord(e *env, args []string) error {
 		return usagef("-queue %d: want at least 1", *queue)
 	}
 	f := capture.Pcapng
+	var text *dumper
 	switch {
 	case *format == "jsonl" || *format == "" && (strings.HasSuffix(*out, ".jsonl") || strings.HasSuffix(*out, ".json")):
 		f = capture.JSONL
+	case *format == "oscdump" || *format == "" && strings.HasSuffix(*out, ".txt"):
+		f, text = capture.JSONL, &dumper{opts: &wire.Options{}} // no file header: writeOne writes the text
 	case *format == "pcapng" || *format == "":
 	default:
-		return usagef("-format %q: want pcapng or jsonl", *format)
+		return usagef("-format %q: want pcapng, jsonl or oscdump", *format)
 	}
 	eps := make([]netio.Endpoint, fs.NArg())
 	for i, a := range fs.Args() {
@@ -102,6 +112,7 @@ func runRecord(e *env, args []string) error {
 	defer cancel()
 	stderr := &lockedWriter{w: e.stderr}
 	r := &recorder{
+		text:   text,
 		start:  time.Now(),
 		filter: *filter,
 		count:  *count,
@@ -119,12 +130,15 @@ func runRecord(e *env, args []string) error {
 	err = r.serve(ctx, eps)
 	close(r.queue) // no hook runs any more
 	werr := <-done
-	fmt.Fprintf(stderr, "oscli record: %d packets recorded (%d malformed), %d dropped (queue full), %d lost to write errors\n",
-		r.taken.Load()-r.failed.Load(), r.malf.Load(), r.dropped.Load(), r.failed.Load())
+	fmt.Fprintf(stderr, "oscli record: %d packets recorded (%d malformed), %d dropped (queue full), %d lost to write errors, %d lost before reading (socket buffer full)\n",
+		r.taken.Load()-r.failed.Load(), r.malf.Load(), r.dropped.Load(), r.failed.Load(), r.lost.Load())
+	if r.skipped > 0 {
+		fmt.Fprintf(stderr, "oscli record: %d malformed packets left out: oscdump text cannot hold them\n", r.skipped)
+	}
 	if err == nil {
 		err = werr
 	}
-	if err == nil && r.dropped.Load()+r.failed.Load() > 0 {
+	if err == nil && r.dropped.Load()+r.failed.Load()+r.lost.Load() > 0 {
 		err = errReported
 	}
 	return err
@@ -144,6 +158,10 @@ func (r *recorder) serve(ctx context.Context, eps []netio.Endpoint) error {
 		Invalid: r.packet,
 	}
 	defer func() {
+		// Losses before the hooks: the kernel's (a full socket buffer)
+		// and the server's (truncated datagrams).
+		st := srv.Stats()
+		r.lost.Store(int64(st.KernelDrops + st.Dropped))
 		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		srv.Shutdown(sctx)
@@ -230,7 +248,7 @@ func (r *recorder) write(cw *capture.Writer, bw *bufio.Writer) error {
 	for rec := range r.queue {
 		if first != nil {
 			r.failed.Add(1)
-		} else if err := cw.Write(rec); err != nil {
+		} else if err := r.writeOne(cw, bw, rec); err != nil {
 			r.failed.Add(1)
 			fail(err)
 		}
@@ -245,6 +263,31 @@ func (r *recorder) write(cw *capture.Writer, bw *bufio.Writer) error {
 		first = bw.Flush()
 	}
 	return first
+}
+
+// writeOne writes one record, as oscdump's text with -format oscdump:
+// one line a message, "SSSSSSSS.FFFFFFFF /address types values", the
+// timetag the arrival time.
+func (r *recorder) writeOne(cw *capture.Writer, bw *bufio.Writer, rec *capture.Record) error {
+	if r.text == nil {
+		return cw.Write(rec)
+	}
+	if rec.Malformed != "" {
+		r.skipped++
+		return nil
+	}
+	// oscdump's text has no place for a bundle that oscsendfile reads:
+	// its messages go one a line, stamped like bare ones with the
+	// arrival time, and its timetag is lost.
+	arrival := wire.TimetagOf(r.start.Add(time.Duration(rec.Time)))
+	line := r.text.line[:0]
+	r.text.opts.Walk(rec.Data, func(m wire.Message, _ wire.Timetag) error {
+		line = appendMessageText(line, &m, arrival)
+		return nil
+	})
+	r.text.line = line
+	_, err := bw.Write(line)
+	return err
 }
 
 // matchAny reports whether a valid packet holds a message whose address

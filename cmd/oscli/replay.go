@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/osckit/osc"
@@ -15,8 +17,9 @@ import (
 
 const replayUsage = `[-speed X] [-loop N] [-spin D] [-from D] [-to D] [-filter PATTERN] [-timetags keep|rebase|immediate] FILE URL...
 
-Sends the packets of a recording (oscli record's pcapng or JSON lines, or a
-tcpdump/Wireshark pcap or pcapng capture of OSC over UDP or TCP) to every
+Sends the packets of a recording (oscli record's pcapng or JSON lines, a
+tcpdump/Wireshark pcap or pcapng capture of OSC over UDP or TCP, or the
+text of liblo's oscdump, which its oscsendfile reads) to every
 URL with the recorded timing: each packet is due at its recorded offset
 (minus -from, divided by -speed) after one absolute start time, so that
 errors never add up; the sender sleeps until -spin before a packet is
@@ -118,7 +121,7 @@ func (p *player) play(name string) error {
 		return err
 	}
 	defer f.Close()
-	r, err := capture.NewReader(f)
+	r, err := openRecording(f)
 	if err != nil {
 		return err
 	}
@@ -173,6 +176,24 @@ func (p *player) play(name string) error {
 	}
 	p.base += last
 	return nil
+}
+
+// recording is what replay reads: a capture.Reader, or a textReader for
+// oscdump's text.
+type recording interface {
+	Next() (*capture.Record, error)
+	Header() capture.Header
+}
+
+// openRecording tells oscdump's text (a line starting with a timetag or
+// an address) from the files capture reads.
+func openRecording(f io.Reader) (recording, error) {
+	br := bufio.NewReader(f)
+	b, err := br.Peek(1)
+	if err == nil && (b[0] == '/' || strings.IndexByte("0123456789abcdefABCDEF", b[0]) >= 0) {
+		return newTextReader(br), nil
+	}
+	return capture.NewReader(br)
 }
 
 // waitUntil sleeps until spin before t, then polls the clock until t. It

@@ -140,3 +140,23 @@ func TestHostile(t *testing.T) {
 		require.Positive(t, fe.Offset, name)
 	}
 }
+
+// TestBigTCPFrame: a TCP packet larger than an IP packet can hold is
+// written in several segments and read back whole.
+func TestBigTCPFrame(t *testing.T) {
+	blob := make([]byte, 300_000)
+	for i := range blob {
+		blob[i] = byte(i)
+	}
+	pkt, err := wire.AppendMessage(nil, "/big", wire.Blob(blob))
+	require.NoError(t, err)
+	recs := []Record{
+		{Time: 1, Transport: TCP, Slip: true, Src: netip.MustParseAddrPort("127.0.0.1:40000"), Dst: netip.MustParseAddrPort("127.0.0.1:9002"), Endpoint: "osc.tcp://127.0.0.1:9002", Data: pkt},
+		{Time: 2, Transport: TCP, Src: netip.MustParseAddrPort("[::1]:40001"), Dst: netip.MustParseAddrPort("[::1]:9003"), Endpoint: "osc.tcp://[::1]:9003", Data: pkt},
+	}
+	_, got := readAll(t, writeAll(t, Pcapng, recs, time.Unix(1, 0)))
+	require.Len(t, got, 2)
+	for i := range got {
+		require.Equal(t, pkt, got[i].Data, "record %d", i)
+	}
+}

@@ -262,13 +262,12 @@ func (r *Reader) nextBlock() error {
 			return formatErr(off+20, "captured length %d overruns its block", capLen)
 		}
 		var path, bad string
-		var hasPath bool
 		err := r.options(body[20+(capLen+3)&^3:], off+28+int64((capLen+3)&^3), func(code uint16, v []byte) {
 			if code != optComment {
 				return
 			}
 			if p, ok := strings.CutPrefix(string(v), "unix-source: "); ok {
-				path, hasPath = p, true
+				path = p
 			} else if m, ok := strings.CutPrefix(string(v), "malformed: "); ok {
 				bad = m
 			}
@@ -277,14 +276,14 @@ func (r *Reader) nextBlock() error {
 			return err
 		}
 		ifc := &r.ifaces[id]
-		r.packet(ifc, nanos(ts, ifc.tsPerSec), body[20:20+capLen], path, hasPath, bad)
+		r.packet(ifc, nanos(ts, ifc.tsPerSec), body[20:20+capLen], path, bad)
 		return nil
 	case blockSPB:
 		if len(r.ifaces) == 0 || len(body) < 4 {
 			return formatErr(off, "simple packet block without an interface")
 		}
 		ifc := &r.ifaces[0]
-		r.packet(ifc, 0, body[4:], "", false, "")
+		r.packet(ifc, 0, body[4:], "", "")
 		return nil
 	}
 	return nil // other blocks: skipped
@@ -335,12 +334,12 @@ func (r *Reader) nextPcap() error {
 	}
 	r.off += n
 	ifc := iface{link: r.link}
-	r.packet(&ifc, ts, b, "", false, "")
+	r.packet(&ifc, ts, b, "", "")
 	return nil
 }
 
 // packet turns a captured frame into records.
-func (r *Reader) packet(ifc *iface, ts int64, f []byte, path string, hasPath bool, bad string) {
+func (r *Reader) packet(ifc *iface, ts int64, f []byte, path, bad string) {
 	if r.first {
 		r.first = false
 		if !r.header {
@@ -356,7 +355,6 @@ func (r *Reader) packet(ifc *iface, ts int64, f []byte, path string, hasPath boo
 		}
 		rec.Transport, rec.Path, rec.Data = Unix, path, data
 		r.queue = append(r.queue, rec)
-		_ = hasPath
 		return
 	}
 	s, ok := parseLink(ifc.link, f)

@@ -124,30 +124,14 @@ func (w *Writer) Write(r *Record) error {
 	if err != nil {
 		return err
 	}
+	if r.Transport == TCP {
+		return w.writeTCP(id, r)
+	}
 	// The link-layer frame.
 	f := w.frame[:0]
 	switch r.Transport {
 	case UDP:
 		f = appendUDP(f, r.Src, r.Dst, r.Data)
-	case TCP:
-		fr := netio.FrameSizePrefix
-		if r.Slip {
-			fr = netio.FrameSLIP
-		}
-		var framed []byte
-		if len(r.Data) > 0 || r.Malformed == "" {
-			framed = netio.AppendFrame(nil, r.Data, fr)
-		}
-		k := flowKey{r.Src, r.Dst}
-		seq, ok := w.seq[k]
-		if !ok {
-			if len(w.seq) >= maxTCPFlows {
-				clear(w.seq)
-			}
-			seq = 1
-		}
-		w.seq[k] = seq + uint32(len(framed))
-		f = appendTCP(f, r.Src, r.Dst, seq, framed)
 	default:
 		f = binary.BigEndian.AppendUint16(f, expPDUHeuristic)
 		f = binary.BigEndian.AppendUint16(f, 8)
@@ -155,6 +139,47 @@ func (w *Writer) Write(r *Record) error {
 		f = append(f, 0, 0, 0, 0) // end of tags
 		f = append(f, r.Data...)
 	}
+	return w.writeEPB(id, r, f)
+}
+
+// maxSegment caps the payload of one synthesized TCP segment, so that
+// the IP length fields hold it.
+const maxSegment = 65000
+
+// writeTCP writes a TCP packet framed as on its stream, in as many
+// segments as the IP length fields need.
+func (w *Writer) writeTCP(id uint32, r *Record) error {
+	fr := netio.FrameSizePrefix
+	if r.Slip {
+		fr = netio.FrameSLIP
+	}
+	var framed []byte
+	if len(r.Data) > 0 || r.Malformed == "" {
+		framed = netio.AppendFrame(nil, r.Data, fr)
+	}
+	k := flowKey{r.Src, r.Dst}
+	seq, ok := w.seq[k]
+	if !ok {
+		if len(w.seq) >= maxTCPFlows {
+			clear(w.seq)
+		}
+		seq = 1
+	}
+	for first := true; first || len(framed) > 0; first = false {
+		n := min(len(framed), maxSegment)
+		w.frame = appendTCP(w.frame[:0], r.Src, r.Dst, seq, framed[:n])
+		seq += uint32(n)
+		framed = framed[n:]
+		if err := w.writeEPB(id, r, w.frame); err != nil {
+			return err
+		}
+	}
+	w.seq[k] = seq
+	return nil
+}
+
+// writeEPB writes an Enhanced Packet Block with frame f for r.
+func (w *Writer) writeEPB(id uint32, r *Record, f []byte) error {
 	w.frame = f
 	ts := uint64(w.start.UnixNano() + r.Time)
 	b := w.begin(blockEPB)
