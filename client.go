@@ -98,6 +98,21 @@ func (c *Client) Send(address string, args ...wire.Value) error {
 	return err
 }
 
+// SendAny sends a message whose arguments are plain Go values, typed as
+// wire.Infer says (python-osc's rules: an int is 'i' or 'h' by size, a
+// float 'f', a slice an array). A value with no OSC type is a
+// *wire.TypeError and nothing is sent. It allocates; Send with typed
+// values is the allocation-free path.
+//
+//	c.SendAny("/ping", i, "hello", 2.5)
+func (c *Client) SendAny(address string, args ...any) error {
+	vs, err := wire.InferAll(args)
+	if err != nil {
+		return err
+	}
+	return c.Send(address, vs...)
+}
+
 // SendAt sends the message wrapped in a bundle timed t: a receiver that
 // schedules (as osckit's Server does) delivers it at t.
 func (c *Client) SendAt(t time.Time, address string, args ...wire.Value) error {

@@ -94,6 +94,32 @@ func (r *replier) WriteTo(pkt []byte, to netip.AddrPort) (int, error) {
 	return n, err
 }
 
+// Send sends a message to the sender, as Write does.
+func (r *replier) Send(address string, args ...wire.Value) error {
+	r.built = false
+	r.enc.Reset()
+	r.enc.Message(address)
+	for _, a := range args {
+		r.enc.Value(a)
+	}
+	b, err := r.enc.End().Bytes()
+	if err != nil {
+		return err
+	}
+	_, err = r.Write(b)
+	return err
+}
+
+// SendAny sends a message of plain Go values (wire.InferAll) to the
+// sender.
+func (r *replier) SendAny(address string, args ...any) error {
+	vs, err := wire.InferAll(args)
+	if err != nil {
+		return err
+	}
+	return r.Send(address, vs...)
+}
+
 // Encoder returns the replier's encoder, reset.
 func (r *replier) Encoder() *wire.Encoder {
 	r.enc.Reset()

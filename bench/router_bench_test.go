@@ -20,6 +20,8 @@ func (nopWriter) Write(p []byte) (int, error)                     { return len(p
 func (nopWriter) WriteTo(p []byte, _ netip.AddrPort) (int, error) { return len(p), nil }
 func (nopWriter) Encoder() *wire.Encoder                          { return nil }
 func (nopWriter) Flush() error                                    { return nil }
+func (nopWriter) Send(string, ...wire.Value) error                { return nil }
+func (nopWriter) SendAny(string, ...any) error                    { return nil }
 func (nopWriter) RemoteAddr() net.Addr                            { return nil }
 func (nopWriter) LocalAddr() net.Addr                             { return nil }
 

@@ -81,6 +81,11 @@ type ResponseWriter interface {
 	// WriteTo sends from the receiving socket to another address, for
 	// example the sender's host on another port.
 	WriteTo(pkt []byte, to netip.AddrPort) (int, error)
+	// Send sends a message to the sender, as Write does.
+	Send(address string, args ...wire.Value) error
+	// SendAny sends a message of plain Go values to the sender, typed as
+	// wire.InferAll says; a value with no OSC type is a *wire.TypeError.
+	SendAny(address string, args ...any) error
 	// Encoder returns a reset encoder owned by the writer; Flush sends the
 	// packet built in it.
 	Encoder() *wire.Encoder

@@ -32,7 +32,7 @@ type Recorder struct {
 	Packets []Packet
 	// Remote and Local are returned by RemoteAddr and LocalAddr.
 	Remote, Local net.Addr
-	// Err, when set, is returned by Write, WriteTo and Flush, which then
+	// Err, when set, is returned by Write, WriteTo, Send and Flush, which then
 	// record nothing.
 	Err error
 
@@ -66,6 +66,26 @@ func (r *Recorder) WriteTo(pkt []byte, to netip.AddrPort) (int, error) {
 	}
 	r.Packets = append(r.Packets, Packet{To: to, Data: bytes.Clone(pkt)})
 	return len(pkt), nil
+}
+
+// Send records the message as sent to the sender.
+func (r *Recorder) Send(address string, args ...wire.Value) error {
+	pkt, err := wire.AppendMessage(nil, address, args...)
+	if err != nil {
+		return err
+	}
+	_, err = r.Write(pkt)
+	return err
+}
+
+// SendAny records the message of plain Go values (wire.InferAll) as sent
+// to the sender.
+func (r *Recorder) SendAny(address string, args ...any) error {
+	vs, err := wire.InferAll(args)
+	if err != nil {
+		return err
+	}
+	return r.Send(address, vs...)
 }
 
 // Encoder returns the Recorder's encoder, reset.

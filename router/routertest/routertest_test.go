@@ -56,3 +56,21 @@ func TestNewRequest(t *testing.T) {
 	}()
 	routertest.NewRequest([]byte("junk"))
 }
+
+func TestRecorderSend(t *testing.T) {
+	rec := routertest.NewRecorder()
+	if err := rec.Send("/t", wire.Int32(1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.SendAny("/p", 2, "x"); err != nil {
+		t.Fatal(err)
+	}
+	var te *wire.TypeError
+	if err := rec.SendAny("/bad", struct{}{}); !errors.As(err, &te) || te.Arg != 0 {
+		t.Fatalf("SendAny(struct{}{}) = %v", err)
+	}
+	ms := rec.Messages()
+	if len(ms) != 2 || ms[0].String() != "/t i 1" || ms[1].String() != "/p is 2 \"x\"" {
+		t.Fatalf("recorded %v", ms)
+	}
+}
