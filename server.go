@@ -20,7 +20,6 @@ import (
 // Errors of the Server and Client.
 var (
 	ErrServerClosed   = errors.New("osc: server closed")
-	ErrNoHandler      = errors.New("osc: no handler")
 	ErrNoDefault      = errors.New("osc: server has no default endpoint")
 	ErrNotSupported   = errors.New("osc: not supported on this transport")
 	ErrNoReplyAddress = errors.New("osc: sender has no address to reply to")
@@ -78,7 +77,9 @@ const (
 // in the worst case, about 1.6 GiB with the defaults against peers that
 // fill them all at once. Lower MaxConns or MaxFrame where that matters.
 type Server struct {
-	// Handler serves endpoints opened without a handler of their own.
+	// Handler serves endpoints opened without a handler of their own;
+	// nil means the server's own router, which Handle and HandleFunc bind
+	// to.
 	Handler router.Handler
 	// Decode are the decoding options; the zero value is strict.
 	Decode wire.Options
@@ -144,6 +145,7 @@ type Server struct {
 	Logger *slog.Logger
 
 	mu        sync.Mutex
+	mux       *router.Router // the server's own routes (Handle)
 	endpoints []*Endpoint
 	def       *Endpoint
 	closed    bool
@@ -203,7 +205,7 @@ func (s *Server) Listen(endpoint string, h router.Handler) (*Endpoint, error) {
 		h = s.Handler
 	}
 	if h == nil {
-		return nil, ErrNoHandler
+		h = s.routes()
 	}
 	if err := s.check(); err != nil {
 		return nil, err

@@ -36,7 +36,7 @@ func testRouter(served *atomic.Int64) *router.Router {
 	r.HandleFunc("/x", read)
 	r.HandleFunc("/mixer/ch/1/fader", read)
 	r.HandleFunc("/b", read, router.Types(",i"))
-	r.HandlePattern("/s*", router.HandlerFunc(read))
+	r.Handle("/s*", router.HandlerFunc(read))
 	r.NotFound(router.HandlerFunc(read))
 	return r
 }

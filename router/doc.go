@@ -3,15 +3,15 @@
 //
 // OSC turns HTTP routing around: the address a message carries is a
 // pattern, and the receiver's methods are literal addresses. A Router binds
-// handlers to method addresses with Handle (or Register, which returns an
-// error instead of panicking) and serves a message by running every handler
+// handlers to method addresses with Handle or HandleFunc (which return an
+// error for a bad address, never panic) and serves a message by running every handler
 // whose address the message's pattern matches. A Router is itself a
 // Handler, so routers nest and middleware is plain composition:
 //
 //	var rt router.Router
 //	rt.HandleFunc("/synth/1/freq", setFreq)
 //	rt.Handle("/synth/1/freq", logger, router.Types(",f"))
-//	rt.HandlePattern("/synth/*/gate", gate) // matched against literal incoming addresses
+//	rt.Handle("/synth/*/gate", gate) // matched against literal incoming addresses
 //	rt.NotFound(unhandled)
 //
 // A handler receives the message view, the effective timetag of its bundle,
@@ -43,11 +43,13 @@
 // positions, and "//" is a star over whole parts, so hostile patterns such
 // as /*a*a*a*a*a*b or {a,aa}{a,aa}... do not backtrack exponentially.
 //
-// Method addresses are literal: Handle refuses the pattern characters
-// * ? [ ] { }, the other bytes OSC 1.0 reserves (space # , and NUL) and
-// empty parts (ValidAddress). To bind a handler to a pattern that is
-// matched against the literal addresses of incoming messages (python-osc
-// and oscpy call this advanced matching), use HandlePattern. Pattern
+// An address given to Handle is literal unless it holds one of * ? [ ] { }
+// or "//": a literal method address must not hold the other bytes OSC 1.0
+// reserves (space # , and NUL) nor empty parts (ValidAddress). An address
+// with pattern characters binds the handler to a pattern that is matched
+// against the literal addresses of incoming messages (python-osc and
+// oscpy call this advanced matching); it must be a valid pattern
+// (ValidPattern). Pattern
 // bindings are kept in a short list and each is matched with Match against
 // every literal incoming address; an incoming address that is itself a
 // pattern never reaches them, since matching a pattern against a pattern
@@ -91,9 +93,8 @@
 // message's dispatch and propagates to whoever called ServeOSC. osc.Server
 // (and osc.Client.Serve) is the one recovery layer, as net/http's server
 // is: it recovers, counts and logs the panic whatever the Handler is.
-// Setup errors are the caller's: Register and
-// RegisterPattern return them and Handle, HandleFunc and HandlePattern
-// panic with them, naming the caller's file:line. Nothing that arrives
+// Setup errors are the caller's: Handle and HandleFunc return them,
+// naming the caller's file:line, and bind nothing. Nothing that arrives
 // from the network makes the Router panic.
 //
 // # Arguments

@@ -47,9 +47,9 @@ func ExampleRouter_Handle() {
 	// 2 replies
 }
 
-func ExampleRouter_HandlePattern() {
+func ExampleRouter_Handle_pattern() {
 	var rt router.Router
-	rt.HandlePattern("/synth/*/gate", router.HandlerFunc(func(w router.ResponseWriter, r *router.Request) {
+	rt.Handle("/synth/*/gate", router.HandlerFunc(func(w router.ResponseWriter, r *router.Request) {
 		fmt.Println(r.Method, "matched", r.Message.AddressString())
 	}))
 	rt.NotFound(router.HandlerFunc(func(w router.ResponseWriter, r *router.Request) {

@@ -46,8 +46,8 @@ func TestConcurrentUpdate(t *testing.T) {
 	}
 	for i := range writes {
 		a := "/churn/" + strconv.Itoa(i%8) + "/v"
-		b := rt.Handle(a, noop)
-		p := rt.HandlePattern("/churn/*/"+strconv.Itoa(i%3), noop)
+		b, _ := rt.Handle(a, noop)
+		p, _ := rt.Handle("/churn/*/"+strconv.Itoa(i%3), noop)
 		rt.Handle("/x", noop)
 		if i%2 == 0 {
 			rt.Remove(b)

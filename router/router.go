@@ -6,12 +6,13 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
 
 // A Binding is one handler bound to a method address or to a pattern,
-// with an optional type tag filter. The Register and Handle methods return
+// with an optional type tag filter. Handle and HandleFunc return
 // it; pass it to Remove to undo that one registration. A Binding is
 // immutable.
 type Binding struct {
@@ -28,7 +29,7 @@ type Binding struct {
 func (b *Binding) Method() string { return b.method }
 
 // IsPattern reports whether the binding was made with a pattern
-// (HandlePattern, RegisterPattern).
+// (an address with pattern characters given to Handle).
 func (b *Binding) IsPattern() bool { return b.pattern }
 
 // Types returns the type tag filter without its ',' and whether there is
@@ -83,51 +84,39 @@ func caller(skip int) string {
 	return file + ":" + strconv.Itoa(line)
 }
 
-// Register binds h to the literal method address. Several handlers may be
-// bound to one address; they run in registration order. It returns an
-// error, naming the caller's file:line, when address is not a valid method
-// address (see ValidAddress; pattern characters are refused, use
-// RegisterPattern), when h is nil or when a Types option is invalid.
-func (r *Router) Register(address string, h Handler, opts ...Option) (*Binding, error) {
-	return r.register(caller(1), "Register", address, false, h, opts)
-}
-
-// RegisterPattern binds h to an address pattern, matched against the
-// literal addresses of incoming messages (python-osc and oscpy call this
-// advanced matching). Messages whose address is itself a pattern never
-// reach pattern bindings. It returns an error when pattern is malformed
+// Handle binds h to a method address, or to an address pattern matched
+// against the literal addresses of incoming messages (python-osc and oscpy
+// call this advanced matching): an address with any of * ? [ ] { } or
+// "//" is a pattern. Several handlers may be bound to one address; they
+// run in registration order. Messages whose address is itself a pattern
+// reach the literal bindings it matches, never the pattern bindings.
+//
+// Handle returns an error, naming the caller's file:line, when address is
+// neither a valid method address (see ValidAddress) nor a valid pattern
 // (see ValidPattern), when h is nil or when a Types option is invalid.
-func (r *Router) RegisterPattern(pattern string, h Handler, opts ...Option) (*Binding, error) {
-	return r.register(caller(1), "RegisterPattern", pattern, true, h, opts)
-}
-
-// Handle is Register that panics on error, for setup code.
-func (r *Router) Handle(address string, h Handler, opts ...Option) *Binding {
-	return must(r.register(caller(1), "Handle", address, false, h, opts))
+// Unlike net/http, it never panics: setup code that treats a bad address
+// as a programmer's error can ignore the error only if it trusts the
+// address.
+func (r *Router) Handle(address string, h Handler, opts ...Option) (*Binding, error) {
+	return r.register(caller(1), "Handle", address, h, opts)
 }
 
 // HandleFunc is Handle for a function.
-func (r *Router) HandleFunc(address string, f func(ResponseWriter, *Request), opts ...Option) *Binding {
+func (r *Router) HandleFunc(address string, f func(ResponseWriter, *Request), opts ...Option) (*Binding, error) {
 	var h Handler
 	if f != nil {
 		h = HandlerFunc(f)
 	}
-	return must(r.register(caller(1), "HandleFunc", address, false, h, opts))
+	return r.register(caller(1), "HandleFunc", address, h, opts)
 }
 
-// HandlePattern is RegisterPattern that panics on error, for setup code.
-func (r *Router) HandlePattern(pattern string, h Handler, opts ...Option) *Binding {
-	return must(r.register(caller(1), "HandlePattern", pattern, true, h, opts))
+// isPattern reports whether a registered address is a pattern.
+func isPattern(address string) bool {
+	return strings.ContainsAny(address, "*?[]{}") || strings.Contains(address, "//")
 }
 
-func must(b *Binding, err error) *Binding {
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
-
-func (r *Router) register(where, fn, method string, pattern bool, h Handler, opts []Option) (*Binding, error) {
+func (r *Router) register(where, fn, method string, h Handler, opts []Option) (*Binding, error) {
+	pattern := isPattern(method)
 	fail := func(err error) (*Binding, error) {
 		return nil, fmt.Errorf("router: %s: %s(%q): %w", where, fn, method, err)
 	}

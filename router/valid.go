@@ -18,7 +18,7 @@ var (
 	ErrNestedBrace   = errors.New("osc: nested '{'")
 	ErrSlashInBrace  = errors.New("osc: '/' inside braces")
 	ErrUnmatched     = errors.New("osc: unmatched ']' or '}'")
-	ErrPatternChar   = errors.New("osc: pattern character in a literal address (bind patterns with HandlePattern)")
+	ErrPatternChar   = errors.New("osc: pattern character in a literal address")
 	ErrReserved      = errors.New("osc: reserved character in address")
 	ErrEmptyPart     = errors.New("osc: empty address part")
 	ErrTypes         = errors.New("osc: invalid type tag filter")

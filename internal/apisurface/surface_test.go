@@ -16,7 +16,7 @@ var packages = []string{".", "wire", "router", "router/routertest", "sched", "ne
 
 // ceiling is the most exported identifiers the counted packages may hold
 // together. It was 598 before the API was folded (issue 11).
-const ceiling = 610
+const ceiling = 608
 
 // count returns the exported identifiers of the package in dir: types,
 // functions, variables and constants, plus the exported methods and

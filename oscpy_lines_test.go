@@ -1,0 +1,74 @@
+package osc_test
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"strings"
+	"testing"
+)
+
+// oscpyLines are the non-blank lines of oscpy's README examples, imports
+// and comment-only lines left out (oscpy's README as of February 2025).
+var oscpyLines = map[string]int{
+	"Example_bind":       10,
+	"Example_decorator":  7,
+	"Example_pingPong":   20,
+	"Example_clientLoop": 5,
+	"Example_encoding":   12,
+}
+
+// overLimit are the examples allowed more than 1.3 times oscpy's lines,
+// with their ceiling. The client loop is five lines in Python, where a
+// failed socket raises; Go checks Dial's error (three lines) and closes
+// the client, so it takes eight.
+var overLimit = map[string]int{
+	"Example_clientLoop": 8,
+}
+
+// TestOscpyExampleLines holds each port of an oscpy README example to at
+// most 1.3 times oscpy's lines, counted alike: the lines of the function
+// body that are not blank, not only a comment, and not the peer that
+// oscpy's program leaves out (marked "(peer)").
+func TestOscpyExampleLines(t *testing.T) {
+	src, err := os.ReadFile("oscpy_example_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "oscpy_example_test.go", src, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(src), "\n")
+	seen := 0
+	for _, d := range f.Decls {
+		fn, ok := d.(*ast.FuncDecl)
+		if !ok || oscpyLines[fn.Name.Name] == 0 {
+			continue
+		}
+		seen++
+		from, to := fset.Position(fn.Body.Lbrace).Line, fset.Position(fn.Body.Rbrace).Line
+		n := 0
+		for _, l := range lines[from : to-1] {
+			l = strings.TrimSpace(l)
+			if l == "" || strings.HasPrefix(l, "//") || strings.HasSuffix(l, "// (peer)") {
+				continue
+			}
+			n++
+		}
+		want := oscpyLines[fn.Name.Name]
+		t.Logf("%-20s oscpy %2d  osckit %2d  (%.2fx)", fn.Name.Name, want, n, float64(n)/float64(want))
+		if max, ok := overLimit[fn.Name.Name]; ok {
+			if n > max {
+				t.Errorf("%s has %d lines, more than its ceiling of %d", fn.Name.Name, n, max)
+			}
+		} else if float64(n) > 1.3*float64(want) {
+			t.Errorf("%s has %d lines, more than 1.3 times oscpy's %d", fn.Name.Name, n, want)
+		}
+	}
+	if seen != len(oscpyLines) {
+		t.Errorf("found %d of the %d examples", seen, len(oscpyLines))
+	}
+}
