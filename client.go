@@ -125,11 +125,6 @@ func (c *Client) SendAt(t time.Time, address string, args ...wire.Value) error {
 	})
 }
 
-// SendIn sends the message wrapped in a bundle timed d from now.
-func (c *Client) SendIn(d time.Duration, address string, args ...wire.Value) error {
-	return c.SendAt(time.Now().Add(d), address, args...)
-}
-
 // SendBundle sends a bundle timed tt whose elements build writes into the
 // encoder (messages, and nested bundles with BeginBundle/EndBundle).
 func (c *Client) SendBundle(tt wire.Timetag, build func(e *wire.Encoder)) error {

@@ -121,14 +121,13 @@ func (e *Endpoint) Close() error {
 	return e.stop()
 }
 
-// SendTo sends an encoded packet from this endpoint's socket to addr. It is
-// supported on UDP endpoints.
-func (e *Endpoint) SendTo(pkt []byte, addr netip.AddrPort) error {
+// WriteTo sends an encoded packet from this endpoint's socket to addr, as
+// a ResponseWriter's WriteTo does. It is supported on UDP endpoints.
+func (e *Endpoint) WriteTo(pkt []byte, addr netip.AddrPort) (int, error) {
 	if e.udp == nil {
-		return ErrNotSupported
+		return 0, ErrNotSupported
 	}
-	_, err := e.udp.WriteTo(pkt, addr)
-	return err
+	return e.udp.WriteTo(pkt, addr)
 }
 
 // open opens the endpoint's socket.

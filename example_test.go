@@ -83,7 +83,7 @@ func ExampleInbox() {
 
 // A bundle timed 500 ms ahead is held by the server's scheduler and
 // dispatched at its time; a message sent after it is not held up.
-func ExampleClient_SendIn() {
+func ExampleClient_SendAt() {
 	done := make(chan string, 2)
 	srv := &osc.Server{Handler: router.HandlerFunc(func(w router.ResponseWriter, req *router.Request) {
 		done <- req.Message.AddressString()
@@ -99,7 +99,7 @@ func ExampleClient_SendIn() {
 	}
 	defer c.Close()
 
-	c.SendIn(500*time.Millisecond, "/later")
+	c.SendAt(time.Now().Add(500*time.Millisecond), "/later")
 	c.Send("/now")
 	for range 2 {
 		select {

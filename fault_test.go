@@ -183,8 +183,9 @@ func TestCloseForgetsEndpoints(t *testing.T) {
 	require.NoError(t, s.Close())
 	require.Empty(t, s.Endpoints())
 	require.Nil(t, s.Default())
-	require.ErrorIs(t, s.SendTo([]byte("/x\x00\x00,\x00\x00\x00"), netipLoopback(9)), osc.ErrNoDefault)
-	_, err := s.Listen("127.0.0.1:0", nil)
+	_, err := s.WriteTo([]byte("/x\x00\x00,\x00\x00\x00"), netipLoopback(9))
+	require.ErrorIs(t, err, osc.ErrNoDefault)
+	_, err = s.Listen("127.0.0.1:0", nil)
 	require.ErrorIs(t, err, osc.ErrServerClosed)
 }
 

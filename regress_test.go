@@ -374,7 +374,7 @@ func TestRegressShutdownBoundedByCtxScheduledDispatch(t *testing.T) {
 	ep, err := s.Listen("osc.udp://127.0.0.1:0", nil)
 	require.NoError(t, err)
 	c := dial(t, ep.URL())
-	require.NoError(t, c.SendIn(50*time.Millisecond, "/slow"))
+	require.NoError(t, c.SendAt(time.Now().Add(50*time.Millisecond), "/slow"))
 	select {
 	case <-started:
 	case <-time.After(5 * time.Second):

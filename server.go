@@ -192,7 +192,7 @@ func ListenAndServe(ctx context.Context, endpoint string, h router.Handler) erro
 // or a bare "host:port" or port for UDP. An empty host listens on all
 // interfaces; port 0 picks a free port (see Endpoint.Addr). h serves this
 // endpoint; nil means Server.Handler. The first endpoint opened becomes the
-// default endpoint that Server.SendTo uses.
+// default endpoint that Server.WriteTo uses.
 //
 // Listen returns once the endpoint is serving; an endpoint that Close or
 // Shutdown has not seen is never left running.
@@ -270,14 +270,14 @@ func (s *Server) SetDefault(e *Endpoint) {
 	s.mu.Unlock()
 }
 
-// SendTo sends an encoded packet from the default endpoint to addr (UDP
+// WriteTo sends an encoded packet from the default endpoint to addr (UDP
 // endpoints only), like oscpy's send_message with the default socket.
-func (s *Server) SendTo(pkt []byte, addr netip.AddrPort) error {
+func (s *Server) WriteTo(pkt []byte, addr netip.AddrPort) (int, error) {
 	e := s.Default()
 	if e == nil {
-		return ErrNoDefault
+		return 0, ErrNoDefault
 	}
-	return e.SendTo(pkt, addr)
+	return e.WriteTo(pkt, addr)
 }
 
 // remove forgets e; the next endpoint becomes the default if e was.

@@ -72,7 +72,7 @@ func (r *Request) Clone() *Request {
 // A ResponseWriter is valid only until ServeOSC returns: the server reuses
 // it for the next request, possibly from another peer. To answer later,
 // keep the sender's address (Request.Remote) and send from the endpoint
-// (osc.Endpoint.SendTo) or a client.
+// (osc.Endpoint.WriteTo) or a client.
 type ResponseWriter interface {
 	// Write sends an encoded packet to the sender, from the socket the
 	// request came in on (UDP: same local port; TCP: same connection,
