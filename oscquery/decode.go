@@ -364,7 +364,7 @@ func decodeValue(raw json.RawMessage, it typeItem) wire.Value {
 			}
 		case wire.TypeRGBA:
 			if c, ok := parseColor(s); ok {
-				return wire.Color(c)
+				return wire.RGBAValue(c)
 			}
 		}
 		return wire.String(s)
@@ -414,10 +414,10 @@ func decodeNumber(s string, t wire.Type) wire.Value {
 		}
 	case wire.TypeTimetag:
 		if u, err := strconv.ParseUint(s, 10, 64); err == nil {
-			return wire.Time(wire.Timetag(u))
+			return wire.TimetagValue(wire.Timetag(u))
 		}
 		if f == math.Trunc(f) && f >= 0 && f < math.MaxUint64 {
-			return wire.Time(wire.Timetag(f))
+			return wire.TimetagValue(wire.Timetag(f))
 		}
 	}
 	// No type, or a number that does not fit it: by its form.

@@ -119,8 +119,8 @@ func TestTypeMapping(t *testing.T) {
 	every := n.Contents["every"]
 	want := []wire.Value{
 		wire.Int32(-3), wire.Float32(1.5), wire.Int64(9007199254740993), wire.Float64(0.1),
-		wire.Time(16275672002237300736), wire.String("text \"quoted\" é"), wire.Symbol("sym"), wire.Char('x'),
-		wire.Color(wire.RGBA{R: 0xFA, G: 0x64, B: 0x32, A: 0xFF}), wire.Bool(true), wire.Bool(false),
+		wire.TimetagValue(16275672002237300736), wire.String("text \"quoted\" é"), wire.Symbol("sym"), wire.Char('x'),
+		wire.RGBAValue(wire.RGBA{R: 0xFA, G: 0x64, B: 0x32, A: 0xFF}), wire.Bool(true), wire.Bool(false),
 		wire.Nil(), wire.Impulse(), {}, {}, wire.Array(wire.Int32(2), wire.Float32(0.5)),
 	}
 	if len(every.Value) != len(want) {

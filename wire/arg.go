@@ -15,7 +15,7 @@ import (
 // # Lifetime
 //
 // An Arg aliases the message's bytes and is valid as long as the Message it
-// came from. Accessors that return []byte return views; AsString and Clone
+// came from. Accessors that return []byte return views; Str and Clone
 // copy.
 type Arg struct {
 	// b is the data: the fixed-size bytes, the string without its NUL or
@@ -110,8 +110,8 @@ func (a Arg) StringBytes() ([]byte, bool) {
 	return a.b, true
 }
 
-// AsString returns a copy of an 's' or 'S' argument as a string.
-func (a Arg) AsString() (string, bool) {
+// Str returns a copy of an 's' or 'S' argument as a string.
+func (a Arg) Str() (string, bool) {
 	if a.typ() != TypeString && a.typ() != TypeSymbol {
 		return "", false
 	}

@@ -99,15 +99,6 @@ func (e *Encoder) Bytes() ([]byte, error) {
 	return e.buf, nil
 }
 
-// AppendTo appends the finished packet to dst.
-func (e *Encoder) AppendTo(dst []byte) ([]byte, error) {
-	b, err := e.Bytes()
-	if err != nil {
-		return dst, err
-	}
-	return append(dst, b...), nil
-}
-
 func (e *Encoder) fail(err error) *Encoder {
 	if e.err == nil {
 		e.err = err

@@ -78,9 +78,9 @@ func FuzzParsePacket(f *testing.F) {
 		werr := wire.Walk(pkt, func(m wire.Message, tt wire.Timetag) error {
 			visits++
 			_ = m.AppendText(nil)
-			for _, a := range m.All() {
-				_ = a.AppendText(nil)
-				_ = wire.ValueOf(a)
+			for r := m.Args(); r.Next(); {
+				_ = r.Arg().AppendText(nil)
+				_ = wire.ValueOf(r.Arg())
 			}
 			return nil
 		})
@@ -277,11 +277,11 @@ func buildValues(tags string, data []byte, n int64, x float64) ([]wire.Value, bo
 		case 'b':
 			cur = append(cur, wire.Blob(take(int(uint64(n)%9))))
 		case 't':
-			cur = append(cur, wire.Time(wire.Timetag(uint64(n))))
+			cur = append(cur, wire.TimetagValue(wire.Timetag(uint64(n))))
 		case 'c':
 			cur = append(cur, wire.Char(rune(uint8(n))))
 		case 'r':
-			cur = append(cur, wire.Color(wire.RGBA{R: uint8(n), G: 2, B: 3, A: 4}))
+			cur = append(cur, wire.RGBAValue(wire.RGBA{R: uint8(n), G: 2, B: 3, A: 4}))
 		case 'm':
 			cur = append(cur, wire.MIDIValue(wire.MIDI{Port: 1, Status: 0x90, Data1: uint8(n), Data2: 4}))
 		case 'T', 'F':

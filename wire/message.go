@@ -3,7 +3,6 @@ package wire
 import (
 	"bytes"
 	"encoding/binary"
-	"iter"
 	"math/bits"
 	"slices"
 )
@@ -580,18 +579,6 @@ func (m *Message) AppendArgs(dst []Arg) []Arg {
 		out[i] = Arg{b: b[s:e:e], x: uint64(t)}
 	}
 	return dst[:n+len(tags)]
-}
-
-// All returns an iterator over the top-level arguments and their indexes.
-func (m *Message) All() iter.Seq2[int, Arg] {
-	return func(yield func(int, Arg) bool) {
-		r := m.Args()
-		for i := 0; r.Next(); i++ {
-			if !yield(i, r.Arg()) {
-				return
-			}
-		}
-	}
 }
 
 // Bytes returns the encoded message. The slice aliases the message.

@@ -109,11 +109,11 @@ func infer(x any, depth int) (Value, *TypeError) {
 	case bool:
 		return Bool(x), nil
 	case time.Time:
-		return Time(TimetagOf(x)), nil
+		return TimetagValue(TimetagOf(x)), nil
 	case Timetag:
-		return Time(x), nil
+		return TimetagValue(x), nil
 	case RGBA:
-		return Color(x), nil
+		return RGBAValue(x), nil
 	case MIDI:
 		return MIDIValue(x), nil
 	case []any:

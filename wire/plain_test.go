@@ -32,9 +32,9 @@ func TestInfer(t *testing.T) {
 		{true, wire.Bool(true)},
 		{false, wire.Bool(false)},
 		{nil, wire.Nil()},
-		{now, wire.Time(wire.TimetagOf(now))},
-		{wire.Immediately, wire.Time(wire.Immediately)},
-		{wire.RGBA{R: 1, A: 4}, wire.Color(wire.RGBA{R: 1, A: 4})},
+		{now, wire.TimetagValue(wire.TimetagOf(now))},
+		{wire.Immediately, wire.TimetagValue(wire.Immediately)},
+		{wire.RGBA{R: 1, A: 4}, wire.RGBAValue(wire.RGBA{R: 1, A: 4})},
 		{wire.MIDI{Status: 0x90, Data1: 60}, wire.MIDIValue(wire.MIDI{Status: 0x90, Data1: 60})},
 		{wire.Symbol("sym"), wire.Symbol("sym")},
 		{[]any{1, "a", []any{2.5, nil}}, wire.Array(wire.Int32(1), wire.String("a"), wire.Array(wire.Float32(2.5), wire.Nil()))},
@@ -75,7 +75,7 @@ func TestAnyArgsRoundTrip(t *testing.T) {
 	tt := wire.NewTimetag(100, 5)
 	pkt, err := wire.AppendMessage(nil, "/all",
 		wire.Int32(1), wire.Int64(1<<40), wire.Float32(0.25), wire.String("s"), wire.Blob([]byte("b")),
-		wire.Bool(true), wire.Bool(false), wire.Nil(), wire.Time(tt), wire.Color(wire.RGBA{R: 9}),
+		wire.Bool(true), wire.Bool(false), wire.Nil(), wire.TimetagValue(tt), wire.RGBAValue(wire.RGBA{R: 9}),
 		wire.MIDIValue(wire.MIDI{Data2: 3}), wire.Char('x'), wire.Impulse(),
 		wire.Array(wire.Int32(2), wire.Array(wire.String("n"))))
 	require.NoError(t, err)

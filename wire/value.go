@@ -58,14 +58,14 @@ func Nil() Value { return Value{t: TypeNil} }
 // Impulse returns an 'I' value.
 func Impulse() Value { return Value{t: TypeImpulse} }
 
-// Time returns a 't' value.
-func Time(t Timetag) Value { return Value{t: TypeTimetag, num: uint64(t)} }
+// TimetagValue returns a 't' value.
+func TimetagValue(t Timetag) Value { return Value{t: TypeTimetag, num: uint64(t)} }
 
 // Char returns a 'c' value.
 func Char(r rune) Value { return Value{t: TypeChar, num: uint64(uint32(r))} }
 
-// Color returns an 'r' value.
-func Color(c RGBA) Value {
+// RGBAValue returns an 'r' value.
+func RGBAValue(c RGBA) Value {
 	return Value{t: TypeRGBA, num: uint64(c.R)<<24 | uint64(c.G)<<16 | uint64(c.B)<<8 | uint64(c.A)}
 }
 

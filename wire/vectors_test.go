@@ -108,12 +108,12 @@ func toValue(t *testing.T, a jsonArg) wire.Value {
 	case "t":
 		var tt jsonTT
 		require.NoError(t, json.Unmarshal(a.V, &tt))
-		return wire.Time(wire.NewTimetag(tt.Sec, tt.Frac))
+		return wire.TimetagValue(wire.NewTimetag(tt.Sec, tt.Frac))
 	case "r", "m":
 		var q [4]uint8
 		require.NoError(t, json.Unmarshal(a.V, &q))
 		if a.T == "r" {
-			return wire.Color(wire.RGBA{R: q[0], G: q[1], B: q[2], A: q[3]})
+			return wire.RGBAValue(wire.RGBA{R: q[0], G: q[1], B: q[2], A: q[3]})
 		}
 		return wire.MIDIValue(wire.MIDI{Port: q[0], Status: q[1], Data1: q[2], Data2: q[3]})
 	case "T":

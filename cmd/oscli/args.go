@@ -172,7 +172,7 @@ func parseValue(c byte, s string) (wire.Value, error) {
 		if c == 'm' {
 			return wire.MIDIValue(wire.MIDI{Port: b[0], Status: b[1], Data1: b[2], Data2: b[3]}), nil
 		}
-		return wire.Color(wire.RGBA{R: b[0], G: b[1], B: b[2], A: b[3]}), nil
+		return wire.RGBAValue(wire.RGBA{R: b[0], G: b[1], B: b[2], A: b[3]}), nil
 	case 'b':
 		b, err := parseHex(s)
 		if err != nil {
@@ -181,7 +181,7 @@ func parseValue(c byte, s string) (wire.Value, error) {
 		return wire.Blob(b), nil
 	case 't':
 		tt, err := parseTime(s, time.Now)
-		return wire.Time(tt), err
+		return wire.TimetagValue(tt), err
 	case 'T':
 		return wire.Bool(true), nil
 	case 'F':
