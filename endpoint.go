@@ -254,7 +254,7 @@ func (e *Endpoint) read() {
 func (sh *shard) deliver(d *sched.Delivery[origin]) {
 	req := &sh.req
 	req.Timetag = d.Timetag
-	req.Late = d.Lateness
+	req.Late = d.Late
 	req.Remote = d.Origin.remote
 	sh.rw.o = d.Origin
 	if m, ok := d.Message(); ok {

@@ -27,7 +27,7 @@ type LatePolicy uint8
 
 const (
 	// DeliverLate dispatches a late bundle at once (the default, and what
-	// OSC 1.0 prescribes). Delivery.Lateness tells how late it was.
+	// OSC 1.0 prescribes). Delivery.Late tells how late it was.
 	DeliverLate LatePolicy = iota
 	// DropBeyondTolerance drops a bundle later than Config.Tolerance and
 	// delivers the others at once.

@@ -28,10 +28,10 @@ type Delivery[T any] struct {
 	// Due is the time the group was scheduled for: Timetag moved by
 	// Config.Offset, or Immediately when it runs at once regardless.
 	Due wire.Timetag
-	// Lateness is how long after Due the group is dispatched: for a bundle
+	// Late is how long after Due the group is dispatched: for a bundle
 	// already late when submitted, the sender's lateness; for a queued
 	// one, the scheduler's own delay (see # Accuracy). Never negative.
-	Lateness time.Duration
+	Late time.Duration
 	// Queued reports whether the group waited in the queue.
 	Queued bool
 

@@ -49,7 +49,7 @@
 // A group whose due time has passed when it is submitted is late. The
 // LatePolicy delivers it (the default), drops it when it is later than
 // Config.Tolerance, or drops every late group; all are counted in Stats,
-// and Delivery.Lateness tells the dispatch function how late a delivered
+// and Delivery.Late tells the dispatch function how late a delivered
 // group is. Queued groups are never dropped as late: their Lateness is the
 // scheduler's own delay. Config.Offset moves every timetag, for a sender
 // whose clock is off.

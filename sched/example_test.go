@@ -48,7 +48,7 @@ func ExampleScheduler_Submit() {
 func ExampleLatePolicy() {
 	s := sched.New(sched.Config{Late: sched.DropBeyondTolerance, Tolerance: time.Second},
 		func(d *sched.Delivery[int]) {
-			fmt.Printf("packet %d delivered, late by %v\n", d.Origin, d.Lateness.Round(100*time.Millisecond))
+			fmt.Printf("packet %d delivered, late by %v\n", d.Origin, d.Late.Round(100*time.Millisecond))
 		})
 	defer s.Close(context.Background())
 

@@ -55,7 +55,7 @@ type recorder struct {
 }
 
 func (r *recorder) dispatch(d *Delivery[int]) {
-	x := rec{origin: d.Origin, tt: d.Timetag, due: d.Due, late: d.Lateness, queued: d.Queued, at: time.Now(), messages: d.Len()}
+	x := rec{origin: d.Origin, tt: d.Timetag, due: d.Due, late: d.Late, queued: d.Queued, at: time.Now(), messages: d.Len()}
 	mr := d.Messages()
 	for mr.Next() {
 		m := mr.Message()

@@ -448,7 +448,7 @@ func (s *Scheduler[T]) runNow(b []byte, parent, now wire.Timetag, origin T) {
 // call hands one group to the dispatch function. s.dmu is held.
 func (s *Scheduler[T]) call(origin T, tt, due wire.Timetag, late time.Duration, queued bool, elems []byte, single bool) {
 	d := &s.d
-	d.Origin, d.Timetag, d.Due, d.Lateness, d.Queued = origin, tt, due, late, queued
+	d.Origin, d.Timetag, d.Due, d.Late, d.Queued = origin, tt, due, late, queued
 	d.elems, d.single = elems, single
 	s.fn(d)
 	var zero T
