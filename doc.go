@@ -12,17 +12,30 @@
 // # Serving
 //
 // A Server is configured through its fields and opened with Listen, once
-// per endpoint (oscpy's listen). Handlers are router.Handler values, most
-// often a *router.Router on which callbacks are bound to addresses (oscpy's
-// bind and unbind):
+// per endpoint (oscpy's listen). Callbacks are bound to addresses or
+// patterns with Handle and HandleFunc (oscpy's bind), on the server's own
+// router while its Handler is nil, or on a *router.Router set as Handler:
 //
-//	r := router.New()
-//	r.HandleFunc("/synth/1/freq", func(w router.ResponseWriter, req *router.Request) {
-//		f, _ := req.Message.Arg(0)
-//		...
+//	var srv osc.Server
+//	srv.HandleFunc("/synth/1/freq", func(w osc.ResponseWriter, req *osc.Request) {
+//		fmt.Println(req.Message.AnyArgs()) // plain Go values
+//		w.SendAny("/ack", true)
 //	})
-//	srv := &osc.Server{Handler: r}
 //	ep, err := srv.Listen("osc.udp://:9000", nil)
+//
+// A Client sends with Send (typed wire.Values, the allocation-free path)
+// or SendAny (plain Go values: c.SendAny("/ping", i)).
+//
+// # Where the handler contract lives
+//
+// Handler, HandlerFunc, Request and ResponseWriter are defined in package
+// router, because the router dispatches them and the dependency runs
+// wire <- router <- osc; this package names them too, as aliases, so that
+// the common program (a server with bound callbacks, a client) imports osc
+// alone, as a net/http program imports net/http alone. net/http and
+// miekg/dns keep the contract beside the Server; here it cannot live only
+// in osc without the router importing the server, or without a package of
+// its own that every program would import besides.
 //
 // Inside a handler, the ResponseWriter answers the sender from the socket
 // the message came in on (oscpy's answer): the same UDP port, the same TCP

@@ -13,7 +13,6 @@ import (
 	"slices"
 
 	"github.com/osckit/osc"
-	"github.com/osckit/osc/router"
 )
 
 // send is the peer of the examples: it sends one message of plain values
@@ -51,7 +50,7 @@ func receive(n int) (url string, done func()) {
 // listens on all interfaces.
 func Example_bind() {
 	got := make(chan string)
-	callback := func(w router.ResponseWriter, req *router.Request) {
+	callback := func(w osc.ResponseWriter, req *osc.Request) {
 		got <- fmt.Sprint("got values: ", req.Message.AnyArgs())
 	}
 	var srv osc.Server
@@ -74,7 +73,7 @@ func Example_decorator() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	srv.HandleFunc("/address", func(w router.ResponseWriter, req *router.Request) { got <- fmt.Sprint(req.Message.AnyArgs()) })
+	srv.HandleFunc("/address", func(w osc.ResponseWriter, req *osc.Request) { got <- fmt.Sprint(req.Message.AnyArgs()) })
 	send(ep.URL(), "/address", 1, 2.5, "hello") // (peer)
 	fmt.Println("got values:", <-got)
 	srv.Shutdown(context.Background())
@@ -88,7 +87,7 @@ func Example_decorator() {
 func Example_pingPong() {
 	done := make(chan bool)
 	var srv osc.Server
-	srv.HandleFunc("/ping", func(w router.ResponseWriter, req *router.Request) {
+	srv.HandleFunc("/ping", func(w osc.ResponseWriter, req *osc.Request) {
 		fmt.Println("ping called")
 		if slices.Contains(req.Message.AnyArgs(), true) {
 			close(done)
@@ -106,7 +105,7 @@ func Example_pingPong() {
 		log.Fatal(err)
 	}
 	defer c.Close()
-	go c.Serve(context.Background(), router.HandlerFunc(func(w router.ResponseWriter, req *router.Request) {
+	go c.Serve(context.Background(), osc.HandlerFunc(func(w osc.ResponseWriter, req *osc.Request) {
 		fmt.Println("pong called")
 		w.SendAny("/ping", true)
 	}))
@@ -148,7 +147,7 @@ func Example_clientLoop() {
 func Example_encoding() {
 	got := make(chan []any)
 	var srv osc.Server
-	srv.HandleFunc("/encoded", func(w router.ResponseWriter, req *router.Request) { got <- req.Message.AnyArgs() })
+	srv.HandleFunc("/encoded", func(w osc.ResponseWriter, req *osc.Request) { got <- req.Message.AnyArgs() })
 	ep, err := srv.Listen("osc.udp://127.0.0.1:0", nil)
 	if err != nil {
 		log.Fatal(err)
