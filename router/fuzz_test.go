@@ -35,7 +35,7 @@ func FuzzMatch(f *testing.F) {
 		if want := slowMatch(pattern, address); got != want {
 			t.Fatalf("Match(%q, %q) = %v, reference says %v", pattern, address, got, want)
 		}
-		if b := MatchBytes([]byte(pattern), []byte(address)); b != got {
+		if b := matchBytes([]byte(pattern), []byte(address)); b != got {
 			t.Fatalf("MatchBytes(%q, %q) = %v, Match = %v", pattern, address, b, got)
 		}
 		err := ValidPattern(pattern)

@@ -42,7 +42,7 @@ func TestMatchVectors(t *testing.T) {
 		if got := Match(c.Pattern, c.Address); got != c.ShouldMatch {
 			t.Errorf("Match(%q, %q) = %v, want %v (%s %s)", c.Pattern, c.Address, got, c.ShouldMatch, c.Construct, c.Note)
 		}
-		if got := MatchBytes([]byte(c.Pattern), []byte(c.Address)); got != c.ShouldMatch {
+		if got := matchBytes([]byte(c.Pattern), []byte(c.Address)); got != c.ShouldMatch {
 			t.Errorf("MatchBytes(%q, %q) = %v, want %v", c.Pattern, c.Address, got, c.ShouldMatch)
 		}
 		if got := slowMatch(c.Pattern, c.Address); got != c.ShouldMatch {
