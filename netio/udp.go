@@ -145,9 +145,9 @@ func DialUDP(network, raddr string, cfg UDPConfig) (*UDPConn, error) {
 	return newUDPConn(c.(*net.UDPConn), cfg)
 }
 
-// wrapUDPConn adopts c (for example a socket inherited from systemd), applying
+// NewUDPConn adopts c (for example a socket inherited from systemd), applying
 // the buffer and multicast options of cfg. The UDPConn owns c from then on.
-func wrapUDPConn(c *net.UDPConn, cfg UDPConfig) (*UDPConn, error) {
+func NewUDPConn(c *net.UDPConn, cfg UDPConfig) (*UDPConn, error) {
 	cfg.normalize()
 	return newUDPConn(c, cfg)
 }
