@@ -177,7 +177,7 @@ func TestStreamNoAllocs(t *testing.T) {
 		buf = AppendFrame(buf[:0], pkt, FrameSLIP)
 		buf = AppendFrame(buf[:0], pkt, FrameSizePrefix)
 	})
-	w := NewStreamWriter(io.Discard, FrameSLIP)
+	w := newStreamWriter(io.Discard, FrameSLIP)
 	checkNoAllocs(t, "StreamWriter.WriteFrame", func() { _ = w.WriteFrame(pkt) })
 	for _, f := range []Framing{FrameSLIP, FrameSizePrefix} {
 		stream := AppendFrame(nil, pkt, f)

@@ -17,9 +17,11 @@
 // OSC over a byte stream needs framing (OSC 1.0: int32 big-endian size
 // prefix; OSC 1.1: SLIP with an END byte before and after each packet).
 // [StreamReader] splits a stream into frames, detecting the framing from the
-// first byte unless told; [AppendFrame] and [StreamWriter] produce frames.
-// [ListenTCP] and [DialTCP] wrap TCP connections as [StreamConn] values with
-// idle and partial-frame timeouts.
+// first byte unless told; [AppendFrame] produces frames. [NewStreamConn]
+// wraps a connection (TCP, or any net.Conn) as a [StreamConn] with idle and
+// partial-frame timeouts and a bounded send queue. The TCP listener and the
+// stream writer the tests use are not exported: the osc package's Server is
+// the one serving path.
 //
 // # Endpoints
 //

@@ -37,9 +37,9 @@ func (f Framing) String() string {
 	return "Framing(" + strconv.Itoa(int(f)) + ")"
 }
 
-// ParseFraming parses the names returned by [Framing.String]. It is meant
+// parseFraming parses the names returned by [Framing.String]. It is meant
 // for command-line flags such as --framing slip|size|auto.
-func ParseFraming(s string) (Framing, error) {
+func parseFraming(s string) (Framing, error) {
 	switch s {
 	case "auto", "":
 		return FrameAuto, nil
@@ -126,8 +126,8 @@ func AppendFrame(dst, pkt []byte, f Framing) []byte {
 	return appendSLIP(dst, pkt)
 }
 
-// FrameLen returns the number of bytes AppendFrame adds for pkt.
-func FrameLen(pkt []byte, f Framing) int {
+// frameLen returns the number of bytes AppendFrame adds for pkt.
+func frameLen(pkt []byte, f Framing) int {
 	if f == FrameSizePrefix {
 		return 4 + len(pkt)
 	}

@@ -44,7 +44,7 @@ func FuzzSLIP(f *testing.F) {
 				want = append(want, p)
 			}
 		}
-		if FrameLen(data, FrameSLIP) != len(AppendFrame(nil, data, FrameSLIP)) {
+		if frameLen(data, FrameSLIP) != len(AppendFrame(nil, data, FrameSLIP)) {
 			t.Fatal("FrameLen disagrees with AppendFrame")
 		}
 		checkFrames(t, stream, FrameSLIP, len(stream)+1, want)

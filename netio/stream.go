@@ -76,13 +76,13 @@ type StreamReader struct {
 // anything else a size prefix). maxFrame caps one frame; <= 0 means
 // DefaultMaxFrame.
 func NewStreamReader(r io.Reader, f Framing, maxFrame int) *StreamReader {
-	return NewStreamReaderSize(r, f, maxFrame, 0)
+	return newStreamReaderSize(r, f, maxFrame, 0)
 }
 
-// NewStreamReaderSize is NewStreamReader with a read buffer that grows up
+// newStreamReaderSize is NewStreamReader with a read buffer that grows up
 // to bufSize bytes (default 64 KiB; at least 512). Frames larger than the
 // buffer are still read, with one copy.
-func NewStreamReaderSize(r io.Reader, f Framing, maxFrame, bufSize int) *StreamReader {
+func newStreamReaderSize(r io.Reader, f Framing, maxFrame, bufSize int) *StreamReader {
 	if maxFrame <= 0 {
 		maxFrame = DefaultMaxFrame
 	}
@@ -110,9 +110,9 @@ func (s *StreamReader) Offset() int64 { return s.base + int64(s.start) }
 // consumed.
 func (s *StreamReader) Buffered() int { return s.end - s.start }
 
-// InFrame reports whether part of a frame has been read: a timeout now
+// midFrame reports whether part of a frame has been read: a timeout now
 // means the peer stalled mid-frame.
-func (s *StreamReader) InFrame() bool {
+func (s *StreamReader) midFrame() bool {
 	// SLIP reads more only once the buffer is consumed, moving a partial
 	// frame to the assembly buffer (inFrame); a size prefix may wait with a
 	// partial prefix buffered.
@@ -396,25 +396,25 @@ func unslipInPlace(b []byte) (n, bad int) {
 	return w, -1
 }
 
-// StreamWriter writes whole frames to an io.Writer. Each WriteFrame issues
+// streamWriter writes whole frames to an io.Writer. Each WriteFrame issues
 // one Write of the complete frame under a mutex, so concurrent callers never
 // interleave their frames. It reuses one buffer and does not allocate once
 // warm (frames larger than 1 MiB use a buffer that is not kept).
-type StreamWriter struct {
+type streamWriter struct {
 	mu      sync.Mutex
 	w       io.Writer
 	framing Framing
 	buf     []byte
 }
 
-// NewStreamWriter returns a writer framing packets with f (FrameAuto means
+// newStreamWriter returns a writer framing packets with f (FrameAuto means
 // SLIP).
-func NewStreamWriter(w io.Writer, f Framing) *StreamWriter {
-	return &StreamWriter{w: w, framing: f}
+func newStreamWriter(w io.Writer, f Framing) *streamWriter {
+	return &streamWriter{w: w, framing: f}
 }
 
 // Framing returns the framing frames are written with.
-func (w *StreamWriter) Framing() Framing {
+func (w *streamWriter) Framing() Framing {
 	w.mu.Lock()
 	f := w.framing
 	w.mu.Unlock()
@@ -422,20 +422,20 @@ func (w *StreamWriter) Framing() Framing {
 }
 
 // SetFraming changes the framing of later frames.
-func (w *StreamWriter) SetFraming(f Framing) {
+func (w *streamWriter) SetFraming(f Framing) {
 	w.mu.Lock()
 	w.framing = f
 	w.mu.Unlock()
 }
 
 // WriteFrame frames pkt and writes it with a single Write call.
-func (w *StreamWriter) WriteFrame(pkt []byte) error {
+func (w *streamWriter) WriteFrame(pkt []byte) error {
 	return w.writeFrame(pkt, FrameAuto, nil, 0)
 }
 
 // writeFrame writes pkt framed with f (or w's framing if FrameAuto), after
 // setting a write deadline timeout ahead on dl if given.
-func (w *StreamWriter) writeFrame(pkt []byte, f Framing, dl interface{ SetWriteDeadline(time.Time) error }, timeout time.Duration) error {
+func (w *streamWriter) writeFrame(pkt []byte, f Framing, dl interface{ SetWriteDeadline(time.Time) error }, timeout time.Duration) error {
 	w.mu.Lock()
 	if f == FrameAuto {
 		f = w.framing

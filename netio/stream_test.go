@@ -299,7 +299,7 @@ func TestSLIPPartialAtEOF(t *testing.T) {
 
 func TestStreamWriterConcurrent(t *testing.T) {
 	var buf lockedBuffer
-	w := NewStreamWriter(&buf, FrameSLIP)
+	w := newStreamWriter(&buf, FrameSLIP)
 	const G, N = 4, 200
 	startWriters(t, G, N, func(g int) []byte {
 		return bytes.Repeat([]byte{byte(g), 0xC0, 0xDB, byte(g)}, 50)
@@ -349,15 +349,15 @@ func (l *lockedBuffer) Write(p []byte) (int, error) {
 
 func TestFramingNames(t *testing.T) {
 	for _, f := range []Framing{FrameAuto, FrameSLIP, FrameSizePrefix} {
-		g, err := ParseFraming(f.String())
+		g, err := parseFraming(f.String())
 		if err != nil || g != f {
 			t.Fatalf("%v: %v %v", f, g, err)
 		}
 	}
-	if _, err := ParseFraming("bogus"); err == nil {
+	if _, err := parseFraming("bogus"); err == nil {
 		t.Fatal("bogus framing accepted")
 	}
-	if FrameLen([]byte{0xC0, 1}, FrameSLIP) != 5 || FrameLen([]byte{1}, FrameSizePrefix) != 5 {
+	if frameLen([]byte{0xC0, 1}, FrameSLIP) != 5 || frameLen([]byte{1}, FrameSizePrefix) != 5 {
 		t.Fatal("FrameLen")
 	}
 }

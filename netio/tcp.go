@@ -72,17 +72,17 @@ func (e *timeoutError) Error() string        { return e.s }
 func (e *timeoutError) Timeout() bool        { return true }
 func (e *timeoutError) Is(target error) bool { return target == os.ErrDeadlineExceeded }
 
-// TCPListener accepts TCP connections as StreamConns. It is the low-level
+// tcpListener accepts TCP connections as StreamConns. It is the low-level
 // building block: with a zero TCPConfig its conns have no timeouts and
 // write synchronously, so one peer that stops reading can block a writer.
 // osc.Server sets timeouts and a SendQueue for every connection.
-type TCPListener struct {
+type tcpListener struct {
 	ln  *net.TCPListener
 	cfg TCPConfig
 }
 
-// ListenTCP listens on addr for network "tcp", "tcp4" or "tcp6".
-func ListenTCP(network, addr string, cfg TCPConfig) (*TCPListener, error) {
+// listenStreams listens on addr for network "tcp", "tcp4" or "tcp6".
+func listenStreams(network, addr string, cfg TCPConfig) (*tcpListener, error) {
 	a, err := net.ResolveTCPAddr(network, addr)
 	if err != nil {
 		return nil, err
@@ -91,11 +91,11 @@ func ListenTCP(network, addr string, cfg TCPConfig) (*TCPListener, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &TCPListener{ln: ln, cfg: cfg}, nil
+	return &tcpListener{ln: ln, cfg: cfg}, nil
 }
 
 // Accept waits for the next connection.
-func (l *TCPListener) Accept() (*StreamConn, error) {
+func (l *tcpListener) Accept() (*StreamConn, error) {
 	c, err := l.ln.AcceptTCP()
 	if err != nil {
 		return nil, err
@@ -104,13 +104,13 @@ func (l *TCPListener) Accept() (*StreamConn, error) {
 }
 
 // Addr returns the listening address.
-func (l *TCPListener) Addr() net.Addr { return l.ln.Addr() }
+func (l *tcpListener) Addr() net.Addr { return l.ln.Addr() }
 
 // Close stops listening; conns already accepted stay open.
-func (l *TCPListener) Close() error { return l.ln.Close() }
+func (l *tcpListener) Close() error { return l.ln.Close() }
 
-// DialTCP connects to addr.
-func DialTCP(network, addr string, cfg TCPConfig) (*StreamConn, error) {
+// dialTCP connects to addr.
+func dialTCP(network, addr string, cfg TCPConfig) (*StreamConn, error) {
 	c, err := net.Dial(network, addr)
 	if err != nil {
 		return nil, err
@@ -139,7 +139,7 @@ type StreamConn struct {
 	c        net.Conn
 	cfg      TCPConfig
 	r        *StreamReader
-	w        *StreamWriter
+	w        *streamWriter
 	detected atomic.Uint32 // receive framing once known
 
 	dr      deadlineReader
@@ -176,12 +176,12 @@ func NewStreamConn(c net.Conn, cfg TCPConfig) *StreamConn {
 		s.q.kick = make(chan struct{}, 1)
 		s.q.done = make(chan struct{})
 	}
-	s.r = NewStreamReaderSize(&s.dr, cfg.Framing, cfg.MaxFrame, cfg.ReadBufSize)
+	s.r = newStreamReaderSize(&s.dr, cfg.Framing, cfg.MaxFrame, cfg.ReadBufSize)
 	send := cfg.SendFraming
 	if send == FrameAuto {
 		send = FrameSLIP
 	}
-	s.w = NewStreamWriter(c, send)
+	s.w = newStreamWriter(c, send)
 	s.detected.Store(uint32(cfg.Framing))
 	return s
 }
@@ -193,7 +193,7 @@ func (d *deadlineReader) Read(p []byte) (int, error) {
 	s := d.s
 	if s.cfg.IdleTimeout > 0 || s.cfg.FrameTimeout > 0 {
 		var dl time.Time
-		if s.r.InFrame() {
+		if s.r.midFrame() {
 			if s.cfg.FrameTimeout > 0 {
 				if s.frameDL.IsZero() {
 					s.frameDL = time.Now().Add(s.cfg.FrameTimeout)
@@ -235,7 +235,7 @@ func (s *StreamConn) ReadFrame() ([]byte, error) {
 	}
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		if s.cfg.IdleTimeout > 0 || s.cfg.FrameTimeout > 0 {
-			if s.r.InFrame() {
+			if s.r.midFrame() {
 				err = &FrameError{Offset: s.r.Offset(), Err: ErrFrameTimeout}
 			} else {
 				err = ErrIdleTimeout
@@ -310,7 +310,7 @@ func (s *StreamConn) queueFrame(pkt []byte, f Framing) error {
 		q.mu.Unlock()
 		return err
 	}
-	if len(q.pending) > 0 && len(q.pending)+FrameLen(pkt, f) > s.cfg.SendQueue {
+	if len(q.pending) > 0 && len(q.pending)+frameLen(pkt, f) > s.cfg.SendQueue {
 		q.mu.Unlock()
 		return ErrSendQueueFull
 	}

@@ -10,9 +10,9 @@ import (
 	"time"
 )
 
-func listenTCP(t *testing.T, cfg TCPConfig) *TCPListener {
+func listenTCP(t *testing.T, cfg TCPConfig) *tcpListener {
 	t.Helper()
-	l, err := ListenTCP("tcp", "127.0.0.1:0", cfg)
+	l, err := listenStreams("tcp", "127.0.0.1:0", cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,7 +21,7 @@ func listenTCP(t *testing.T, cfg TCPConfig) *TCPListener {
 }
 
 // acceptOne accepts one conn within 5 s.
-func acceptOne(t *testing.T, l *TCPListener) *StreamConn {
+func acceptOne(t *testing.T, l *tcpListener) *StreamConn {
 	t.Helper()
 	l.ln.SetDeadline(time.Now().Add(5 * time.Second))
 	c, err := l.Accept()
@@ -38,7 +38,7 @@ func TestTCPFramings(t *testing.T) {
 		for _, recv := range []Framing{FrameAuto, send} {
 			t.Run(send.String()+"/recv-"+recv.String(), func(t *testing.T) {
 				l := listenTCP(t, TCPConfig{Framing: recv})
-				cli, err := DialTCP("tcp", l.Addr().String(), TCPConfig{SendFraming: send})
+				cli, err := dialTCP("tcp", l.Addr().String(), TCPConfig{SendFraming: send})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -171,7 +171,7 @@ func TestTCPFrameTimeout(t *testing.T) {
 
 func TestTCPConcurrentWriters(t *testing.T) {
 	l := listenTCP(t, TCPConfig{})
-	cli, err := DialTCP("tcp", l.Addr().String(), TCPConfig{SendFraming: FrameSizePrefix, WriteTimeout: 10 * time.Second})
+	cli, err := dialTCP("tcp", l.Addr().String(), TCPConfig{SendFraming: FrameSizePrefix, WriteTimeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

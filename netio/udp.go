@@ -13,7 +13,7 @@ import (
 // Defaults of UDPConfig.
 const (
 	DefaultBatch      = 64
-	DefaultBufSize    = 65536   // any UDP datagram fits
+	defaultBufSize    = 65536   // any UDP datagram fits
 	DefaultReadBuffer = 4 << 20 // SO_RCVBUF request
 	maxBatch          = 1024
 )
@@ -74,7 +74,7 @@ func (cfg *UDPConfig) normalize() {
 	}
 	cfg.Batch = min(cfg.Batch, maxBatch)
 	if cfg.BufSize <= 0 {
-		cfg.BufSize = DefaultBufSize
+		cfg.BufSize = defaultBufSize
 	}
 	if cfg.ReadBuffer == 0 {
 		cfg.ReadBuffer = DefaultReadBuffer
@@ -289,8 +289,8 @@ func (c *UDPConn) RemoteAddr() netip.AddrPort { return c.raddr }
 // may call it. Linux only (SO_RXQ_OVFL); elsewhere it returns 0.
 func (c *UDPConn) Drops() uint64 { return c.drops.load() }
 
-// Batched reports whether reads and writes use recvmmsg/sendmmsg.
-func (c *UDPConn) Batched() bool { return c.bio != nil }
+// batched reports whether reads and writes use recvmmsg/sendmmsg.
+func (c *UDPConn) batched() bool { return c.bio != nil }
 
 // SetReadDeadline sets the deadline of ReadBatch.
 func (c *UDPConn) SetReadDeadline(t time.Time) error { return c.c.SetReadDeadline(t) }

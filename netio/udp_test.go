@@ -99,8 +99,8 @@ func TestUDPBatchReceive(t *testing.T) {
 					t.Setenv("OSC_DISABLE_MMSG", "1")
 				}
 				rx := listenUDP(t, tc.network, tc.addr, UDPConfig{})
-				if rx.Batched() != (runtime.GOOS == "linux" && !fallback) {
-					t.Fatalf("Batched() = %v", rx.Batched())
+				if rx.batched() != (runtime.GOOS == "linux" && !fallback) {
+					t.Fatalf("Batched() = %v", rx.batched())
 				}
 				dstAddr := rx.LocalAddrPort()
 				if tc.name == "dualstack-v4-sender" {
@@ -127,10 +127,10 @@ func TestUDPBatchReceive(t *testing.T) {
 						t.Fatalf("packet %d from %v (want %v), truncated %v", i, p.Addr, from, p.Truncated)
 					}
 				}
-				if rx.Batched() && maxB < 2 {
+				if rx.batched() && maxB < 2 {
 					t.Fatalf("largest batch %d: recvmmsg never returned more than one datagram", maxB)
 				}
-				if !rx.Batched() && maxB != 1 {
+				if !rx.batched() && maxB != 1 {
 					t.Fatalf("fallback returned batches of %d", maxB)
 				}
 			})
@@ -215,7 +215,7 @@ func TestUDPLongDatagrams(t *testing.T) {
 			got, _ := readN(t, rx, len(sent))
 			limit := cfg.BufSize
 			if limit == 0 {
-				limit = DefaultBufSize
+				limit = defaultBufSize
 			}
 			for i, p := range got {
 				want, trunc := sent[i], len(sent[i]) > limit

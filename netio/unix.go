@@ -212,8 +212,8 @@ func (c *UnixConn) LocalPath() string {
 	return name
 }
 
-// Batched reports whether reads use recvmmsg.
-func (c *UnixConn) Batched() bool { return c.bio != nil }
+// batched reports whether reads use recvmmsg.
+func (c *UnixConn) batched() bool { return c.bio != nil }
 
 // SetReadDeadline sets the deadline of ReadBatch.
 func (c *UnixConn) SetReadDeadline(t time.Time) error { return c.c.SetReadDeadline(t) }

@@ -111,7 +111,7 @@ func TestUnixgramReply(t *testing.T) {
 						t.Fatalf("packet %d: %x from %q (want %q)", i, p.Data, p.Path, lp)
 					}
 				}
-				if srv.Batched() && maxB < 2 {
+				if srv.batched() && maxB < 2 {
 					t.Fatalf("largest batch %d", maxB)
 				}
 				if _, err := srv.WriteTo([]byte("reply"), got[0].Path); err != nil {

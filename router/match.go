@@ -18,7 +18,8 @@ type text interface{ ~string | ~[]byte }
 // the lengths at worst, never exponential time, and does not allocate.
 func Match(pattern, address string) bool { return match(pattern, address) }
 
-// MatchBytes is Match for byte slices. It does not allocate.
+// MatchBytes is Match for byte slices, for callers that hold a message's
+// address as bytes (wire.Message.Address). It does not allocate.
 func MatchBytes(pattern, address []byte) bool { return match(pattern, address) }
 
 func match[P, A text](p P, a A) bool {

@@ -71,8 +71,5 @@ func AppendBlob(dst, b []byte) []byte {
 
 var zero4 [4]byte
 
-// PaddedStringLen returns the encoded size of an OSC-string of n bytes.
-func PaddedStringLen(n int) int { return n&^3 + 4 }
-
-// PaddedBlobLen returns the encoded size of an OSC-blob of n bytes.
-func PaddedBlobLen(n int) int { return 4 + (n+3)&^3 }
+// paddedStringLen returns the encoded size of an OSC-string of n bytes.
+func paddedStringLen(n int) int { return n&^3 + 4 }

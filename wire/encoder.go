@@ -244,7 +244,7 @@ func (e *Encoder) End() *Encoder {
 	case e.ntag <= inlineTags:
 		binary.LittleEndian.PutUint64(e.buf[e.tagAt:], binary.LittleEndian.Uint64(e.itags[:]))
 	default:
-		need := PaddedStringLen(e.ntag)
+		need := paddedStringLen(e.ntag)
 		n := len(e.buf) - args
 		e.buf = slices.Grow(e.buf, need-tagReserve)[:len(e.buf)+need-tagReserve]
 		copy(e.buf[e.tagAt+need:], e.buf[args:args+n])

@@ -747,6 +747,3 @@ func (r *ArgReader) arrayArg() Arg {
 	x := uint64(TypeArrayBegin) | uint64(r.ats&3)<<8 | uint64(r.ate-r.ats)<<10 | uint64(r.s-base)<<32
 	return Arg{b: r.b[base:r.e:r.e], x: x}
 }
-
-// Remaining returns the type tags not yet visited.
-func (r *ArgReader) Remaining() []byte { return r.b[r.tp:r.tend:r.tend] }
