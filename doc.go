@@ -7,7 +7,8 @@
 //   - router matches address patterns and dispatches to handlers;
 //   - sched delivers timetagged bundles at their time;
 //   - netio moves packets over UDP (recvmmsg/sendmmsg batches), TCP (size
-//     prefix or SLIP framing) and UNIX datagram sockets.
+//     prefix or SLIP framing), WebSocket (one binary message a packet, as
+//     osc.js sends) and UNIX datagram sockets.
 //
 // # Serving
 //
@@ -30,6 +31,22 @@
 // On a UDP endpoint bound to a wildcard address the answer leaves from the
 // address the sender used (IP_PKTINFO on Linux), so that a peer that sent
 // to one of several addresses of the host hears it.
+//
+// # WebSocket
+//
+// osc.ws://host:port/path (osc.wss:// with a certificate in
+// Server.WebSocket.TLS) serves OSC to browsers and osc.js: each binary
+// message is one packet, and a WebSocket connection is served as a TCP
+// one, with the same MaxConns, MaxFrame, timeouts, send queue and
+// counters; replies go back on the same WebSocket. To share a port with a
+// web page or an OSCQuery description, mount an endpoint of
+// Server.WebSocketHandler on an existing mux:
+//
+//	ep, err := srv.WebSocketHandler(nil)
+//	mux.Handle("/osc", ep)
+//
+// Pages from other origins are refused unless Server.WebSocket allows them
+// (tools that send no Origin header are always accepted).
 //
 // Endpoint.Close stops one socket (oscpy's stop), Server.Close all of them
 // (stop_all), and Server.Shutdown waits for handlers in flight and for the

@@ -37,7 +37,7 @@ const (
 )
 
 // Server receives OSC packets on any number of endpoints at once (UDP over
-// IPv4 or IPv6, TCP with either framing, UNIX datagram sockets) and
+// IPv4 or IPv6, TCP with either framing, WebSocket, UNIX datagram sockets) and
 // dispatches their messages to handlers. Set its fields before the first
 // Listen; the zero value is ready to use.
 //
@@ -191,7 +191,8 @@ func ListenAndServe(ctx context.Context, endpoint string, h router.Handler) erro
 // Listen opens an endpoint and starts serving it at once. endpoint is a URL
 // in liblo's form, osc.udp://host:port, osc.tcp://host:port (auto-detected
 // framing; osc.tcp+slip:// or osc.tcp+size:// to fix it), osc.unix:///path,
-// or a bare "host:port" or port for UDP. An empty host listens on all
+// osc.ws://host:port/path (WebSocket; osc.wss:// over TLS), or a bare
+// "host:port" or port for UDP. An empty host listens on all
 // interfaces; port 0 picks a free port (see Endpoint.Addr). h serves this
 // endpoint; nil means Server.Handler. The first endpoint opened becomes the
 // default endpoint that Server.SendTo uses.
