@@ -11,4 +11,7 @@ require (
 	golang.org/x/sys v0.41.0
 )
 
-require github.com/valyala/bytebufferpool v1.0.0 // indirect
+require (
+	github.com/coder/websocket v1.8.15 // indirect
+	github.com/valyala/bytebufferpool v1.0.0 // indirect
+)
