@@ -1,7 +1,7 @@
 // Oscli is a terminal tool for Open Sound Control: it sends messages with
 // the argument grammar of liblo's oscsend, prints what arrives on a port as
 // liblo's oscdump does, encodes and decodes packets, reflects packets,
-// generates load, and reads and serves OSCQuery namespaces over HTTP.
+// forwards packets between transports, generates load, and reads and serves OSCQuery namespaces over HTTP.
 //
 // Usage:
 //
@@ -9,6 +9,7 @@
 //	oscli send - /address [TYPES] [VALUES...]      (packet bytes to stdout)
 //	oscli dump [-json] [-src] [-filter P] [-count N] [-timeout D] PORT|URL
 //	oscli echo PORT|URL
+//	oscli relay [-filter P] [-rewrite /A=/B] [-flatten] [-queue N] [-stats D] -from URL... -to URL...
 //	oscli bench [-rate R|max] [-duration D|-count N] [-profile P|-size N] PORT|URL
 //	oscli encode [-hex] [JSON...]
 //	oscli decode [-hex] [-text] [FILE|HEX...]

@@ -32,6 +32,7 @@ func init() {
 		{"send", "send a message (oscsend grammar) or JSON packets", runSend},
 		{"dump", "print the packets arriving on a port (oscdump layout or JSON)", runDump},
 		{"echo", "answer every packet back to its sender", runEcho},
+		{"relay", "forward packets from endpoints to destinations, filtered, rewritten, flattened", runRelay},
 		{"bench", "load generator: rate, loss, reordering and round-trip latency", runBench},
 		{"query", "print the OSCQuery namespace of a server (HTTP)", runQuery},
 		{"advertise", "serve an OSCQuery description of a port over HTTP", runAdvertise},
