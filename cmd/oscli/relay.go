@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -41,7 +42,7 @@ type stringList []string
 func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
 
-type rewrite struct{ from, to string }
+type rewrite struct{ from, to []byte }
 
 func runRelay(e *env, args []string) error {
 	fs := newFlagSet(e, "relay", relayUsage)
@@ -71,13 +72,16 @@ func runRelay(e *env, args []string) error {
 			return usagef("-filter %q: want an OSC address pattern", f)
 		}
 	}
-	r := &relay{filters: filters, flatten: *flatten}
+	r := newRelay(*flatten)
+	for _, f := range filters {
+		r.filters = append(r.filters, []byte(f))
+	}
 	for _, rw := range rewrites {
 		a, b, ok := strings.Cut(rw, "=")
 		if !ok || !validPattern(a) || !validPattern(b) {
 			return usagef("-rewrite %q: want /FROM=/TO", rw)
 		}
-		r.rewrites = append(r.rewrites, rewrite{a, b})
+		r.rewrites = append(r.rewrites, rewrite{[]byte(a), []byte(b)})
 	}
 	var eps []netio.Endpoint
 	for _, u := range from {
@@ -146,14 +150,23 @@ func runRelay(e *env, args []string) error {
 
 // relay turns each received packet into what the destinations get.
 type relay struct {
-	filters  []string
+	filters  [][]byte
 	rewrites []rewrite
 	flatten  bool
 	dests    []*dest
 
-	mu  sync.Mutex // Accept runs on a goroutine per TCP connection
-	enc wire.Encoder
-	buf []byte
+	mu     sync.Mutex // Accept runs on a goroutine per TCP connection
+	enc    wire.Encoder
+	buf    []byte
+	pkt    []byte // the bundle being walked
+	n      int    // messages of it kept so far
+	walkFn func(wire.Message, wire.Timetag) error
+}
+
+func newRelay(flatten bool) *relay {
+	r := &relay{flatten: flatten}
+	r.walkFn = r.element // bound once: walking a bundle does not allocate
+	return r
 }
 
 // forward hands pkt, as the options make it, to every destination.
@@ -175,30 +188,34 @@ func (r *relay) forward(pkt []byte) {
 		}
 		return
 	}
-	n := 0
+	r.n, r.pkt = 0, pkt
 	r.enc.Reset()
-	_ = wire.Walk(pkt, func(m wire.Message, _ wire.Timetag) error {
-		b, ok := r.message(r.buf[:0], &m)
-		if !ok {
-			return nil
-		}
-		r.buf = b
-		if r.flatten {
-			r.send(b)
-			return nil
-		}
-		if n == 0 {
-			r.enc.BeginBundle(wire.Timetag(bundleTimetag(pkt)))
-		}
-		r.enc.Raw(b)
-		n++
-		return nil
-	})
-	if n > 0 {
+	_ = wire.Walk(pkt, r.walkFn)
+	if r.n > 0 {
 		if b, err := r.enc.EndBundle().Bytes(); err == nil {
 			r.send(b)
 		}
 	}
+	r.pkt = nil
+}
+
+// element handles one message of the bundle being walked.
+func (r *relay) element(m wire.Message, _ wire.Timetag) error {
+	b, ok := r.message(r.buf[:0], &m)
+	if !ok {
+		return nil
+	}
+	r.buf = b
+	if r.flatten {
+		r.send(b)
+		return nil
+	}
+	if r.n == 0 {
+		r.enc.BeginBundle(wire.Timetag(bundleTimetag(r.pkt)))
+	}
+	r.enc.Raw(b)
+	r.n++
+	return nil
 }
 
 // bundleTimetag is the timetag of the outer bundle pkt.
@@ -212,11 +229,11 @@ func bundleTimetag(pkt []byte) uint64 {
 
 // message appends m, rewritten, to dst, or reports that the filters drop it.
 func (r *relay) message(dst []byte, m *wire.Message) ([]byte, bool) {
-	addr := m.AddressString()
+	addr := m.Address()
 	if len(r.filters) > 0 {
 		keep := false
 		for _, f := range r.filters {
-			if router.Match(f, addr) {
+			if router.MatchBytes(f, addr) {
 				keep = true
 				break
 			}
@@ -227,23 +244,22 @@ func (r *relay) message(dst []byte, m *wire.Message) ([]byte, bool) {
 	}
 	raw := m.Bytes()
 	for _, rw := range r.rewrites {
-		rest, ok := strings.CutPrefix(addr, rw.from)
-		if !ok || rest != "" && rest[0] != '/' && !strings.HasSuffix(rw.from, "/") {
+		if !bytes.HasPrefix(addr, rw.from) {
 			continue
 		}
+		rest := addr[len(rw.from):]
+		if len(rest) > 0 && rest[0] != '/' && rw.from[len(rw.from)-1] != '/' {
+			continue // /a does not rewrite /ab
+		}
 		padded := (len(addr) + 4) &^ 3
-		dst = appendOSCString(dst, rw.to+rest)
+		n := len(dst)
+		dst = append(append(dst, rw.to...), rest...)
+		for range 4 - (len(dst)-n)%4 {
+			dst = append(dst, 0)
+		}
 		return append(dst, raw[padded:]...), true
 	}
 	return append(dst, raw...), true
-}
-
-func appendOSCString(dst []byte, s string) []byte {
-	dst = append(dst, s...)
-	for range 4 - len(s)%4 {
-		dst = append(dst, 0)
-	}
-	return dst
 }
 
 // send copies pkt to every destination's queue.
