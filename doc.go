@@ -7,7 +7,8 @@
 //   - router matches address patterns and dispatches to handlers;
 //   - sched delivers timetagged bundles at their time;
 //   - netio moves packets over UDP (recvmmsg/sendmmsg batches), TCP (size
-//     prefix or SLIP framing) and UNIX datagram sockets.
+//     prefix or SLIP framing), WebSocket (one binary message a packet, as
+//     osc.js sends) and UNIX datagram sockets.
 //
 // # Serving
 //
@@ -44,7 +45,23 @@
 // address the sender used (IP_PKTINFO on Linux), so that a peer that sent
 // to one of several addresses of the host hears it.
 //
-// ListenDefault opens the default endpoint, the one Server.SendTo sends
+// # WebSocket
+//
+// osc.ws://host:port/path (osc.wss:// with a certificate in
+// Server.WebSocket.TLS) serves OSC to browsers and osc.js: each binary
+// message is one packet, and a WebSocket connection is served as a TCP
+// one, with the same MaxConns, MaxFrame, timeouts, send queue and
+// counters; replies go back on the same WebSocket. To share a port with a
+// web page or an OSCQuery description, mount an endpoint of
+// Server.WebSocketHandler on an existing mux:
+//
+//	ep, err := srv.WebSocketHandler(nil)
+//	mux.Handle("/osc", ep)
+//
+// Pages from other origins are refused unless Server.WebSocket allows them
+// (tools that send no Origin header are always accepted).
+//
+// ListenDefault opens the default endpoint, the one Server.WriteTo sends
 // from (oscpy's listen(default=True)); there is at most one. Endpoint.Close
 // stops one socket (oscpy's stop): closing every endpoint (stop_all)
 // leaves a server that listens again. Server.Close ends the server, and

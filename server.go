@@ -38,7 +38,7 @@ const (
 )
 
 // Server receives OSC packets on any number of endpoints at once (UDP over
-// IPv4 or IPv6, TCP with either framing, UNIX datagram sockets) and
+// IPv4 or IPv6, TCP with either framing, WebSocket, UNIX datagram sockets) and
 // dispatches their messages to handlers. Set its fields before the first
 // Listen; the zero value is ready to use.
 //
@@ -195,7 +195,8 @@ func ListenAndServe(ctx context.Context, endpoint string, h router.Handler) erro
 // Listen opens an endpoint and starts serving it at once. endpoint is a URL
 // in liblo's form, osc.udp://host:port, osc.tcp://host:port (auto-detected
 // framing; osc.tcp+slip:// or osc.tcp+size:// to fix it), osc.unix:///path,
-// or a bare "host:port" or port for UDP. An empty host listens on all
+// osc.ws://host:port/path (WebSocket; osc.wss:// over TLS), or a bare
+// "host:port" or port for UDP. An empty host listens on all
 // interfaces; port 0 picks a free port (see Endpoint.Addr). h serves this
 // endpoint; nil means Server.Handler. The endpoint does not become the
 // default endpoint that Server.WriteTo uses: ListenDefault opens that one.
@@ -298,7 +299,7 @@ func (s *Server) Default() *Endpoint {
 // SetDefault makes e, one of the server's endpoints, the default endpoint
 // whatever the default was: the one deliberate way to replace it, where
 // ListenDefault refuses a second default. nil, or an endpoint that is not
-// open on this server, leaves the server without a default (SendTo then
+// open on this server, leaves the server without a default (WriteTo then
 // returns ErrNoDefault).
 func (s *Server) SetDefault(e *Endpoint) {
 	s.mu.Lock()

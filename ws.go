@@ -5,8 +5,11 @@ import (
 	"errors"
 	"io"
 	"log"
+	"log/slog"
 	"net"
 	"net/http"
+	"sync"
+	"sync/atomic"
 
 	"github.com/osckit/osc/netio"
 	"github.com/osckit/osc/router"
@@ -32,6 +35,13 @@ func (e *Endpoint) openWS() error {
 		return err
 	}
 	e.addr = l.Addr()
+	maxConns := s.MaxConns
+	if maxConns <= 0 {
+		maxConns = DefaultMaxConns
+	}
+	// Requests not yet upgraded are capped too: MaxConns WebSockets plus
+	// as many connections again in their handshake.
+	l = &capListener{Listener: l, e: e, max: 2 * int64(maxConns)}
 	if tcfg != nil {
 		l = tls.NewListener(l, tcfg)
 	}
@@ -116,4 +126,45 @@ func (e *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer e.connDone()
 	e.serveConn(sc)
+}
+
+// capListener caps the TCP connections of an osc.ws:// endpoint, upgraded
+// or not: one over the cap is closed at once and counted in
+// Stats.ConnsRefused, so that peers that open connections and never finish
+// their handshake cannot hold more than the cap.
+type capListener struct {
+	net.Listener
+	e    *Endpoint
+	max  int64
+	open atomic.Int64
+}
+
+func (l *capListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		if l.open.Add(1) > l.max {
+			l.open.Add(-1)
+			c.Close()
+			l.e.st.connsRefused.Add(1)
+			l.e.reportConn(connRefused, "osc: connection refused: too many connections in their WebSocket handshake",
+				slog.String("from", c.RemoteAddr().String()), slog.Int64("max", l.max))
+			continue
+		}
+		return &cappedConn{Conn: c, l: l}, nil
+	}
+}
+
+// cappedConn gives its place back to its capListener once closed.
+type cappedConn struct {
+	net.Conn
+	l    *capListener
+	once sync.Once
+}
+
+func (c *cappedConn) Close() error {
+	c.once.Do(func() { c.l.open.Add(-1) })
+	return c.Conn.Close()
 }

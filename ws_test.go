@@ -373,3 +373,32 @@ func TestWebSocketShutdownWritesReplies(t *testing.T) {
 	require.Equal(t, 50, n)
 	require.NoError(t, within(t, done, 5*time.Second, "Shutdown"))
 }
+
+// TestWebSocketHandshakeCap: connections that never finish their HTTP
+// handshake are capped (twice MaxConns) and counted; a WebSocket still
+// connects once they are gone.
+func TestWebSocketHandshakeCap(t *testing.T) {
+	ch := make(chan got, 16)
+	s := newServer(t, recorder(t, ch))
+	s.MaxConns = 2
+	ep := listen(t, s, "osc.ws://127.0.0.1:0/osc")
+	var raws []net.Conn
+	for range 6 {
+		c, err := net.Dial("tcp", ep.Addr().String())
+		require.NoError(t, err)
+		raws = append(raws, c)
+	}
+	require.Eventually(t, func() bool { return ep.Stats().ConnsRefused == 2 }, 5*time.Second, 10*time.Millisecond)
+	for _, c := range raws {
+		c.Close()
+	}
+	require.Eventually(t, func() bool {
+		c, err := osc.Dial(ep.URL())
+		if err != nil {
+			return false
+		}
+		defer c.Close()
+		roundTrip(t, c, ch)
+		return true
+	}, 5*time.Second, 20*time.Millisecond)
+}

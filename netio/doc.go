@@ -23,10 +23,18 @@
 // stream writer the tests use are not exported: the osc package's Server is
 // the one serving path.
 //
+// # WebSocket
+//
+// [AcceptWS] and [DialWS] wrap a WebSocket (github.com/coder/websocket) as
+// a [StreamConn]: one binary message is one frame, with the same limits,
+// timeouts and send queue as a TCP conn. Text messages are refused with
+// close status 1003, messages over MaxFrame with 1009.
+//
 // # Endpoints
 //
 // [ParseEndpoint] reads liblo-style URLs: osc.udp://host:port,
 // osc.tcp://host:port (with optional +slip or +size), osc.unix:///path,
+// osc.ws://host:port/path and osc.wss://host:port/path,
 // and bare host:port or port for UDP.
 //
 // # Options

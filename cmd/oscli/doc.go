@@ -1,9 +1,9 @@
 // Oscli is a terminal tool for Open Sound Control: it sends messages with
 // the argument grammar of liblo's oscsend, prints what arrives on a port as
 // liblo's oscdump does, encodes and decodes packets, reflects packets,
-// generates load, shows the traffic on a port live, reads and serves
-// OSCQuery namespaces over HTTP, and records packets to pcapng or JSON lines
-// and replays them with their timing.
+// generates load, shows the traffic on a port live, forwards packets
+// between transports, reads and serves OSCQuery namespaces over HTTP, and
+// records packets to pcapng or JSON lines and replays them with their timing.
 //
 // Usage:
 //
@@ -14,6 +14,7 @@
 //	oscli dump [-H HOST] [-P PORT]                                     (oscpy's grammar)
 //	oscli echo PORT|URL
 //	oscli monitor [-filter P] [-src] [-group P] [-sort K] [-plain] [-interval D] PORT|URL...
+//	oscli relay [-filter P] [-rewrite /A=/B] [-flatten] [-queue N] [-stats D] -from URL... -to URL...
 //	oscli bench [-rate R|max] [-duration D|-count N] [-profile P|-size N] PORT|URL
 //	oscli encode [-hex] [JSON...]
 //	oscli decode [-hex] [-text] [FILE|HEX...]

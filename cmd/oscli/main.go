@@ -33,6 +33,7 @@ func init() {
 		{"dump", "print the packets arriving on a port (oscdump layout or JSON)", runDump},
 		{"echo", "answer every packet back to its sender", runEcho},
 		{"monitor", "a live view of the traffic on a port: rates, values, senders, loss", runMonitor},
+		{"relay", "forward packets from endpoints to destinations, filtered, rewritten, flattened", runRelay},
 		{"bench", "load generator: rate, loss, reordering and round-trip latency", runBench},
 		{"query", "print the OSCQuery namespace of a server (HTTP)", runQuery},
 		{"advertise", "serve an OSCQuery description of a port over HTTP", runAdvertise},

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// listeningURL waits for relay's listening line and returns its URL.
+func relayURL(t *testing.T, p *proc) string {
+	t.Helper()
+	l := next(t, p.err, "relay's listening line")
+	_, url, ok := strings.Cut(l, "listening on ")
+	require.True(t, ok, l)
+	return url
+}
+
+// TestRelayFanOut: relay forwards what arrives on UDP to a UDP and a TCP
+// dump, as it came, bundles included.
+func TestRelayFanOut(t *testing.T) {
+	du := start(t, "dump", "-timeout", "15s", "osc.udp://127.0.0.1:0")
+	dt := start(t, "dump", "-timeout", "15s", "osc.tcp://127.0.0.1:0")
+	r := start(t, "relay", "-timeout", "15s", "-stats", "100ms", "-from", "osc.udp://127.0.0.1:0",
+		"-to", du.listening(t), "-to", dt.listening(t))
+	url := relayURL(t, r)
+	code, _, errOut := oscli(t, "", "send", url, "/a/x", "i", "1")
+	require.Zero(t, code, errOut)
+	require.Contains(t, next(t, du.out, "udp dump"), " /a/x i 1")
+	require.Contains(t, next(t, dt.out, "tcp dump"), " /a/x i 1")
+	code, _, errOut = oscli(t, "", "send", "-in", "1ms", url, "/b", "s", "hi")
+	require.Zero(t, code, errOut)
+	for _, d := range []*proc{du, dt} {
+		require.Contains(t, next(t, d.out, "bundle"), "#bundle ")
+		require.Contains(t, next(t, d.out, "its message"), ` /b s "hi"`)
+	}
+	require.Contains(t, next(t, r.err, "stats line"), "packets=")
+}
+
+// TestRelayFilterRewriteFlatten: -filter keeps /a/*, -rewrite moves it
+// to /c, -flatten unbundles.
+func TestRelayFilterRewriteFlatten(t *testing.T) {
+	d := start(t, "dump", "-json", "-timeout", "15s", "osc.udp://127.0.0.1:0")
+	r := start(t, "relay", "-timeout", "15s", "-filter", "/a/*", "-rewrite", "/a=/c", "-flatten",
+		"-from", "osc.ws://127.0.0.1:0/", "-to", d.listening(t))
+	url := relayURL(t, r)
+	code, _, errOut := oscli(t, "", "send", "-json", url,
+		`{"timetag":{"sec":0,"frac":1},"elements":[{"address":"/a/x","args":[{"type":"i","value":1}]},{"address":"/b/y","args":[]},{"address":"/a/zz","args":[{"type":"s","value":"q"}]}]}`,
+		`{"address":"/b","args":[]}`, `{"address":"/a/1","args":[]}`)
+	require.Zero(t, code, errOut)
+	require.Equal(t, `{"address":"/c/x","args":[{"type":"i","value":1}]}`, next(t, d.out, "first"))
+	require.Equal(t, `{"address":"/c/zz","args":[{"type":"s","value":"q"}]}`, next(t, d.out, "second"))
+	require.Equal(t, `{"address":"/c/1","args":[]}`, next(t, d.out, "third"))
+}
+
+// TestRelayStalledDestination: a TCP destination that accepts and never
+// reads fills its queue and drops, counted; the other destination, whose
+// queue is as large but which reads, gets every packet.
+func TestRelayStalledDestination(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // accepts, never reads
+		}
+	}()
+	d := start(t, "dump", "-timeout", "30s", "osc.tcp://127.0.0.1:0")
+	r := start(t, "relay", "-timeout", "30s", "-queue", "1000", "-from", "osc.tcp://127.0.0.1:0",
+		"-to", "osc.tcp://"+l.Addr().String(), "-to", d.listening(t))
+	url := relayURL(t, r)
+	const n = 3000
+	var b strings.Builder
+	blob := strings.Repeat("ab", 2000)
+	for range n {
+		b.WriteString(`{"address":"/x","args":[{"type":"b","value":"` + blob + `"}]}` + "\n")
+	}
+	code, _, errOut := oscli(t, b.String(), "send", "-json", url)
+	require.Zero(t, code, errOut)
+	for range n {
+		require.Contains(t, next(t, d.out, "a packet through the other destination"), " /x b ")
+	}
+	r.cancel()
+	stalled := "osc.tcp://" + l.Addr().String() + " "
+	var line string
+	for l := range r.err {
+		if strings.HasPrefix(l, "oscli relay: "+stalled) {
+			line = l
+		}
+	}
+	require.NotEmpty(t, line, "no stats line for the stalled destination")
+	require.NotContains(t, line, " drops=0 ", line)
+}
+
+func TestRelayUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"relay", "-from", "osc.udp://127.0.0.1:0"},
+		{"relay", "-to", "osc.udp://127.0.0.1:9"},
+		{"relay", "-from", "9000", "-to", "9001", "-rewrite", "nope"},
+		{"relay", "-from", "9000", "-to", "9001", "-filter", "x"},
+		{"relay", "-from", "9000", "-to", "osc.bogus://h:1"},
+	} {
+		code, _, errOut := oscli(t, "", args...)
+		require.Equal(t, 2, code, "%v: %s", args, errOut)
+	}
+}
