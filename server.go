@@ -223,12 +223,7 @@ func (s *Server) listen(endpoint string, h router.Handler, def bool) (*Endpoint,
 	if err != nil {
 		return nil, err
 	}
-	if h == nil {
-		h = s.Handler
-	}
-	if h == nil {
-		h = s.routes()
-	}
+	h = s.handlerFor(h)
 	if err := s.check(); err != nil {
 		return nil, err
 	}
@@ -261,6 +256,18 @@ func (s *Server) listen(endpoint string, h router.Handler, def bool) (*Endpoint,
 		s.def = e
 	}
 	return e, nil
+}
+
+// handlerFor is the handler an endpoint opened with h serves: h, else
+// Server.Handler, else the server's own routes.
+func (s *Server) handlerFor(h router.Handler) router.Handler {
+	if h == nil {
+		h = s.Handler
+	}
+	if h == nil {
+		h = s.routes()
+	}
+	return h
 }
 
 func errDefaultOpen(d *Endpoint) error {

@@ -79,12 +79,7 @@ func (e *Endpoint) serveHTTP() {
 // Closing the endpoint closes its connections; the HTTP server is the
 // caller's.
 func (s *Server) WebSocketHandler(h router.Handler) (*Endpoint, error) {
-	if h == nil {
-		h = s.Handler
-	}
-	if h == nil {
-		h = s.routes()
-	}
+	h = s.handlerFor(h)
 	if err := s.check(); err != nil {
 		return nil, err
 	}

@@ -46,6 +46,19 @@ func listenOn(e *env, arg string, timeout time.Duration) (*listenCmd, error) {
 }
 
 // listenArg reads a PORT or URL argument into an endpoint to listen on.
+// listenArgs is listenArg for each of a command's PORT|URL arguments.
+func listenArgs(args []string) ([]netio.Endpoint, error) {
+	eps := make([]netio.Endpoint, len(args))
+	for i, a := range args {
+		ep, err := listenArg(a)
+		if err != nil {
+			return nil, err
+		}
+		eps[i] = ep
+	}
+	return eps, nil
+}
+
 func listenArg(arg string) (netio.Endpoint, error) {
 	if _, err := strconv.ParseUint(arg, 10, 16); err == nil {
 		arg = ":" + arg

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/osckit/osc"
-	"github.com/osckit/osc/netio"
 	"github.com/osckit/osc/router"
 	"github.com/osckit/osc/traffic"
 	"github.com/osckit/osc/wire"
@@ -84,13 +83,9 @@ func runMonitor(e *env, args []string) error {
 	if fs.NArg() == 0 {
 		return usagef("want at least one PORT or URL")
 	}
-	eps := make([]netio.Endpoint, fs.NArg())
-	for i, a := range fs.Args() {
-		ep, err := listenArg(a)
-		if err != nil {
-			return err
-		}
-		eps[i] = ep
+	eps, err := listenArgs(fs.Args())
+	if err != nil {
+		return err
 	}
 	ctx, cancel := signalContext(e, *timeout)
 	defer cancel()

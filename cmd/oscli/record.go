@@ -91,13 +91,9 @@ func runRecord(e *env, args []string) error {
 	default:
 		return usagef("-format %q: want pcapng, jsonl or oscdump", *format)
 	}
-	eps := make([]netio.Endpoint, fs.NArg())
-	for i, a := range fs.Args() {
-		ep, err := listenArg(a)
-		if err != nil {
-			return err
-		}
-		eps[i] = ep
+	eps, err := listenArgs(fs.Args())
+	if err != nil {
+		return err
 	}
 	var w io.Writer = e.stdout
 	if *out != "-" {
