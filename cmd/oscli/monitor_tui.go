@@ -182,8 +182,7 @@ func (t *tui) View() string {
 	b.WriteString(titleStyle.Render(pad(title, t.width)))
 	b.WriteByte('\n')
 	var body string
-	if t.detail {
-		rows := t.m.view.visible(&t.m.snap)
+	if rows := t.m.view.visible(&t.m.snap); t.detail && t.sel >= 0 && t.sel < len(rows) {
 		body = string(appendDetail(nil, rows[t.sel], t.width))
 	} else {
 		body = string(t.m.appendScreen(nil, t.width, t.height-2, t.sel))
