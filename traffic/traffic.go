@@ -215,8 +215,12 @@ func (t *Table) lookup(addr []byte) int32 {
 	if i, ok := t.index[string(addr)]; ok {
 		return i
 	}
+	n := len(t.rows)
 	i := t.place(addr)
-	if len(t.index) < t.MaxRows*indexScale {
+	// A new row is always indexed (there are at most MaxRows of them);
+	// addresses filtered out or folded into a group or "(other)" only
+	// while the index has room, and are matched again after.
+	if len(t.rows) > n && i != t.other || len(t.index) < t.MaxRows*indexScale {
 		t.index[string(addr)] = i
 	}
 	return i

@@ -216,3 +216,21 @@ func TestConcurrent(t *testing.T) {
 		t.Errorf("counted %d / %d, want %d", sum, s.Packets, n*per)
 	}
 }
+
+// TestIndexFullNoDuplicateRows: once filtered-out addresses have filled the
+// address index, a new address still gets one row, not one per message.
+func TestIndexFullNoDuplicateRows(t *testing.T) {
+	tb := traffic.Table{MaxRows: 4, Filter: "/keep/*"}
+	for k := range 64 {
+		tb.Packet(msg(t, fmt.Sprintf("/drop/%d", k), wire.Int32(1)), src1, t0)
+	}
+	for range 3 {
+		tb.Packet(msg(t, "/keep/a", wire.Int32(1)), src1, t0)
+	}
+	var s traffic.Snapshot
+	tb.Snapshot(&s, t0)
+	if len(s.Rows) != 1 || s.Rows[0].Count != 3 {
+		t.Errorf("%d rows (%+v), want one row of 3", len(s.Rows), s.Rows)
+	}
+}
+
