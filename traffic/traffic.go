@@ -153,7 +153,9 @@ func (t *Table) Packet(data []byte, src netip.AddrPort, now time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.setup()
-	sec := now.Unix()
+	// Seconds never go back: a clock stepped back, or a time before 1970,
+	// counts in the newest second seen (and never indexes before 0).
+	sec := max(now.Unix(), t.tot.sec)
 	t.tot.add(sec, 1)
 	t.bytes.add(sec, uint64(len(data)))
 	if !wire.IsBundle(data) {

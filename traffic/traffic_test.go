@@ -234,3 +234,19 @@ func TestIndexFullNoDuplicateRows(t *testing.T) {
 	}
 }
 
+// TestOddTimes: a zero or pre-1970 time, or a clock stepped back, neither
+// panics nor loses counts.
+func TestOddTimes(t *testing.T) {
+	var tb traffic.Table
+	pkt := msg(t, "/a", wire.Float32(1))
+	tb.Packet(pkt, src1, t0)
+	tb.Packet(pkt, src1, time.Time{})
+	tb.Packet(pkt, src1, time.Unix(-5, 0))
+	tb.Packet(pkt, src1, t0.Add(-3*time.Second))
+	var s traffic.Snapshot
+	tb.Snapshot(&s, t0.Add(time.Second))
+	if a := rowOf(t, &s, "/a"); a.Count != 4 || a.Rate != 4 || s.PacketRate != 4 {
+		t.Errorf("count %d rate %v packet rate %v, want 4 4 4", a.Count, a.Rate, s.PacketRate)
+	}
+	tb.Snapshot(&s, time.Time{})
+}
