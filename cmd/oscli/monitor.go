@@ -396,13 +396,14 @@ func senders(r *traffic.Row) string {
 	return b.String()
 }
 
-// spark draws values as a sparkline scaled to their own range; a blank
-// for a second without a value.
+// spark draws values as a sparkline scaled to their own finite range;
+// a blank for a second without a value, the lowest and highest bars for
+// -Inf and +Inf (a float argument may be infinite).
 func spark(h []float64) string {
 	const bars = "▁▂▃▄▅▆▇█"
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, v := range h {
-		if !math.IsNaN(v) {
+		if !math.IsNaN(v) && !math.IsInf(v, 0) {
 			lo, hi = min(lo, v), max(hi, v)
 		}
 	}
@@ -411,10 +412,14 @@ func spark(h []float64) string {
 		switch {
 		case math.IsNaN(v):
 			b.WriteByte(' ')
+		case math.IsInf(v, 1):
+			b.WriteString(bars[7*3:])
+		case math.IsInf(v, -1):
+			b.WriteString(bars[:3])
 		case hi == lo:
 			b.WriteString("▄")
 		default:
-			k := int((v - lo) / (hi - lo) * 7.999)
+			k := min(max(int((v-lo)/(hi-lo)*7.999), 0), 7)
 			b.WriteString(bars[k*3 : k*3+3])
 		}
 	}
