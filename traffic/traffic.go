@@ -362,7 +362,6 @@ func (t *Table) Reset() {
 
 // Snapshot is a copy of a Table's tallies at one time.
 type Snapshot struct {
-	Time       time.Time
 	Packets    uint64  // packets received
 	Bytes      uint64  // their bytes
 	PacketRate float64 // packets in the last whole second
@@ -413,7 +412,6 @@ func (t *Table) Snapshot(s *Snapshot, now time.Time) {
 	sec := now.Unix()
 	t.mu.Lock()
 	t.setup()
-	s.Time = now
 	s.Packets, s.Bytes = t.tot.n, t.bytes.n
 	s.PacketRate, _ = t.tot.rates(sec)
 	s.ByteRate, _ = t.bytes.rates(sec)
