@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -264,5 +265,38 @@ func TestMonitorKeepUp(t *testing.T) {
 	}
 	if counted+dropped != rep.Sent {
 		t.Errorf("sent %d, counted %d and dropped %d", rep.Sent, counted, dropped)
+	}
+}
+
+// TestMonitorTUISignal: an interrupt or a terminate signal ends the
+// full-screen monitor cleanly (exit status 0), as it ends oscli dump.
+func TestMonitorTUISignal(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			pidFile, statusFile := dir+"/pid", dir+"/status"
+			script := fmt.Sprintf(`echo $$ > %s; %s monitor -timeout 60s 127.0.0.1:0; echo $? > %s; sleep 60`, pidFile, oscliPath, statusFile)
+			m := newTmux(t, 80, 24, "sh", "-c", strconv.Quote(script))
+			m.await("the endpoint", func(s string) bool { return urlRe.MatchString(s) })
+			shPID, err := os.ReadFile(pidFile)
+			require.NoError(t, err)
+			pid := strings.TrimSpace(string(shPID))
+			children, err := os.ReadFile("/proc/" + pid + "/task/" + pid + "/children")
+			require.NoError(t, err)
+			f := strings.Fields(string(children))
+			require.Len(t, f, 1, "children of the shell: %q", children)
+			child, err := strconv.Atoi(f[0])
+			require.NoError(t, err)
+			require.NoError(t, syscall.Kill(child, sig))
+			var status []byte
+			for range 100 {
+				if status, err = os.ReadFile(statusFile); err == nil && len(status) > 0 {
+					break
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			require.NoError(t, err, "oscli monitor did not end within 10s of %v:\n%s", sig, m.capture())
+			require.Equal(t, "0", strings.TrimSpace(string(status)), "exit status after %v:\n%s", sig, m.capture())
+		})
 	}
 }
