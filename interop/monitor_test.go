@@ -287,7 +287,9 @@ func TestMonitorTUISignal(t *testing.T) {
 			require.Len(t, f, 1, "children of the shell: %q", children)
 			child, err := strconv.Atoi(f[0])
 			require.NoError(t, err)
-			require.NoError(t, syscall.Kill(child, sig))
+			proc, err := os.FindProcess(child)
+			require.NoError(t, err)
+			require.NoError(t, proc.Signal(sig))
 			var status []byte
 			for range 100 {
 				if status, err = os.ReadFile(statusFile); err == nil && len(status) > 0 {

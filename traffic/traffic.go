@@ -32,7 +32,8 @@ const (
 // any number of goroutines.
 type Table struct {
 	// MaxRows caps the rows tracked; 0 means DefaultMaxRows. Messages of
-	// addresses beyond it are tallied in one row named "(other)".
+	// addresses beyond it, and of addresses longer than router.MaxLen,
+	// are tallied in one row named "(other)".
 	MaxRows int
 	// Groups are address patterns: the messages of an address matching
 	// one are tallied in one row named by the pattern.
@@ -219,6 +220,9 @@ func (t *Table) lookup(addr []byte) int32 {
 	}
 	n := len(t.rows)
 	i := t.place(addr)
+	if len(addr) > router.MaxLen {
+		return i // not kept: the index would hold up to 64 KiB a key
+	}
 	// A new row is always indexed (there are at most MaxRows of them);
 	// addresses filtered out or folded into a group or "(other)" only
 	// while the index has room, and are matched again after.
@@ -232,6 +236,9 @@ func (t *Table) place(addr []byte) int32 {
 	if t.filter != nil && !router.MatchBytes(t.filter, addr) {
 		return -1
 	}
+	if len(addr) > router.MaxLen {
+		return t.otherRow() // no pattern can match it, nor name a row
+	}
 	group := -1
 	for k, g := range t.groups {
 		if router.MatchBytes(g, addr) {
@@ -243,11 +250,7 @@ func (t *Table) place(addr []byte) int32 {
 		}
 	}
 	if len(t.rows) >= t.MaxRows {
-		if t.other < 0 {
-			t.other = int32(len(t.rows))
-			t.rows = append(t.rows, row{name: otherName})
-		}
-		return t.other
+		return t.otherRow()
 	}
 	i := int32(len(t.rows))
 	if group >= 0 {
@@ -257,6 +260,15 @@ func (t *Table) place(addr []byte) int32 {
 		t.rows = append(t.rows, row{name: string(addr)})
 	}
 	return i
+}
+
+// otherRow returns the "(other)" row, adding it on first use.
+func (t *Table) otherRow() int32 {
+	if t.other < 0 {
+		t.other = int32(len(t.rows))
+		t.rows = append(t.rows, row{name: otherName})
+	}
+	return t.other
 }
 
 func (t *Table) message(m *wire.Message, src netip.AddrPort, now time.Time, sec int64) {
@@ -384,7 +396,7 @@ type Snapshot struct {
 // Row is the tally of one address, group or of the "(other)" row.
 type Row struct {
 	Name   string    // the address, the group's pattern or "(other)"
-	Other  bool      // the row of the addresses past MaxRows
+	Other  bool      // the row of the addresses past MaxRows or too long
 	Count  uint64    // messages
 	Rate   float64   // messages in the last whole second
 	Rate10 float64   // mean messages a second over the last ten seconds

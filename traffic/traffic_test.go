@@ -5,10 +5,12 @@ import (
 	"math"
 	"net/netip"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/osckit/osc/router"
 	"github.com/osckit/osc/traffic"
 	"github.com/osckit/osc/wire"
 )
@@ -249,4 +251,20 @@ func TestOddTimes(t *testing.T) {
 		t.Errorf("count %d rate %v packet rate %v, want 4 4 4", a.Count, a.Rate, s.PacketRate)
 	}
 	tb.Snapshot(&s, time.Time{})
+}
+
+// TestLongAddresses: addresses longer than router.MaxLen neither get a row
+// nor an index entry of their own (64 KiB each would make the cap of rows
+// a cap of little), but are tallied in "(other)".
+func TestLongAddresses(t *testing.T) {
+	tb := traffic.Table{MaxRows: 4}
+	for k := range 8 {
+		tb.Packet(msg(t, fmt.Sprintf("/%04d/%s", k, strings.Repeat("x", 60_000)), wire.Int32(1)), src1, t0)
+	}
+	tb.Packet(msg(t, "/"+strings.Repeat("y", router.MaxLen-1), wire.Int32(1)), src1, t0)
+	var s traffic.Snapshot
+	tb.Snapshot(&s, t0)
+	if len(s.Rows) != 2 || s.Rows[0].Name != "(other)" || s.Rows[0].Count != 8 || len(s.Rows[1].Name) != router.MaxLen {
+		t.Errorf("%d rows, want (other) of 8 and one of %d bytes", len(s.Rows), router.MaxLen)
+	}
 }

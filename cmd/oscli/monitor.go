@@ -45,8 +45,8 @@ On a terminal it is a full-screen view. Keys:
 When standard output is not a terminal, or with -plain, the same table is
 printed as text every -interval, and once more on exit.
 
-Addresses are tracked up to -rows; the messages of further addresses are
-counted in one "(other)" row.`
+Addresses are tracked up to -rows; the messages of further addresses,
+and of addresses longer than 1 KiB, are counted in one "(other)" row.`
 
 func runMonitor(e *env, args []string) error {
 	fs := newFlagSet(e, "monitor", monitorUsage)
