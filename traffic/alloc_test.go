@@ -3,6 +3,8 @@
 package traffic_test
 
 import (
+	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,5 +64,32 @@ func BenchmarkSnapshot(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		tb.Snapshot(&s, at)
+	}
+}
+
+// TestFloodNoAllocs: past MaxRows and a full index, a message of an address
+// never seen before, a long message and a new sender allocate nothing.
+func TestFloodNoAllocs(t *testing.T) {
+	tb := traffic.Table{MaxRows: 2}
+	pkt := msg(t, "/flood/00000000", wire.Int32(1))
+	long := msg(t, "/long", wire.Float64(0.5), wire.String(strings.Repeat("a", 2000)), wire.Blob(make([]byte, 600)))
+	at := t0
+	k := 0
+	feed := func() {
+		k++
+		for d := 14; d >= 7; d-- { // the next address, in place
+			if pkt[d]++; pkt[d] <= '9' {
+				break
+			}
+			pkt[d] = '0'
+		}
+		tb.Packet(pkt, netip.AddrPortFrom(src1.Addr(), uint16(k)), at)
+		tb.Packet(long, src2, at)
+	}
+	for range 100 {
+		feed()
+	}
+	if n := testing.AllocsPerRun(1000, feed); n != 0 {
+		t.Errorf("%v allocations per round", n)
 	}
 }

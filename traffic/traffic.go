@@ -32,7 +32,8 @@ const (
 // any number of goroutines.
 type Table struct {
 	// MaxRows caps the rows tracked; 0 means DefaultMaxRows. Messages of
-	// addresses beyond it are tallied in one row named "(other)".
+	// addresses beyond it, and of addresses longer than router.MaxLen,
+	// are tallied in one row named "(other)".
 	MaxRows int
 	// Groups are address patterns: the messages of an address matching
 	// one are tallied in one row named by the pattern.
@@ -153,7 +154,9 @@ func (t *Table) Packet(data []byte, src netip.AddrPort, now time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.setup()
-	sec := now.Unix()
+	// Seconds never go back: a clock stepped back, or a time before 1970,
+	// counts in the newest second seen (and never indexes before 0).
+	sec := max(now.Unix(), t.tot.sec)
 	t.tot.add(sec, 1)
 	t.bytes.add(sec, uint64(len(data)))
 	if !wire.IsBundle(data) {
@@ -215,8 +218,15 @@ func (t *Table) lookup(addr []byte) int32 {
 	if i, ok := t.index[string(addr)]; ok {
 		return i
 	}
+	n := len(t.rows)
 	i := t.place(addr)
-	if len(t.index) < t.MaxRows*indexScale {
+	if len(addr) > router.MaxLen {
+		return i // not kept: the index would hold up to 64 KiB a key
+	}
+	// A new row is always indexed (there are at most MaxRows of them);
+	// addresses filtered out or folded into a group or "(other)" only
+	// while the index has room, and are matched again after.
+	if len(t.rows) > n && i != t.other || len(t.index) < t.MaxRows*indexScale {
 		t.index[string(addr)] = i
 	}
 	return i
@@ -225,6 +235,9 @@ func (t *Table) lookup(addr []byte) int32 {
 func (t *Table) place(addr []byte) int32 {
 	if t.filter != nil && !router.MatchBytes(t.filter, addr) {
 		return -1
+	}
+	if len(addr) > router.MaxLen {
+		return t.otherRow() // no pattern can match it, nor name a row
 	}
 	group := -1
 	for k, g := range t.groups {
@@ -237,11 +250,7 @@ func (t *Table) place(addr []byte) int32 {
 		}
 	}
 	if len(t.rows) >= t.MaxRows {
-		if t.other < 0 {
-			t.other = int32(len(t.rows))
-			t.rows = append(t.rows, row{name: otherName})
-		}
-		return t.other
+		return t.otherRow()
 	}
 	i := int32(len(t.rows))
 	if group >= 0 {
@@ -251,6 +260,15 @@ func (t *Table) place(addr []byte) int32 {
 		t.rows = append(t.rows, row{name: string(addr)})
 	}
 	return i
+}
+
+// otherRow returns the "(other)" row, adding it on first use.
+func (t *Table) otherRow() int32 {
+	if t.other < 0 {
+		t.other = int32(len(t.rows))
+		t.rows = append(t.rows, row{name: otherName})
+	}
+	return t.other
 }
 
 func (t *Table) message(m *wire.Message, src netip.AddrPort, now time.Time, sec int64) {
@@ -356,7 +374,6 @@ func (t *Table) Reset() {
 
 // Snapshot is a copy of a Table's tallies at one time.
 type Snapshot struct {
-	Time       time.Time
 	Packets    uint64  // packets received
 	Bytes      uint64  // their bytes
 	PacketRate float64 // packets in the last whole second
@@ -379,7 +396,7 @@ type Snapshot struct {
 // Row is the tally of one address, group or of the "(other)" row.
 type Row struct {
 	Name   string    // the address, the group's pattern or "(other)"
-	Other  bool      // the row of the addresses past MaxRows
+	Other  bool      // the row of the addresses past MaxRows or too long
 	Count  uint64    // messages
 	Rate   float64   // messages in the last whole second
 	Rate10 float64   // mean messages a second over the last ten seconds
@@ -407,7 +424,6 @@ func (t *Table) Snapshot(s *Snapshot, now time.Time) {
 	sec := now.Unix()
 	t.mu.Lock()
 	t.setup()
-	s.Time = now
 	s.Packets, s.Bytes = t.tot.n, t.bytes.n
 	s.PacketRate, _ = t.tot.rates(sec)
 	s.ByteRate, _ = t.bytes.rates(sec)

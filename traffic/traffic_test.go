@@ -5,10 +5,12 @@ import (
 	"math"
 	"net/netip"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/osckit/osc/router"
 	"github.com/osckit/osc/traffic"
 	"github.com/osckit/osc/wire"
 )
@@ -214,5 +216,55 @@ func TestConcurrent(t *testing.T) {
 	}
 	if sum != n*per || s.Packets != n*per {
 		t.Errorf("counted %d / %d, want %d", sum, s.Packets, n*per)
+	}
+}
+
+// TestIndexFullNoDuplicateRows: once filtered-out addresses have filled the
+// address index, a new address still gets one row, not one per message.
+func TestIndexFullNoDuplicateRows(t *testing.T) {
+	tb := traffic.Table{MaxRows: 4, Filter: "/keep/*"}
+	for k := range 64 {
+		tb.Packet(msg(t, fmt.Sprintf("/drop/%d", k), wire.Int32(1)), src1, t0)
+	}
+	for range 3 {
+		tb.Packet(msg(t, "/keep/a", wire.Int32(1)), src1, t0)
+	}
+	var s traffic.Snapshot
+	tb.Snapshot(&s, t0)
+	if len(s.Rows) != 1 || s.Rows[0].Count != 3 {
+		t.Errorf("%d rows (%+v), want one row of 3", len(s.Rows), s.Rows)
+	}
+}
+
+// TestOddTimes: a zero or pre-1970 time, or a clock stepped back, neither
+// panics nor loses counts.
+func TestOddTimes(t *testing.T) {
+	var tb traffic.Table
+	pkt := msg(t, "/a", wire.Float32(1))
+	tb.Packet(pkt, src1, t0)
+	tb.Packet(pkt, src1, time.Time{})
+	tb.Packet(pkt, src1, time.Unix(-5, 0))
+	tb.Packet(pkt, src1, t0.Add(-3*time.Second))
+	var s traffic.Snapshot
+	tb.Snapshot(&s, t0.Add(time.Second))
+	if a := rowOf(t, &s, "/a"); a.Count != 4 || a.Rate != 4 || s.PacketRate != 4 {
+		t.Errorf("count %d rate %v packet rate %v, want 4 4 4", a.Count, a.Rate, s.PacketRate)
+	}
+	tb.Snapshot(&s, time.Time{})
+}
+
+// TestLongAddresses: addresses longer than router.MaxLen neither get a row
+// nor an index entry of their own (64 KiB each would make the cap of rows
+// a cap of little), but are tallied in "(other)".
+func TestLongAddresses(t *testing.T) {
+	tb := traffic.Table{MaxRows: 4}
+	for k := range 8 {
+		tb.Packet(msg(t, fmt.Sprintf("/%04d/%s", k, strings.Repeat("x", 60_000)), wire.Int32(1)), src1, t0)
+	}
+	tb.Packet(msg(t, "/"+strings.Repeat("y", router.MaxLen-1), wire.Int32(1)), src1, t0)
+	var s traffic.Snapshot
+	tb.Snapshot(&s, t0)
+	if len(s.Rows) != 2 || s.Rows[0].Name != "(other)" || s.Rows[0].Count != 8 || len(s.Rows[1].Name) != router.MaxLen {
+		t.Errorf("%d rows, want (other) of 8 and one of %d bytes", len(s.Rows), router.MaxLen)
 	}
 }

@@ -44,8 +44,8 @@ On a terminal it is a full-screen view. Keys:
 When standard output is not a terminal, or with -plain, the same table is
 printed as text every -interval, and once more on exit.
 
-Addresses are tracked up to -rows; the messages of further addresses are
-counted in one "(other)" row.`
+Addresses are tracked up to -rows; the messages of further addresses,
+and of addresses longer than 1 KiB, are counted in one "(other)" row.`
 
 func runMonitor(e *env, args []string) error {
 	fs := newFlagSet(e, "monitor", monitorUsage)
@@ -391,13 +391,14 @@ func senders(r *traffic.Row) string {
 	return b.String()
 }
 
-// spark draws values as a sparkline scaled to their own range; a blank
-// for a second without a value.
+// spark draws values as a sparkline scaled to their own finite range;
+// a blank for a second without a value, the lowest and highest bars for
+// -Inf and +Inf (a float argument may be infinite).
 func spark(h []float64) string {
 	const bars = "▁▂▃▄▅▆▇█"
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, v := range h {
-		if !math.IsNaN(v) {
+		if !math.IsNaN(v) && !math.IsInf(v, 0) {
 			lo, hi = min(lo, v), max(hi, v)
 		}
 	}
@@ -406,10 +407,14 @@ func spark(h []float64) string {
 		switch {
 		case math.IsNaN(v):
 			b.WriteByte(' ')
+		case math.IsInf(v, 1):
+			b.WriteString(bars[7*3:])
+		case math.IsInf(v, -1):
+			b.WriteString(bars[:3])
 		case hi == lo:
 			b.WriteString("▄")
 		default:
-			k := int((v - lo) / (hi - lo) * 7.999)
+			k := min(max(int((v-lo)/(hi-lo)*7.999), 0), 7)
 			b.WriteString(bars[k*3 : k*3+3])
 		}
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -180,4 +181,23 @@ func TestMonitorGroupFilter(t *testing.T) {
 	require.Equal(t, []string{"/ch/09/mix/on", "/ch/*/mix/fader"}, []string{strings.Fields(lines[4])[0], strings.Fields(lines[5])[0]}, table)
 	g := rowFields(lines, "/ch/*/mix/fader")
 	require.Equal(t, []string{"80", "0.125..1"}, g[3:5], table)
+}
+
+// TestSparkNonFinite: infinite values (a valid OSC float) are drawn at the
+// ends of the scale instead of indexing past the bars.
+func TestSparkNonFinite(t *testing.T) {
+	nan := math.NaN()
+	for _, c := range []struct {
+		in   []float64
+		want string
+	}{
+		{[]float64{0, 1, math.Inf(1)}, "▁██"},
+		{[]float64{math.Inf(-1), 0, 1, math.Inf(1)}, "▁▁██"},
+		{[]float64{math.Inf(-1), math.Inf(1), nan}, "▁█ "},
+		{[]float64{math.Inf(1), math.Inf(1)}, "██"},
+		{[]float64{2, nan, 2}, "▄ ▄"},
+		{[]float64{0, 0.5, 1}, "▁▄█"},
+	} {
+		require.Equal(t, c.want, spark(c.in), "%v", c.in)
+	}
 }

@@ -19,7 +19,10 @@ import (
 func (m *monitor) runTUI(ctx context.Context, out *os.File, interval time.Duration) error {
 	t := &tui{m: m, interval: interval, sel: -1, width: 80, height: 24}
 	m.update()
-	p := tea.NewProgram(t, tea.WithAltScreen(), tea.WithOutput(out), tea.WithContext(ctx))
+	// Signals are signalContext's: with Bubble Tea's own handler as well, one
+	// signal could both cancel ctx and leave that handler blocked sending
+	// to a program that had already stopped, and Run never returned.
+	p := tea.NewProgram(t, tea.WithAltScreen(), tea.WithOutput(out), tea.WithContext(ctx), tea.WithoutSignalHandler())
 	_, err := p.Run()
 	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return nil // ended by -timeout or a signal
@@ -182,8 +185,7 @@ func (t *tui) View() string {
 	b.WriteString(titleStyle.Render(pad(title, t.width)))
 	b.WriteByte('\n')
 	var body string
-	if t.detail {
-		rows := t.m.view.visible(&t.m.snap)
+	if rows := t.m.view.visible(&t.m.snap); t.detail && t.sel >= 0 && t.sel < len(rows) {
 		body = string(appendDetail(nil, rows[t.sel], t.width))
 	} else {
 		body = string(t.m.appendScreen(nil, t.width, t.height-2, t.sel))
