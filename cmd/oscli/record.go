@@ -237,6 +237,10 @@ func (r *recorder) fillEndpoint(rec *capture.Record, e *osc.Endpoint) {
 	case *net.UDPAddr:
 		rec.Transport, rec.Dst = capture.UDP, a.AddrPort()
 	case *net.TCPAddr:
+		if strings.HasPrefix(rec.Endpoint, "osc.ws") { // osc.ws:// or osc.wss://
+			rec.Transport, rec.Dst = capture.WebSocket, a.AddrPort()
+			break
+		}
 		rec.Transport, rec.Dst = capture.TCP, a.AddrPort()
 		rec.Slip = !strings.Contains(rec.Endpoint, "+size")
 	default:

@@ -272,3 +272,54 @@ func TestReplaySelect(t *testing.T) {
 		require.Equal(t, c.want, data, "%v", c.args)
 	}
 }
+
+// TestRecordWebSocket: a WebSocket endpoint's messages are recorded with
+// the connection's addresses, tshark decodes them from the exported-PDU
+// encapsulation, and a replay to another WebSocket endpoint delivers the
+// same bytes.
+func TestRecordWebSocket(t *testing.T) {
+	tshark := needPeer(t, "tshark", "tshark")
+	dir := t.TempDir()
+	file := filepath.Join(dir, "ws.pcapng")
+	p := start(t, "record", "-o", file, "-count", "3", "osc.ws://127.0.0.1:0")
+	url := p.listening(t)
+	for _, args := range [][]string{{"/ws/one", "i", "1"}, {"/ws/two", "s", "deux"}, {"-at", "00000064.80000000", "/ws/cue", "f", "0.5"}} {
+		code, _, errOut := oscli(t, "", append(append([]string{"send"}, args[:len(args)-3]...), append([]string{url}, args[len(args)-3:]...)...)...)
+		require.Zero(t, code, errOut)
+	}
+	require.Zero(t, p.wait(t))
+	_, recs := readRecording(t, file)
+	require.Len(t, recs, 3)
+	ep, err := netio.ParseEndpoint(url)
+	require.NoError(t, err)
+	for i, r := range recs {
+		require.Equal(t, capture.WebSocket, r.Transport, "record %d", i)
+		require.Equal(t, url, r.Endpoint)
+		require.Equal(t, ep.Address, r.Dst.String())
+		require.Equal(t, "127.0.0.1", r.Src.Addr().String())
+		require.NotZero(t, r.Src.Port())
+		require.Empty(t, r.Malformed)
+	}
+	require.Equal(t, msg(t, "/ws/one", wire.Int32(1)), recs[0].Data)
+	require.True(t, wire.IsBundle(recs[2].Data))
+
+	out, err := exec.Command(tshark, "-n", "-r", file, "--enable-heuristic", "osc_udp", "-Y", "osc",
+		"-T", "fields", "-E", "separator=,", "-e", "exported_pdu.ipv4_src", "-e", "exported_pdu.dst_port",
+		"-e", "osc.message.header.path").Output()
+	require.NoError(t, err)
+	port := itoa(int(recs[0].Dst.Port()))
+	require.Equal(t, "127.0.0.1,"+port+",/ws/one\n127.0.0.1,"+port+",/ws/two\n127.0.0.1,"+port+",/ws/cue\n", string(out))
+
+	// Replayed to another WebSocket endpoint: the same bytes.
+	again := filepath.Join(dir, "again.jsonl")
+	p = start(t, "record", "-o", again, "-count", "3", "osc.ws://127.0.0.1:0")
+	code, _, errOut := oscli(t, "", "replay", "-speed", "10", file, p.listening(t))
+	require.Zero(t, code, errOut)
+	require.Zero(t, p.wait(t))
+	_, got := readRecording(t, again)
+	require.Len(t, got, 3)
+	for i := range got {
+		require.Equal(t, recs[i].Data, got[i].Data, "packet %d", i)
+		require.Equal(t, capture.WebSocket, got[i].Transport)
+	}
+}
