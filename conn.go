@@ -8,7 +8,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/osckit/osc/netio"
+	"github.com/osckit/osc/internal/netio"
 )
 
 // acceptLoop is the reading goroutine of a TCP endpoint: it accepts

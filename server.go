@@ -13,9 +13,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/osckit/osc/netio"
+	"github.com/osckit/osc/internal/netio"
+	"github.com/osckit/osc/internal/sched"
 	"github.com/osckit/osc/router"
-	"github.com/osckit/osc/sched"
 	"github.com/osckit/osc/wire"
 )
 

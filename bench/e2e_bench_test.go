@@ -14,7 +14,7 @@ import (
 
 	osc "github.com/osckit/osc"
 	"github.com/osckit/osc/bench/cpeer"
-	"github.com/osckit/osc/netio"
+	"github.com/osckit/osc/internal/netio"
 	"github.com/osckit/osc/router"
 	"github.com/osckit/osc/wire"
 )

@@ -22,7 +22,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	osc "github.com/osckit/osc"
-	"github.com/osckit/osc/netio"
+	"github.com/osckit/osc/internal/netio"
 	"github.com/osckit/osc/router"
 	"github.com/osckit/osc/wire"
 )

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/osckit/osc"
+	"github.com/osckit/osc/internal/netio"
 	"github.com/osckit/osc/internal/oscjson"
-	"github.com/osckit/osc/netio"
 	"github.com/osckit/osc/router"
 	"github.com/osckit/osc/wire"
 )
