@@ -149,8 +149,8 @@ type player struct {
 	done     <-chan struct{}
 	opts     wire.Options
 
-	t0   time.Time // when offset 0 (-from) of the first loop is due; zero until then
-	base int64     // nanoseconds of the loops already played
+	t0       time.Time // when offset 0 (-from) of the first loop is due; zero until then
+	base     int64     // nanoseconds of the loops already played
 	sent     int
 	errs     int
 	unmapped int // packets skipped: no -src matched, no URL
