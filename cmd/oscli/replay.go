@@ -25,7 +25,8 @@ text of liblo's oscdump, which its oscsendfile reads) to every
 URL with the recorded timing: each packet is due at its recorded offset
 (minus -from, divided by -speed) after one absolute start time, so that
 errors never add up; the sender sleeps until -spin before a packet is
-due, then polls the clock. The packets are read into memory first (at
+due (longer when its sleeps have been ending late, up to 4 times -spin),
+then polls the clock. The packets are read into memory first (at
 most 1 GiB of them: cut a longer recording with -from and -to), so that
 sending neither reads nor allocates. -realtime paces from a thread in the
 real-time scheduling class (Linux SCHED_FIFO, for root or CAP_SYS_NICE;
@@ -44,8 +45,8 @@ other sources go to every URL argument or, without one, are skipped and
 counted.`
 
 // defaultSpin is how long before a packet is due the sender stops
-// sleeping and polls the clock: the timer's lateness on a loaded machine
-// (a few hundred microseconds on 2 busy cores), with margin.
+// sleeping and polls the clock, at least: the window widens to the
+// sleeps' recent lateness (spinWindow).
 const defaultSpin = time.Millisecond
 
 func runReplay(e *env, args []string) error {
@@ -56,7 +57,7 @@ func runReplay(e *env, args []string) error {
 	to := fs.Duration("to", 0, "stop at offset `D` into the recording (0: the end)")
 	filter := fs.String("filter", "", "send only packets with a message matching the OSC `PATTERN`")
 	tts := fs.String("timetags", "keep", "bundle timetags: keep, rebase or immediate")
-	spin := fs.Duration("spin", defaultSpin, "poll the clock for the last `D` before a packet is due (CPU for accuracy)")
+	spin := fs.Duration("spin", defaultSpin, "poll the clock for at least the last `D` before a packet is due, up to 4 D when sleeps end late (CPU for accuracy)")
 	realtime := fs.Bool("realtime", false, "pace from a real-time thread (Linux: SCHED_FIFO; needs CAP_SYS_NICE or root)")
 	var srcs stringList
 	fs.Var(&srcs, "src", "send the packets of the recorded sender `SOURCE=URL` to URL (repeatable)")
@@ -171,6 +172,7 @@ type player struct {
 	late     int64
 	buf      []byte
 	sleeper  sleeper
+	slack    time.Duration // envelope of the sleeps' lateness (overslept)
 }
 
 // replayPacket is one packet to send.
@@ -315,16 +317,40 @@ func (p *player) wait(t time.Time) bool {
 			return true
 		default:
 		}
-		d := time.Until(t) - p.spin
+		d := time.Until(t) - p.spinWindow()
 		if d <= 0 {
 			break
 		}
 		// Sleep in slices, so that a stop is seen within 50 ms.
-		p.sleeper.sleep(min(d, 50*time.Millisecond))
+		d = min(d, 50*time.Millisecond)
+		before := time.Now()
+		p.sleeper.sleep(d)
+		p.overslept(time.Since(before) - d)
 	}
 	for time.Now().Before(t) {
 	}
 	return false
+}
+
+// overslept follows how late the sleeps end: an envelope that jumps to
+// a larger lateness at once and decays by 1/64 of the difference at each
+// smaller one.
+func (p *player) overslept(d time.Duration) {
+	d = max(d, 0)
+	if d > p.slack {
+		p.slack = d
+	} else {
+		p.slack -= (p.slack - d) / 64
+	}
+}
+
+// spinWindow is how long before a packet is due the sender stops sleeping:
+// the sleeps' recent lateness plus 100 us, at least -spin and at most 4
+// times -spin. A sleep woken late by a busy machine (a kernel that does
+// not preempt its own work, HZ 250: a few milliseconds) then still ends
+// before the packet is due.
+func (p *player) spinWindow() time.Duration {
+	return min(max(p.slack+100*time.Microsecond, p.spin), 4*p.spin)
 }
 
 // recording is what replay reads: a capture.Reader, or a textReader for
