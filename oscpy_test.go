@@ -128,7 +128,7 @@ func TestOscpyFormatMessageNullTerminatedAddress(t *testing.T) {
 	require.Equal(t, "/test", g.addr)
 
 	// A NUL inside the address is still refused.
-	require.ErrorIs(t, c.Send("/te\x00st", wire.Int32(3)), wire.ErrAddress)
+	require.ErrorContains(t, c.Send("/te\x00st", wire.Int32(3)), "invalid address")
 }
 
 // TestOscpyValidateMessageAddressDisabled sends a message whose address has

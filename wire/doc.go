@@ -22,7 +22,7 @@
 // the last argument, a message needs a type tag string and a nested bundle
 // may not be timed earlier than its parent. Options{Lenient: true} accepts
 // these. Failures are *ParseError values carrying the byte offset and wrapping
-// a sentinel error (ErrShort, ErrBlobSize, ...) for errors.Is. No length
+// a sentinel error (errShort, errBlobSize, ...) for errors.Is. No length
 // field makes the decoder allocate or read beyond the packet, and nesting is
 // bounded by Options.MaxBundleDepth and MaxArrayDepth.
 //

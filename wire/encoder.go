@@ -94,7 +94,7 @@ func (e *Encoder) Bytes() ([]byte, error) {
 		return nil, e.err
 	}
 	if e.inMsg || len(e.stack) > 0 || len(e.buf) == 0 {
-		return nil, ErrEncoderState
+		return nil, errEncoderState
 	}
 	return e.buf, nil
 }
@@ -116,7 +116,7 @@ func (e *Encoder) beginElement() (sizeAt int, ok bool) {
 		return 0, false
 	}
 	if e.inMsg || (len(e.stack) == 0 && len(e.buf) > 0) {
-		e.fail(ErrEncoderState)
+		e.fail(errEncoderState)
 		return 0, false
 	}
 	if len(e.stack) == 0 {
@@ -131,7 +131,7 @@ func (e *Encoder) patchSize(at int) {
 	if at >= 0 {
 		n := len(e.buf) - at - 4
 		if n > math.MaxInt32 {
-			e.fail(ErrTooLarge)
+			e.fail(errTooLarge)
 			return
 		}
 		binary.BigEndian.PutUint32(e.buf[at:], uint32(n))
@@ -144,7 +144,7 @@ func (e *Encoder) patchSize(at int) {
 func (e *Encoder) Message(address string) *Encoder {
 	address = trimNUL(address)
 	if e.err == nil && (len(address) == 0 || address[0] != '/') {
-		return e.fail(ErrAddress)
+		return e.fail(errAddress)
 	}
 	at, ok := e.beginElement()
 	if !ok {
@@ -159,7 +159,7 @@ func (e *Encoder) Message(address string) *Encoder {
 	binary.LittleEndian.PutUint32(t, 0)
 	binary.LittleEndian.PutUint64(t[4:], 0)
 	if putString(buf[n:], address) {
-		return e.fail(ErrAddress)
+		return e.fail(errAddress)
 	}
 	e.startTags(n + p)
 	return e
@@ -169,7 +169,7 @@ func (e *Encoder) Message(address string) *Encoder {
 func (e *Encoder) MessageBytes(address []byte) *Encoder {
 	address = trimNUL(address)
 	if e.err == nil && (len(address) == 0 || address[0] != '/' || indexNUL(address) >= 0) {
-		return e.fail(ErrAddress)
+		return e.fail(errAddress)
 	}
 	at, ok := e.beginElement()
 	if !ok {
@@ -232,7 +232,7 @@ func (e *Encoder) startTags(off int) {
 // End finishes the current message.
 func (e *Encoder) End() *Encoder {
 	if !e.inMsg || e.arrays != 0 {
-		return e.fail(ErrEncoderState)
+		return e.fail(errEncoderState)
 	}
 	args := e.tagAt + tagReserve
 	switch {
@@ -277,7 +277,7 @@ func (e *Encoder) EndBundle() *Encoder {
 		return e
 	}
 	if e.inMsg || len(e.stack) == 0 {
-		return e.fail(ErrEncoderState)
+		return e.fail(errEncoderState)
 	}
 	at := e.stack[len(e.stack)-1]
 	e.stack = e.stack[:len(e.stack)-1]
@@ -289,7 +289,7 @@ func (e *Encoder) EndBundle() *Encoder {
 // top level, or as an element of the open bundle. pkt is not validated.
 func (e *Encoder) Raw(pkt []byte) *Encoder {
 	if e.err == nil && len(pkt)&3 != 0 {
-		return e.fail(ErrAlign)
+		return e.fail(errAlign)
 	}
 	at, ok := e.beginElement()
 	if !ok {
@@ -308,7 +308,7 @@ func (e *Encoder) tag(t Type) bool {
 	case n == 0:
 		// Outside a message, or failed.
 		if e.err == nil {
-			e.err = ErrEncoderState
+			e.err = errEncoderState
 		}
 		return false
 	default:
@@ -370,7 +370,7 @@ func (e *Encoder) str(t Type, s string) *Encoder {
 		d := e.buf[n : n+p]
 		binary.LittleEndian.PutUint32(d[p-4:], 0)
 		if putString(d, s) {
-			return e.fail(ErrInvalidString)
+			return e.fail(errInvalidString)
 		}
 	}
 	return e
@@ -441,7 +441,7 @@ func (e *Encoder) Symbol(s string) *Encoder { return e.str(TypeSymbol, s) }
 // StringBytes adds an 's' argument given as bytes, which must not contain NUL.
 func (e *Encoder) StringBytes(s []byte) *Encoder {
 	if e.err == nil && indexNUL(s) >= 0 {
-		return e.fail(ErrInvalidString)
+		return e.fail(errInvalidString)
 	}
 	if e.tag(TypeString) {
 		e.buf = AppendStringBytes(e.buf, s)
@@ -452,7 +452,7 @@ func (e *Encoder) StringBytes(s []byte) *Encoder {
 // Blob adds a 'b' argument.
 func (e *Encoder) Blob(b []byte) *Encoder {
 	if len(b) > math.MaxInt32-8 {
-		return e.fail(ErrTooLarge)
+		return e.fail(errTooLarge)
 	}
 	if e.tag(TypeBlob) {
 		n, p := len(e.buf), 4+(len(b)+3)&^3
@@ -536,7 +536,7 @@ func (e *Encoder) BeginArray() *Encoder {
 // EndArray closes the innermost open array.
 func (e *Encoder) EndArray() *Encoder {
 	if e.err == nil && e.arrays == 0 {
-		return e.fail(ErrEncoderState)
+		return e.fail(errEncoderState)
 	}
 	if e.tag(TypeArrayEnd) {
 		e.arrays--
@@ -564,7 +564,7 @@ func (e *Encoder) Arg(a Arg) *Encoder {
 		}
 	default:
 		if !t.Valid() || t == TypeArrayEnd {
-			return e.fail(ErrUnknownType)
+			return e.fail(errUnknownType)
 		}
 		if e.tag(t) {
 			e.buf = append(e.buf, a.b...)

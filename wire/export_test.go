@@ -19,3 +19,27 @@ func (m *Message) Layout() [5]uint32 {
 
 // View returns an Arg's fields.
 func (a Arg) View() ([]byte, uint64) { return a.b, a.x }
+
+// The causes a *ParseError or an encoding error wraps, for errors.Is in
+// the external tests.
+var (
+	ErrAddress        = errAddress
+	ErrAlign          = errAlign
+	ErrArray          = errArray
+	ErrBlobSize       = errBlobSize
+	ErrBundle         = errBundle
+	ErrElementSize    = errElementSize
+	ErrEncoderState   = errEncoderState
+	ErrInvalidString  = errInvalidString
+	ErrNesting        = errNesting
+	ErrPadding        = errPadding
+	ErrShort          = errShort
+	ErrTimeOrder      = errTimeOrder
+	ErrTimetagText    = errTimetagText
+	ErrTrailing       = errTrailing
+	ErrTypeTags       = errTypeTags
+	ErrUnknownType    = errUnknownType
+	ErrUnterminated   = errUnterminated
+	ErrBufferTooSmall = errBufferTooSmall
+	ErrTooLarge       = errTooLarge
+)

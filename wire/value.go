@@ -189,7 +189,7 @@ func (m *Message) Values() []Value {
 // Value adds v as an argument.
 func (e *Encoder) Value(v Value) *Encoder {
 	if !e.inMsg {
-		return e.fail(ErrEncoderState)
+		return e.fail(errEncoderState)
 	}
 	if err := checkValue(v, 0); err != nil {
 		return e.fail(err)
@@ -204,15 +204,15 @@ func checkValue(v Value, depth int) error {
 	switch v.t {
 	case TypeString, TypeSymbol:
 		if strings.IndexByte(v.s, 0) >= 0 {
-			return ErrInvalidString
+			return errInvalidString
 		}
 	case TypeBlob:
 		if len(v.b) > math.MaxInt32-8 {
-			return ErrTooLarge
+			return errTooLarge
 		}
 	case TypeArrayBegin:
 		if depth >= DefaultMaxArrayDepth {
-			return ErrNesting
+			return errNesting
 		}
 		for _, u := range v.arr {
 			if err := checkValue(u, depth+1); err != nil {
@@ -220,10 +220,10 @@ func checkValue(v Value, depth int) error {
 			}
 		}
 	case TypeArrayEnd:
-		return ErrUnknownType
+		return errUnknownType
 	default:
 		if !v.t.Valid() {
-			return ErrUnknownType
+			return errUnknownType
 		}
 	}
 	return nil
@@ -276,7 +276,7 @@ func appendValueData(dst []byte, v Value) []byte {
 func AppendMessage(dst []byte, address string, args ...Value) ([]byte, error) {
 	address = trimNUL(address)
 	if len(address) == 0 || address[0] != '/' || strings.IndexByte(address, 0) >= 0 {
-		return dst, ErrAddress
+		return dst, errAddress
 	}
 	for _, v := range args {
 		if err := checkValue(v, 0); err != nil {
