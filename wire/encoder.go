@@ -176,7 +176,7 @@ func (e *Encoder) MessageBytes(address []byte) *Encoder {
 		return e
 	}
 	e.msgStart = at
-	e.buf = AppendStringBytes(e.buf, address)
+	e.buf = appendStringBytes(e.buf, address)
 	e.tagAt = len(e.buf)
 	e.buf = binary.LittleEndian.AppendUint64(e.buf, 0)
 	e.startTags(e.tagAt)
@@ -267,7 +267,7 @@ func (e *Encoder) BeginBundle(t Timetag) *Encoder {
 	}
 	e.stack = append(e.stack, at)
 	e.buf = append(e.buf, bundleTag...)
-	e.buf = AppendTimetag(e.buf, t)
+	e.buf = appendTimetag(e.buf, t)
 	return e
 }
 
@@ -334,7 +334,7 @@ func (e *Encoder) addTags(ts ...byte) {
 // shape on purpose: each must stay small enough to inline into the caller.
 func (e *Encoder) Int32(v int32) *Encoder {
 	if e.tag(TypeInt32) {
-		e.buf = AppendInt32(e.buf, v)
+		e.buf = appendInt32(e.buf, v)
 	}
 	return e
 }
@@ -342,7 +342,7 @@ func (e *Encoder) Int32(v int32) *Encoder {
 // Int64 adds an 'h' argument.
 func (e *Encoder) Int64(v int64) *Encoder {
 	if e.tag(TypeInt64) {
-		e.buf = AppendInt64(e.buf, v)
+		e.buf = appendInt64(e.buf, v)
 	}
 	return e
 }
@@ -350,7 +350,7 @@ func (e *Encoder) Int64(v int64) *Encoder {
 // Float32 adds an 'f' argument.
 func (e *Encoder) Float32(v float32) *Encoder {
 	if e.tag(TypeFloat32) {
-		e.buf = AppendFloat32(e.buf, v)
+		e.buf = appendFloat32(e.buf, v)
 	}
 	return e
 }
@@ -358,7 +358,7 @@ func (e *Encoder) Float32(v float32) *Encoder {
 // Float64 adds a 'd' argument.
 func (e *Encoder) Float64(v float64) *Encoder {
 	if e.tag(TypeFloat64) {
-		e.buf = AppendFloat64(e.buf, v)
+		e.buf = appendFloat64(e.buf, v)
 	}
 	return e
 }
@@ -435,16 +435,13 @@ func load32(t string) uint32 {
 // String adds an 's' argument. s must not contain NUL.
 func (e *Encoder) String(s string) *Encoder { return e.str(TypeString, s) }
 
-// Symbol adds an 'S' argument. s must not contain NUL.
-func (e *Encoder) Symbol(s string) *Encoder { return e.str(TypeSymbol, s) }
-
 // StringBytes adds an 's' argument given as bytes, which must not contain NUL.
 func (e *Encoder) StringBytes(s []byte) *Encoder {
 	if e.err == nil && indexNUL(s) >= 0 {
 		return e.fail(errInvalidString)
 	}
 	if e.tag(TypeString) {
-		e.buf = AppendStringBytes(e.buf, s)
+		e.buf = appendStringBytes(e.buf, s)
 	}
 	return e
 }
@@ -485,45 +482,6 @@ func (e *Encoder) Bool(v bool) *Encoder {
 	return e
 }
 
-// Nil adds an 'N' argument.
-func (e *Encoder) Nil() *Encoder { e.tag(TypeNil); return e }
-
-// Impulse adds an 'I' argument.
-func (e *Encoder) Impulse() *Encoder { e.tag(TypeImpulse); return e }
-
-// Timetag adds a 't' argument.
-func (e *Encoder) Timetag(t Timetag) *Encoder {
-	if e.tag(TypeTimetag) {
-		e.buf = AppendTimetag(e.buf, t)
-	}
-	return e
-}
-
-// Char adds a 'c' argument. Characters above 0xff are written as their full
-// code point in the 32-bit word.
-func (e *Encoder) Char(r rune) *Encoder {
-	if e.tag(TypeChar) {
-		e.buf = binary.BigEndian.AppendUint32(e.buf, uint32(r))
-	}
-	return e
-}
-
-// RGBA adds an 'r' argument.
-func (e *Encoder) RGBA(c RGBA) *Encoder {
-	if e.tag(TypeRGBA) {
-		e.buf = append(e.buf, c.R, c.G, c.B, c.A)
-	}
-	return e
-}
-
-// MIDI adds an 'm' argument.
-func (e *Encoder) MIDI(m MIDI) *Encoder {
-	if e.tag(TypeMIDI) {
-		e.buf = append(e.buf, m.Port, m.Status, m.Data1, m.Data2)
-	}
-	return e
-}
-
 // BeginArray opens an array; the arguments up to the matching EndArray
 // form one array argument.
 func (e *Encoder) BeginArray() *Encoder {
@@ -556,11 +514,11 @@ func (e *Encoder) Arg(a Arg) *Encoder {
 		}
 	case TypeString, TypeSymbol:
 		if e.tag(t) {
-			e.buf = AppendStringBytes(e.buf, a.b)
+			e.buf = appendStringBytes(e.buf, a.b)
 		}
 	case TypeBlob:
 		if e.tag(t) {
-			e.buf = AppendBlob(e.buf, a.b)
+			e.buf = appendBlob(e.buf, a.b)
 		}
 	default:
 		if !t.Valid() || t == TypeArrayEnd {

@@ -43,3 +43,16 @@ var (
 	ErrBufferTooSmall = errBufferTooSmall
 	ErrTooLarge       = errTooLarge
 )
+
+// ValueOf returns an argument as a Value that owns its bytes.
+func ValueOf(a Arg) Value { return valueOf(a) }
+
+// Infer is InferAll for one value.
+func Infer(x any) (Value, error) {
+	v, err := infer(x, 0)
+	if err != nil {
+		err.Arg = -1
+		return Value{}, err
+	}
+	return v, nil
+}

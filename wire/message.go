@@ -5,12 +5,14 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"slices"
+
+	"github.com/osckit/osc/internal/limits"
 )
 
-// Default limits applied when an Options field is zero.
+// Limits applied when an Options field is zero.
 const (
-	DefaultMaxBundleDepth = 8  // bundles nested inside the outermost one
-	DefaultMaxArrayDepth  = 32 // arrays nested inside a message
+	defaultMaxBundleDepth = limits.BundleDepth // bundles nested inside the outermost one: 8
+	defaultMaxArrayDepth  = limits.ArrayDepth  // arrays nested inside a message: 32
 )
 
 // Options control how packets are decoded. The zero value decodes strictly,
@@ -29,9 +31,10 @@ type Options struct {
 	// NUL. A Router runs only its NotFound handler for such a message.
 	// Neither strict nor Lenient decoding accepts one.
 	LooseAddress bool
-	// MaxBundleDepth limits bundle nesting; 0 means DefaultMaxBundleDepth.
+	// MaxBundleDepth limits bundle nesting inside the outermost bundle; 0
+	// means 8.
 	MaxBundleDepth int
-	// MaxArrayDepth limits array nesting; 0 means DefaultMaxArrayDepth.
+	// MaxArrayDepth limits array nesting inside a message; 0 means 32.
 	MaxArrayDepth int
 }
 
@@ -41,14 +44,14 @@ func (o *Options) bundleDepth() int {
 	if o.MaxBundleDepth > 0 {
 		return o.MaxBundleDepth
 	}
-	return DefaultMaxBundleDepth
+	return defaultMaxBundleDepth
 }
 
 func (o *Options) arrayDepth() int {
 	if o.MaxArrayDepth > 0 {
 		return o.MaxArrayDepth
 	}
-	return DefaultMaxArrayDepth
+	return defaultMaxArrayDepth
 }
 
 // Message is a read-only view of one encoded OSC message. ParseMessage

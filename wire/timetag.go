@@ -184,8 +184,8 @@ func ntpToDuration(v int64) time.Duration {
 	return time.Duration(sec)*time.Second + time.Duration((frac*1_000_000_000)>>32)
 }
 
-// AppendTimetag appends the 8-byte wire form of t to dst.
-func AppendTimetag(dst []byte, t Timetag) []byte {
+// appendTimetag appends the 8-byte wire form of t to dst.
+func appendTimetag(dst []byte, t Timetag) []byte {
 	return binary.BigEndian.AppendUint64(dst, uint64(t))
 }
 

@@ -14,7 +14,7 @@ import (
 // invalid.
 //
 // A Value made by a constructor refers to the string, slice or array it was
-// given; ValueOf copies what it reads from a packet.
+// given; Message.Values copies what it reads from a packet.
 type Value struct {
 	t   Type
 	num uint64
@@ -153,8 +153,8 @@ func (v Value) String() string {
 	return string(a.AppendText(nil))
 }
 
-// ValueOf returns the argument a as a Value that owns copies of its bytes.
-func ValueOf(a Arg) Value {
+// valueOf returns the argument a as a Value that owns copies of its bytes.
+func valueOf(a Arg) Value {
 	t := a.typ()
 	switch t {
 	case TypeInt32, TypeFloat32, TypeChar, TypeRGBA, TypeMIDI:
@@ -169,7 +169,7 @@ func ValueOf(a Arg) Value {
 		r, _ := a.Array()
 		vs := []Value{}
 		for r.Next() {
-			vs = append(vs, ValueOf(r.Arg()))
+			vs = append(vs, valueOf(r.Arg()))
 		}
 		return Value{t: t, arr: vs}
 	}
@@ -181,7 +181,7 @@ func (m *Message) Values() []Value {
 	vs := make([]Value, 0, m.NumArgs())
 	r := m.Args()
 	for r.Next() {
-		vs = append(vs, ValueOf(r.Arg()))
+		vs = append(vs, valueOf(r.Arg()))
 	}
 	return vs
 }
@@ -211,7 +211,7 @@ func checkValue(v Value, depth int) error {
 			return errTooLarge
 		}
 	case TypeArrayBegin:
-		if depth >= DefaultMaxArrayDepth {
+		if depth >= defaultMaxArrayDepth {
 			return errNesting
 		}
 		for _, u := range v.arr {
@@ -258,9 +258,9 @@ func appendValueData(dst []byte, v Value) []byte {
 	case TypeInt64, TypeFloat64, TypeTimetag:
 		return binary.BigEndian.AppendUint64(dst, v.num)
 	case TypeString, TypeSymbol:
-		return AppendString(dst, v.s)
+		return appendString(dst, v.s)
 	case TypeBlob:
-		return AppendBlob(dst, v.b)
+		return appendBlob(dst, v.b)
 	case TypeArrayBegin:
 		for _, u := range v.arr {
 			dst = appendValueData(dst, u)
@@ -283,7 +283,7 @@ func AppendMessage(dst []byte, address string, args ...Value) ([]byte, error) {
 			return dst, err
 		}
 	}
-	out := AppendString(dst, address)
+	out := appendString(dst, address)
 	start := len(out)
 	out = append(out, ',')
 	for _, v := range args {
