@@ -521,4 +521,3 @@ func TestWebSocketHostile(t *testing.T) {
 		}
 	})
 }
-
