@@ -30,6 +30,12 @@ type Client struct {
 
 	rmu  sync.Mutex
 	rpkt [1]netio.Packet
+	// The cancellation hook of the last context Receive was given, kept
+	// registered while Receive is called with the same one (as Serve does),
+	// so that a call costs no allocation: see watch.
+	wctx  context.Context
+	wstop func() bool
+	wdone chan struct{}
 }
 
 // Dial connects a client to endpoint: osc.udp://host:port,
@@ -203,21 +209,15 @@ func (c *Client) Receive(ctx context.Context) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	// The deadline is set before the cancellation hook is registered: a
-	// hook that runs at once (ctx ending now) then always comes after it,
-	// and its deadline in the past is never overwritten.
+	// The hook is in place before the deadline is set, and ctx is checked
+	// after: a hook that ran in between (its deadline overwritten) is seen
+	// here, and one that runs later sets its deadline after this one.
+	c.watch(ctx)
 	dl, _ := ctx.Deadline()
 	c.setReadDeadline(dl)
-	fired := make(chan struct{})
-	stop := context.AfterFunc(ctx, func() {
-		c.setReadDeadline(time.Unix(1, 0))
-		close(fired)
-	})
-	defer func() {
-		if !stop() {
-			<-fired // the hook ran or runs: its deadline must not outlive this call
-		}
-	}()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	var pkt []byte
 	var err error
 	switch {
@@ -251,6 +251,36 @@ func (c *Client) Receive(ctx context.Context) ([]byte, error) {
 		}
 	}
 	return pkt, err
+}
+
+// watch makes sure that ctx ending unblocks a read on the socket, by
+// setting its read deadline in the past. The hook stays registered for the
+// next Receive with the same ctx, which then registers nothing (a hook
+// costs three allocations); another ctx first removes it, waiting for it
+// if it is running, so that its deadline never outlives its context. The
+// caller holds rmu and sets the read deadline afterwards.
+func (c *Client) watch(ctx context.Context) {
+	if ctx == c.wctx {
+		return
+	}
+	c.unwatch()
+	if ctx.Done() == nil {
+		return // never ends
+	}
+	fired := make(chan struct{})
+	c.wctx, c.wdone = ctx, fired
+	c.wstop = context.AfterFunc(ctx, func() {
+		c.setReadDeadline(time.Unix(1, 0))
+		close(fired)
+	})
+}
+
+// unwatch removes the hook watch registered; rmu is held.
+func (c *Client) unwatch() {
+	if c.wstop != nil && !c.wstop() {
+		<-c.wdone // the hook ran or runs: its deadline must not outlive this call
+	}
+	c.wctx, c.wstop, c.wdone = nil, nil, nil
 }
 
 func (c *Client) setReadDeadline(t time.Time) {
@@ -347,5 +377,9 @@ func (c *Client) Close() error {
 	case c.unix != nil:
 		err = c.unix.Close()
 	}
+	// A Receive in progress returns now that the socket is closed.
+	c.rmu.Lock()
+	c.unwatch()
+	c.rmu.Unlock()
 	return err
 }
