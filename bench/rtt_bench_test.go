@@ -5,6 +5,7 @@ package bench
 import (
 	"context"
 	"net"
+	"syscall"
 	"testing"
 	"time"
 
@@ -42,9 +43,10 @@ const (
 // recvmmsg returned: the floor for a round trip through the kernel. gostd
 // is the same pair in Go with the standard library (a connected UDPConn's
 // Write and Read against ReadFromUDPAddrPort and WriteToUDPAddrPort):
-// the Go runtime's floor, through its poller.
+// the Go runtime's floor, through its poller; goblock is gostd with both
+// sockets in blocking mode, the floor of osckit-block.
 func BenchmarkRoundTrip(b *testing.B) {
-	for _, name := range []string{"osckit", "osckit-block", "liblo", "cmmsg", "gostd"} {
+	for _, name := range []string{"osckit", "osckit-block", "liblo", "cmmsg", "gostd", "goblock"} {
 		b.Run(name, func(b *testing.B) {
 			p := newPinger(b, name)
 			defer p.close()
@@ -87,16 +89,16 @@ const rttBlock = 250
 
 // BenchmarkRoundTripRatio interleaves the pingers of BenchmarkRoundTrip in
 // blocks of rttBlock round trips (osckit, cmmsg, liblo, gostd,
-// osckit-block, then back in the reverse order, each iteration), so that
+// osckit-block, goblock, then back in the reverse order, each iteration), so that
 // the machine's drift weighs on all alike, and reports each one's p50 and
 // p99 over the whole run, the ratios of osckit's p50 to cmmsg's, liblo's
-// and gostd's, and of osckit-block's to cmmsg's and gostd's. Without the C
-// peers it skips.
+// and gostd's, of osckit-block's to cmmsg's and goblock's, and of
+// goblock's to cmmsg's. Without the C peers it skips.
 func BenchmarkRoundTripRatio(b *testing.B) {
 	if !cpeer.Available {
 		b.Skip("built without the C peers")
 	}
-	names := []string{"osckit", "cmmsg", "liblo", "gostd", "osckit-block"}
+	names := []string{"osckit", "cmmsg", "liblo", "gostd", "osckit-block", "goblock"}
 	ps := make([]pinger, len(names))
 	hs := make([]latencyHist, len(names))
 	for i, name := range names {
@@ -131,7 +133,8 @@ func BenchmarkRoundTripRatio(b *testing.B) {
 	b.ReportMetric(p50(0)/p50(2), "p50-vs-liblo")
 	b.ReportMetric(p50(0)/p50(3), "p50-vs-gostd")
 	b.ReportMetric(p50(4)/p50(1), "block-p50-vs-cmmsg")
-	b.ReportMetric(p50(4)/p50(3), "block-p50-vs-gostd")
+	b.ReportMetric(p50(4)/p50(5), "block-p50-vs-goblock")
+	b.ReportMetric(p50(5)/p50(1), "goblock-p50-vs-cmmsg")
 	b.ReportMetric(0, "ns/op")
 }
 
@@ -151,7 +154,9 @@ func newPinger(b *testing.B, name string) pinger {
 	case "osckit-block":
 		return osckitPinger(b, recvMessage(b, 1), true)
 	case "gostd":
-		return gostdPinger(b, recvMessage(b, 1))
+		return gostdPinger(b, recvMessage(b, 1), false)
+	case "goblock":
+		return gostdPinger(b, recvMessage(b, 1), true)
 	}
 	if !cpeer.Available {
 		b.Skip("built without the C peers")
@@ -232,8 +237,11 @@ func osckitPinger(b *testing.B, msg []byte, block bool) pinger {
 
 // gostdPinger is a ping-pong with the standard library only: an echo
 // goroutine reading with ReadFromUDPAddrPort and answering with
-// WriteToUDPAddrPort, and a connected UDPConn that writes and reads.
-func gostdPinger(b *testing.B, msg []byte) pinger {
+// WriteToUDPAddrPort, and a connected UDPConn that writes and reads. With
+// block both sockets are switched to blocking mode (O_NONBLOCK cleared),
+// so that the same calls wait in the kernel instead of the runtime's
+// poller: the Go floor of osckit-block.
+func gostdPinger(b *testing.B, msg []byte, block bool) pinger {
 	echo, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		b.Fatal(err)
@@ -242,7 +250,7 @@ func gostdPinger(b *testing.B, msg []byte) pinger {
 		buf := make([]byte, 2048)
 		for {
 			n, from, err := echo.ReadFromUDPAddrPort(buf)
-			if err != nil {
+			if err != nil || !from.IsValid() { // closed, or shut down (block)
 				return
 			}
 			_, _ = echo.WriteToUDPAddrPort(buf[:n], from)
@@ -252,6 +260,19 @@ func gostdPinger(b *testing.B, msg []byte) pinger {
 	if err != nil {
 		echo.Close()
 		b.Fatal(err)
+	}
+	closeAll := func() { c.Close(); echo.Close() }
+	if block {
+		setBlocking(b, echo)
+		setBlocking(b, c)
+		// A blocked read holds the socket: shut both down first so that
+		// their reads end, then close them.
+		closeAll = func() { shutRead(c); shutRead(echo); c.Close(); echo.Close() }
+		// Deadlines do not apply to a blocking read: a timer ends the run
+		// after rttLimit instead.
+		t := time.AfterFunc(rttLimit, closeAll)
+		prev := closeAll
+		closeAll = func() { t.Stop(); prev() }
 	}
 	buf := make([]byte, 2048)
 	ping := func(rtt []time.Duration) int {
@@ -271,5 +292,22 @@ func gostdPinger(b *testing.B, msg []byte) pinger {
 		}
 		return len(rtt)
 	}
-	return pinger{ping: ping, close: func() { c.Close(); echo.Close() }}
+	return pinger{ping: ping, close: closeAll}
+}
+
+func setBlocking(b *testing.B, c *net.UDPConn) {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) { serr = syscall.SetNonblock(int(fd), false) }); err != nil || serr != nil {
+		b.Fatal(err, serr)
+	}
+}
+
+func shutRead(c *net.UDPConn) {
+	if rc, err := c.SyscallConn(); err == nil {
+		_ = rc.Control(func(fd uintptr) { _ = syscall.Shutdown(int(fd), syscall.SHUT_RD) })
+	}
 }
