@@ -32,7 +32,7 @@ func Example() {
 	var rt router.Router
 	rt.HandleFunc("/synth/1/freq", func(router.ResponseWriter, *router.Request) {})
 	osch := ns.Handler(&rt)
-	osch.ServeOSC(routertest.NewRecorder(), routertest.NewMessage("/synth/1/freq", wire.Float32(440)))
+	osch.ServeOSC(routertest.NewRecorder(), routertest.NewRequest("/synth/1/freq", wire.Float32(440)))
 
 	// Serve it over HTTP on a mux of one's own.
 	mux := http.NewServeMux()
