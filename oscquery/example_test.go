@@ -87,7 +87,7 @@ func ExampleNamespace_AddBindings() {
 		panic(err)
 	}
 	h := ns.Handler(&rt) // the OSC server's handler: values follow
-	h.ServeOSC(routertest.NewRecorder(), routertest.NewMessage("/synth/freq", wire.Float32(440)))
+	h.ServeOSC(routertest.NewRecorder(), routertest.NewRequest("/synth/freq", wire.Float32(440)))
 
 	b, _ := json.Marshal(ns)
 	fmt.Println(string(b))
