@@ -184,9 +184,9 @@ func (a Arg) Number() (float64, bool) {
 	return 0, false
 }
 
-// Raw returns the argument's data bytes as a view: the fixed-size data, the
+// raw returns the argument's data bytes as a view: the fixed-size data, the
 // string without its NUL, the blob content, or an array's element data.
-func (a Arg) Raw() []byte {
+func (a Arg) raw() []byte {
 	if a.typ() == TypeArrayBegin {
 		return a.arrayData()
 	}

@@ -182,7 +182,8 @@ func checkElement(t *testing.T, pkt []byte, e element) {
 		n := 0
 		for ; r.Next(); n++ {
 			require.Less(t, n, len(e.Elements))
-			require.Equal(t, e.Elements[n].Type == "bundle", r.IsBundle())
+			_, isBundle := r.Bundle()
+			require.Equal(t, e.Elements[n].Type == "bundle", isBundle)
 			checkElement(t, r.Bytes(), e.Elements[n])
 		}
 		require.Equal(t, len(e.Elements), n)
