@@ -1,7 +1,6 @@
 package wire
 
 import (
-	"bytes"
 	"encoding/binary"
 	"math"
 	"strconv"
@@ -191,12 +190,6 @@ func (a Arg) raw() []byte {
 		return a.arrayData()
 	}
 	return a.b
-}
-
-// Clone returns an Arg that owns a copy of its bytes.
-func (a Arg) Clone() Arg {
-	a.b = bytes.Clone(a.b)
-	return a
 }
 
 // AppendText appends a human-readable form of the argument, in the style of

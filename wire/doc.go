@@ -31,15 +31,15 @@
 //
 // AppendMessage writes a message into a caller's slice. An Encoder builds messages and bundles, nested or
 // not, writing bundle element sizes when each element ends; a reused or
-// pooled (GetEncoder) Encoder does not allocate.
+// pooled Encoder does not allocate.
 //
 // # Buffer lifetimes
 //
 // Message, Bundle, Arg, ArgReader and ElementReader alias the bytes they were
 // parsed from. A server reuses its receive buffers, so a view it hands to a
-// handler is valid only until the handler returns. Each view type has a
-// Clone method that copies; Message.Values copies arguments into
-// Values.
+// handler is valid only until the handler returns. Message and Bundle have
+// a Clone method that copies (and so has router.Request); Message.Values
+// copies the arguments into Values.
 //
 // # Timetags
 //

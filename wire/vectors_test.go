@@ -209,7 +209,7 @@ func TestValidVectors(t *testing.T) {
 			// Every message reached by Walk re-encodes verbatim through Encoder.Arg.
 			require.NoError(t, wire.Walk(pkt, func(m wire.Message, _ wire.Timetag) error {
 				var e2 wire.Encoder
-				e2.MessageBytes(m.Address())
+				e2.Message(string(m.Address()))
 				r := m.Args()
 				for r.Next() {
 					e2.Arg(r.Arg())
