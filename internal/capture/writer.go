@@ -9,8 +9,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/osckit/osc/internal/netio"
 	"github.com/osckit/osc/internal/oscjson"
-	"github.com/osckit/osc/netio"
 )
 
 // Format is a file format a Writer writes.
