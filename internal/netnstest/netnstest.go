@@ -43,8 +43,8 @@ func New(t testing.TB) *NS {
 }
 
 // Pair creates two namespaces as New does, joined by a veth link with
-// 10.99.0.1/24 in the first and 10.99.0.2/24 in the second: two hosts on
-// one network.
+// 10.99.0.1/24 in the first and 10.99.0.2/24 in the second, and a route
+// for multicast (224.0.0.0/4) over it: two hosts on one network.
 func Pair(t testing.TB) (*NS, *NS) {
 	t.Helper()
 	a, b := New(t), New(t)
@@ -56,6 +56,9 @@ func Pair(t testing.TB) (*NS, *NS) {
 		run(t, "ip", "-n", ns.Name, "addr", "add", ns.Addr+"/24", "dev", ns.Link)
 		run(t, "ip", "-n", ns.Name, "link", "set", ns.Link, "multicast", "on")
 		run(t, "ip", "-n", ns.Name, "link", "set", ns.Link, "up")
+		// A route for multicast: programs that do not choose the
+		// interface of each packet (node's dgram) need one.
+		run(t, "ip", "-n", ns.Name, "route", "add", "224.0.0.0/4", "dev", ns.Link)
 	}
 	return a, b
 }
