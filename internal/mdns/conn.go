@@ -279,6 +279,18 @@ func (c *conn) interfaceAddrs(ifIndex int, v6 bool) []netip.Addr {
 	return out
 }
 
+// isLocal reports whether a is an address of one of the interfaces.
+func (c *conn) isLocal(a netip.Addr) bool {
+	for _, as := range c.addrs {
+		for _, x := range as {
+			if x == a {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // readAddrs returns the addresses of an interface, IPv4 first.
 func readAddrs(ifi *net.Interface) []netip.Addr {
 	as, _ := ifi.Addrs()

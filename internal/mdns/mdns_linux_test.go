@@ -221,3 +221,44 @@ func TestHostilePackets(t *testing.T) {
 		return ok
 	})
 }
+
+// TestQueryJustAfterMulticast: a query that comes less than a second
+// after the records were multicast (a browser that has just started) is
+// answered when the second is over, not dropped.
+func TestQueryJustAfterMulticast(t *testing.T) {
+	ns := netnstest.New(t)
+	var r *Responder
+	var c *net.UDPConn
+	in(t, ns, func() (err error) {
+		if r, err = NewResponder(ResponderConfig{Host: "late", Config: Config{NoIPv6: true}}); err != nil {
+			return err
+		}
+		lc := net.ListenConfig{Control: reusePort}
+		pc, err := lc.ListenPacket(context.Background(), "udp4", "0.0.0.0:5353")
+		if err != nil {
+			return err
+		}
+		c = pc.(*net.UDPConn)
+		return joinLo(c)
+	})
+	defer r.Close()
+	defer c.Close()
+	_, err := r.Register("late", Service{Type: "_osc._udp", Port: 7})
+	require.NoError(t, err)
+	q, _ := (&Message{Questions: []Question{{Name: "_osc._udp.local", Type: TypePTR}}}).Append(nil)
+	_, err = c.WriteToUDP(q, &net.UDPAddr{IP: group4.AsSlice(), Port: Port})
+	require.NoError(t, err)
+	// The answer, unlike the announcements, has the SRV record among
+	// its additionals.
+	buf := make([]byte, MaxPacket)
+	require.NoError(t, c.SetReadDeadline(time.Now().Add(3*time.Second)))
+	for {
+		n, _, err := c.ReadFromUDP(buf)
+		require.NoError(t, err, "the query was not answered")
+		m, err := Parse(buf[:n])
+		require.NoError(t, err)
+		if m.IsResponse() && len(m.Additionals) > 0 && m.Additionals[0].Type == TypeSRV {
+			break
+		}
+	}
+}

@@ -45,7 +45,8 @@ type Responder struct {
 	groups  []*group
 	probing map[string]*group // lower-cased instance names being probed
 	lastTx  map[rrKey]int64   // nanotime of a record's last multicast
-	pending int               // delayed responses scheduled
+	queued  map[rrKey]bool    // records in a multicast answer not sent yet
+	pending int               // delayed answers scheduled
 	closed  bool
 	timers  sync.WaitGroup
 	done    chan struct{}
@@ -63,6 +64,7 @@ type rrKey struct {
 	name    string
 	typ     uint16
 	ifIndex int
+	v6      bool
 }
 
 // ResponderConfig adds what a responder says about its host to Config.
@@ -84,6 +86,7 @@ func NewResponder(cfg ResponderConfig) (*Responder, error) {
 		probeInterval: 250 * time.Millisecond,
 		probing:       make(map[string]*group),
 		lastTx:        make(map[rrKey]int64),
+		queued:        make(map[rrKey]bool),
 		done:          make(chan struct{}),
 	}
 	host := cfg.Host
@@ -289,7 +292,7 @@ func (r *Responder) sendAll(g *group, goodbye bool) {
 			r.c.multicast(b, ifIndex, v6)
 			r.mu.Lock()
 			for _, a := range m.Answers {
-				r.lastTx[rrKey{strings.ToLower(a.Name), a.Type, ifIndex}] = now
+				r.lastTx[rrKey{strings.ToLower(a.Name), a.Type, ifIndex, v6}] = now
 			}
 			r.mu.Unlock()
 		}
@@ -407,20 +410,40 @@ func (r *Responder) answer(q *Message, src netip.AddrPort, ifIndex int) {
 		return false
 	}
 	now := nanotime()
+	v6 := src.Addr().Is6()
+	// A probe (a query with records in its authority section) is
+	// answered by multicast at once, and so is a QU question from this
+	// host: a unicast answer to port 5353 would reach only one of the
+	// sockets that share the port here, maybe not the querier's.
+	probe := len(q.Authorities) > 0
+	local := r.c.isLocal(src.Addr())
 	shared := false
+	wait := int64(0)
 	for _, qu := range q.Questions {
 		ans, add := r.lookup(qu, ifIndex)
 		for _, a := range ans {
 			if known(a) {
 				continue
 			}
-			if legacy || qu.Unicast {
+			if legacy || qu.Unicast && !probe && !local {
 				unicast.Answers = appendNew(unicast.Answers, a)
 				unicast.Additionals = appendNew(unicast.Additionals, add...)
 				continue
 			}
-			if t, ok := r.lastTx[rrKey{strings.ToLower(a.Name), a.Type, ifIndex}]; ok && now-t < int64(time.Second) {
-				continue
+			k := rrKey{strings.ToLower(a.Name), a.Type, ifIndex, v6}
+			if probe {
+				multicast.Answers = appendNew(multicast.Answers, a)
+				continue // defended at once
+			}
+			if r.queued[k] {
+				continue // already on its way
+			}
+			// A record is multicast at most once a second per interface
+			// (RFC 6762 section 6): one sent less than a second ago is
+			// sent again when the second is over, not dropped, since a
+			// querier that has just started did not hear it.
+			if t, ok := r.lastTx[k]; ok {
+				wait = max(wait, t+int64(time.Second)-now)
 			}
 			if a.Type == TypePTR {
 				shared = true
@@ -453,33 +476,46 @@ func (r *Responder) answer(q *Message, src netip.AddrPort, ifIndex int) {
 	}
 	multicast.Flags = flagResponse | flagAuthoritative
 	multicast.Additionals = removeKnown(multicast.Additionals, multicast.Answers)
-	for _, a := range multicast.Answers {
-		r.lastTx[rrKey{strings.ToLower(a.Name), a.Type, ifIndex}] = now
-	}
 	b, err := multicast.Append(nil)
 	if err != nil {
 		return
 	}
-	v6 := src.Addr().Is6()
-	if !shared {
+	keys := make([]rrKey, len(multicast.Answers))
+	for i, a := range multicast.Answers {
+		keys[i] = rrKey{strings.ToLower(a.Name), a.Type, ifIndex, v6}
+	}
+	send := func() {
 		r.c.multicast(b, ifIndex, v6)
+		t := nanotime()
+		for _, k := range keys {
+			r.lastTx[k] = t
+			delete(r.queued, k)
+		}
+	}
+	// Shared records wait 20-120 ms more (RFC 6762 section 6) so that
+	// several responders' answers spread.
+	if shared {
+		wait += int64(20+rand.IntN(100)) * int64(time.Millisecond)
+	}
+	if wait <= 0 {
+		send()
 		return
 	}
-	// Shared records wait 20-120 ms (RFC 6762 section 6) so that several
-	// responders' answers spread; the delayed sends are bounded.
 	if r.pending >= 64 {
-		return
+		return // bounded: a querier asks again
 	}
 	r.pending++
+	for _, k := range keys {
+		r.queued[k] = true
+	}
 	r.timers.Add(1)
-	time.AfterFunc(time.Duration(20+rand.IntN(100))*time.Millisecond, func() {
+	time.AfterFunc(time.Duration(wait), func() {
 		defer r.timers.Done()
 		r.mu.Lock()
+		defer r.mu.Unlock()
 		r.pending--
-		closed := r.closed
-		r.mu.Unlock()
-		if !closed {
-			r.c.multicast(b, ifIndex, v6)
+		if !r.closed {
+			send()
 		}
 	})
 }

@@ -28,8 +28,8 @@ type NS struct {
 
 var seq atomic.Int64
 
-// New creates a namespace whose lo is up with multicast on, and deletes
-// it when the test ends. The test fails when namespaces cannot be made
+// New creates a namespace whose lo is up with multicast on, and a route
+// for multicast (224.0.0.0/4) over it, and deletes it when the test ends. The test fails when namespaces cannot be made
 // (not root, no ip command) unless OSCKIT_NO_NETNS=1, which skips it.
 func New(t testing.TB) *NS {
 	t.Helper()
@@ -39,6 +39,9 @@ func New(t testing.TB) *NS {
 	t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", ns.Name).Run() })
 	run(t, "ip", "-n", ns.Name, "link", "set", "lo", "up")
 	run(t, "ip", "-n", ns.Name, "link", "set", "lo", "multicast", "on")
+	// A route for multicast: programs that do not choose the interface
+	// of each packet (node's dgram, a plain UDP socket) need one.
+	run(t, "ip", "-n", ns.Name, "route", "add", "224.0.0.0/4", "dev", "lo")
 	return ns
 }
 
@@ -56,9 +59,7 @@ func Pair(t testing.TB) (*NS, *NS) {
 		run(t, "ip", "-n", ns.Name, "addr", "add", ns.Addr+"/24", "dev", ns.Link)
 		run(t, "ip", "-n", ns.Name, "link", "set", ns.Link, "multicast", "on")
 		run(t, "ip", "-n", ns.Name, "link", "set", ns.Link, "up")
-		// A route for multicast: programs that do not choose the
-		// interface of each packet (node's dgram) need one.
-		run(t, "ip", "-n", ns.Name, "route", "add", "224.0.0.0/4", "dev", ns.Link)
+		run(t, "ip", "-n", ns.Name, "route", "replace", "224.0.0.0/4", "dev", ns.Link)
 	}
 	return a, b
 }
