@@ -48,21 +48,22 @@ PORT), osc.tcp://HOST:PORT on TCP; port 0 picks a free port. -http takes
 HOST:PORT, :PORT for all interfaces, or a bare PORT on 127.0.0.1 (the
 default is a free port on 127.0.0.1: only this machine can read it).
 
-Only HTTP is served: there is no DNS-SD (mDNS) announcement, so clients
-must be given the URL, and no WebSocket (LISTEN, streamed values), so
-HOST_INFO lists neither.`
+No WebSocket is served (LISTEN, streamed values), so HOST_INFO lists
+neither.
+` + announceUsage
 
 // defaultAdvertiseHTTP is where oscli advertise serves HTTP by default.
 const defaultAdvertiseHTTP = "127.0.0.1:0"
 
 func runAdvertise(e *env, args []string) error {
 	fs := newFlagSet(e, "advertise", advertiseUsage)
-	name := fs.String("name", "oscli", "the `NAME` in HOST_INFO")
+	name := fs.String("name", "oscli", "the `NAME` in HOST_INFO, and the name announced")
 	httpArg := fs.String("http", defaultAdvertiseHTTP, "serve HTTP on `ADDR`: HOST:PORT, :PORT, or PORT on 127.0.0.1")
 	nsFile := fs.String("namespace", "", "serve the nodes of `FILE.json` instead of learning them from what arrives")
 	maxNodes := fs.Int("max-nodes", 10000, "learn at most `N` addresses (without -namespace)")
 	count := fs.Int("count", 0, "exit after `N` messages (0: no limit)")
 	timeout := fs.Duration("timeout", 0, "exit after `D` (0: no limit)")
+	announce := addAnnounceFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -114,8 +115,12 @@ func runAdvertise(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	hi := hostInfo(*name, l.ep, ep, ln.Addr())
+	if err := announce.prepare(ns, hi); err != nil {
+		return err
+	}
 	hs := &http.Server{
-		Handler:           oscquery.NewHandler(ns, hostInfo(*name, l.ep, ep, ln.Addr())),
+		Handler:           oscquery.NewHandler(ns, hi),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       time.Minute,
 		ErrorLog:          slog.NewLogLogger(&logHandler{w: l.stderr, prefix: "oscli advertise: http: "}, slog.LevelError),
@@ -124,6 +129,11 @@ func runAdvertise(e *env, args []string) error {
 	go func() { served <- hs.Serve(ln) }()
 	fmt.Fprintf(l.stderr, "oscli advertise: listening on %s\n", ep.URL())
 	fmt.Fprintf(l.stderr, "oscli advertise: serving OSCQuery on http://%s/\n", ln.Addr())
+	unannounce, err := announce.start(l.stderr, *name, ln.Addr(), hi)
+	if err != nil {
+		return err
+	}
+	defer unannounce()
 
 	select {
 	case <-l.ctx.Done():
