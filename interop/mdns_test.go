@@ -245,13 +245,17 @@ func TestMDNSMulticastDNSQueriesOsckit(t *testing.T) {
 	defer an.Close()
 	peer := startMDNSPeer(t, b, "query", "_oscjson._tcp.local")
 	want := map[string]func(m map[string]any) bool{
-		"PTR": func(m map[string]any) bool { return is(m, "name", "_oscjson._tcp.local", "data", "lights._oscjson._tcp.local") },
+		"PTR": func(m map[string]any) bool {
+			return is(m, "name", "_oscjson._tcp.local", "data", "lights._oscjson._tcp.local")
+		},
 		"SRV": func(m map[string]any) bool {
 			d, _ := m["data"].(map[string]any)
 			return is(m, "name", "lights._oscjson._tcp.local") && is(d, "port", 8080, "target", "osckit-a.local")
 		},
-		"TXT": func(m map[string]any) bool { return is(m, "name", "lights._oscjson._tcp.local", "data", []any{"txtvers=1"}) },
-		"A":   func(m map[string]any) bool { return is(m, "name", "osckit-a.local", "data", a.Addr) },
+		"TXT": func(m map[string]any) bool {
+			return is(m, "name", "lights._oscjson._tcp.local", "data", []any{"txtvers=1"})
+		},
+		"A": func(m map[string]any) bool { return is(m, "name", "osckit-a.local", "data", a.Addr) },
 	}
 	for len(want) > 0 {
 		m := peer.waitFor(t, 10*time.Second, fmt.Sprintf("records %v", keys(want)), func(m map[string]any) bool {
