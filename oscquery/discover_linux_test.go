@@ -65,9 +65,9 @@ func inNS(t *testing.T, ns *netnstest.NS, fn func() error) {
 	require.NoError(t, ns.Do(fn))
 }
 
-// getJSON is a plain HTTP GET decoded into v, from inside the namespace,
+// getJSONIn is a plain HTTP GET decoded into v, from inside the namespace,
 // as an independent client would do it.
-func getJSON(t *testing.T, ns *netnstest.NS, url string, v any) {
+func getJSONIn(t *testing.T, ns *netnstest.NS, url string, v any) {
 	t.Helper()
 	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DialContext: ns.DialContext}}
 	resp, err := c.Get(url)
@@ -115,13 +115,13 @@ func TestVRChatDiscovery(t *testing.T) {
 	var root struct {
 		CONTENTS map[string]json.RawMessage
 	}
-	getJSON(t, ns, svc.URL(), &root)
+	getJSONIn(t, ns, svc.URL(), &root)
 	require.Contains(t, root.CONTENTS, "avatar", "VRChat sends only to applications with /avatar or /tracking/vrsystem")
 	var hi struct {
 		OSC_PORT      int
 		OSC_TRANSPORT string
 	}
-	getJSON(t, ns, svc.URL()+"?HOST_INFO", &hi)
+	getJSONIn(t, ns, svc.URL()+"?HOST_INFO", &hi)
 	require.Equal(t, a.oscP, hi.OSC_PORT)
 	require.Equal(t, "UDP", hi.OSC_TRANSPORT)
 
@@ -193,7 +193,7 @@ func TestBrowseFindsVRChat(t *testing.T) {
 	}
 	require.Equal(t, "VRChat-Client-1A2B3C", found.Name)
 	var hi oscquery.HostInfo
-	getJSON(t, ns, found.URL()+"?HOST_INFO", &hi)
+	getJSONIn(t, ns, found.URL()+"?HOST_INFO", &hi)
 	require.Equal(t, "VRChat-Client-1A2B3C", hi.Name)
 	require.Equal(t, found.OSCPort, hi.OSCPort)
 	var c *net.UDPConn

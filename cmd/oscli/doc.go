@@ -91,8 +91,6 @@
 // addresses, ports and the HOST_INFO each one serves (-json: one object a
 // line); VRChat clients show as VRChat-Client-XXXXXX.
 //
-// There is no WebSocket yet (LISTEN, streamed values).
-//
 // # Arguments of send
 //
 // TYPES is a type tag string, with or without a leading comma, from
