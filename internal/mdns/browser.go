@@ -54,7 +54,8 @@ type cacheKey struct {
 type cached struct {
 	rec     Record
 	expires int64 // nanotime
-	seen    int64
+	seen    int64 // when last received
+	asked   int64 // when last asked for again
 }
 
 // NewBrowser opens the mDNS sockets and starts browsing for the service
@@ -136,6 +137,11 @@ func (b *Browser) query() {
 	if len(m.Answers) > 40 {
 		m.Answers = m.Answers[:40]
 	}
+	b.send(m)
+}
+
+// send multicasts a query on every interface.
+func (b *Browser) send(m *Message) {
 	pkt, err := m.Append(nil)
 	if err != nil {
 		return
@@ -148,8 +154,13 @@ func (b *Browser) query() {
 	}
 }
 
+// expire drops the records whose TTL has run out, and asks again for
+// those of the instances browsed that are 80% through their TTL (then
+// every 5% of it, RFC 6762 section 5.2), so that a service whose SRV or
+// A records live 120 s does not vanish between two PTR queries.
 func (b *Browser) expire() {
 	now := nanotime()
+	m := &Message{}
 	b.mu.Lock()
 	n := 0
 	for k, c := range b.cache {
@@ -158,10 +169,46 @@ func (b *Browser) expire() {
 			n++
 		}
 	}
+	wanted := b.wantedLocked()
+	for k, c := range b.cache {
+		span := c.expires - c.seen
+		if !wanted[k.name] || now-c.seen < span*8/10 || now-c.asked < span/20 || len(m.Questions) >= 32 {
+			continue
+		}
+		c.asked = now
+		q := Question{Name: c.rec.Name, Type: c.rec.Type}
+		if !slices.Contains(m.Questions, q) {
+			m.Questions = append(m.Questions, q)
+		}
+	}
 	b.mu.Unlock()
 	if n > 0 {
 		b.signal()
 	}
+	if len(m.Questions) > 0 {
+		b.send(m)
+	}
+}
+
+// wantedLocked returns the lower-cased names whose records make up the
+// instances browsed: the types, their instances, and the instances'
+// hosts.
+func (b *Browser) wantedLocked() map[string]bool {
+	w := make(map[string]bool)
+	for _, t := range b.types {
+		w[strings.ToLower(t)] = true
+	}
+	for k, c := range b.cache {
+		if k.typ == TypePTR && w[k.name] {
+			w[strings.ToLower(c.rec.Target)] = true
+		}
+	}
+	for k, c := range b.cache {
+		if k.typ == TypeSRV && w[k.name] {
+			w[strings.ToLower(c.rec.Target)] = true
+		}
+	}
+	return w
 }
 
 func (b *Browser) handle(m *Message, src netip.AddrPort, ifIndex int) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 
@@ -258,6 +259,50 @@ func TestQueryJustAfterMulticast(t *testing.T) {
 		m, err := Parse(buf[:n])
 		require.NoError(t, err)
 		if m.IsResponse() && len(m.Additionals) > 0 && m.Additionals[0].Type == TypeSRV {
+			break
+		}
+	}
+}
+
+// TestBrowserRefreshes: a record 80% through its TTL is asked for again,
+// by name and type, before it expires.
+func TestBrowserRefreshes(t *testing.T) {
+	ns := netnstest.New(t)
+	var br *Browser
+	var c *net.UDPConn
+	in(t, ns, func() (err error) {
+		lc := net.ListenConfig{Control: reusePort}
+		pc, err := lc.ListenPacket(context.Background(), "udp4", "0.0.0.0:5353")
+		if err != nil {
+			return err
+		}
+		c = pc.(*net.UDPConn)
+		if err := joinLo(c); err != nil {
+			return err
+		}
+		br, err = NewBrowser(Config{NoIPv6: true}, "_osc._udp")
+		return err
+	})
+	defer br.Close()
+	defer c.Close()
+	resp := &Message{Flags: flagResponse | flagAuthoritative, Answers: []Record{
+		{Name: "_osc._udp.local", Type: TypePTR, TTL: 100, Target: "short._osc._udp.local"},
+		{Name: "short._osc._udp.local", Type: TypeSRV, TTL: 6, CacheFlush: true, Port: 9, Target: "h.local"},
+		{Name: "h.local", Type: TypeA, TTL: 100, CacheFlush: true, Addr: netip.MustParseAddr("127.0.0.1")},
+	}}
+	p, _ := resp.Append(nil)
+	_, err := c.WriteToUDP(p, &net.UDPAddr{IP: group4.AsSlice(), Port: Port})
+	require.NoError(t, err)
+	waitFor(t, br, 3*time.Second, "resolved", func(ins []Instance) bool { _, ok := find(ins, "short", "_osc._udp"); return ok })
+	buf := make([]byte, MaxPacket)
+	// Asked between 4.8 s (80%) and 6 s, with the browser's 1 s tick.
+	require.NoError(t, c.SetReadDeadline(time.Now().Add(6*time.Second)))
+	for {
+		n, _, err := c.ReadFromUDP(buf)
+		require.NoError(t, err, "the SRV record was not asked for before it expired")
+		m, err := Parse(buf[:n])
+		require.NoError(t, err)
+		if !m.IsResponse() && slices.Contains(m.Questions, Question{Name: "short._osc._udp.local", Type: TypeSRV}) {
 			break
 		}
 	}
