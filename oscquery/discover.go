@@ -46,9 +46,11 @@ type Announcement struct {
 	// machine's host name.
 	Host string
 	// VRChat makes the services discoverable by VRChat on this machine:
-	// IPv4 only, OSC over UDP, and 127.0.0.1 as the address when Addrs is
-	// nil (VRChat registers one service per address it hears, and its
-	// HTTP server answers only same-machine clients). The namespace
+	// IPv4 only, OSC over UDP, 127.0.0.1 as the address when Addrs is nil
+	// (VRChat registers one service per address it hears, and its HTTP
+	// server answers only same-machine clients), and, when Interfaces is
+	// nil, only the interface IPv4 multicast is routed through (VRChat
+	// registers one service per interface it hears it on). The namespace
 	// served must hold /avatar or /tracking/vrsystem: see AddVRChatNodes.
 	VRChat bool
 }
@@ -82,6 +84,14 @@ func Announce(a Announcement) (*Announcer, error) {
 		a.IPv4Only = true
 		if a.Addrs == nil {
 			a.Addrs = []netip.Addr{netip.AddrFrom4([4]byte{127, 0, 0, 1})}
+		}
+		// VRChat registers a service once per interface it hears it
+		// on: one interface, the one multicast is routed through (and
+		// looped back from to VRChat on this machine).
+		if a.Interfaces == nil {
+			if ifi, err := mdns.RouteInterface(); err == nil {
+				a.Interfaces = []net.Interface{ifi}
+			}
 		}
 	}
 	if a.OSCPort != 0 {

@@ -26,9 +26,10 @@ addresses, or on the -interface list. oscli browse finds them.
 -vrchat makes the endpoint an application VRChat finds and sends to: the
 namespace gets /avatar/change and /avatar/parameters (VRChat sends only
 to applications whose tree holds /avatar), and the services are
-announced on every interface with multicast (or -interface), over IPv4
-only, with the address 127.0.0.1 (VRChat runs on the same machine). It
-needs OSC over UDP.`
+announced over IPv4 only, with the address 127.0.0.1 (VRChat runs on the
+same machine), on one interface: the one multicast is routed through
+(VRChat would count a service heard on two interfaces twice), or those
+of -interface. It needs OSC over UDP.`
 
 // announceFlags are advertise's DNS-SD flags.
 type announceFlags struct {

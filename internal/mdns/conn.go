@@ -354,3 +354,37 @@ func (l *limiter) allow(a netip.Addr) bool {
 	b.tokens--
 	return true
 }
+
+// RouteInterface returns the interface the system routes IPv4 multicast
+// for 224.0.0.251 through (no packet is sent): the one interface to
+// announce on when announcing on several would have a peer hear the same
+// service several times.
+func RouteInterface() (net.Interface, error) {
+	c, err := net.Dial("udp4", net.JoinHostPort(group4.String(), "5353"))
+	if err != nil {
+		return net.Interface{}, fmt.Errorf("mdns: no route for multicast: %w", err)
+	}
+	local, _ := netip.AddrFromSlice(c.LocalAddr().(*net.UDPAddr).IP)
+	c.Close()
+	local = local.Unmap()
+	all, err := net.Interfaces()
+	if err != nil {
+		return net.Interface{}, err
+	}
+	for _, ifi := range all {
+		if ifi.Flags&net.FlagMulticast == 0 || ifi.Flags&net.FlagUp == 0 {
+			continue
+		}
+		// Routed through lo, the source is left unspecified: 127.0.0.1
+		// may not be the source of a packet to other hosts.
+		if local.IsUnspecified() && ifi.Flags&net.FlagLoopback != 0 {
+			return ifi, nil
+		}
+		for _, a := range readAddrs(&ifi) {
+			if a == local {
+				return ifi, nil
+			}
+		}
+	}
+	return net.Interface{}, fmt.Errorf("mdns: multicast is routed from %s, an address of no interface that is up with multicast", local)
+}

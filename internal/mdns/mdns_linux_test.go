@@ -307,3 +307,19 @@ func TestBrowserRefreshes(t *testing.T) {
 		}
 	}
 }
+
+func TestRouteInterface(t *testing.T) {
+	a, _ := netnstest.Pair(t)
+	one := netnstest.New(t)
+	for _, c := range []struct {
+		ns   *netnstest.NS
+		want string
+	}{{a, a.Link}, {one, "lo"}} {
+		var ifi net.Interface
+		in(t, c.ns, func() (err error) {
+			ifi, err = RouteInterface()
+			return err
+		})
+		require.Equal(t, c.want, ifi.Name)
+	}
+}
