@@ -87,10 +87,9 @@
 // 127.0.0.1; every interface with multicast, or -interface, otherwise),
 // and withdraws it on exit. -vrchat makes it an application VRChat on the
 // same machine finds and sends to: /avatar nodes, IPv4, 127.0.0.1, one
-// interface. oscli
-// browse lists the applications announced for -timeout: name, host,
-// addresses, ports and the HOST_INFO each one serves (-json: one object a
-// line); VRChat clients show as VRChat-Client-XXXXXX.
+// interface. oscli browse lists the applications announced for -timeout:
+// name, host, addresses, ports and the HOST_INFO each one serves (-json:
+// one object a line); VRChat clients show as VRChat-Client-XXXXXX.
 //
 // # Arguments of send
 //
