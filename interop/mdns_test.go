@@ -324,3 +324,25 @@ func BenchmarkMDNSAnnounceToDiscovered(b *testing.B) {
 	b.ReportMetric(float64(ds[len(ds)/2].Microseconds())/1000, "ms-median")
 	b.ReportMetric(float64(ds[len(ds)*9/10].Microseconds())/1000, "ms-p90")
 }
+
+// TestMDNSNameConflicts: osckit renames its instance "Mixer (2)" when
+// bonjour-service already holds "Mixer", and bonjour-service, probing a
+// name osckit holds, hears osckit's answer and gives the name up.
+func TestMDNSNameConflicts(t *testing.T) {
+	needMDNSPeers(t)
+	a, b := netnstest.Pair(t)
+	peer := startMDNSPeer(t, b, "publish", "Mixer", "oscjson", "tcp", "8181")
+	peer.waitFor(t, 10*time.Second, "bonjour publishes Mixer", func(m map[string]any) bool { return is(m, "event", "up", "name", "Mixer") })
+	an := announceIn(t, a, oscquery.Announcement{Name: "Mixer", HTTPPort: 8080, OSCPort: 9000, Host: "osckit-a", IPv4Only: true})
+	defer an.Close()
+	require.Equal(t, "Mixer (2)", an.Name())
+
+	an2 := announceIn(t, a, oscquery.Announcement{Name: "Lights", HTTPPort: 8082, Host: "osckit-a", IPv4Only: true})
+	defer an2.Close()
+	require.Equal(t, "Lights", an2.Name())
+	peer2 := startMDNSPeer(t, b, "publish", "Lights", "oscjson", "tcp", "8183")
+	m := peer2.waitFor(t, 10*time.Second, "bonjour's probe of Lights", func(m map[string]any) bool {
+		return is(m, "event", "up") || is(m, "event", "log")
+	})
+	require.Contains(t, m["text"], "already in use", "bonjour-service took a name osckit holds: %v", m)
+}

@@ -112,3 +112,35 @@ func TestBrowseAdvertised(t *testing.T) {
 	require.Empty(t, out.String())
 	require.Contains(t, errOut.String(), "no OSCQuery service found")
 }
+
+// TestBrowseAcrossHosts: with -http on every address, advertise announces
+// on every interface with that interface's addresses; browse on a second
+// host lists the address it can reach, and reads HOST_INFO there.
+func TestBrowseAcrossHosts(t *testing.T) {
+	a, b := netnstest.Pair(t)
+	old := browseHTTP
+	browseHTTP = &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DialContext: b.DialContext}}
+	t.Cleanup(func() { browseHTTP = old })
+
+	p := startIn(t, a, "advertise", "-http", ":0", "-name", "Desk", "-timeout", "30s", "0")
+	for {
+		if strings.Contains(next(t, p.err, "advertise's lines"), `announced as "Desk"`) {
+			break
+		}
+	}
+	var code int
+	var out, errOut strings.Builder
+	require.NoError(t, b.Do(func() error {
+		code = run(&env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut}, []string{"browse", "-json", "-timeout", "2s"})
+		return nil
+	}))
+	require.Zero(t, code, errOut.String())
+	var s browsed
+	require.NoError(t, json.Unmarshal([]byte(out.String()), &s), out.String())
+	require.Equal(t, "Desk", s.Name)
+	require.Contains(t, s.Addrs, a.Addr)
+	require.NotContains(t, s.Addrs, "127.0.0.1", "lo's address is announced on lo only")
+	require.True(t, strings.HasPrefix(s.URL, "http://"+a.Addr+":"), s.URL)
+	require.NotNil(t, s.HostInfo, s.HostInfoError)
+	require.Equal(t, "Desk", s.HostInfo.Name)
+}

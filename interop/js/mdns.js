@@ -8,7 +8,8 @@
 //        closes.
 //   node mdns.js publish NAME TYPE PROTO PORT [NAME TYPE PROTO PORT...]
 //        bonjour-service publishes the services, prints {"event":"up","name"}
-//        for each once announced; when stdin closes, unpublishes them
+//        for each once announced ({"event":"log","text"} for what it logs,
+//        such as a name already in use); when stdin closes, unpublishes them
 //        (goodbyes), prints {"event":"gone"} and exits.
 //   node mdns.js query NAME
 //        multicast-dns asks for PTR NAME (e.g. _oscjson._tcp.local) once a
@@ -57,6 +58,8 @@ if (cmd === "browse") {
     process.exit(0);
   });
 } else if (cmd === "publish") {
+  // bonjour-service reports a name in use by console.log: as a line.
+  console.log = (...a) => print({ event: "log", text: a.map(String).join(" ") });
   const { Bonjour } = require("bonjour-service");
   const bonjour = new Bonjour();
   for (let i = 0; i + 3 < args.length; i += 4) {
