@@ -218,8 +218,7 @@ type wsConn struct {
 	q      []byte // queued messages: kind, 4-byte length, payload
 	spare  []byte
 	closed bool
-	why    websocket.StatusCode
-	reason string
+	dying  bool // a close is under way on its own goroutine
 	wake   chan struct{}
 	done   chan struct{}
 
@@ -279,11 +278,14 @@ func (c *wsConn) notice(p []byte) {
 		return
 	}
 	c.mu.Lock()
-	closed := c.closed
+	first := !c.closed && !c.dying
+	c.dying = true
 	c.mu.Unlock()
-	if !closed {
+	if first {
 		c.hub.st.dropped.Add(1)
 		c.hub.st.slowClients.Add(1)
+		// Not here: the caller holds the namespace's lock, and a close
+		// handshake takes its time.
 		go c.close(websocket.StatusTryAgainLater, reasonSlow)
 	}
 }
@@ -296,7 +298,7 @@ func (c *wsConn) close(code websocket.StatusCode, reason string) {
 		c.mu.Unlock()
 		return
 	}
-	c.closed, c.why, c.reason = true, code, reason
+	c.closed = true
 	ws := c.ws
 	c.mu.Unlock()
 	close(c.done)

@@ -519,3 +519,31 @@ func TestWebSocketHostile(t *testing.T) {
 		}
 	})
 }
+
+// TestWebSocketNoticesLost: a client whose queue cannot take a notice is
+// disconnected with status 1013 and counted, rather than left with a
+// namespace it believes current.
+func TestWebSocketNoticesLost(t *testing.T) {
+	ns := oscquery.NewNamespace()
+	qh := oscquery.NewHandler(ns, oscquery.HostInfo{})
+	qh.SendQueue = 256
+	base := wsServer(t, qh)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c := rawWS(t, ctx, base)
+	for i := range 200 {
+		if err := ns.Add(fmt.Sprintf("/n%d", i), oscquery.Node{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var err error
+	for range 300 {
+		if _, _, err = c.Read(ctx); err != nil {
+			break
+		}
+	}
+	if websocket.CloseStatus(err) != websocket.StatusTryAgainLater {
+		t.Fatalf("after 200 notices: %v, want close 1013", err)
+	}
+	waitFor(t, "counted", func() bool { st := qh.Stats(); return st.SlowClients == 1 && st.Conns == 0 })
+}
