@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -13,7 +12,6 @@ import (
 	"github.com/osckit/osc"
 	"github.com/osckit/osc/netio"
 	"github.com/osckit/osc/router"
-	"github.com/osckit/osc/wire"
 )
 
 const relayUsage = `[flags] -from URL [-from URL ...] -to URL [-to URL ...]
@@ -30,8 +28,9 @@ standard error.
 matches one of the OSC patterns. -rewrite /FROM=/TO (repeatable; the first
 that applies wins) replaces an address prefix. -flatten sends the messages
 of bundles one by one, as bare messages (for devices that refuse bundles).
-A bundle that is filtered or rewritten without -flatten is sent as one
-bundle of the messages it keeps, with its timetag. Packets that need none
+A bundle that is filtered or rewritten without -flatten keeps its shape:
+nested bundles stay nested with their timetags, and bundles left with no
+message are dropped. Packets that need none
 of these are forwarded as they came.
 
 With -stats D a line every D gives each destination's packets, bytes,
@@ -41,8 +40,6 @@ type stringList []string
 
 func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
-
-type rewrite struct{ from, to []byte }
 
 func runRelay(e *env, args []string) error {
 	fs := newFlagSet(e, "relay", relayUsage)
@@ -74,14 +71,14 @@ func runRelay(e *env, args []string) error {
 	}
 	r := newRelay(*flatten)
 	for _, f := range filters {
-		r.filters = append(r.filters, []byte(f))
+		r.rw.filters = append(r.rw.filters, []byte(f))
 	}
-	for _, rw := range rewrites {
-		a, b, ok := strings.Cut(rw, "=")
-		if !ok || !validPattern(a) || !validPattern(b) {
-			return usagef("-rewrite %q: want /FROM=/TO", rw)
+	for _, spec := range rewrites {
+		rule, err := parseRewrite(spec)
+		if err != nil {
+			return usagef("-rewrite %v", err)
 		}
-		r.rewrites = append(r.rewrites, rewrite{[]byte(a), []byte(b)})
+		r.rw.rules = append(r.rw.rules, rule)
 	}
 	var eps []netio.Endpoint
 	for _, u := range from {
@@ -150,116 +147,33 @@ func runRelay(e *env, args []string) error {
 
 // relay turns each received packet into what the destinations get.
 type relay struct {
-	filters  [][]byte
-	rewrites []rewrite
-	flatten  bool
-	dests    []*dest
+	rw    rewriter
+	dests []*dest
 
-	mu     sync.Mutex // Accept runs on a goroutine per TCP connection
-	enc    wire.Encoder
-	buf    []byte
-	pkt    []byte // the bundle being walked
-	n      int    // messages of it kept so far
-	walkFn func(wire.Message, wire.Timetag) error
+	mu  sync.Mutex // Accept runs on a goroutine per TCP connection
+	buf []byte
 }
 
-func newRelay(flatten bool) *relay {
-	r := &relay{flatten: flatten}
-	r.walkFn = r.element // bound once: walking a bundle does not allocate
-	return r
-}
+func newRelay(flatten bool) *relay { return &relay{rw: rewriter{flatten: flatten}} }
 
 // forward hands pkt, as the options make it, to every destination.
 func (r *relay) forward(pkt []byte) {
-	if len(r.filters) == 0 && len(r.rewrites) == 0 && !(r.flatten && wire.IsBundle(pkt)) {
+	if r.rw.identity(pkt) {
 		r.send(pkt) // as it came
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if !wire.IsBundle(pkt) {
-		m, err := wire.ParseMessage(pkt)
-		if err != nil {
-			return // not OSC: nothing to filter or rewrite
-		}
-		if b, ok := r.message(r.buf[:0], &m); ok {
-			r.buf = b
-			r.send(b)
-		}
-		return
-	}
-	r.n, r.pkt = 0, pkt
-	r.enc.Reset()
-	_ = wire.Walk(pkt, r.walkFn)
-	if r.n > 0 {
-		if b, err := r.enc.EndBundle().Bytes(); err == nil {
-			r.send(b)
-		}
-	}
-	r.pkt = nil
-}
-
-// element handles one message of the bundle being walked.
-func (r *relay) element(m wire.Message, _ wire.Timetag) error {
-	b, ok := r.message(r.buf[:0], &m)
-	if !ok {
-		return nil
-	}
+	b, n, err := r.rw.appendPacket(r.buf[:0], pkt)
 	r.buf = b
-	if r.flatten {
-		r.send(b)
-		return nil
+	if err != nil {
+		return // not OSC: nothing to filter or rewrite
 	}
-	if r.n == 0 {
-		r.enc.BeginBundle(wire.Timetag(bundleTimetag(r.pkt)))
+	for range n {
+		var p []byte
+		p, b = nextPacket(b)
+		r.send(p)
 	}
-	r.enc.Raw(b)
-	r.n++
-	return nil
-}
-
-// bundleTimetag is the timetag of the outer bundle pkt.
-func bundleTimetag(pkt []byte) uint64 {
-	var t uint64
-	for _, c := range pkt[8:16] {
-		t = t<<8 | uint64(c)
-	}
-	return t
-}
-
-// message appends m, rewritten, to dst, or reports that the filters drop it.
-func (r *relay) message(dst []byte, m *wire.Message) ([]byte, bool) {
-	addr := m.Address()
-	if len(r.filters) > 0 {
-		keep := false
-		for _, f := range r.filters {
-			if router.MatchBytes(f, addr) {
-				keep = true
-				break
-			}
-		}
-		if !keep {
-			return dst, false
-		}
-	}
-	raw := m.Bytes()
-	for _, rw := range r.rewrites {
-		if !bytes.HasPrefix(addr, rw.from) {
-			continue
-		}
-		rest := addr[len(rw.from):]
-		if len(rest) > 0 && rest[0] != '/' && rw.from[len(rw.from)-1] != '/' {
-			continue // /a does not rewrite /ab
-		}
-		padded := (len(addr) + 4) &^ 3
-		n := len(dst)
-		dst = append(append(dst, rw.to...), rest...)
-		for range 4 - (len(dst)-n)%4 {
-			dst = append(dst, 0)
-		}
-		return append(dst, raw[padded:]...), true
-	}
-	return append(dst, raw...), true
 }
 
 // send copies pkt to every destination's queue.

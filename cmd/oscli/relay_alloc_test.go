@@ -37,13 +37,15 @@ func TestRelayNoAllocs(t *testing.T) {
 		{"bundle filtered and rewritten", true, true, false, bundle, 1},
 		{"bundle flattened", false, false, true, bundle, 2},
 		{"bundle rewritten and flattened", false, true, true, bundle, 2},
+		{"nested bundles rewritten", false, true, false, nestedBundle(t), 1},
+		{"nested bundles flattened", false, false, true, nestedBundle(t), 4},
 	} {
 		r := newRelay(c.flatten)
 		if c.filter {
-			r.filters = [][]byte{[]byte("/mixer/*/*/gain")}
+			r.rw.filters = [][]byte{[]byte("/mixer/*/*/gain")}
 		}
 		if c.rewrite {
-			r.rewrites = []rewrite{{[]byte("/mixer"), []byte("/console")}}
+			r.rw.rules = []rewriteRule{{[]byte("/mixer"), []byte("/console")}}
 		}
 		d := newDest("test", 8, nil)
 		r.dests = []*dest{d}
