@@ -4,8 +4,11 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/osckit/osc/wire"
 )
 
 // listeningURL waits for relay's listening line and returns its URL.
@@ -108,4 +111,35 @@ func TestRelayUsage(t *testing.T) {
 		code, _, errOut := oscli(t, "", args...)
 		require.Equal(t, 2, code, "%v: %s", args, errOut)
 	}
+}
+
+// TestRelayNestedBundles: a filtered and rewritten bundle reaches the
+// destination with its nested bundles and their timetags, byte for byte
+// as expected; a nested bundle the filter empties is dropped.
+func TestRelayNestedBundles(t *testing.T) {
+	dst, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	require.NoError(t, err)
+	defer dst.Close()
+	r := start(t, "relay", "-timeout", "15s", "-filter", "/mixer/*", "-rewrite", "/mixer=/console",
+		"-from", "osc.udp://127.0.0.1:0", "-to", "osc.udp://"+dst.LocalAddr().String())
+	url := relayURL(t, r)
+	src, err := net.Dial("udp", strings.TrimPrefix(url, "osc.udp://"))
+	require.NoError(t, err)
+	defer src.Close()
+	_, err = src.Write(nestedBundle(t))
+	require.NoError(t, err)
+
+	var enc wire.Encoder
+	enc.BeginBundle(wire.NewTimetag(100, 0))
+	enc.Message("/console/a").Int32(1).End()
+	enc.BeginBundle(wire.NewTimetag(200, 0))
+	enc.Message("/console/b").String("x").End()
+	enc.EndBundle()
+	want, err := enc.EndBundle().Bytes()
+	require.NoError(t, err)
+	buf := make([]byte, 1500)
+	require.NoError(t, dst.SetReadDeadline(time.Now().Add(10*time.Second)))
+	n, err := dst.Read(buf)
+	require.NoError(t, err, "the relayed bundle")
+	require.Equal(t, want, buf[:n])
 }
