@@ -177,6 +177,7 @@ const (
 	connRefused
 	connSlowPeer
 	replyDropped
+	connOriginRefused
 )
 
 func (e *Endpoint) writeTimeout() time.Duration {

@@ -42,7 +42,7 @@ type Endpoint struct {
 
 	st       counters
 	logLimit limiter    // malformed packets
-	connLog  [4]limiter // by kind of connection event (see reportConn)
+	connLog  [5]limiter // by kind of connection event (see reportConn)
 	done     chan struct{}
 	dropping atomic.Bool // Close: packets still queued for workers are dropped
 	once     sync.Once
@@ -635,7 +635,7 @@ type Stats struct {
 
 	Conns        uint64 `json:"conns"`         // stream connections accepted
 	ConnsOpen    int    `json:"conns_open"`    // stream connections open now
-	ConnsRefused uint64 `json:"conns_refused"` // connections closed at once: MaxConns reached
+	ConnsRefused uint64 `json:"conns_refused"` // connections closed at once: MaxConns reached, a WebSocket Origin not allowed
 	SlowPeers    uint64 `json:"slow_peers"`    // connections closed because the peer did not read its replies
 	ReplyDrops   uint64 `json:"reply_drops"`   // replies dropped: a TCP send queue, a UDP socket buffer or a UNIX peer's queue was full
 }

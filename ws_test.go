@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"errors"
 	"io"
+	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
@@ -205,22 +206,48 @@ func TestWebSocketHandlerOnSharedMux(t *testing.T) {
 	require.Error(t, err, "closing the endpoint closes its connections")
 }
 
+// TestWebSocketOrigin: a page from another origin is refused by default
+// (403), counted in ConnsRefused and logged at most once a second, while
+// tools that send no Origin are served; AnyOrigin lets any page in.
 func TestWebSocketOrigin(t *testing.T) {
 	ch := make(chan got, 16)
-	s := newServer(t, recorder(t, ch))
+	var h countingHandler
+	s := &osc.Server{Handler: recorder(t, ch), Logger: slog.New(&h)}
+	t.Cleanup(func() { s.Close() })
 	ep := listen(t, s, "osc.ws://127.0.0.1:0/osc")
-	_, resp, err := websocket.Dial(ctxTimeout(t, 5*time.Second), wsURL(ep), &websocket.DialOptions{
-		HTTPHeader: http.Header{"Origin": {"http://elsewhere.example"}},
-	})
-	require.Error(t, err, "a page from another origin is refused by default")
-	require.Equal(t, http.StatusForbidden, resp.StatusCode)
+	const refused = 5
+	start := time.Now()
+	for range refused {
+		_, resp, err := websocket.Dial(ctxTimeout(t, 5*time.Second), wsURL(ep), &websocket.DialOptions{
+			HTTPHeader: http.Header{"Origin": {"http://elsewhere.example"}},
+		})
+		require.Error(t, err, "a page from another origin is refused by default")
+		require.Equal(t, http.StatusForbidden, resp.StatusCode)
+	}
+	elapsed := time.Since(start)
+	require.Equal(t, uint64(refused), ep.Stats().ConnsRefused)
+	logged := 0
+	for _, r := range h.records() {
+		if strings.Contains(r.Message, "Origin") {
+			logged++
+			require.True(t, hasAttr(r, "origin"), "the log names the origin")
+		}
+	}
+	require.GreaterOrEqual(t, logged, 1, "the refusal is logged")
+	require.LessOrEqual(t, logged, 1+int(elapsed/time.Second), "logged at most once a second")
+
+	c := wsDial(t, wsURL(ep), nil)
+	require.NoError(t, c.Write(ctxTimeout(t, 5*time.Second), websocket.MessageBinary, mustMsg(t, "/tool")))
+	require.Equal(t, "/tool", recv(t, ch).addr, "a client with no Origin is served")
+	require.Equal(t, uint64(refused), ep.Stats().ConnsRefused)
 
 	s2 := newServer(t, recorder(t, ch))
 	s2.WebSocket.AnyOrigin = true
 	ep2 := listen(t, s2, "osc.ws://127.0.0.1:0/osc")
-	c := wsDial(t, wsURL(ep2), http.Header{"Origin": {"http://elsewhere.example"}})
+	c = wsDial(t, wsURL(ep2), http.Header{"Origin": {"http://elsewhere.example"}})
 	require.NoError(t, c.Write(ctxTimeout(t, 5*time.Second), websocket.MessageBinary, mustMsg(t, "/hi")))
 	require.Equal(t, "/hi", recv(t, ch).addr)
+	require.Zero(t, ep2.Stats().ConnsRefused)
 }
 
 func TestWebSocketTLS(t *testing.T) {
