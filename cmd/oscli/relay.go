@@ -33,6 +33,9 @@ nested bundles stay nested with their timetags, and bundles left with no
 message are dropped. Packets that need none
 of these are forwarded as they came.
 
+An osc.wss:// -from endpoint listens with the certificate -cert and its
+key -key.
+
 With -stats D a line every D gives each destination's packets, bytes,
 drops and reconnects; the totals are printed when relay ends.`
 
@@ -52,6 +55,7 @@ func runRelay(e *env, args []string) error {
 	queue := fs.Int("queue", 1024, "bound each destination's queue to `N` packets")
 	stats := fs.Duration("stats", 0, "print each destination's counters every `D` (0: only at the end)")
 	timeout := fs.Duration("timeout", 0, "exit after `D` (0: no limit)")
+	ws := addWSFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -87,6 +91,9 @@ func runRelay(e *env, args []string) error {
 			return err
 		}
 		eps = append(eps, ep)
+	}
+	if err := ws.check(eps...); err != nil {
+		return err
 	}
 	for _, u := range to {
 		if _, err := netio.ParseEndpoint(u); err != nil {
@@ -128,7 +135,7 @@ func runRelay(e *env, args []string) error {
 	}
 	var err error
 	for _, ep := range eps {
-		srv.WebSocket.AnyOrigin = isLoopback(ep.Host())
+		ws.apply(srv, ep)
 		var l *osc.Endpoint
 		if l, err = srv.Listen(ep.String(), nil); err != nil {
 			break
