@@ -38,7 +38,9 @@ type Endpoint struct {
 
 	connMu sync.Mutex
 	conns  map[*netio.StreamConn]struct{}
-	linger bool // graceful shutdown: conns stay open to write their replies
+	// byRemote finds the open conns by peer, for WriteTo.
+	byRemote map[netip.AddrPort]*netio.StreamConn
+	linger   bool // graceful shutdown: conns stay open to write their replies
 
 	st       counters
 	logLimit limiter    // malformed packets
@@ -124,13 +126,28 @@ func (e *Endpoint) Close() error {
 	return e.stop()
 }
 
-// WriteTo sends an encoded packet from this endpoint's socket to addr, as
-// a ResponseWriter's WriteTo does. It is supported on UDP endpoints.
+// WriteTo sends an encoded packet from this endpoint to addr, as a
+// ResponseWriter's WriteTo does: on UDP from its socket; on TCP and
+// WebSocket on the open connection whose peer is addr (ErrNoReplyAddress
+// when there is none), queued as a reply is, without waiting: a reply its
+// send queue cannot take is dropped and counted in Stats.ReplyDrops. It is
+// not supported on UNIX endpoints.
 func (e *Endpoint) WriteTo(pkt []byte, addr netip.AddrPort) (int, error) {
-	if e.udp == nil {
-		return 0, ErrNotSupported
+	switch {
+	case e.udp != nil:
+		return e.udp.WriteTo(pkt, addr)
+	case e.conns != nil:
+		addr = netip.AddrPortFrom(addr.Addr().Unmap(), addr.Port())
+		e.connMu.Lock()
+		sc := e.byRemote[addr]
+		e.connMu.Unlock()
+		if sc == nil {
+			return 0, ErrNoReplyAddress
+		}
+		r := replier{o: origin{remote: addr, conn: sc}, e: e}
+		return r.Write(pkt)
 	}
-	return e.udp.WriteTo(pkt, addr)
+	return 0, ErrNotSupported
 }
 
 // open opens the endpoint's socket.
@@ -539,6 +556,7 @@ func (e *Endpoint) closeConns(deadline time.Time) {
 		conns = append(conns, c)
 	}
 	clear(e.conns)
+	clear(e.byRemote)
 	e.connMu.Unlock()
 	var wg sync.WaitGroup
 	for _, c := range conns {

@@ -14,6 +14,8 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/netip"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -428,4 +430,40 @@ func TestWebSocketHandshakeCap(t *testing.T) {
 		roundTrip(t, c, ch)
 		return true
 	}, 5*time.Second, 20*time.Millisecond)
+}
+
+// TestEndpointWriteToStream: Endpoint.WriteTo reaches the TCP or
+// WebSocket peer at an address, on its open connection; an address with
+// no connection is ErrNoReplyAddress, a UNIX endpoint ErrNotSupported.
+func TestEndpointWriteToStream(t *testing.T) {
+	for _, url := range []string{"osc.tcp://127.0.0.1:0", "osc.ws://127.0.0.1:0/osc"} {
+		ch := make(chan got, 16)
+		s := newServer(t, recorder(t, ch))
+		ep := listen(t, s, url)
+		var cs []*osc.Client
+		for range 3 {
+			c := dial(t, ep.URL())
+			require.NoError(t, c.Send("/hello"))
+			cs = append(cs, c)
+		}
+		for range cs {
+			recv(t, ch)
+		}
+		for i, c := range cs {
+			peer := c.LocalAddr().(*net.TCPAddr).AddrPort()
+			_, err := ep.WriteTo(mustMsg(t, "/to", wire.Int32(int32(i))), peer)
+			require.NoError(t, err, url)
+		}
+		for i, c := range cs {
+			pkt, err := c.Receive(ctxTimeout(t, 5*time.Second))
+			require.NoError(t, err, url)
+			require.Equal(t, mustMsg(t, "/to", wire.Int32(int32(i))), pkt, "%s: each peer gets its own", url)
+		}
+		_, err := ep.WriteTo(mustMsg(t, "/x"), netip.MustParseAddrPort("127.0.0.1:9"))
+		require.ErrorIs(t, err, osc.ErrNoReplyAddress, url)
+	}
+	s := newServer(t, recorder(t, make(chan got, 1)))
+	ep := listen(t, s, "osc.unix://"+filepath.Join(t.TempDir(), "s"))
+	_, err := ep.WriteTo(mustMsg(t, "/x"), netip.MustParseAddrPort("127.0.0.1:9"))
+	require.ErrorIs(t, err, osc.ErrNotSupported)
 }
