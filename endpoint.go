@@ -150,6 +150,20 @@ func (e *Endpoint) WriteTo(pkt []byte, addr netip.AddrPort) (int, error) {
 	return 0, ErrNotSupported
 }
 
+// WriteToPath sends an encoded packet from a UNIX endpoint's socket to
+// the socket at path (a Packet.Path; "@name" is abstract), as a reply
+// would go: a sender that connected its socket to the endpoint accepts
+// datagrams from that socket only. It is supported on UNIX endpoints.
+func (e *Endpoint) WriteToPath(pkt, path []byte) (int, error) {
+	if e.unix == nil {
+		return 0, ErrNotSupported
+	}
+	if len(path) == 0 {
+		return 0, ErrNoReplyAddress
+	}
+	return e.unix.WriteTo(pkt, path)
+}
+
 // open opens the endpoint's socket.
 func (e *Endpoint) open() error {
 	s := e.srv

@@ -462,8 +462,33 @@ func TestEndpointWriteToStream(t *testing.T) {
 		_, err := ep.WriteTo(mustMsg(t, "/x"), netip.MustParseAddrPort("127.0.0.1:9"))
 		require.ErrorIs(t, err, osc.ErrNoReplyAddress, url)
 	}
+	// WriteToPath answers a UNIX sender whose socket is connected to the
+	// endpoint's, from the endpoint's socket.
+	paths := make(chan string, 1)
 	s := newServer(t, recorder(t, make(chan got, 1)))
+	s.Accept = func(_ router.ResponseWriter, p *osc.Packet) bool {
+		paths <- string(p.Path)
+		return false
+	}
 	ep := listen(t, s, "osc.unix://"+filepath.Join(t.TempDir(), "s"))
 	_, err := ep.WriteTo(mustMsg(t, "/x"), netip.MustParseAddrPort("127.0.0.1:9"))
+	require.ErrorIs(t, err, osc.ErrNotSupported)
+	c := dial(t, ep.URL())
+	require.NoError(t, c.Send("/hello"))
+	var path string
+	select {
+	case path = <-paths:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no packet")
+	}
+	require.NotEmpty(t, path)
+	_, err = ep.WriteToPath(mustMsg(t, "/back"), []byte(path))
+	require.NoError(t, err)
+	pkt, err := c.Receive(ctxTimeout(t, 5*time.Second))
+	require.NoError(t, err)
+	require.Equal(t, mustMsg(t, "/back"), pkt)
+	_, err = ep.WriteToPath(mustMsg(t, "/x"), nil)
+	require.ErrorIs(t, err, osc.ErrNoReplyAddress)
+	_, err = listen(t, s, "osc.udp://127.0.0.1:0").WriteToPath(mustMsg(t, "/x"), []byte(path))
 	require.ErrorIs(t, err, osc.ErrNotSupported)
 }

@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/osckit/osc"
@@ -33,6 +35,14 @@ nested bundles stay nested with their timetags, and bundles left with no
 message are dropped. Packets that need none
 of these are forwarded as they came.
 
+With -bidirectional what a destination sends back goes to the sender
+that last sent the address it answers (the first message's address of a
+reply bundle), from the endpoint that sender used, with the -rewrite rules
+undone. The sender of at most -routes addresses is remembered; a new one
+past the cap replaces another. Replies no route explains, replies to a
+sender that cannot be answered (an unbound UNIX socket) and replies that
+fail are counted on the status line.
+
 An osc.wss:// -from endpoint listens with the certificate -cert and its
 key -key.
 
@@ -55,6 +65,8 @@ func runRelay(e *env, args []string) error {
 	queue := fs.Int("queue", 1024, "bound each destination's queue to `N` packets")
 	stats := fs.Duration("stats", 0, "print each destination's counters every `D` (0: only at the end)")
 	timeout := fs.Duration("timeout", 0, "exit after `D` (0: no limit)")
+	bidi := fs.Bool("bidirectional", false, "send the destinations' replies back to the sender of each address")
+	maxRoutes := fs.Int("routes", defaultRoutes, "-bidirectional: remember the sender of at most `N` addresses")
 	ws := addWSFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -67,6 +79,9 @@ func runRelay(e *env, args []string) error {
 	}
 	if *queue <= 0 {
 		return usagef("-queue %d: want a positive number", *queue)
+	}
+	if *maxRoutes <= 0 {
+		return usagef("-routes %d: want a positive number", *maxRoutes)
 	}
 	for _, f := range filters {
 		if !validPattern(f) {
@@ -83,6 +98,10 @@ func runRelay(e *env, args []string) error {
 			return usagef("-rewrite %v", err)
 		}
 		r.rw.rules = append(r.rw.rules, rule)
+	}
+	if *bidi {
+		r.routes = newRoutes(*maxRoutes)
+		r.replies = newReplies(r.routes, r.rw.rules)
 	}
 	var eps []netio.Endpoint
 	for _, u := range from {
@@ -104,7 +123,9 @@ func runRelay(e *env, args []string) error {
 	defer cancel()
 	stderr := &lockedWriter{w: e.stderr}
 	for _, u := range to {
-		r.dests = append(r.dests, newDest(u, *queue, stderr))
+		d := newDest(u, *queue, stderr)
+		d.replies = r.replies
+		r.dests = append(r.dests, d)
 	}
 	var wg sync.WaitGroup
 	for _, d := range r.dests {
@@ -129,7 +150,7 @@ func runRelay(e *env, args []string) error {
 		IdleTimeout: -1,
 		Logger:      slog.New(&logHandler{w: stderr, prefix: "oscli relay: "}),
 		Accept: func(_ router.ResponseWriter, p *osc.Packet) bool {
-			r.forward(p.Data)
+			r.forward(p)
 			return false
 		},
 	}
@@ -154,8 +175,10 @@ func runRelay(e *env, args []string) error {
 
 // relay turns each received packet into what the destinations get.
 type relay struct {
-	rw    rewriter
-	dests []*dest
+	rw      rewriter
+	dests   []*dest
+	routes  *routes  // -bidirectional: who sent each address
+	replies *replies // -bidirectional
 
 	mu  sync.Mutex // Accept runs on a goroutine per TCP connection
 	buf []byte
@@ -163,9 +186,14 @@ type relay struct {
 
 func newRelay(flatten bool) *relay { return &relay{rw: rewriter{flatten: flatten}} }
 
-// forward hands pkt, as the options make it, to every destination.
-func (r *relay) forward(pkt []byte) {
+// forward hands p's packet, as the options make it, to every
+// destination, and remembers its sender when replies go back.
+func (r *relay) forward(p *osc.Packet) {
+	pkt := p.Data
 	if r.rw.identity(pkt) {
+		if r.routes != nil && r.rw.opts.Validate(pkt) == nil {
+			r.routes.remember(pkt, p)
+		}
 		r.send(pkt) // as it came
 		return
 	}
@@ -177,9 +205,12 @@ func (r *relay) forward(pkt []byte) {
 		return // not OSC: nothing to filter or rewrite
 	}
 	for range n {
-		var p []byte
-		p, b = nextPacket(b)
-		r.send(p)
+		var out []byte
+		out, b = nextPacket(b)
+		if r.routes != nil {
+			r.routes.remember(out, p)
+		}
+		r.send(out)
 	}
 }
 
@@ -195,6 +226,10 @@ func (r *relay) printStats(w *lockedWriter) {
 		fmt.Fprintf(w, "oscli relay: %s packets=%d bytes=%d drops=%d reconnects=%d\n",
 			d.url, d.packets.Load(), d.bytes.Load(), d.drops.Load(), d.reconnects.Load())
 	}
+	if rp := r.replies; rp != nil {
+		fmt.Fprintf(w, "oscli relay: replies sent=%d unrouted=%d unanswerable=%d failed=%d routes=%d evicted=%d\n",
+			rp.sent.Load(), rp.unrouted.Load(), rp.unanswerable.Load(), rp.failed.Load(), r.routes.len(), r.routes.evicted.Load())
+	}
 }
 
 // dest is one destination: a bounded queue and the goroutine that sends
@@ -204,6 +239,8 @@ type dest struct {
 	q      chan []byte
 	free   chan []byte // buffers to reuse
 	stderr *lockedWriter
+	// replies, with -bidirectional, takes what the destination answers.
+	replies *replies
 
 	packets, bytes, drops, reconnects atomic.Uint64
 }
@@ -238,8 +275,13 @@ func (d *dest) run(ctx context.Context) {
 		cancel()
 		if err == nil {
 			backoff = 100 * time.Millisecond
+			var rwg sync.WaitGroup
+			if d.replies != nil {
+				rwg.Go(func() { d.readReplies(ctx, c) })
+			}
 			err = d.sendAll(ctx, c)
 			c.Close()
+			rwg.Wait()
 			if ctx.Err() != nil {
 				return
 			}
@@ -274,5 +316,21 @@ func (d *dest) sendAll(ctx context.Context, c *osc.Client) error {
 		case <-ctx.Done():
 			return nil
 		}
+	}
+}
+
+// readReplies hands what the destination sends on c to the sender that
+// caused it, until c is closed.
+func (d *dest) readReplies(ctx context.Context, c *osc.Client) {
+	var buf []byte
+	for {
+		pkt, err := c.Receive(ctx)
+		if errors.Is(err, syscall.ECONNREFUSED) && ctx.Err() == nil {
+			continue // a UDP destination not listening yet (ICMP) is no reason to stop
+		}
+		if err != nil {
+			return // closed, or the destination is gone: sendAll finds out
+		}
+		buf = d.replies.answer(buf, pkt)
 	}
 }
