@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/osckit/osc/netio"
+	"github.com/osckit/osc/internal/netio"
 	"github.com/osckit/osc/router"
 	"github.com/osckit/osc/wire"
 )
@@ -196,7 +196,8 @@ func (c *Client) WriteBatch(pkts [][]byte) (int, error) {
 
 // Receive waits for the next packet from the server (a reply) until ctx
 // ends. The packet aliases the client's buffer and is valid until the next
-// Receive.
+// Receive. Over TCP or WebSocket, a frame that cannot be read is a
+// *FrameError; if it is Recoverable, the next Receive reads on.
 func (c *Client) Receive(ctx context.Context) ([]byte, error) {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
@@ -223,6 +224,7 @@ func (c *Client) Receive(ctx context.Context) ([]byte, error) {
 	switch {
 	case c.tcp != nil:
 		pkt, err = c.tcp.ReadFrame()
+		err = frameError(err)
 	case c.udp != nil || c.unix != nil:
 		for {
 			var n int
@@ -290,7 +292,7 @@ func (c *Client) Serve(ctx context.Context, h router.Handler) error {
 	for {
 		pkt, err := c.Receive(ctx)
 		if err != nil {
-			var fe *netio.FrameError
+			var fe *FrameError
 			if errors.As(err, &fe) && fe.Recoverable {
 				continue
 			}

@@ -8,7 +8,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/osckit/osc/netio"
+	"github.com/osckit/osc/internal/netio"
 )
 
 // acceptLoop is the reading goroutine of a TCP endpoint: it accepts
@@ -171,7 +171,7 @@ func (e *Endpoint) serveConn(sc *netio.StreamConn) {
 			if !errors.As(err, &fe) || e.isClosed() {
 				return // end of stream, idle timeout, reset, Close
 			}
-			e.malformed(nil, o, err)
+			e.malformed(nil, o, frameError(err))
 			if fe.Recoverable {
 				continue
 			}

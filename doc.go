@@ -1,14 +1,16 @@
 // Package osc is osckit's front door: an Open Sound Control Server that
 // listens on several sockets at once and a Client that sends to one
-// endpoint and reads its replies. The parts live in their own packages and
+// endpoint and reads its replies. Two parts live in their own packages and
 // can be used alone:
 //
 //   - wire encodes and decodes packets, with zero-copy views;
-//   - router matches address patterns and dispatches to handlers;
-//   - sched delivers timetagged bundles at their time;
-//   - netio moves packets over UDP (recvmmsg/sendmmsg batches), TCP (size
-//     prefix or SLIP framing), WebSocket (one binary message a packet, as
-//     osc.js sends) and UNIX datagram sockets.
+//   - router matches address patterns and dispatches to handlers.
+//
+// The Server's timetag scheduler and its transports (UDP with
+// recvmmsg/sendmmsg batches, TCP with size-prefix or SLIP framing,
+// WebSocket with one binary message a packet as osc.js sends, UNIX datagram
+// sockets) are internal: what a program sets about them is configuration on
+// the Server, so they can change without breaking a caller.
 //
 // # Serving
 //

@@ -13,10 +13,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/osckit/osc/internal/netio"
 	"github.com/osckit/osc/internal/pool"
-	"github.com/osckit/osc/netio"
+	"github.com/osckit/osc/internal/sched"
 	"github.com/osckit/osc/router"
-	"github.com/osckit/osc/sched"
 	"github.com/osckit/osc/wire"
 )
 
@@ -174,7 +174,7 @@ func (e *Endpoint) open() error {
 		if a, err := netip.ParseAddr(host); err == nil && a.Is4() {
 			network = "udp4"
 		}
-		cfg := s.UDP
+		cfg := s.UDP.netio()
 		cfg.Logger = s.logger()
 		cfg.NoWait = true // a reply never waits: see replier.Write
 		c, err := netio.ListenUDP(network, e.ep.Address, cfg)
@@ -242,7 +242,7 @@ func (e *Endpoint) start() {
 	if s.Workers > 0 && e.conns == nil {
 		n = s.Workers
 	}
-	cfg := s.Schedule
+	cfg := s.Schedule.sched()
 	cfg.Decode = s.Decode
 	cfg.Logger = s.logger()
 	for range n {

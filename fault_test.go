@@ -23,7 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/osckit/osc"
-	"github.com/osckit/osc/netio"
+	"github.com/osckit/osc/internal/netio"
 	"github.com/osckit/osc/router"
 	"github.com/osckit/osc/wire"
 )
@@ -425,25 +425,6 @@ func TestPanicFloodBoundedLog(t *testing.T) {
 		require.False(t, hasAttr(r, "stack"), "later panics are logged without a stack")
 	}
 	require.LessOrEqual(t, len(recs), 2+int(elapsed/time.Second), "log records for 2000 panics in %v", elapsed)
-}
-
-// TestConfigConflictsRefused: a setting that another would silently
-// override is an error.
-func TestConfigConflictsRefused(t *testing.T) {
-	for _, s := range []*osc.Server{
-		{Handler: router.New(), UDP: netio.UDPConfig{Logger: quietLogger}},
-	} {
-		_, err := s.Listen("127.0.0.1:0", nil)
-		require.ErrorIs(t, err, osc.ErrConfig)
-	}
-	s := &osc.Server{Handler: router.New()}
-	s.Schedule.Decode.Lenient = true
-	_, err := s.Listen("127.0.0.1:0", nil)
-	require.ErrorIs(t, err, osc.ErrConfig)
-	s = &osc.Server{Handler: router.New()}
-	s.Schedule.Logger = quietLogger
-	_, err = s.Listen("127.0.0.1:0", nil)
-	require.ErrorIs(t, err, osc.ErrConfig)
 }
 
 // TestPacketHooks: Accept sees every packet before dispatch and can

@@ -6,7 +6,7 @@ import (
 	"net"
 	"net/netip"
 
-	"github.com/osckit/osc/netio"
+	"github.com/osckit/osc/internal/netio"
 	"github.com/osckit/osc/wire"
 )
 

@@ -13,9 +13,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/osckit/osc/netio"
+	"github.com/osckit/osc/internal/netio"
 	"github.com/osckit/osc/router"
-	"github.com/osckit/osc/sched"
 	"github.com/osckit/osc/wire"
 )
 
@@ -44,7 +43,7 @@ const (
 //
 // # Dispatch
 //
-// Every packet goes through a per-endpoint sched.Scheduler: bare messages
+// Every packet goes through a per-endpoint scheduler: bare messages
 // and due bundles are dispatched on the goroutine that read them, in
 // arrival order, before the next packet is read; bundles timed in the
 // future wait in the scheduler and are dispatched at their time from its
@@ -86,12 +85,11 @@ type Server struct {
 	// Decode are the decoding options; the zero value is strict.
 	Decode wire.Options
 	// UDP configures UDP and UNIX datagram sockets (batch size, buffers,
-	// multicast). Its Logger must be nil: the Server's Logger is used.
-	UDP netio.UDPConfig
+	// multicast).
+	UDP UDPConfig
 	// Schedule configures timetag scheduling (late policy, bounds, clock
-	// offset). Its Decode and Logger must be zero: Decode and Logger of the
-	// Server are used.
-	Schedule sched.Config
+	// offset).
+	Schedule ScheduleConfig
 	// Workers, when positive, dispatches each UDP or UNIX endpoint's
 	// packets on that many goroutines, sharded by sender, each with a
 	// queue of 1024 packets (a packet a full queue cannot take is counted
@@ -104,7 +102,7 @@ type Server struct {
 	// is spent waiting or when the senders are several: one sender's
 	// packets stay on one goroutine, in order.
 	Workers int
-	// MaxFrame caps one TCP frame; 0 means netio.DefaultMaxFrame.
+	// MaxFrame caps one TCP or WebSocket frame; 0 means 1 MiB.
 	MaxFrame int
 	// MaxConns caps the open TCP connections of one endpoint; 0 means
 	// DefaultMaxConns. A connection over the cap is closed at once and
@@ -120,14 +118,14 @@ type Server struct {
 	FrameTimeout time.Duration
 	// SendQueue bounds the replies waiting to be written to one TCP
 	// connection, in bytes; 0 means DefaultSendQueue. WriteTimeout bounds
-	// one write of them; 0 means netio.DefaultWriteTimeout. A peer that
+	// one write of them; 0 means 5 seconds. A peer that
 	// lets its queue fill or a write time out is disconnected.
 	SendQueue    int
 	WriteTimeout time.Duration
 	// WebSocket configures osc.ws:// and osc.wss:// endpoints and those of
 	// Server.WebSocketHandler: the Origin check (on by default: pages from other
 	// origins are refused), pings, and the TLS certificate of osc.wss://.
-	WebSocket netio.WSConfig
+	WebSocket WebSocketConfig
 	// ReplaceStaleSocket lets Listen on a UNIX socket path replace a stale
 	// socket file that nobody serves.
 	ReplaceStaleSocket bool
@@ -141,7 +139,7 @@ type Server struct {
 	// the packet.
 	Accept func(w router.ResponseWriter, p *Packet) bool
 	// Invalid, if set, hears about every malformed packet or frame, with
-	// the error (a *wire.ParseError or *netio.FrameError, with its byte
+	// the error (a *wire.ParseError or *FrameError, with its byte
 	// offset), on the same goroutines as Accept. When it is set, the
 	// server does not log malformed packets itself. For a framing error
 	// p.Data is empty.
@@ -164,19 +162,6 @@ func (s *Server) logger() *slog.Logger {
 		return s.Logger
 	}
 	return slog.Default()
-}
-
-// check refuses settings that another setting would silently override.
-func (s *Server) check() error {
-	switch {
-	case s.UDP.Logger != nil:
-		return errors.Join(ErrConfig, errors.New("UDP.Logger is set: set Server.Logger"))
-	case s.Schedule.Logger != nil:
-		return errors.Join(ErrConfig, errors.New("Schedule.Logger is set: set Server.Logger"))
-	case s.Schedule.Decode != (wire.Options{}):
-		return errors.Join(ErrConfig, errors.New("Schedule.Decode is set: set Server.Decode"))
-	}
-	return nil
 }
 
 // ListenAndServe listens on endpoint with h and serves until ctx is done,
@@ -224,9 +209,6 @@ func (s *Server) listen(endpoint string, h router.Handler, def bool) (*Endpoint,
 		return nil, err
 	}
 	h = s.handlerFor(h)
-	if err := s.check(); err != nil {
-		return nil, err
-	}
 	if s.isClosed() {
 		return nil, ErrServerClosed
 	}

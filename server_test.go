@@ -18,7 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/osckit/osc"
-	"github.com/osckit/osc/netio"
+	"github.com/osckit/osc/internal/netio"
 	"github.com/osckit/osc/router"
 	"github.com/osckit/osc/wire"
 )
@@ -361,6 +361,26 @@ func TestTCPHugeLengthPrefix(t *testing.T) {
 	require.NoError(t, c.Send("/still"))
 	require.Equal(t, "/still", recv(t, ch).addr)
 	require.Equal(t, uint64(1), ep.Stats().Malformed)
+}
+
+// TestTCPFrameErrorOffset: Invalid gets a *osc.FrameError whose offset is
+// where the bad frame starts in the stream, after a good one.
+func TestTCPFrameErrorOffset(t *testing.T) {
+	ch := make(chan got, 4)
+	s := newServer(t, recorder(t, ch))
+	invalid := make(chan error, 4)
+	s.Invalid = func(_ *osc.Packet, err error) { invalid <- err }
+	ep := listen(t, s, "osc.tcp+size://127.0.0.1:0")
+	conn := dialRaw(t, ep)
+	good := sizeFrame(t, "/ok")
+	_, err := conn.Write(append(good, 0x7f, 0xff, 0xff, 0xfc, '/', 'a', 0, 0))
+	require.NoError(t, err)
+	require.Equal(t, "/ok", recv(t, ch).addr)
+	var fe *osc.FrameError
+	require.ErrorAs(t, within(t, invalid, 5*time.Second, "Invalid hook"), &fe)
+	require.Equal(t, int64(len(good)), fe.Offset)
+	require.False(t, fe.Recoverable, "a bad size prefix leaves the stream out of step")
+	require.Contains(t, fe.Error(), "at offset 12") // 4-byte prefix, "/ok", ","
 }
 
 func TestTCPDisconnectMidFrame(t *testing.T) {

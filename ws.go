@@ -11,13 +11,9 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/osckit/osc/netio"
+	"github.com/osckit/osc/internal/netio"
 	"github.com/osckit/osc/router"
 )
-
-// ErrNoCertificate: an osc.wss:// endpoint was asked for without a
-// certificate in Server.WebSocket.TLS.
-var ErrNoCertificate = errors.New("osc: osc.wss:// needs a certificate in Server.WebSocket.TLS")
 
 // openWS opens the listener of an osc.ws:// or osc.wss:// endpoint and the
 // HTTP server that upgrades requests at its path.
@@ -27,7 +23,7 @@ func (e *Endpoint) openWS() error {
 	if e.ep.TLS {
 		tcfg = s.WebSocket.TLS
 		if tcfg == nil || len(tcfg.Certificates) == 0 && tcfg.GetCertificate == nil {
-			return ErrNoCertificate
+			return errors.Join(ErrConfig, errors.New("osc.wss:// needs a certificate in Server.WebSocket.TLS"))
 		}
 	}
 	l, err := net.Listen("tcp", e.ep.Address)
@@ -80,9 +76,6 @@ func (e *Endpoint) serveHTTP() {
 // caller's.
 func (s *Server) WebSocketHandler(h router.Handler) (*Endpoint, error) {
 	h = s.handlerFor(h)
-	if err := s.check(); err != nil {
-		return nil, err
-	}
 	e := &Endpoint{srv: s, ep: netio.Endpoint{Network: netio.NetworkWS, Path: "/"}, h: h, done: make(chan struct{}), ws: true}
 	e.conns = make(map[*netio.StreamConn]struct{})
 	s.mu.Lock()
@@ -113,7 +106,7 @@ func (e *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sw := &statusWriter{ResponseWriter: w}
-	sc, err := netio.AcceptWS(sw, r, e.connConfig(), e.srv.WebSocket)
+	sc, err := netio.AcceptWS(sw, r, e.connConfig(), e.srv.WebSocket.netio())
 	if err != nil {
 		// The response says why: a bad handshake (400, 426) or an Origin
 		// refused (403), which is counted and logged, since it is what a

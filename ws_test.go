@@ -25,7 +25,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/osckit/osc"
-	"github.com/osckit/osc/netio"
+	"github.com/osckit/osc/internal/netio"
 	"github.com/osckit/osc/router"
 	"github.com/osckit/osc/wire"
 )
@@ -117,9 +117,10 @@ func TestWebSocketOversizeFrame(t *testing.T) {
 	_ = c.Write(ctxTimeout(t, 5*time.Second), websocket.MessageBinary, big)
 	ce := closeStatus(t, c)
 	require.Equal(t, websocket.StatusMessageTooBig, ce.Code)
-	var fe *netio.FrameError
+	var fe *osc.FrameError
 	require.ErrorAs(t, within(t, invalid, 5*time.Second, "Invalid hook"), &fe)
 	require.ErrorIs(t, fe, netio.ErrFrameTooLarge)
+	require.Zero(t, fe.Offset, "the first frame starts the stream")
 	require.Equal(t, uint64(1), ep.Stats().Malformed)
 	roundTrip(t, dial(t, ep.URL()), ch)
 }
@@ -257,7 +258,7 @@ func TestWebSocketTLS(t *testing.T) {
 	ch := make(chan got, 16)
 	s := newServer(t, recorder(t, ch))
 	_, err := s.Listen("osc.wss://127.0.0.1:0/osc", nil)
-	require.ErrorIs(t, err, osc.ErrNoCertificate)
+	require.ErrorIs(t, err, osc.ErrConfig)
 	s.WebSocket.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
 	ep := listen(t, s, "osc.wss://127.0.0.1:0/osc")
 	require.True(t, strings.HasPrefix(ep.URL(), "osc.wss://"), ep.URL())
@@ -331,7 +332,7 @@ func TestWebSocketTimeouts(t *testing.T) {
 	// the rest.
 	_, err = w.Write(make([]byte, 16<<10))
 	require.NoError(t, err)
-	var fe *netio.FrameError
+	var fe *osc.FrameError
 	require.ErrorAs(t, within(t, invalid, 5*time.Second, "Invalid hook"), &fe)
 	require.ErrorIs(t, fe, netio.ErrFrameTimeout)
 	require.Eventually(t, func() bool { return ep.Stats().ConnsOpen == 0 }, 5*time.Second, 10*time.Millisecond)

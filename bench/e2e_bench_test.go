@@ -14,7 +14,6 @@ import (
 
 	osc "github.com/osckit/osc"
 	"github.com/osckit/osc/bench/cpeer"
-	"github.com/osckit/osc/netio"
 	"github.com/osckit/osc/router"
 	"github.com/osckit/osc/wire"
 )
@@ -143,7 +142,7 @@ func osckitRound(b *testing.B, data []byte, readArgs bool) (int64, time.Duration
 		}
 		t.add(1)
 	})
-	g := newGatedServer(b, r, netio.UDPConfig{ReadBuffer: drainBuffer})
+	g := newGatedServer(b, r, osc.UDPConfig{ReadBuffer: drainBuffer})
 	defer g.close()
 	s := gsoSender(b, g.addr)
 	defer s.Close()
@@ -382,7 +381,7 @@ func notBlockedRound(b *testing.B, data []byte, want int) (int64, time.Duration,
 		}
 		t.add(1)
 	})
-	g := newGatedServer(b, r, netio.UDPConfig{ReadBuffer: drainBuffer})
+	g := newGatedServer(b, r, osc.UDPConfig{ReadBuffer: drainBuffer})
 	defer g.close()
 	s := gsoSender(b, g.addr)
 	defer s.Close()
@@ -416,12 +415,12 @@ func TestBurst200k(t *testing.T) {
 	defer srv.Close()
 	addr := ep.Addr().(*net.UDPAddr)
 
-	// What the default request (netio.DefaultReadBuffer) is granted here.
+	// What the server's default request (osc.UDPConfig.ReadBuffer) is granted here.
 	probe, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	granted, err := forceRecvBuffer(probe, netio.DefaultReadBuffer)
+	granted, err := forceRecvBuffer(probe, defaultReadBuffer)
 	probe.Close()
 	if err != nil {
 		t.Fatal(err)
@@ -453,7 +452,7 @@ func TestBurst200k(t *testing.T) {
 	st := ep.Stats()
 	t.Logf("receive buffer granted %d bytes (requested %d); sent %d in %v (%.0f msgs/s); "+
 		"handled %d in %v (%.0f msgs/s); kernel RcvbufErrors +%d, InErrors +%d; server %+v",
-		granted, netio.DefaultReadBuffer, total, sendTime.Round(time.Millisecond), total/sendTime.Seconds(),
+		granted, defaultReadBuffer, total, sendTime.Round(time.Millisecond), total/sendTime.Seconds(),
 		got, d.Round(time.Millisecond), float64(got)/d.Seconds(),
 		after["RcvbufErrors"]-before["RcvbufErrors"], after["InErrors"]-before["InErrors"], st)
 	if got != total {

@@ -22,7 +22,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	osc "github.com/osckit/osc"
-	"github.com/osckit/osc/netio"
 	"github.com/osckit/osc/router"
 	"github.com/osckit/osc/wire"
 )
@@ -32,9 +31,13 @@ const (
 	datagramSize = 64        // every datagram of the receive benchmarks
 	drainBuffer  = 256 << 20 // SO_RCVBUF(FORCE) request of the pre-filled sockets
 	rawBatch     = 64        // recvmmsg batch of the bare loop
-	settle       = 10 * time.Millisecond
-	idleLimit    = 500 * time.Millisecond // no progress for that long: the rest is lost
-	roundLimit   = 30 * time.Second       // hard cap on one drain
+
+	// defaultReadBuffer is the receive buffer an osc.Server asks for when
+	// UDPConfig.ReadBuffer is 0 (documented there).
+	defaultReadBuffer = 4 << 20
+	settle            = 10 * time.Millisecond
+	idleLimit         = 500 * time.Millisecond // no progress for that long: the rest is lost
+	roundLimit        = 30 * time.Second       // hard cap on one drain
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -145,20 +148,49 @@ func (t *tally) wait(start time.Time) (int64, time.Duration) {
 	}
 }
 
-// gsoSender opens a UDP socket connected to to, for WriteSegments.
-func gsoSender(tb testing.TB, to netip.AddrPort) *netio.UDPConn {
-	c, err := netio.DialUDP("udp4", to.String(), netio.UDPConfig{ReadBuffer: -1, BufSize: 2048, Logger: quiet})
+// gsoSender opens a UDP socket connected to to, for blast.
+func gsoSender(tb testing.TB, to netip.AddrPort) *net.UDPConn {
+	c, err := net.DialUDP("udp4", nil, net.UDPAddrFromAddrPort(to))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return c
 }
 
+// gsoSegments is how many datagrams one sendmsg carries with UDP_SEGMENT
+// (the kernel's limit is 64 on older kernels).
+const gsoSegments = 64
+
 // blast sends data as datagrams of datagramSize bytes and lets the kernel
-// finish queueing them.
-func blast(tb testing.TB, c *netio.UDPConn, data []byte) {
-	if _, err := c.WriteSegments(data, datagramSize, netip.AddrPort{}); err != nil {
-		tb.Fatal(err)
+// finish queueing them. It hands the kernel gsoSegments datagrams a call
+// with UDP generic segmentation offload (Linux 4.18), so that the sender
+// costs little beside the receiver, and falls back to one datagram a call
+// where the kernel or the device refuses it.
+func blast(tb testing.TB, c *net.UDPConn, data []byte) {
+	oob := make([]byte, unix.CmsgSpace(2))
+	h := (*unix.Cmsghdr)(unsafe.Pointer(&oob[0]))
+	h.Level, h.Type = unix.SOL_UDP, unix.UDP_SEGMENT
+	h.SetLen(unix.CmsgLen(2))
+	*(*uint16)(unsafe.Pointer(&oob[unix.CmsgLen(0)])) = datagramSize
+	gso := true
+	for off := 0; off < len(data); {
+		if gso {
+			end := min(off+gsoSegments*datagramSize, len(data))
+			if _, _, err := c.WriteMsgUDP(data[off:end], oob, nil); err != nil {
+				if !errors.Is(err, unix.EIO) && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOPROTOOPT) {
+					tb.Fatal(err)
+				}
+				gso = false
+				continue
+			}
+			off = end
+			continue
+		}
+		end := min(off+datagramSize, len(data))
+		if _, err := c.Write(data[off:end]); err != nil {
+			tb.Fatal(err)
+		}
+		off = end
 	}
 	time.Sleep(settle)
 }
@@ -215,7 +247,7 @@ type gatedServer struct {
 // gateAddress is the message that holds the reader.
 const gateAddress = "/gate"
 
-func newGatedServer(tb testing.TB, r *router.Router, cfg netio.UDPConfig) *gatedServer {
+func newGatedServer(tb testing.TB, r *router.Router, cfg osc.UDPConfig) *gatedServer {
 	g := &gatedServer{entered: make(chan struct{}), release: make(chan struct{})}
 	r.HandleFunc(gateAddress, func(router.ResponseWriter, *router.Request) {
 		close(g.entered)
@@ -235,7 +267,7 @@ func newGatedServer(tb testing.TB, r *router.Router, cfg netio.UDPConfig) *gated
 }
 
 // hold sends the gate message and waits until the reader is held.
-func (g *gatedServer) hold(tb testing.TB, c *netio.UDPConn) {
+func (g *gatedServer) hold(tb testing.TB, c *net.UDPConn) {
 	gate, err := wire.AppendMessage(nil, gateAddress)
 	if err != nil {
 		tb.Fatal(err)

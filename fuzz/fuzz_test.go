@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/osckit/osc"
+	"github.com/osckit/osc/internal/sched"
 	"github.com/osckit/osc/internal/vectors"
 	"github.com/osckit/osc/router"
-	"github.com/osckit/osc/sched"
 	"github.com/osckit/osc/wire"
 )
 

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/osckit/osc"
-	"github.com/osckit/osc/netio"
+	"github.com/osckit/osc/internal/netio"
 	"github.com/osckit/osc/oscquery"
 	"github.com/osckit/osc/router"
 	"github.com/osckit/osc/wire"

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/osckit/osc"
-	"github.com/osckit/osc/netio"
+	"github.com/osckit/osc/internal/netio"
 	"github.com/osckit/osc/oscquery"
 	"github.com/osckit/osc/wire"
 	"github.com/stretchr/testify/require"

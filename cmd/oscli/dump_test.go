@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/osckit/osc/netio"
+	"github.com/osckit/osc/internal/netio"
 	"github.com/stretchr/testify/require"
 )
 

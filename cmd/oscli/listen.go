@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/osckit/osc"
-	"github.com/osckit/osc/netio"
+	"github.com/osckit/osc/internal/netio"
 	"github.com/osckit/osc/router"
 )
 

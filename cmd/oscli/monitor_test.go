@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/osckit/osc/netio"
+	"github.com/osckit/osc/internal/netio"
 	"github.com/osckit/osc/wire"
 	"github.com/stretchr/testify/require"
 )

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,7 +13,7 @@ import (
 	"time"
 
 	"github.com/osckit/osc/internal/capture"
-	"github.com/osckit/osc/netio"
+	"github.com/osckit/osc/internal/netio"
 	"github.com/osckit/osc/wire"
 	"github.com/stretchr/testify/require"
 )
@@ -270,5 +271,129 @@ func TestReplaySelect(t *testing.T) {
 			data = append(data, r.Data)
 		}
 		require.Equal(t, c.want, data, "%v", c.args)
+	}
+}
+
+// TestRecordWebSocket: a WebSocket endpoint's messages are recorded with
+// the connection's addresses, tshark decodes them from the exported-PDU
+// encapsulation, and a replay to another WebSocket endpoint delivers the
+// same bytes.
+func TestRecordWebSocket(t *testing.T) {
+	tshark := needPeer(t, "tshark", "tshark")
+	dir := t.TempDir()
+	file := filepath.Join(dir, "ws.pcapng")
+	p := start(t, "record", "-o", file, "-count", "3", "osc.ws://127.0.0.1:0")
+	url := p.listening(t)
+	for _, args := range [][]string{{"/ws/one", "i", "1"}, {"/ws/two", "s", "deux"}, {"-at", "00000064.80000000", "/ws/cue", "f", "0.5"}} {
+		code, _, errOut := oscli(t, "", append(append([]string{"send"}, args[:len(args)-3]...), append([]string{url}, args[len(args)-3:]...)...)...)
+		require.Zero(t, code, errOut)
+	}
+	require.Zero(t, p.wait(t))
+	_, recs := readRecording(t, file)
+	require.Len(t, recs, 3)
+	ep, err := netio.ParseEndpoint(url)
+	require.NoError(t, err)
+	for i, r := range recs {
+		require.Equal(t, capture.WebSocket, r.Transport, "record %d", i)
+		require.Equal(t, url, r.Endpoint)
+		require.Equal(t, ep.Address, r.Dst.String())
+		require.Equal(t, "127.0.0.1", r.Src.Addr().String())
+		require.NotZero(t, r.Src.Port())
+		require.Empty(t, r.Malformed)
+	}
+	require.Equal(t, msg(t, "/ws/one", wire.Int32(1)), recs[0].Data)
+	require.True(t, wire.IsBundle(recs[2].Data))
+
+	out, err := exec.Command(tshark, "-n", "-r", file, "--enable-heuristic", "osc_udp", "-Y", "osc",
+		"-T", "fields", "-E", "separator=,", "-e", "exported_pdu.ipv4_src", "-e", "exported_pdu.dst_port",
+		"-e", "osc.message.header.path").Output()
+	require.NoError(t, err)
+	port := itoa(int(recs[0].Dst.Port()))
+	require.Equal(t, "127.0.0.1,"+port+",/ws/one\n127.0.0.1,"+port+",/ws/two\n127.0.0.1,"+port+",/ws/cue\n", string(out))
+
+	// Replayed to another WebSocket endpoint: the same bytes.
+	again := filepath.Join(dir, "again.jsonl")
+	p = start(t, "record", "-o", again, "-count", "3", "osc.ws://127.0.0.1:0")
+	code, _, errOut := oscli(t, "", "replay", "-speed", "10", file, p.listening(t))
+	require.Zero(t, code, errOut)
+	require.Zero(t, p.wait(t))
+	_, got := readRecording(t, again)
+	require.Len(t, got, 3)
+	for i := range got {
+		require.Equal(t, recs[i].Data, got[i].Data, "packet %d", i)
+		require.Equal(t, capture.WebSocket, got[i].Transport)
+	}
+}
+
+// TestReplaySrc: -src sends each recorded source's packets to its own
+// destination; the others go to the URL arguments or, without any, are
+// skipped and counted.
+func TestReplaySrc(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "srcs.jsonl")
+	f, err := os.Create(file)
+	require.NoError(t, err)
+	w, err := capture.NewWriter(f, capture.JSONL, capture.Header{Start: time.Now()})
+	require.NoError(t, err)
+	dst := netip.MustParseAddrPort("127.0.0.1:9000")
+	srcs := []capture.Record{
+		{Transport: capture.UDP, Src: netip.MustParseAddrPort("127.0.0.1:40000")},
+		{Transport: capture.UDP, Src: netip.MustParseAddrPort("127.0.0.2:40001")},
+		{Transport: capture.TCP, Src: netip.MustParseAddrPort("127.0.0.2:40002")},
+		{Transport: capture.UDP, Src: netip.MustParseAddrPort("127.0.0.1:40003")},
+		{Transport: capture.Unix, Path: "/run/sender.sock"},
+		{Transport: capture.WebSocket, Src: netip.MustParseAddrPort("[::ffff:127.0.0.1]:40000")},
+	}
+	var sent [][]byte
+	for i, r := range srcs {
+		r.Time, r.Dst = int64(i)*int64(time.Millisecond), dst
+		r.Data = msg(t, "/from", wire.Int32(int32(i)))
+		sent = append(sent, r.Data)
+		require.NoError(t, w.Write(&r))
+	}
+	require.NoError(t, f.Close())
+
+	k := 0
+	recv := func(n int) (*proc, string, string) {
+		k++
+		out := filepath.Join(dir, "r"+itoa(k)+".jsonl")
+		p := start(t, "record", "-o", out, "-count", itoa(n), "-duration", "20s", "osc.udp://127.0.0.1:0")
+		return p, p.listening(t), out
+	}
+	got := func(p *proc, out string) [][]byte {
+		require.Zero(t, p.wait(t))
+		_, recs := readRecording(t, out)
+		var data [][]byte
+		for _, r := range recs {
+			data = append(data, r.Data)
+		}
+		return data
+	}
+
+	// 127.0.0.1:40000 exactly (UDP and WebSocket, the address unmapped),
+	// 127.0.0.2 on any port, the UNIX path; the rest to the URL.
+	pa, ua, oa := recv(2)
+	pb, ub, ob := recv(2)
+	pu, uu, ou := recv(1)
+	pd, ud, od := recv(1)
+	code, _, errOut := oscli(t, "", "replay", "-src", "127.0.0.1:40000="+ua, "-src", "127.0.0.2="+ub,
+		"-src", "/run/sender.sock="+uu, file, ud)
+	require.Zero(t, code, errOut)
+	require.Equal(t, [][]byte{sent[0], sent[5]}, got(pa, oa))
+	require.Equal(t, [][]byte{sent[1], sent[2]}, got(pb, ob))
+	require.Equal(t, [][]byte{sent[4]}, got(pu, ou))
+	require.Equal(t, [][]byte{sent[3]}, got(pd, od))
+
+	// Without a URL, the unmapped packets are skipped and counted.
+	pb, ub, ob = recv(2)
+	code, _, errOut = oscli(t, "", "replay", "-src", "[127.0.0.2]="+ub, file)
+	require.Zero(t, code, errOut)
+	require.Contains(t, errOut, "oscli replay: 2 packets sent")
+	require.Contains(t, errOut, "oscli replay: 4 packets skipped")
+	require.Equal(t, [][]byte{sent[1], sent[2]}, got(pb, ob))
+
+	for _, bad := range []string{"127.0.0.1", "=osc.udp://127.0.0.1:1", "127.0.0.1="} {
+		code, _, errOut = oscli(t, "", "replay", "-src", bad, file)
+		require.Equal(t, 2, code, "-src %q: %s", bad, errOut)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -15,7 +16,7 @@ import (
 	"github.com/osckit/osc/wire"
 )
 
-const replayUsage = `[-speed X] [-loop N] [-spin D] [-from D] [-to D] [-filter PATTERN] [-timetags keep|rebase|immediate] FILE URL...
+const replayUsage = `[-speed X] [-loop N] [-spin D] [-from D] [-to D] [-filter PATTERN] [-timetags keep|rebase|immediate] [-src SOURCE=URL ...] FILE [URL...]
 
 Sends the packets of a recording (oscli record's pcapng or JSON lines, a
 tcpdump/Wireshark pcap or pcapng capture of OSC over UDP or TCP, or the
@@ -28,7 +29,13 @@ due, then polls the clock.
 -timetags rebase shifts every bundle timetag by the time between the
 packet's recording and its replay, so that a scheduling receiver fires it
 at the moment it would have; immediate makes every bundle immediate; keep
-sends the bytes unchanged. Malformed packets are sent as recorded.`
+sends the bytes unchanged. Malformed packets are sent as recorded.
+
+-src SOURCE=URL (repeatable) sends the packets a source sent to their own
+destination instead: SOURCE is a recorded sender, HOST:PORT, a HOST (any
+port) or a UNIX socket path; the first that matches wins. Packets of
+other sources go to every URL argument or, without one, are skipped and
+counted.`
 
 // defaultSpin is how long before a packet is due the sender stops
 // sleeping and polls the clock: the timer's lateness on a loaded machine
@@ -44,11 +51,22 @@ func runReplay(e *env, args []string) error {
 	filter := fs.String("filter", "", "send only packets with a message matching the OSC `PATTERN`")
 	tts := fs.String("timetags", "keep", "bundle timetags: keep, rebase or immediate")
 	spin := fs.Duration("spin", defaultSpin, "poll the clock for the last `D` before a packet is due (CPU for accuracy)")
+	var srcs stringList
+	fs.Var(&srcs, "src", "send the packets of the recorded sender `SOURCE=URL` to URL (repeatable)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() < 2 {
-		return usagef("want a FILE and at least one URL")
+	if fs.NArg() < 2 && (fs.NArg() < 1 || len(srcs) == 0) {
+		return usagef("want a FILE and at least one URL or -src")
+	}
+	maps := make([]sourceMap, len(srcs))
+	for i, m := range srcs {
+		src, url, ok := strings.Cut(m, "=")
+		if !ok || src == "" || url == "" {
+			return usagef("-src %q: want SOURCE=URL", m)
+		}
+		maps[i] = parseSource(src)
+		maps[i].url = url
 	}
 	if *spin < 0 {
 		return usagef("-spin %v: want 0 or more", *spin)
@@ -72,19 +90,43 @@ func runReplay(e *env, args []string) error {
 			c.Close()
 		}
 	}()
-	for _, u := range fs.Args()[1:] {
+	dialed := map[string]*osc.Client{}
+	dial := func(u string) (*osc.Client, error) {
+		if c := dialed[u]; c != nil {
+			return c, nil
+		}
 		c, err := osc.DialContext(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		dialed[u] = c
+		dests = append(dests, c)
+		return c, nil
+	}
+	var all []*osc.Client
+	for _, u := range fs.Args()[1:] {
+		c, err := dial(u)
 		if err != nil {
 			return err
 		}
-		dests = append(dests, c)
+		all = append(all, c)
 	}
-	p := &player{speed: *speed, from: from.Nanoseconds(), to: to.Nanoseconds(), filter: *filter, timetags: *tts, spin: *spin, dests: dests, done: ctx.Done()}
+	for i := range maps {
+		c, err := dial(maps[i].url)
+		if err != nil {
+			return err
+		}
+		maps[i].to = []*osc.Client{c}
+	}
+	p := &player{speed: *speed, from: from.Nanoseconds(), to: to.Nanoseconds(), filter: *filter, timetags: *tts, spin: *spin, dests: all, srcs: maps, done: ctx.Done()}
 	var err error
 	for i := 0; (*loops == 0 || i < *loops) && err == nil; i++ {
 		err = p.play(fs.Arg(0))
 	}
 	fmt.Fprintf(e.stderr, "oscli replay: %d packets sent, %d send errors, latest %v late\n", p.sent, p.errs, time.Duration(p.late))
+	if p.unmapped > 0 {
+		fmt.Fprintf(e.stderr, "oscli replay: %d packets skipped: their source has no -src and there is no URL\n", p.unmapped)
+	}
 	if err == errStopped {
 		err = nil
 	}
@@ -102,16 +144,57 @@ type player struct {
 	filter   string
 	timetags string
 	spin     time.Duration
-	dests    []*osc.Client
+	dests    []*osc.Client // of the packets no -src maps
+	srcs     []sourceMap
 	done     <-chan struct{}
 	opts     wire.Options
 
-	t0   time.Time // when offset 0 (-from) of the first loop is due; zero until then
-	base int64     // nanoseconds of the loops already played
-	sent int
-	errs int
-	late int64
-	buf  []byte
+	t0       time.Time // when offset 0 (-from) of the first loop is due; zero until then
+	base     int64     // nanoseconds of the loops already played
+	sent     int
+	errs     int
+	unmapped int // packets skipped: no -src matched, no URL
+	late     int64
+	buf      []byte
+}
+
+// sourceMap is one -src: the recorded sender (an address and port, an
+// address with port 0 for any, or a UNIX path) and its destination.
+type sourceMap struct {
+	addr netip.AddrPort
+	path string
+	url  string
+	to   []*osc.Client
+}
+
+// parseSource reads a -src SOURCE: HOST:PORT, HOST or a UNIX path.
+func parseSource(s string) sourceMap {
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return sourceMap{addr: netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())}
+	}
+	if a, err := netip.ParseAddr(strings.Trim(s, "[]")); err == nil {
+		return sourceMap{addr: netip.AddrPortFrom(a.Unmap(), 0)}
+	}
+	return sourceMap{path: s}
+}
+
+// destinations returns where a record goes: its source's -src, else the
+// URL arguments (none: skip it).
+func (p *player) destinations(rec *capture.Record) []*osc.Client {
+	for i := range p.srcs {
+		m := &p.srcs[i]
+		switch {
+		case m.path != "":
+			if rec.Transport == capture.Unix && rec.Path == m.path {
+				return m.to
+			}
+		case rec.Src.Addr().Unmap() == m.addr.Addr() && (m.addr.Port() == 0 || m.addr.Port() == rec.Src.Port()):
+			if rec.Transport != capture.Unix {
+				return m.to
+			}
+		}
+	}
+	return p.dests
 }
 
 // play sends the recording once.
@@ -145,6 +228,11 @@ func (p *player) play(name string) error {
 		if p.filter != "" && (!valid || !matchAny(&p.opts, p.filter, rec.Data, 0)) {
 			continue
 		}
+		to := p.destinations(rec)
+		if len(to) == 0 {
+			p.unmapped++
+			continue
+		}
 		if p.t0.IsZero() {
 			// The clock starts once the file is open and its first
 			// packet read, a moment before that packet is due.
@@ -164,7 +252,7 @@ func (p *player) play(name string) error {
 		if l := time.Since(due).Nanoseconds(); l > p.late {
 			p.late = l
 		}
-		for _, c := range p.dests {
+		for _, c := range to {
 			if _, err := c.Write(pkt); err != nil {
 				p.errs++
 			}

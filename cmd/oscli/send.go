@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/osckit/osc"
+	"github.com/osckit/osc/internal/netio"
 	"github.com/osckit/osc/internal/oscjson"
-	"github.com/osckit/osc/netio"
 	"github.com/osckit/osc/router"
 	"github.com/osckit/osc/wire"
 )
@@ -251,7 +251,7 @@ func expectReply(e *env, c *osc.Client, pattern string, timeout time.Duration, a
 			if ctx.Err() != nil {
 				return fmt.Errorf("no reply matching %s within %v", pattern, timeout)
 			}
-			var fe *netio.FrameError
+			var fe *osc.FrameError
 			if errors.As(err, &fe) && fe.Recoverable {
 				continue
 			}

@@ -4,7 +4,7 @@ import (
 	"crypto/tls"
 
 	"github.com/osckit/osc"
-	"github.com/osckit/osc/netio"
+	"github.com/osckit/osc/internal/netio"
 )
 
 // wsFlags are the flags of the commands that listen (dump, echo, relay)

@@ -12,12 +12,13 @@ import (
 )
 
 // packages are the public packages counted, relative to the module root.
-var packages = []string{".", "wire", "router", "router/routertest", "sched", "netio"}
+var packages = []string{".", "wire", "router", "router/routertest"}
 
 // ceiling is the most exported identifiers the counted packages may hold
 // together: lower it with every change that shrinks the API. The count
-// was 598 before the API was folded (issue 11), whose target is 350.
-const ceiling = 610
+// was 598 before the API was folded (issue 11), whose target is 350; 609
+// before sched and netio became internal, 391 after.
+const ceiling = 425
 
 // count returns the exported identifiers of the package in dir: types,
 // functions, variables and constants, plus the exported methods and

@@ -14,9 +14,10 @@ const (
 	UDP Transport = iota + 1
 	TCP
 	Unix
+	WebSocket // one binary message a packet
 )
 
-// String returns "udp", "tcp" or "unix".
+// String returns "udp", "tcp", "unix" or "ws".
 func (t Transport) String() string {
 	switch t {
 	case UDP:
@@ -25,6 +26,8 @@ func (t Transport) String() string {
 		return "tcp"
 	case Unix:
 		return "unix"
+	case WebSocket:
+		return "ws"
 	}
 	return fmt.Sprintf("Transport(%d)", uint8(t))
 }
@@ -37,6 +40,8 @@ func parseTransport(s string) Transport {
 		return TCP
 	case "unix":
 		return Unix
+	case "ws":
+		return WebSocket
 	}
 	return 0
 }
@@ -50,7 +55,8 @@ type Record struct {
 	// framing (SLIP, else the int32 size prefix).
 	Transport Transport
 	Slip      bool
-	// Src is the sender on UDP and TCP; Dst the receiving address.
+	// Src is the sender on UDP, TCP and WebSocket; Dst the receiving
+	// address.
 	Src, Dst netip.AddrPort
 	// Path is a UNIX datagram sender's socket path ("" when unbound).
 	Path string

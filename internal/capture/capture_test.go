@@ -36,6 +36,8 @@ func sample(t testing.TB) []Record {
 		{Time: 2_000_001, Transport: TCP, Src: src6, Dst: netip.MustParseAddrPort("[::1]:9003"), Endpoint: "osc.tcp://[::1]:9003", Data: msg("/tcp/size", wire.Int32(3))},
 		{Time: 3_000_000, Transport: Unix, Path: "/tmp/sender.sock", Endpoint: "osc.unix:///tmp/r.sock", Data: msg("/unix/path", wire.Int32(4))},
 		{Time: 4_000_000, Transport: UDP, Src: src4, Dst: dst4, Endpoint: "osc.udp://127.0.0.1:9000", Data: []byte("/bad\x00"), Malformed: "wire: offset 5: truncated"},
+		{Time: 5_000_000, Transport: WebSocket, Src: src4, Dst: netip.MustParseAddrPort("127.0.0.1:9004"), Endpoint: "osc.ws://127.0.0.1:9004", Data: msg("/ws/four", wire.Int32(5))},
+		{Time: 5_000_001, Transport: WebSocket, Src: src6, Dst: netip.MustParseAddrPort("[::1]:9005"), Endpoint: "osc.ws://[::1]:9005", Data: bytes.Clone(bundle)},
 	}
 }
 
@@ -84,14 +86,14 @@ func TestRoundTrip(t *testing.T) {
 }
 
 // TestTshark checks that tshark decodes the OSC in a recording: UDP
-// (IPv4 and IPv6), TCP with both framings and UNIX.
+// (IPv4 and IPv6), TCP with both framings, UNIX and WebSocket.
 func TestTshark(t *testing.T) {
 	tshark := peer(t, "tshark")
 	dir := t.TempDir()
 	f := filepath.Join(dir, "rec.pcapng")
 	require.NoError(t, os.WriteFile(f, writeAll(t, Pcapng, sample(t), time.Now()), 0o644))
 	out := tsharkPaths(t, tshark, f, "-d", "tcp.port==9002,osc", "-d", "tcp.port==9003,osc")
-	require.Equal(t, "/udp/four\n/b/x\n/tcp/slip\n/tcp/size\n/unix/path\n", out)
+	require.Equal(t, "/udp/four\n/b/x\n/tcp/slip\n/tcp/size\n/unix/path\n/ws/four\n/b/x\n", out)
 }
 
 // pcapSample is a classic pcap file (microseconds, Ethernet) with one

@@ -30,6 +30,15 @@
 //     WIRESHARK_UPPER_PDU (252) naming the heuristic dissector "osc_udp",
 //     then the packet; the sender's socket path is the block's comment
 //     "unix-source: PATH".
+//   - WebSocket (if_description "osc ws"): one binary message is one OSC
+//     packet, so the packet is exported like a UNIX one (link type 252,
+//     "osc_udp"), with the connection's addresses in the exported-PDU
+//     tags (IPv4 or IPv6 source and destination, port type TCP, source
+//     and destination ports), which tshark shows as the packet's source
+//     and destination (fields exported_pdu.ipv4_src and so on). The HTTP
+//     handshake, the frame headers and masking, and control frames are
+//     not recorded: the packet is the message's payload, as the
+//     endpoint delivered it.
 //
 // Wireshark's OSC dissectors are off by default: decode with
 //
@@ -45,7 +54,7 @@
 // [NewReader] detects the format from the first bytes. Besides this
 // package's own files it reads UDP packets, and TCP streams with either
 // framing (reassembled in arrival order; retransmissions are not
-// recognised), from pcap and pcapng captures with Ethernet, Linux cooked
+// recognised), and exported PDUs, from pcap and pcapng captures with Ethernet, Linux cooked
 // (SLL, SLL2), BSD loopback and raw IP link types. Hostile input yields a
 // *FormatError with the byte offset; no block larger than MaxBlock is
 // read into memory.

@@ -348,12 +348,22 @@ func (r *Reader) packet(ifc *iface, ts int64, f []byte, path, bad string) {
 	}
 	rec := Record{Time: ts - r.hdr.Start.UnixNano(), Endpoint: ifc.name, Malformed: bad}
 	if ifc.link == linkUpperPDU {
-		data, ok := upperPDU(f)
+		p, ok := upperPDU(f)
 		if !ok {
 			r.Skipped++
 			return
 		}
-		rec.Transport, rec.Path, rec.Data = Unix, path, data
+		rec.Transport, rec.Data = Unix, p.data
+		switch {
+		case ifc.desc == "osc ws" || p.ports == expPDUPortTCP && p.src.IsValid():
+			// A message of a WebSocket connection (the TCP addresses of
+			// a foreign capture's PDU mean one of a stream too).
+			rec.Transport, rec.Src, rec.Dst = WebSocket, p.src, p.dst
+		case p.ports == expPDUPortUDP && p.src.IsValid():
+			rec.Transport, rec.Src, rec.Dst = UDP, p.src, p.dst
+		default:
+			rec.Path = path
+		}
 		r.queue = append(r.queue, rec)
 		return
 	}
@@ -376,18 +386,51 @@ func (r *Reader) packet(ifc *iface, ts int64, f []byte, path, bad string) {
 	r.tcp(rec, s.payload, ifc.desc)
 }
 
-func upperPDU(f []byte) ([]byte, bool) {
+// pdu is an exported PDU: its data and the addresses its tags name.
+type pdu struct {
+	data     []byte
+	src, dst netip.AddrPort
+	ports    uint32 // port type
+}
+
+// upperPDU parses the tags of an exported PDU (link type
+// WIRESHARK_UPPER_PDU): the addresses, when it has them, and the data
+// after the end tag.
+func upperPDU(f []byte) (pdu, bool) {
+	var p pdu
+	var src, dst netip.Addr
+	var sport, dport uint16
 	for len(f) >= 4 {
 		tag, n := binary.BigEndian.Uint16(f), int(binary.BigEndian.Uint16(f[2:]))
 		if 4+n > len(f) {
-			return nil, false
+			return pdu{}, false
 		}
+		v := f[4 : 4+n]
 		f = f[4+n:]
-		if tag == 0 {
-			return f, true
+		switch {
+		case tag == 0:
+			p.data = f
+			if src.IsValid() && dst.IsValid() {
+				p.src, p.dst = netip.AddrPortFrom(src, sport), netip.AddrPortFrom(dst, dport)
+			}
+			return p, true
+		case (tag == expPDUIPv4Src || tag == expPDUIPv4Dst) && n == 4,
+			(tag == expPDUIPv6Src || tag == expPDUIPv6Dst) && n == 16:
+			a, _ := netip.AddrFromSlice(v)
+			if tag == expPDUIPv4Src || tag == expPDUIPv6Src {
+				src = a
+			} else {
+				dst = a
+			}
+		case tag == expPDUPortType && n == 4:
+			p.ports = binary.BigEndian.Uint32(v)
+		case tag == expPDUSrcPort && n == 4:
+			sport = uint16(binary.BigEndian.Uint32(v))
+		case tag == expPDUDstPort && n == 4:
+			dport = uint16(binary.BigEndian.Uint32(v))
 		}
 	}
-	return nil, false
+	return pdu{}, false
 }
 
 // tcp appends a segment to its stream and queues the stream's whole

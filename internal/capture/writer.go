@@ -9,8 +9,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/osckit/osc/internal/netio"
 	"github.com/osckit/osc/internal/oscjson"
-	"github.com/osckit/osc/netio"
 )
 
 // Format is a file format a Writer writes.
@@ -38,7 +38,17 @@ const (
 	optTSResol  = 9
 	optUserAppl = 4 // shb_userappl
 
-	expPDUHeuristic = 13 // EXP_PDU_TAG_HEURISTIC_NAME
+	// Exported-PDU tags (Wireshark's exported_pdu_tlvs.h).
+	expPDUHeuristic = 13 // EXP_PDU_TAG_HEUR_DISSECTOR_NAME
+	expPDUIPv4Src   = 20
+	expPDUIPv4Dst   = 21
+	expPDUIPv6Src   = 22
+	expPDUIPv6Dst   = 23
+	expPDUPortType  = 24
+	expPDUSrcPort   = 25
+	expPDUDstPort   = 26
+	expPDUPortTCP   = 2 // EXP_PDU_PT_TCP
+	expPDUPortUDP   = 3 // EXP_PDU_PT_UDP
 )
 
 // maxTCPFlows caps the connections a Writer numbers segments for; past it
@@ -133,13 +143,44 @@ func (w *Writer) Write(r *Record) error {
 	case UDP:
 		f = appendUDP(f, r.Src, r.Dst, r.Data)
 	default:
-		f = binary.BigEndian.AppendUint16(f, expPDUHeuristic)
-		f = binary.BigEndian.AppendUint16(f, 8)
-		f = append(f, "osc_udp\x00"...)
+		f = appendPDUTag(f, expPDUHeuristic, []byte("osc_udp\x00"))
+		if r.Transport == WebSocket {
+			f = appendPDUAddrs(f, r.Src, r.Dst)
+		}
 		f = append(f, 0, 0, 0, 0) // end of tags
 		f = append(f, r.Data...)
 	}
 	return w.writeEPB(id, r, f)
+}
+
+func appendPDUTag(f []byte, tag uint16, v []byte) []byte {
+	f = binary.BigEndian.AppendUint16(f, tag)
+	f = binary.BigEndian.AppendUint16(f, uint16(len(v)))
+	return append(f, v...)
+}
+
+// appendPDUAddrs appends the exported-PDU tags of a WebSocket
+// connection's addresses: the source and destination IP addresses, port
+// type TCP and the two ports. tshark shows them as the packet's source
+// and destination.
+func appendPDUAddrs(f []byte, src, dst netip.AddrPort) []byte {
+	s, d := src.Addr().Unmap(), dst.Addr().Unmap()
+	if s.Is4() && d.Is4() {
+		s4, d4 := s.As4(), d.As4()
+		f = appendPDUTag(f, expPDUIPv4Src, s4[:])
+		f = appendPDUTag(f, expPDUIPv4Dst, d4[:])
+	} else if s.IsValid() && d.IsValid() {
+		s16, d16 := s.As16(), d.As16()
+		f = appendPDUTag(f, expPDUIPv6Src, s16[:])
+		f = appendPDUTag(f, expPDUIPv6Dst, d16[:])
+	}
+	var v [4]byte
+	binary.BigEndian.PutUint32(v[:], expPDUPortTCP)
+	f = appendPDUTag(f, expPDUPortType, v[:])
+	binary.BigEndian.PutUint32(v[:], uint32(src.Port()))
+	f = appendPDUTag(f, expPDUSrcPort, v[:])
+	binary.BigEndian.PutUint32(v[:], uint32(dst.Port()))
+	return appendPDUTag(f, expPDUDstPort, v[:])
 }
 
 // maxSegment caps the payload of one synthesized TCP segment, so that
@@ -210,7 +251,7 @@ func (w *Writer) iface(r *Record) (uint32, error) {
 	w.ifaces[k] = id
 	lt, desc := uint16(linkRaw), "osc "+r.Transport.String()
 	switch {
-	case r.Transport == Unix:
+	case r.Transport == Unix || r.Transport == WebSocket:
 		lt = linkUpperPDU
 	case r.Transport == TCP && k.slip:
 		desc += " slip"

@@ -7,7 +7,7 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/osckit/osc/sched"
+	"github.com/osckit/osc/internal/sched"
 	"github.com/osckit/osc/wire"
 )
 

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/osckit/osc/netio"
+	"github.com/osckit/osc/internal/netio"
 )
 
 func ExampleParseEndpoint() {
