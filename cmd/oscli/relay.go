@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,7 +14,9 @@ import (
 
 	"github.com/osckit/osc"
 	"github.com/osckit/osc/internal/netio"
+	"github.com/osckit/osc/internal/sched"
 	"github.com/osckit/osc/router"
+	"github.com/osckit/osc/wire"
 )
 
 const relayUsage = `[flags] -from URL [-from URL ...] -to URL [-to URL ...]
@@ -30,6 +33,10 @@ standard error.
 matches one of the OSC patterns. -rewrite /FROM=/TO (repeatable; the first
 that applies wins) replaces an address prefix. -flatten sends the messages
 of bundles one by one, as bare messages (for devices that refuse bundles).
+-flatten=due holds each bundle until it is due, then sends its messages
+bare (a nested bundle when its own time comes); at most 65536 bundle
+levels and 64 MiB wait, and bundles beyond that or more than an hour ahead
+are refused, counted on the status line.
 A bundle that is filtered or rewritten without -flatten keeps its shape:
 nested bundles stay nested with their timetags, and bundles left with no
 message are dropped. Packets that need none
@@ -61,7 +68,8 @@ func runRelay(e *env, args []string) error {
 	fs.Var(&to, "to", "forward to `URL` (repeatable)")
 	fs.Var(&filters, "filter", "forward only addresses matching `PATTERN` (repeatable)")
 	fs.Var(&rewrites, "rewrite", "replace the address prefix `/FROM=/TO` (repeatable)")
-	flatten := fs.Bool("flatten", false, "send the messages of bundles one by one, unbundled")
+	var flatten flattenFlag
+	fs.Var(&flatten, "flatten", "send the messages of bundles one by one, unbundled (`=due`: each when its bundle is due)")
 	queue := fs.Int("queue", 1024, "bound each destination's queue to `N` packets")
 	stats := fs.Duration("stats", 0, "print each destination's counters every `D` (0: only at the end)")
 	timeout := fs.Duration("timeout", 0, "exit after `D` (0: no limit)")
@@ -88,7 +96,7 @@ func runRelay(e *env, args []string) error {
 			return usagef("-filter %q: want an OSC address pattern", f)
 		}
 	}
-	r := newRelay(*flatten)
+	r := newRelay(flatten != flattenOff)
 	for _, f := range filters {
 		r.rw.filters = append(r.rw.filters, []byte(f))
 	}
@@ -98,6 +106,10 @@ func runRelay(e *env, args []string) error {
 			return usagef("-rewrite %v", err)
 		}
 		r.rw.rules = append(r.rw.rules, rule)
+	}
+	if flatten == flattenDue {
+		r.rw.flatten = false // bundles keep their times until due
+		r.sched = sched.New(sched.Config{Logger: slog.New(&logHandler{w: &lockedWriter{w: e.stderr}, prefix: "oscli relay: "})}, r.dispatch)
 	}
 	if *bidi {
 		r.routes = newRoutes(*maxRoutes)
@@ -167,6 +179,9 @@ func runRelay(e *env, args []string) error {
 		<-ctx.Done()
 	}
 	srv.Close()
+	if r.sched != nil {
+		r.sched.Close(context.Background()) // what is still queued is dropped, counted
+	}
 	cancel()
 	wg.Wait()
 	r.printStats(stderr)
@@ -179,6 +194,11 @@ type relay struct {
 	dests   []*dest
 	routes  *routes  // -bidirectional: who sent each address
 	replies *replies // -bidirectional
+	// sched, with -flatten=due, holds bundles until their time; it is
+	// bounded (sched.DefaultMaxQueue groups, DefaultMaxBytes), and
+	// bundles it refuses are counted in refused.
+	sched   *sched.Scheduler[struct{}]
+	refused atomic.Uint64
 
 	mu  sync.Mutex // Accept runs on a goroutine per TCP connection
 	buf []byte
@@ -190,7 +210,7 @@ func newRelay(flatten bool) *relay { return &relay{rw: rewriter{flatten: flatten
 // destination, and remembers its sender when replies go back.
 func (r *relay) forward(p *osc.Packet) {
 	pkt := p.Data
-	if r.rw.identity(pkt) {
+	if r.rw.identity(pkt) && (r.sched == nil || !wire.IsBundle(pkt)) {
 		if r.routes != nil && r.rw.opts.Validate(pkt) == nil {
 			r.routes.remember(pkt, p)
 		}
@@ -210,7 +230,21 @@ func (r *relay) forward(p *osc.Packet) {
 		if r.routes != nil {
 			r.routes.remember(out, p)
 		}
+		if r.sched != nil && wire.IsBundle(out) {
+			if r.sched.Submit(out, struct{}{}) != nil {
+				r.refused.Add(1)
+			}
+			continue
+		}
 		r.send(out)
+	}
+}
+
+// dispatch sends the messages of a bundle level that is due, one by one.
+func (r *relay) dispatch(d *sched.Delivery[struct{}]) {
+	m := d.Messages()
+	for m.Next() {
+		r.send(m.Message().Bytes())
 	}
 }
 
@@ -225,6 +259,11 @@ func (r *relay) printStats(w *lockedWriter) {
 	for _, d := range r.dests {
 		fmt.Fprintf(w, "oscli relay: %s packets=%d bytes=%d drops=%d reconnects=%d\n",
 			d.url, d.packets.Load(), d.bytes.Load(), d.drops.Load(), d.reconnects.Load())
+	}
+	if r.sched != nil {
+		st := r.sched.Stats()
+		fmt.Fprintf(w, "oscli relay: bundles queued=%d queued_bytes=%d dispatched=%d late=%d refused=%d dropped_at_close=%d\n",
+			st.Queued, st.QueuedBytes, st.Dispatched, st.Late, r.refused.Load(), st.DroppedAtClose)
 	}
 	if rp := r.replies; rp != nil {
 		fmt.Fprintf(w, "oscli relay: replies sent=%d unrouted=%d unanswerable=%d failed=%d routes=%d evicted=%d\n",
@@ -334,3 +373,42 @@ func (d *dest) readReplies(ctx context.Context, c *osc.Client) {
 		buf = d.replies.answer(buf, pkt)
 	}
 }
+
+// flattenFlag is -flatten (bundles unbundled at once) or -flatten=due
+// (each bundle unbundled when due).
+type flattenFlag int
+
+const (
+	flattenOff flattenFlag = iota
+	flattenNow
+	flattenDue
+)
+
+func (f *flattenFlag) String() string {
+	switch *f {
+	case flattenNow:
+		return "true"
+	case flattenDue:
+		return "due"
+	}
+	return "false"
+}
+
+func (f *flattenFlag) Set(s string) error {
+	switch s {
+	case "due":
+		*f = flattenDue
+		return nil
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return fmt.Errorf("want true, false or due")
+	}
+	*f = flattenOff
+	if b {
+		*f = flattenNow
+	}
+	return nil
+}
+
+func (f *flattenFlag) IsBoolFlag() bool { return true }
