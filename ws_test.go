@@ -493,3 +493,33 @@ func TestEndpointWriteToStream(t *testing.T) {
 	_, err = listen(t, s, "osc.udp://127.0.0.1:0").WriteToPath(mustMsg(t, "/x"), []byte(path))
 	require.ErrorIs(t, err, osc.ErrNotSupported)
 }
+
+// TestWebSocketJSON: with WebSocket.JSON a text message in osc.js's JSON
+// form is a packet, answered in the same form; text that does not decode
+// is counted as malformed and the connection goes on; a binary peer still
+// gets binary replies.
+func TestWebSocketJSON(t *testing.T) {
+	ch := make(chan got, 16)
+	s := newServer(t, recorder(t, ch))
+	s.WebSocket.JSON = true
+	ep := listen(t, s, "osc.ws://127.0.0.1:0/osc")
+	c := wsDial(t, wsURL(ep), nil)
+	ctx := ctxTimeout(t, 10*time.Second)
+	require.NoError(t, c.Write(ctx, websocket.MessageText, []byte(`{"address":"/ping","args":[{"type":"i","value":5},{"type":"s","value":"x"}]}`)))
+	typ, b, err := c.Read(ctx)
+	require.NoError(t, err)
+	require.Equal(t, websocket.MessageText, typ)
+	require.JSONEq(t, `{"address":"/pong","args":[{"type":"i","value":5},{"type":"s","value":"x"}]}`, string(b))
+
+	require.NoError(t, c.Write(ctx, websocket.MessageText, []byte(`{"address":"nope"}`)))
+	require.NoError(t, c.Write(ctx, websocket.MessageText, []byte(`{"timeTag":{"raw":[0,1]},"packets":[{"address":"/in/bundle","args":[]}]}`)))
+	require.Equal(t, "/in/bundle", recv(t, ch).addr, "osc.js's bundle form; the connection outlived the bad text")
+	require.Equal(t, uint64(1), ep.Stats().Malformed)
+
+	bc := wsDial(t, wsURL(ep), nil)
+	require.NoError(t, bc.Write(ctx, websocket.MessageBinary, mustMsg(t, "/ping", wire.Int32(1))))
+	typ, b, err = bc.Read(ctx)
+	require.NoError(t, err)
+	require.Equal(t, websocket.MessageBinary, typ)
+	require.Equal(t, mustMsg(t, "/pong", wire.Int32(1)), b)
+}

@@ -11,6 +11,7 @@ import (
 // for their osc.ws:// and osc.wss:// endpoints.
 type wsFlags struct {
 	cert, key string
+	json      bool
 	tls       *tls.Config // loaded by check
 }
 
@@ -18,6 +19,7 @@ func addWSFlags(fs *flagSet) *wsFlags {
 	w := &wsFlags{}
 	fs.StringVar(&w.cert, "cert", "", "osc.wss://: the certificate chain, a PEM `FILE` (with -key)")
 	fs.StringVar(&w.key, "key", "", "osc.wss://: the private key of -cert, a PEM `FILE`")
+	fs.BoolVar(&w.json, "ws-json", false, "osc.ws://: take text messages in osc.js's JSON form (as dump -json prints) and answer them in it")
 	return w
 }
 
@@ -53,4 +55,5 @@ func (w *wsFlags) check(eps ...netio.Endpoint) error {
 func (w *wsFlags) apply(srv *osc.Server, ep netio.Endpoint) {
 	srv.WebSocket.AnyOrigin = isLoopback(ep.Host())
 	srv.WebSocket.TLS = w.tls
+	srv.WebSocket.JSON = w.json
 }
