@@ -107,7 +107,7 @@ func (c *Client) Send(address string, args ...wire.Value) error {
 }
 
 // SendAny sends a message whose arguments are plain Go values, typed as
-// wire.Infer says (python-osc's rules: an int is 'i' or 'h' by size, a
+// wire.InferAll says (python-osc's rules: an int is 'i' or 'h' by size, a
 // float 'f', a slice an array). A value with no OSC type is a
 // *wire.TypeError and nothing is sent. It allocates; Send with typed
 // values is the allocation-free path.

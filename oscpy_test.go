@@ -128,7 +128,7 @@ func TestOscpyFormatMessageNullTerminatedAddress(t *testing.T) {
 	require.Equal(t, "/test", g.addr)
 
 	// A NUL inside the address is still refused.
-	require.ErrorIs(t, c.Send("/te\x00st", wire.Int32(3)), wire.ErrAddress)
+	require.ErrorContains(t, c.Send("/te\x00st", wire.Int32(3)), "invalid address")
 }
 
 // TestOscpyValidateMessageAddressDisabled sends a message whose address has
@@ -136,9 +136,7 @@ func TestOscpyFormatMessageNullTerminatedAddress(t *testing.T) {
 // decoding with LooseAddress hands it to its handler, a strict one counts it
 // as malformed.
 func TestOscpyValidateMessageAddressDisabled(t *testing.T) {
-	pkt := wire.AppendString(nil, "malformed")
-	pkt = wire.AppendString(pkt, ",s")
-	pkt = wire.AppendString(pkt, "message")
+	pkt := []byte("malformed\x00\x00\x00,s\x00\x00message\x00")
 
 	ch := make(chan got, 4)
 	loose := &osc.Server{Handler: recorder(t, ch), Logger: quietLogger, Decode: wire.Options{LooseAddress: true}}

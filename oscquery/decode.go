@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/osckit/osc/internal/limits"
 	"github.com/osckit/osc/wire"
 )
 
@@ -171,9 +172,9 @@ func joinPath(parent, name string) string {
 }
 
 // maxValueDepth bounds the nesting of VALUE, RANGE and the other per-type
-// attributes: OSC arrays nest at most wire.DefaultMaxArrayDepth deep, and
+// attributes: OSC arrays nest at most limits.ArrayDepth deep, and
 // RANGE adds an object and VALS.
-const maxValueDepth = wire.DefaultMaxArrayDepth + 4
+const maxValueDepth = limits.ArrayDepth + 4
 
 // jsonDepth returns the deepest nesting of arrays and objects in raw
 // (valid JSON), in one pass, so that hostile nesting is refused before the

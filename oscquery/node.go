@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/osckit/osc/internal/limits"
 	"github.com/osckit/osc/wire"
 )
 
@@ -121,7 +122,7 @@ func parseTypeItems(s string, depth int) ([]typeItem, string, error) {
 			}
 			return items, s, nil
 		case c == wire.TypeArrayBegin:
-			if depth >= wire.DefaultMaxArrayDepth {
+			if depth >= limits.ArrayDepth {
 				return nil, "", fmt.Errorf("%w: arrays nested too deep", ErrType)
 			}
 			sub, rest, err := parseTypeItems(s[1:], depth+1)

@@ -314,7 +314,7 @@ func TestRegisterErrors(t *testing.T) {
 		method string
 		err    error
 	}{
-		{"foo", wire.ErrAddress},
+		{"foo", router.ErrAddress},
 		{"/a b", router.ErrReserved},
 		{"/a/", router.ErrEmptyPart},
 		{"/[abc", router.ErrUnclosedSet},

@@ -6,22 +6,22 @@ import (
 	"github.com/osckit/osc/wire"
 )
 
-// Errors reported, wrapped in a *wire.ParseError that carries the byte
-// offset, by ValidPattern, ValidAddress and registration. Test them with
-// errors.Is. An address or pattern that does not begin with '/' is reported
-// as wire.ErrAddress.
+// Causes reported, wrapped in a *wire.ParseError that carries the byte
+// offset, by ValidPattern, ValidAddress and registration; the error's
+// message names them.
 var (
-	ErrTooLong       = errors.New("osc: address or pattern longer than 1024 bytes")
-	ErrEmptySet      = errors.New("osc: empty character set")
-	ErrUnclosedSet   = errors.New("osc: unterminated '['")
-	ErrUnclosedBrace = errors.New("osc: unterminated '{'")
-	ErrNestedBrace   = errors.New("osc: nested '{'")
-	ErrSlashInBrace  = errors.New("osc: '/' inside braces")
-	ErrUnmatched     = errors.New("osc: unmatched ']' or '}'")
-	ErrPatternChar   = errors.New("osc: pattern character in a literal address")
-	ErrReserved      = errors.New("osc: reserved character in address")
-	ErrEmptyPart     = errors.New("osc: empty address part")
-	ErrTypes         = errors.New("osc: invalid type tag filter")
+	errAddress       = errors.New("osc: address or pattern does not begin with '/'")
+	errTooLong       = errors.New("osc: address or pattern longer than 1024 bytes")
+	errEmptySet      = errors.New("osc: empty character set")
+	errUnclosedSet   = errors.New("osc: unterminated '['")
+	errUnclosedBrace = errors.New("osc: unterminated '{'")
+	errNestedBrace   = errors.New("osc: nested '{'")
+	errSlashInBrace  = errors.New("osc: '/' inside braces")
+	errUnmatched     = errors.New("osc: unmatched ']' or '}'")
+	errPatternChar   = errors.New("osc: pattern character in a literal address")
+	errReserved      = errors.New("osc: reserved character in address")
+	errEmptyPart     = errors.New("osc: empty address part")
+	errTypes         = errors.New("osc: invalid type tag filter")
 )
 
 func parseErr(off int, err error) error { return &wire.ParseError{Off: off, Arg: -1, Err: err} }
@@ -51,10 +51,10 @@ func ValidAddress(address string) error {
 // It does not allocate.
 func checkPattern[P text](p P) (int, error) {
 	if len(p) > MaxLen {
-		return MaxLen, ErrTooLong
+		return MaxLen, errTooLong
 	}
 	if len(p) == 0 || p[0] != '/' {
-		return 0, wire.ErrAddress
+		return 0, errAddress
 	}
 	for i := 1; i < len(p); i++ {
 		switch p[i] {
@@ -64,13 +64,13 @@ func checkPattern[P text](p P) (int, error) {
 				j++
 			}
 			if j < len(p) && p[j] == ']' {
-				return i, ErrEmptySet
+				return i, errEmptySet
 			}
 			for j < len(p) && p[j] != ']' && p[j] != '/' {
 				j++
 			}
 			if j == len(p) || p[j] == '/' {
-				return i, ErrUnclosedSet
+				return i, errUnclosedSet
 			}
 			i = j
 		case '{':
@@ -78,17 +78,17 @@ func checkPattern[P text](p P) (int, error) {
 			for ; j < len(p) && p[j] != '}'; j++ {
 				switch p[j] {
 				case '{':
-					return j, ErrNestedBrace
+					return j, errNestedBrace
 				case '/':
-					return j, ErrSlashInBrace
+					return j, errSlashInBrace
 				}
 			}
 			if j == len(p) {
-				return i, ErrUnclosedBrace
+				return i, errUnclosedBrace
 			}
 			i = j
 		case ']', '}':
-			return i, ErrUnmatched
+			return i, errUnmatched
 		}
 	}
 	return 0, nil
@@ -108,25 +108,25 @@ var addrClass = func() (t [256]uint8) {
 
 func checkAddress(a string) (int, error) {
 	if len(a) > MaxLen {
-		return MaxLen, ErrTooLong
+		return MaxLen, errTooLong
 	}
 	if len(a) == 0 || a[0] != '/' {
-		return 0, wire.ErrAddress
+		return 0, errAddress
 	}
 	for i := 1; i < len(a); i++ {
 		c := a[i]
 		switch addrClass[c] {
 		case 1:
-			return i, ErrPatternChar
+			return i, errPatternChar
 		case 2:
-			return i, ErrReserved
+			return i, errReserved
 		}
 		if c == '/' && a[i-1] == '/' {
-			return i, ErrEmptyPart
+			return i, errEmptyPart
 		}
 	}
 	if a[len(a)-1] == '/' {
-		return len(a), ErrEmptyPart
+		return len(a), errEmptyPart
 	}
 	return 0, nil
 }
@@ -142,19 +142,19 @@ func checkTypes(spec string) (string, int, error) {
 	for i := off; i < len(spec); i++ {
 		c := spec[i]
 		if !wire.Type(c).Valid() {
-			return "", i, ErrTypes
+			return "", i, errTypes
 		}
 		switch c {
 		case '[':
 			depth++
 		case ']':
 			if depth--; depth < 0 {
-				return "", i, ErrTypes
+				return "", i, errTypes
 			}
 		}
 	}
 	if depth != 0 {
-		return "", len(spec), ErrTypes
+		return "", len(spec), errTypes
 	}
 	return spec[off:], 0, nil
 }

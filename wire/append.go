@@ -10,25 +10,25 @@ import (
 // beyond what their documentation says: use an Encoder or AppendMessage to
 // build whole messages.
 
-// AppendInt32 appends a big-endian int32.
-func AppendInt32(dst []byte, v int32) []byte { return binary.BigEndian.AppendUint32(dst, uint32(v)) }
+// appendInt32 appends a big-endian int32.
+func appendInt32(dst []byte, v int32) []byte { return binary.BigEndian.AppendUint32(dst, uint32(v)) }
 
-// AppendInt64 appends a big-endian int64.
-func AppendInt64(dst []byte, v int64) []byte { return binary.BigEndian.AppendUint64(dst, uint64(v)) }
+// appendInt64 appends a big-endian int64.
+func appendInt64(dst []byte, v int64) []byte { return binary.BigEndian.AppendUint64(dst, uint64(v)) }
 
-// AppendFloat32 appends a big-endian IEEE 754 float32, bit-exact.
-func AppendFloat32(dst []byte, v float32) []byte {
+// appendFloat32 appends a big-endian IEEE 754 float32, bit-exact.
+func appendFloat32(dst []byte, v float32) []byte {
 	return binary.BigEndian.AppendUint32(dst, math.Float32bits(v))
 }
 
-// AppendFloat64 appends a big-endian IEEE 754 float64, bit-exact.
-func AppendFloat64(dst []byte, v float64) []byte {
+// appendFloat64 appends a big-endian IEEE 754 float64, bit-exact.
+func appendFloat64(dst []byte, v float64) []byte {
 	return binary.BigEndian.AppendUint64(dst, math.Float64bits(v))
 }
 
-// AppendString appends s as an OSC-string: its bytes, then 1 to 4 NULs up to
+// appendString appends s as an OSC-string: its bytes, then 1 to 4 NULs up to
 // a multiple of 4. s must not contain NUL (the receiver would cut it there).
-func AppendString(dst []byte, s string) []byte {
+func appendString(dst []byte, s string) []byte {
 	n, p := len(dst), len(s)&^3+4
 	dst = grow(dst, p)
 	// Zero the last word first: it holds the padding (and perhaps the end
@@ -47,8 +47,8 @@ func grow(dst []byte, n int) []byte {
 	return dst[:l+n]
 }
 
-// AppendStringBytes is AppendString for a byte slice.
-func AppendStringBytes(dst, s []byte) []byte {
+// appendStringBytes is appendString for a byte slice.
+func appendStringBytes(dst, s []byte) []byte {
 	n, p := len(dst), len(s)&^3+4
 	dst = grow(dst, p)
 	binary.LittleEndian.PutUint32(dst[n+p-4:], 0)
@@ -56,9 +56,9 @@ func AppendStringBytes(dst, s []byte) []byte {
 	return dst
 }
 
-// AppendBlob appends b as an OSC-blob: its int32 size, its bytes, then 0 to
+// appendBlob appends b as an OSC-blob: its int32 size, its bytes, then 0 to
 // 3 NULs up to a multiple of 4. len(b) must fit in an int32.
-func AppendBlob(dst, b []byte) []byte {
+func appendBlob(dst, b []byte) []byte {
 	n, p := len(dst), 4+(len(b)+3)&^3
 	dst = grow(dst, p)
 	binary.BigEndian.PutUint32(dst[n:], uint32(len(b)))

@@ -48,21 +48,21 @@ type msgCache struct {
 // If c is not nil, it records the messages' views.
 func (o *Options) checkBundle(b []byte, base, depth int, parent Timetag, c *msgCache) error {
 	if len(b)&3 != 0 {
-		return perr(base+len(b), -1, ErrAlign)
+		return perr(base+len(b), -1, errAlign)
 	}
 	if len(b) < 16 {
 		if len(b) < 8 || !IsBundle(b) {
 			if len(b) >= 1 && b[0] != '#' {
-				return perr(base, -1, ErrBundle)
+				return perr(base, -1, errBundle)
 			}
 			if !bytes.HasPrefix([]byte(bundleTag), b) {
-				return perr(base, -1, ErrBundle)
+				return perr(base, -1, errBundle)
 			}
 		}
-		return perr(base+len(b), -1, ErrShort)
+		return perr(base+len(b), -1, errShort)
 	}
 	if !IsBundle(b) {
-		return perr(base, -1, ErrBundle)
+		return perr(base, -1, errBundle)
 	}
 	tt := Timetag(binary.BigEndian.Uint64(b[8:]))
 	if parent > 1 {
@@ -70,18 +70,18 @@ func (o *Options) checkBundle(b []byte, base, depth int, parent Timetag, c *msgC
 			tt = parent
 		} else if tt.Before(parent) {
 			if !o.Lenient {
-				return perr(base+8, -1, ErrTimeOrder)
+				return perr(base+8, -1, errTimeOrder)
 			}
 			tt = parent
 		}
 	}
 	for off := 16; off < len(b); {
 		if len(b)-off < 4 {
-			return perr(base+off, -1, ErrShort)
+			return perr(base+off, -1, errShort)
 		}
 		size := int64(int32(binary.BigEndian.Uint32(b[off:])))
 		if size <= 0 || size&3 != 0 || size > int64(len(b)-off-4) {
-			return perr(base+off, -1, ErrElementSize)
+			return perr(base+off, -1, errElementSize)
 		}
 		off += 4
 		e := b[off : off+int(size)]
@@ -97,13 +97,13 @@ func (o *Options) checkBundle(b []byte, base, depth int, parent Timetag, c *msgC
 			}
 		case '#':
 			if depth+1 > o.bundleDepth() {
-				return perr(base+off, -1, ErrNesting)
+				return perr(base+off, -1, errNesting)
 			}
 			if err := o.checkBundle(e, base+off, depth+1, tt, c); err != nil {
 				return err
 			}
 		default:
-			return perr(base+off, -1, ErrBundle)
+			return perr(base+off, -1, errBundle)
 		}
 		off += int(size)
 	}

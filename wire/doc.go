@@ -22,13 +22,13 @@
 // the last argument, a message needs a type tag string and a nested bundle
 // may not be timed earlier than its parent. Options{Lenient: true} accepts
 // these. Failures are *ParseError values carrying the byte offset and wrapping
-// a sentinel error (ErrShort, ErrBlobSize, ...) for errors.Is. No length
+// a sentinel error (errShort, errBlobSize, ...) for errors.Is. No length
 // field makes the decoder allocate or read beyond the packet, and nesting is
 // bounded by Options.MaxBundleDepth and MaxArrayDepth.
 //
 // # Encoding
 //
-// The Append functions (AppendString, AppendBlob, AppendMessage, ...) write
+// The Append functions (appendString, appendBlob, AppendMessage, ...) write
 // into a caller's slice. An Encoder builds messages and bundles, nested or
 // not, writing bundle element sizes when each element ends; a reused or
 // pooled (GetEncoder) Encoder does not allocate.
@@ -38,7 +38,7 @@
 // Message, Bundle, Arg, ArgReader and ElementReader alias the bytes they were
 // parsed from. A server reuses its receive buffers, so a view it hands to a
 // handler is valid only until the handler returns. Each view type has a
-// Clone method that copies; ValueOf and Message.Values copy arguments into
+// Clone method that copies; Message.Values copies arguments into
 // Values.
 //
 // # Timetags

@@ -94,7 +94,7 @@ func (e *Encoder) Bytes() ([]byte, error) {
 		return nil, e.err
 	}
 	if e.inMsg || len(e.stack) > 0 || len(e.buf) == 0 {
-		return nil, ErrEncoderState
+		return nil, errEncoderState
 	}
 	return e.buf, nil
 }
@@ -116,7 +116,7 @@ func (e *Encoder) beginElement() (sizeAt int, ok bool) {
 		return 0, false
 	}
 	if e.inMsg || (len(e.stack) == 0 && len(e.buf) > 0) {
-		e.fail(ErrEncoderState)
+		e.fail(errEncoderState)
 		return 0, false
 	}
 	if len(e.stack) == 0 {
@@ -131,7 +131,7 @@ func (e *Encoder) patchSize(at int) {
 	if at >= 0 {
 		n := len(e.buf) - at - 4
 		if n > math.MaxInt32 {
-			e.fail(ErrTooLarge)
+			e.fail(errTooLarge)
 			return
 		}
 		binary.BigEndian.PutUint32(e.buf[at:], uint32(n))
@@ -144,7 +144,7 @@ func (e *Encoder) patchSize(at int) {
 func (e *Encoder) Message(address string) *Encoder {
 	address = trimNUL(address)
 	if e.err == nil && (len(address) == 0 || address[0] != '/') {
-		return e.fail(ErrAddress)
+		return e.fail(errAddress)
 	}
 	at, ok := e.beginElement()
 	if !ok {
@@ -159,7 +159,7 @@ func (e *Encoder) Message(address string) *Encoder {
 	binary.LittleEndian.PutUint32(t, 0)
 	binary.LittleEndian.PutUint64(t[4:], 0)
 	if putString(buf[n:], address) {
-		return e.fail(ErrAddress)
+		return e.fail(errAddress)
 	}
 	e.startTags(n + p)
 	return e
@@ -169,14 +169,14 @@ func (e *Encoder) Message(address string) *Encoder {
 func (e *Encoder) MessageBytes(address []byte) *Encoder {
 	address = trimNUL(address)
 	if e.err == nil && (len(address) == 0 || address[0] != '/' || indexNUL(address) >= 0) {
-		return e.fail(ErrAddress)
+		return e.fail(errAddress)
 	}
 	at, ok := e.beginElement()
 	if !ok {
 		return e
 	}
 	e.msgStart = at
-	e.buf = AppendStringBytes(e.buf, address)
+	e.buf = appendStringBytes(e.buf, address)
 	e.tagAt = len(e.buf)
 	e.buf = binary.LittleEndian.AppendUint64(e.buf, 0)
 	e.startTags(e.tagAt)
@@ -232,7 +232,7 @@ func (e *Encoder) startTags(off int) {
 // End finishes the current message.
 func (e *Encoder) End() *Encoder {
 	if !e.inMsg || e.arrays != 0 {
-		return e.fail(ErrEncoderState)
+		return e.fail(errEncoderState)
 	}
 	args := e.tagAt + tagReserve
 	switch {
@@ -267,7 +267,7 @@ func (e *Encoder) BeginBundle(t Timetag) *Encoder {
 	}
 	e.stack = append(e.stack, at)
 	e.buf = append(e.buf, bundleTag...)
-	e.buf = AppendTimetag(e.buf, t)
+	e.buf = appendTimetag(e.buf, t)
 	return e
 }
 
@@ -277,7 +277,7 @@ func (e *Encoder) EndBundle() *Encoder {
 		return e
 	}
 	if e.inMsg || len(e.stack) == 0 {
-		return e.fail(ErrEncoderState)
+		return e.fail(errEncoderState)
 	}
 	at := e.stack[len(e.stack)-1]
 	e.stack = e.stack[:len(e.stack)-1]
@@ -289,7 +289,7 @@ func (e *Encoder) EndBundle() *Encoder {
 // top level, or as an element of the open bundle. pkt is not validated.
 func (e *Encoder) Raw(pkt []byte) *Encoder {
 	if e.err == nil && len(pkt)&3 != 0 {
-		return e.fail(ErrAlign)
+		return e.fail(errAlign)
 	}
 	at, ok := e.beginElement()
 	if !ok {
@@ -308,7 +308,7 @@ func (e *Encoder) tag(t Type) bool {
 	case n == 0:
 		// Outside a message, or failed.
 		if e.err == nil {
-			e.err = ErrEncoderState
+			e.err = errEncoderState
 		}
 		return false
 	default:
@@ -334,7 +334,7 @@ func (e *Encoder) addTags(ts ...byte) {
 // shape on purpose: each must stay small enough to inline into the caller.
 func (e *Encoder) Int32(v int32) *Encoder {
 	if e.tag(TypeInt32) {
-		e.buf = AppendInt32(e.buf, v)
+		e.buf = appendInt32(e.buf, v)
 	}
 	return e
 }
@@ -342,7 +342,7 @@ func (e *Encoder) Int32(v int32) *Encoder {
 // Int64 adds an 'h' argument.
 func (e *Encoder) Int64(v int64) *Encoder {
 	if e.tag(TypeInt64) {
-		e.buf = AppendInt64(e.buf, v)
+		e.buf = appendInt64(e.buf, v)
 	}
 	return e
 }
@@ -350,7 +350,7 @@ func (e *Encoder) Int64(v int64) *Encoder {
 // Float32 adds an 'f' argument.
 func (e *Encoder) Float32(v float32) *Encoder {
 	if e.tag(TypeFloat32) {
-		e.buf = AppendFloat32(e.buf, v)
+		e.buf = appendFloat32(e.buf, v)
 	}
 	return e
 }
@@ -358,7 +358,7 @@ func (e *Encoder) Float32(v float32) *Encoder {
 // Float64 adds a 'd' argument.
 func (e *Encoder) Float64(v float64) *Encoder {
 	if e.tag(TypeFloat64) {
-		e.buf = AppendFloat64(e.buf, v)
+		e.buf = appendFloat64(e.buf, v)
 	}
 	return e
 }
@@ -370,7 +370,7 @@ func (e *Encoder) str(t Type, s string) *Encoder {
 		d := e.buf[n : n+p]
 		binary.LittleEndian.PutUint32(d[p-4:], 0)
 		if putString(d, s) {
-			return e.fail(ErrInvalidString)
+			return e.fail(errInvalidString)
 		}
 	}
 	return e
@@ -435,16 +435,13 @@ func load32(t string) uint32 {
 // String adds an 's' argument. s must not contain NUL.
 func (e *Encoder) String(s string) *Encoder { return e.str(TypeString, s) }
 
-// Symbol adds an 'S' argument. s must not contain NUL.
-func (e *Encoder) Symbol(s string) *Encoder { return e.str(TypeSymbol, s) }
-
 // StringBytes adds an 's' argument given as bytes, which must not contain NUL.
 func (e *Encoder) StringBytes(s []byte) *Encoder {
 	if e.err == nil && indexNUL(s) >= 0 {
-		return e.fail(ErrInvalidString)
+		return e.fail(errInvalidString)
 	}
 	if e.tag(TypeString) {
-		e.buf = AppendStringBytes(e.buf, s)
+		e.buf = appendStringBytes(e.buf, s)
 	}
 	return e
 }
@@ -452,7 +449,7 @@ func (e *Encoder) StringBytes(s []byte) *Encoder {
 // Blob adds a 'b' argument.
 func (e *Encoder) Blob(b []byte) *Encoder {
 	if len(b) > math.MaxInt32-8 {
-		return e.fail(ErrTooLarge)
+		return e.fail(errTooLarge)
 	}
 	if e.tag(TypeBlob) {
 		n, p := len(e.buf), 4+(len(b)+3)&^3
@@ -485,45 +482,6 @@ func (e *Encoder) Bool(v bool) *Encoder {
 	return e
 }
 
-// Nil adds an 'N' argument.
-func (e *Encoder) Nil() *Encoder { e.tag(TypeNil); return e }
-
-// Impulse adds an 'I' argument.
-func (e *Encoder) Impulse() *Encoder { e.tag(TypeImpulse); return e }
-
-// Timetag adds a 't' argument.
-func (e *Encoder) Timetag(t Timetag) *Encoder {
-	if e.tag(TypeTimetag) {
-		e.buf = AppendTimetag(e.buf, t)
-	}
-	return e
-}
-
-// Char adds a 'c' argument. Characters above 0xff are written as their full
-// code point in the 32-bit word.
-func (e *Encoder) Char(r rune) *Encoder {
-	if e.tag(TypeChar) {
-		e.buf = binary.BigEndian.AppendUint32(e.buf, uint32(r))
-	}
-	return e
-}
-
-// RGBA adds an 'r' argument.
-func (e *Encoder) RGBA(c RGBA) *Encoder {
-	if e.tag(TypeRGBA) {
-		e.buf = append(e.buf, c.R, c.G, c.B, c.A)
-	}
-	return e
-}
-
-// MIDI adds an 'm' argument.
-func (e *Encoder) MIDI(m MIDI) *Encoder {
-	if e.tag(TypeMIDI) {
-		e.buf = append(e.buf, m.Port, m.Status, m.Data1, m.Data2)
-	}
-	return e
-}
-
 // BeginArray opens an array; the arguments up to the matching EndArray
 // form one array argument.
 func (e *Encoder) BeginArray() *Encoder {
@@ -536,7 +494,7 @@ func (e *Encoder) BeginArray() *Encoder {
 // EndArray closes the innermost open array.
 func (e *Encoder) EndArray() *Encoder {
 	if e.err == nil && e.arrays == 0 {
-		return e.fail(ErrEncoderState)
+		return e.fail(errEncoderState)
 	}
 	if e.tag(TypeArrayEnd) {
 		e.arrays--
@@ -556,15 +514,15 @@ func (e *Encoder) Arg(a Arg) *Encoder {
 		}
 	case TypeString, TypeSymbol:
 		if e.tag(t) {
-			e.buf = AppendStringBytes(e.buf, a.b)
+			e.buf = appendStringBytes(e.buf, a.b)
 		}
 	case TypeBlob:
 		if e.tag(t) {
-			e.buf = AppendBlob(e.buf, a.b)
+			e.buf = appendBlob(e.buf, a.b)
 		}
 	default:
 		if !t.Valid() || t == TypeArrayEnd {
-			return e.fail(ErrUnknownType)
+			return e.fail(errUnknownType)
 		}
 		if e.tag(t) {
 			e.buf = append(e.buf, a.b...)

@@ -89,7 +89,7 @@ func TestEncoderErrors(t *testing.T) {
 
 	// A failed packet stays failed until Reset, whatever follows.
 	e.Reset()
-	e.Message("/a").Blob(nil).Symbol("a\x00")
+	e.Message("/a").Blob(nil).Value(wire.Symbol("a\x00"))
 	for range 10 {
 		e.Int32(1).Float32(2).String("s")
 	}
@@ -117,7 +117,7 @@ func TestEncoderStringCopy(t *testing.T) {
 				s[nul] = 0
 			}
 			e.Reset()
-			pkt, err := e.Message("/s").String(string(s)).Symbol(string(s)).End().Bytes()
+			pkt, err := e.Message("/s").String(string(s)).Value(wire.Symbol(string(s))).End().Bytes()
 			if nul >= 0 {
 				require.ErrorIs(t, err, wire.ErrInvalidString, "len %d, NUL at %d", n, nul)
 			} else {

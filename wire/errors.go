@@ -5,39 +5,41 @@ import (
 	"strconv"
 )
 
-// Sentinel errors. Decoding errors are reported as a *ParseError that wraps
-// one of these, so callers test them with errors.Is.
+// The causes of errors. Decoding errors are reported as a *ParseError that
+// wraps one of these and locates it (errors.As finds it); its message names
+// the cause. They are unexported: a caller acts on where the packet broke,
+// not on a dozen kinds of breakage.
 var (
-	ErrShort        = errors.New("osc: packet too short")
-	ErrAlign        = errors.New("osc: length not a multiple of 4")
-	ErrAddress      = errors.New("osc: invalid address")
-	ErrUnterminated = errors.New("osc: string not terminated")
-	ErrPadding      = errors.New("osc: non-zero padding")
-	ErrTypeTags     = errors.New("osc: invalid type tag string")
-	ErrUnknownType  = errors.New("osc: unknown type tag")
-	ErrArray        = errors.New("osc: unbalanced array brackets")
-	ErrBlobSize     = errors.New("osc: invalid blob size")
-	ErrTrailing     = errors.New("osc: trailing bytes after arguments")
-	ErrBundle       = errors.New("osc: invalid bundle")
-	ErrElementSize  = errors.New("osc: invalid bundle element size")
-	ErrNesting      = errors.New("osc: nesting too deep")
-	ErrTimeOrder    = errors.New("osc: nested bundle earlier than its parent")
+	errShort        = errors.New("osc: packet too short")
+	errAlign        = errors.New("osc: length not a multiple of 4")
+	errAddress      = errors.New("osc: invalid address")
+	errUnterminated = errors.New("osc: string not terminated")
+	errPadding      = errors.New("osc: non-zero padding")
+	errTypeTags     = errors.New("osc: invalid type tag string")
+	errUnknownType  = errors.New("osc: unknown type tag")
+	errArray        = errors.New("osc: unbalanced array brackets")
+	errBlobSize     = errors.New("osc: invalid blob size")
+	errTrailing     = errors.New("osc: trailing bytes after arguments")
+	errBundle       = errors.New("osc: invalid bundle")
+	errElementSize  = errors.New("osc: invalid bundle element size")
+	errNesting      = errors.New("osc: nesting too deep")
+	errTimeOrder    = errors.New("osc: nested bundle earlier than its parent")
 
 	// Encoding errors.
-	ErrBufferTooSmall = errors.New("osc: buffer too small")
-	ErrEncoderState   = errors.New("osc: encoder call out of order")
-	ErrTooLarge       = errors.New("osc: value too large")
-	ErrInvalidString  = errors.New("osc: string contains NUL")
+	errBufferTooSmall = errors.New("osc: buffer too small")
+	errEncoderState   = errors.New("osc: encoder call out of order")
+	errTooLarge       = errors.New("osc: value too large")
+	errInvalidString  = errors.New("osc: string contains NUL")
 
-	// ErrTimetagText reports a timetag text that is not "SSSSSSSS.FFFFFFFF".
-	ErrTimetagText = errors.New("osc: invalid timetag text")
+	// errTimetagText reports a timetag text that is not "SSSSSSSS.FFFFFFFF".
+	errTimetagText = errors.New("osc: invalid timetag text")
 )
 
 // ParseError locates a decoding failure.
 type ParseError struct {
 	Off int   // byte offset in the packet where decoding failed
 	Arg int   // index of the argument being decoded, or -1
-	Err error // one of the sentinel errors
+	Err error // the cause
 }
 
 // Error returns a message such as "osc: unknown type tag at offset 12 (arg 2)".
@@ -54,7 +56,7 @@ func (e *ParseError) Error() string {
 	return string(b)
 }
 
-// Unwrap returns the sentinel error.
+// Unwrap returns the cause.
 func (e *ParseError) Unwrap() error { return e.Err }
 
 func perr(off, arg int, err error) error { return &ParseError{Off: off, Arg: arg, Err: err} }

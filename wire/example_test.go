@@ -119,10 +119,10 @@ func ExampleParseError() {
 	pkt := []byte("/a\x00\x00,b\x00\x00\x7f\xff\xff\xff\x00\x00\x00\x00")
 	_, err := wire.ParseMessage(pkt)
 	var pe *wire.ParseError
-	fmt.Println(errors.As(err, &pe), pe.Off, errors.Is(err, wire.ErrBlobSize))
+	fmt.Println(errors.As(err, &pe), pe.Off, pe.Arg)
 	fmt.Println(err)
 	// Output:
-	// true 8 true
+	// true 8 0
 	// osc: invalid blob size at offset 8 (arg 0)
 }
 

@@ -19,3 +19,40 @@ func (m *Message) Layout() [5]uint32 {
 
 // View returns an Arg's fields.
 func (a Arg) View() ([]byte, uint64) { return a.b, a.x }
+
+// The causes a *ParseError or an encoding error wraps, for errors.Is in
+// the external tests.
+var (
+	ErrAddress        = errAddress
+	ErrAlign          = errAlign
+	ErrArray          = errArray
+	ErrBlobSize       = errBlobSize
+	ErrBundle         = errBundle
+	ErrElementSize    = errElementSize
+	ErrEncoderState   = errEncoderState
+	ErrInvalidString  = errInvalidString
+	ErrNesting        = errNesting
+	ErrPadding        = errPadding
+	ErrShort          = errShort
+	ErrTimeOrder      = errTimeOrder
+	ErrTimetagText    = errTimetagText
+	ErrTrailing       = errTrailing
+	ErrTypeTags       = errTypeTags
+	ErrUnknownType    = errUnknownType
+	ErrUnterminated   = errUnterminated
+	ErrBufferTooSmall = errBufferTooSmall
+	ErrTooLarge       = errTooLarge
+)
+
+// ValueOf returns an argument as a Value that owns its bytes.
+func ValueOf(a Arg) Value { return valueOf(a) }
+
+// Infer is InferAll for one value.
+func Infer(x any) (Value, error) {
+	v, err := infer(x, 0)
+	if err != nil {
+		err.Arg = -1
+		return Value{}, err
+	}
+	return v, nil
+}

@@ -5,12 +5,14 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"slices"
+
+	"github.com/osckit/osc/internal/limits"
 )
 
-// Default limits applied when an Options field is zero.
+// Limits applied when an Options field is zero.
 const (
-	DefaultMaxBundleDepth = 8  // bundles nested inside the outermost one
-	DefaultMaxArrayDepth  = 32 // arrays nested inside a message
+	defaultMaxBundleDepth = limits.BundleDepth // bundles nested inside the outermost one: 8
+	defaultMaxArrayDepth  = limits.ArrayDepth  // arrays nested inside a message: 32
 )
 
 // Options control how packets are decoded. The zero value decodes strictly,
@@ -29,9 +31,10 @@ type Options struct {
 	// NUL. A Router runs only its NotFound handler for such a message.
 	// Neither strict nor Lenient decoding accepts one.
 	LooseAddress bool
-	// MaxBundleDepth limits bundle nesting; 0 means DefaultMaxBundleDepth.
+	// MaxBundleDepth limits bundle nesting inside the outermost bundle; 0
+	// means 8.
 	MaxBundleDepth int
-	// MaxArrayDepth limits array nesting; 0 means DefaultMaxArrayDepth.
+	// MaxArrayDepth limits array nesting inside a message; 0 means 32.
 	MaxArrayDepth int
 }
 
@@ -41,14 +44,14 @@ func (o *Options) bundleDepth() int {
 	if o.MaxBundleDepth > 0 {
 		return o.MaxBundleDepth
 	}
-	return DefaultMaxBundleDepth
+	return defaultMaxBundleDepth
 }
 
 func (o *Options) arrayDepth() int {
 	if o.MaxArrayDepth > 0 {
 		return o.MaxArrayDepth
 	}
-	return DefaultMaxArrayDepth
+	return defaultMaxArrayDepth
 }
 
 // Message is a read-only view of one encoded OSC message. ParseMessage
@@ -362,53 +365,53 @@ func (o *Options) countArrays(tags []byte) (nargs int, ok bool) {
 func (o *Options) parseSlow(b []byte) (Message, error) {
 	var m Message
 	if len(b) == 0 {
-		return m, perr(0, -1, ErrShort)
+		return m, perr(0, -1, errShort)
 	}
 	if len(b)&3 != 0 {
-		return m, perr(len(b), -1, ErrAlign)
+		return m, perr(len(b), -1, errAlign)
 	}
 	if b[0] != '/' && (!o.LooseAddress || b[0] == '#' || b[0] == 0) {
-		return m, perr(0, -1, ErrAddress)
+		return m, perr(0, -1, errAddress)
 	}
 	if len(b) > 1<<31 {
-		return m, perr(0, -1, ErrTooLarge)
+		return m, perr(0, -1, errTooLarge)
 	}
 	lenient := o.Lenient
 	nul, padOK := stringEnd(b, 0)
 	if nul < 0 {
-		return m, perr(len(b), -1, ErrUnterminated)
+		return m, perr(len(b), -1, errUnterminated)
 	}
 	off := (nul + 4) &^ 3
 	if !padOK && !lenient {
-		return m, perr(nul, -1, ErrPadding)
+		return m, perr(nul, -1, errPadding)
 	}
 	if off == len(b) {
 		if !o.Lenient {
-			return Message{}, perr(off, -1, ErrTypeTags)
+			return Message{}, perr(off, -1, errTypeTags)
 		}
 		return newMessage(b, nul, false, 0, 0), nil
 	}
 	if b[off] != ',' {
-		return Message{}, perr(off, -1, ErrTypeTags)
+		return Message{}, perr(off, -1, errTypeTags)
 	}
 	tend, padOK := stringEnd(b, off)
 	if tend < 0 {
-		return Message{}, perr(len(b), -1, ErrUnterminated)
+		return Message{}, perr(len(b), -1, errUnterminated)
 	}
 	tnul := tend - off
 	argOff := (tend + 4) &^ 3
 	if !padOK && !lenient {
-		return Message{}, perr(tend, -1, ErrPadding)
+		return Message{}, perr(tend, -1, errPadding)
 	}
 	if tnul-1 > maxTags {
-		return Message{}, perr(off, -1, ErrTooLarge)
+		return Message{}, perr(off, -1, errTooLarge)
 	}
 	n, end, err := o.checkArgs(b[off+1:tend], b, argOff)
 	if err != nil {
 		return Message{}, err
 	}
 	if end != len(b) && !o.Lenient {
-		return Message{}, perr(end, -1, ErrTrailing)
+		return Message{}, perr(end, -1, errTrailing)
 	}
 	return newMessage(b, nul, true, tnul-1, n), nil
 }
@@ -437,7 +440,7 @@ func (o *Options) checkArgs(tags, b []byte, off int) (nargs, end int, err error)
 		switch n := int(dataSize[t]); n {
 		case 4, 8:
 			if len(b)-off < n {
-				return 0, 0, perr(off, nargs-1, ErrShort)
+				return 0, 0, perr(off, nargs-1, errShort)
 			}
 			off += n
 		case 0:
@@ -445,55 +448,55 @@ func (o *Options) checkArgs(tags, b []byte, off int) (nargs, end int, err error)
 			case '[':
 				depth++
 				if depth > maxDepth {
-					return 0, 0, perr(off, nargs-1, ErrNesting)
+					return 0, 0, perr(off, nargs-1, errNesting)
 				}
 			case ']':
 				depth--
 				if depth < 0 {
-					return 0, 0, perr(off, nargs, ErrArray)
+					return 0, 0, perr(off, nargs, errArray)
 				}
 			}
 		case -1:
 			var next int
 			if t == 'b' {
 				if len(b)-off < 4 {
-					return 0, 0, perr(off, nargs-1, ErrShort)
+					return 0, 0, perr(off, nargs-1, errShort)
 				}
 				size := int64(int32(binary.BigEndian.Uint32(b[off:])))
 				if size < 0 || size > int64(len(b)-off-4) {
-					return 0, 0, perr(off, nargs-1, ErrBlobSize)
+					return 0, 0, perr(off, nargs-1, errBlobSize)
 				}
 				dataEnd := off + 4 + int(size)
 				next = (dataEnd + 3) &^ 3
 				if next > len(b) {
-					return 0, 0, perr(len(b), nargs-1, ErrShort)
+					return 0, 0, perr(len(b), nargs-1, errShort)
 				}
 				if r := uint(size) & 3; r != 0 && !o.Lenient {
 					// The last word holds r data bytes, then padding.
 					if binary.LittleEndian.Uint32(b[next-4:next])>>(8*r) != 0 {
-						return 0, 0, perr(dataEnd, nargs-1, ErrPadding)
+						return 0, 0, perr(dataEnd, nargs-1, errPadding)
 					}
 				}
 			} else {
 				if off >= len(b) {
-					return 0, 0, perr(off, nargs-1, ErrShort)
+					return 0, 0, perr(off, nargs-1, errShort)
 				}
 				nul, padOK := stringEnd(b, off)
 				if nul < 0 {
-					return 0, 0, perr(len(b), nargs-1, ErrUnterminated)
+					return 0, 0, perr(len(b), nargs-1, errUnterminated)
 				}
 				next = (nul + 4) &^ 3
 				if !padOK && !o.Lenient {
-					return 0, 0, perr(nul, nargs-1, ErrPadding)
+					return 0, 0, perr(nul, nargs-1, errPadding)
 				}
 			}
 			off = next
 		default:
-			return 0, 0, perr(off, nargs-1, ErrUnknownType)
+			return 0, 0, perr(off, nargs-1, errUnknownType)
 		}
 	}
 	if depth != 0 {
-		return 0, 0, perr(off, nargs-1, ErrArray)
+		return 0, 0, perr(off, nargs-1, errArray)
 	}
 	return nargs, off, nil
 }

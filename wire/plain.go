@@ -8,8 +8,8 @@ import (
 	"time"
 )
 
-// A TypeError reports a Go value that has no OSC type, given to Infer or
-// to a sending call that takes plain values.
+// A TypeError reports a Go value that has no OSC type, given to InferAll
+// or to a sending call that takes plain values.
 type TypeError struct {
 	Arg   int // index of the argument in the call (-1 when unknown)
 	Value any // the value, or the array element, that has no OSC type
@@ -22,8 +22,8 @@ func (e *TypeError) Error() string {
 	return fmt.Sprintf("wire: argument %d: a value of Go type %T has no OSC type", e.Arg, e.Value)
 }
 
-// Infer returns the OSC value for a plain Go value, choosing the type as
-// python-osc does for its Python counterpart:
+// InferAll returns the OSC values for plain Go values, choosing each type
+// as python-osc does for its Python counterpart:
 //
 //	int32, int16, int8, uint16, uint8        'i'
 //	int, uint, uint32, uint64                'i' if the value fits 32 bits, else 'h'
@@ -39,20 +39,9 @@ func (e *TypeError) Error() string {
 //	[]any and other slices and arrays        an array of the elements, inferred in turn
 //
 // Any other value (a map, a struct, a pointer, a uint64 above 2^63-1, an
-// array nested deeper than DefaultMaxArrayDepth) is a *TypeError. Infer
-// allocates; the typed constructors (Int32, Float32, ...) are the
-// allocation-free path.
-func Infer(x any) (Value, error) {
-	v, err := infer(x, 0)
-	if err != nil {
-		err.Arg = -1
-		return Value{}, err
-	}
-	return v, nil
-}
-
-// InferAll returns the values Infer gives for args, or a *TypeError that
-// names the first argument without an OSC type.
+// array nested deeper than 32) is a *TypeError that names the first
+// argument without an OSC type. InferAll allocates; the typed constructors
+// (Int32, Float32, ...) are the allocation-free path.
 func InferAll(args []any) ([]Value, error) {
 	vs := make([]Value, len(args))
 	for i, a := range args {
@@ -117,7 +106,7 @@ func infer(x any, depth int) (Value, *TypeError) {
 	case MIDI:
 		return MIDIValue(x), nil
 	case []any:
-		if depth >= DefaultMaxArrayDepth {
+		if depth >= defaultMaxArrayDepth {
 			return Value{}, &TypeError{Value: x}
 		}
 		vs := make([]Value, len(x))
@@ -131,7 +120,7 @@ func infer(x any, depth int) (Value, *TypeError) {
 		return Array(vs...), nil
 	}
 	rv := reflect.ValueOf(x)
-	if k := rv.Kind(); k != reflect.Slice && k != reflect.Array || depth >= DefaultMaxArrayDepth {
+	if k := rv.Kind(); k != reflect.Slice && k != reflect.Array || depth >= defaultMaxArrayDepth {
 		return Value{}, &TypeError{Value: x}
 	}
 	vs := make([]Value, rv.Len())
@@ -157,7 +146,7 @@ func intValue(n int64) Value {
 // ('b', a copy), bool ('T', 'F'), nil ('N'), Timetag ('t'), RGBA ('r'),
 // MIDI ('m'), []any (an array), and a Value for the types without a plain
 // Go counterpart ('c', 'I'). It allocates; Args is the allocation-free
-// cursor. Given to Infer, each value gives back its argument, except that
+// cursor. Given to InferAll, each value gives back its argument, except that
 // float64 becomes 'f', 'S' becomes 's' and a small int64 stays 'h'.
 func (m *Message) AnyArgs() []any {
 	out := make([]any, 0, m.NumArgs())
@@ -211,5 +200,5 @@ func plainOf(a Arg) any {
 		}
 		return out
 	}
-	return ValueOf(a)
+	return valueOf(a)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/osckit/osc/internal/limits"
 	"github.com/osckit/osc/wire"
 )
 
@@ -51,7 +52,7 @@ func TestInfer(t *testing.T) {
 
 func TestInferNoOSCType(t *testing.T) {
 	var deep any = []any{}
-	for range wire.DefaultMaxArrayDepth + 1 {
+	for range limits.ArrayDepth + 1 {
 		deep = []any{deep}
 	}
 	for _, x := range []any{map[string]int{}, struct{}{}, new(int), make(chan int), uint64(math.MaxUint64), []any{1, complex(1, 2)}, deep} {

@@ -184,8 +184,8 @@ func ntpToDuration(v int64) time.Duration {
 	return time.Duration(sec)*time.Second + time.Duration((frac*1_000_000_000)>>32)
 }
 
-// AppendTimetag appends the 8-byte wire form of t to dst.
-func AppendTimetag(dst []byte, t Timetag) []byte {
+// appendTimetag appends the 8-byte wire form of t to dst.
+func appendTimetag(dst []byte, t Timetag) []byte {
 	return binary.BigEndian.AppendUint64(dst, uint64(t))
 }
 
@@ -226,12 +226,12 @@ func appendHex32(dst []byte, v uint32) []byte {
 // AppendText (and by liblo's oscdump).
 func ParseTimetagText(s string) (Timetag, error) {
 	if len(s) != 17 || s[8] != '.' {
-		return 0, ErrTimetagText
+		return 0, errTimetagText
 	}
 	sec, err1 := strconv.ParseUint(s[:8], 16, 32)
 	frac, err2 := strconv.ParseUint(s[9:], 16, 32)
 	if err1 != nil || err2 != nil {
-		return 0, ErrTimetagText
+		return 0, errTimetagText
 	}
 	return NewTimetag(uint32(sec), uint32(frac)), nil
 }

@@ -14,7 +14,7 @@ import (
 // invalid.
 //
 // A Value made by a constructor refers to the string, slice or array it was
-// given; ValueOf copies what it reads from a packet.
+// given; Message.Values copies what it reads from a packet.
 type Value struct {
 	t   Type
 	num uint64
@@ -153,8 +153,8 @@ func (v Value) String() string {
 	return string(a.AppendText(nil))
 }
 
-// ValueOf returns the argument a as a Value that owns copies of its bytes.
-func ValueOf(a Arg) Value {
+// valueOf returns the argument a as a Value that owns copies of its bytes.
+func valueOf(a Arg) Value {
 	t := a.typ()
 	switch t {
 	case TypeInt32, TypeFloat32, TypeChar, TypeRGBA, TypeMIDI:
@@ -169,7 +169,7 @@ func ValueOf(a Arg) Value {
 		r, _ := a.Array()
 		vs := []Value{}
 		for r.Next() {
-			vs = append(vs, ValueOf(r.Arg()))
+			vs = append(vs, valueOf(r.Arg()))
 		}
 		return Value{t: t, arr: vs}
 	}
@@ -181,7 +181,7 @@ func (m *Message) Values() []Value {
 	vs := make([]Value, 0, m.NumArgs())
 	r := m.Args()
 	for r.Next() {
-		vs = append(vs, ValueOf(r.Arg()))
+		vs = append(vs, valueOf(r.Arg()))
 	}
 	return vs
 }
@@ -189,7 +189,7 @@ func (m *Message) Values() []Value {
 // Value adds v as an argument.
 func (e *Encoder) Value(v Value) *Encoder {
 	if !e.inMsg {
-		return e.fail(ErrEncoderState)
+		return e.fail(errEncoderState)
 	}
 	if err := checkValue(v, 0); err != nil {
 		return e.fail(err)
@@ -204,15 +204,15 @@ func checkValue(v Value, depth int) error {
 	switch v.t {
 	case TypeString, TypeSymbol:
 		if strings.IndexByte(v.s, 0) >= 0 {
-			return ErrInvalidString
+			return errInvalidString
 		}
 	case TypeBlob:
 		if len(v.b) > math.MaxInt32-8 {
-			return ErrTooLarge
+			return errTooLarge
 		}
 	case TypeArrayBegin:
-		if depth >= DefaultMaxArrayDepth {
-			return ErrNesting
+		if depth >= defaultMaxArrayDepth {
+			return errNesting
 		}
 		for _, u := range v.arr {
 			if err := checkValue(u, depth+1); err != nil {
@@ -220,10 +220,10 @@ func checkValue(v Value, depth int) error {
 			}
 		}
 	case TypeArrayEnd:
-		return ErrUnknownType
+		return errUnknownType
 	default:
 		if !v.t.Valid() {
-			return ErrUnknownType
+			return errUnknownType
 		}
 	}
 	return nil
@@ -258,9 +258,9 @@ func appendValueData(dst []byte, v Value) []byte {
 	case TypeInt64, TypeFloat64, TypeTimetag:
 		return binary.BigEndian.AppendUint64(dst, v.num)
 	case TypeString, TypeSymbol:
-		return AppendString(dst, v.s)
+		return appendString(dst, v.s)
 	case TypeBlob:
-		return AppendBlob(dst, v.b)
+		return appendBlob(dst, v.b)
 	case TypeArrayBegin:
 		for _, u := range v.arr {
 			dst = appendValueData(dst, u)
@@ -276,14 +276,14 @@ func appendValueData(dst []byte, v Value) []byte {
 func AppendMessage(dst []byte, address string, args ...Value) ([]byte, error) {
 	address = trimNUL(address)
 	if len(address) == 0 || address[0] != '/' || strings.IndexByte(address, 0) >= 0 {
-		return dst, ErrAddress
+		return dst, errAddress
 	}
 	for _, v := range args {
 		if err := checkValue(v, 0); err != nil {
 			return dst, err
 		}
 	}
-	out := AppendString(dst, address)
+	out := appendString(dst, address)
 	start := len(out)
 	out = append(out, ',')
 	for _, v := range args {

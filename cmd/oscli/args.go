@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/osckit/osc/internal/limits"
 	"github.com/osckit/osc/wire"
 )
 
@@ -87,8 +88,8 @@ func checkTypes(types string) (int, error) {
 		case strings.IndexByte(typeChars, c) < 0:
 			return 0, fmt.Errorf("unknown type %q in %q (want %s)", c, types, typeChars)
 		case c == '[':
-			if depth++; depth > wire.DefaultMaxArrayDepth {
-				return 0, fmt.Errorf("arrays in %q nested deeper than %d", types, wire.DefaultMaxArrayDepth)
+			if depth++; depth > limits.ArrayDepth {
+				return 0, fmt.Errorf("arrays in %q nested deeper than %d", types, limits.ArrayDepth)
 			}
 		case c == ']':
 			if depth--; depth < 0 {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/osckit/osc"
+	"github.com/osckit/osc/internal/limits"
 	"github.com/osckit/osc/internal/oscjson"
 	"github.com/osckit/osc/router"
 	"github.com/osckit/osc/wire"
@@ -250,7 +251,7 @@ func (d *dumper) matches(pkt []byte, depth int) int {
 		return 0
 	}
 	b, err := d.opts.ParseBundle(pkt)
-	if err != nil || depth > wire.DefaultMaxBundleDepth {
+	if err != nil || depth > limits.BundleDepth {
 		return 0
 	}
 	n := 0

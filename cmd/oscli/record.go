@@ -16,6 +16,7 @@ import (
 
 	"github.com/osckit/osc"
 	"github.com/osckit/osc/internal/capture"
+	"github.com/osckit/osc/internal/limits"
 	"github.com/osckit/osc/internal/netio"
 	"github.com/osckit/osc/router"
 	"github.com/osckit/osc/wire"
@@ -315,7 +316,7 @@ func matchAny(o *wire.Options, pattern string, pkt []byte, depth int) bool {
 		return err == nil && router.Match(pattern, m.AddressString())
 	}
 	b, err := o.ParseBundle(pkt)
-	if err != nil || depth > wire.DefaultMaxBundleDepth {
+	if err != nil || depth > limits.BundleDepth {
 		return false
 	}
 	el := b.Elements()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/osckit/osc"
 	"github.com/osckit/osc/internal/capture"
+	"github.com/osckit/osc/internal/limits"
 	"github.com/osckit/osc/wire"
 )
 
@@ -306,7 +307,7 @@ func waitUntil(t time.Time, spin time.Duration, done <-chan struct{}) bool {
 // retime rewrites the timetags of a valid bundle in place: immediate, or
 // shifted by d (immediate ones stay immediate).
 func retime(b []byte, immediate bool, d time.Duration, depth int) {
-	if !wire.IsBundle(b) || len(b) < 16 || depth > wire.DefaultMaxBundleDepth {
+	if !wire.IsBundle(b) || len(b) < 16 || depth > limits.BundleDepth {
 		return
 	}
 	tt := wire.Timetag(binary.BigEndian.Uint64(b[8:]))

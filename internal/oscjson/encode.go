@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/osckit/osc/internal/limits"
 	"github.com/osckit/osc/wire"
 )
 
@@ -205,7 +206,7 @@ func (b *builder) packet(v any, path string, depth int) error {
 	if isBundle {
 		limit := b.o.MaxBundleDepth
 		if limit <= 0 {
-			limit = wire.DefaultMaxBundleDepth
+			limit = limits.BundleDepth
 		}
 		if depth > limit {
 			return errf(path, "bundles nested deeper than %d", limit)
@@ -438,7 +439,7 @@ func (b *builder) arg(v any, path string, depth int) error {
 	case bool:
 		b.e.Bool(x)
 	case nil:
-		b.e.Nil()
+		b.e.Value(wire.Nil())
 	case []any:
 		return b.array(x, path, depth)
 	default:
@@ -450,7 +451,7 @@ func (b *builder) arg(v any, path string, depth int) error {
 func (b *builder) array(elems []any, path string, depth int) error {
 	limit := b.o.MaxArrayDepth
 	if limit <= 0 {
-		limit = wire.DefaultMaxArrayDepth
+		limit = limits.ArrayDepth
 	}
 	if depth+1 > limit {
 		return errf(path, "arrays nested deeper than %d", limit)
@@ -549,7 +550,7 @@ func (b *builder) typed(x map[string]any, path string, depth int) error {
 		if t == "s" {
 			b.e.StringBytes(s)
 		} else {
-			b.e.Symbol(string(s))
+			b.e.Value(wire.Symbol(string(s)))
 		}
 	case "c":
 		cv, hasCode := x["code"]
@@ -561,14 +562,14 @@ func (b *builder) typed(x map[string]any, path string, depth int) error {
 			if err != nil {
 				return err
 			}
-			b.e.Char(rune(c))
+			b.e.Value(wire.Char(rune(c)))
 		case hasVal:
 			s, ok := val.(string)
 			if !ok || utf8.RuneCountInString(s) != 1 {
 				return errf(vpath, "want a one-character string")
 			}
 			r, _ := utf8.DecodeRuneInString(s)
-			b.e.Char(r)
+			b.e.Value(wire.Char(r))
 		default:
 			return errf(path, `type "c" needs "value"`)
 		}
@@ -589,7 +590,7 @@ func (b *builder) typed(x map[string]any, path string, depth int) error {
 		if err != nil {
 			return err
 		}
-		b.e.Timetag(tt)
+		b.e.Value(wire.TimetagValue(tt))
 	case "r", "m":
 		if err := need(); err != nil {
 			return err
@@ -605,9 +606,9 @@ func (b *builder) typed(x map[string]any, path string, depth int) error {
 			return err
 		}
 		if t == "r" {
-			b.e.RGBA(wire.RGBA{R: q[0], G: q[1], B: q[2], A: q[3]})
+			b.e.Value(wire.RGBAValue(wire.RGBA{R: q[0], G: q[1], B: q[2], A: q[3]}))
 		} else {
-			b.e.MIDI(wire.MIDI{Port: q[0], Status: q[1], Data1: q[2], Data2: q[3]})
+			b.e.Value(wire.MIDIValue(wire.MIDI{Port: q[0], Status: q[1], Data1: q[2], Data2: q[3]}))
 		}
 	case "T", "F":
 		if hasVal {
@@ -620,14 +621,14 @@ func (b *builder) typed(x map[string]any, path string, depth int) error {
 		if val != nil {
 			return errf(vpath, `type "N" has the value null`)
 		}
-		b.e.Nil()
+		b.e.Value(wire.Nil())
 	case "I":
 		switch val {
 		case nil, true, json.Number("1"), json.Number("1.0"):
 		default:
 			return errf(vpath, `type "I" has no value`)
 		}
-		b.e.Impulse()
+		b.e.Value(wire.Impulse())
 	case "array":
 		if err := need(); err != nil {
 			return err

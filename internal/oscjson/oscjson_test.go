@@ -182,7 +182,9 @@ func TestEncodeErrors(t *testing.T) {
 func TestDecodeLenient(t *testing.T) {
 	pkt := mustHex(t, "2f666f6f 00000000")
 	_, err := oscjson.AppendPacket(nil, pkt, nil)
-	require.ErrorIs(t, err, wire.ErrTypeTags)
+	var pe *wire.ParseError
+	require.ErrorAs(t, err, &pe)
+	require.ErrorContains(t, err, "invalid type tag string")
 	js, err := oscjson.AppendPacket(nil, pkt, &wire.Options{Lenient: true})
 	require.NoError(t, err)
 	require.Equal(t, `{"address":"/foo","args":[]}`, string(js))

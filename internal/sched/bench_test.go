@@ -211,8 +211,8 @@ func BenchmarkScheduleJitter(b *testing.B) {
 // bundleInto appends a bundle holding one message "/j" with the int32 i.
 func bundleInto(dst []byte, tt wire.Timetag, i int) []byte {
 	dst = append(dst, "#bundle\x00"...)
-	dst = wire.AppendTimetag(dst, tt)
+	dst = binary.BigEndian.AppendUint64(dst, uint64(tt))
 	dst = binary.BigEndian.AppendUint32(dst, 12)
 	dst = append(dst, "/j\x00\x00,i\x00\x00"...)
-	return wire.AppendInt32(dst, int32(i))
+	return binary.BigEndian.AppendUint32(dst, uint32(i))
 }

@@ -15,9 +15,9 @@ import (
 // bigBundle encodes a bundle timed at tt holding one message with an
 // n-byte blob.
 func bigBundle(tt wire.Timetag, n int) []byte {
-	m := wire.AppendString(nil, "/big")
-	m = wire.AppendString(m, ",b")
-	m = wire.AppendBlob(m, make([]byte, n))
+	m := appendPadded(nil, "/big")
+	m = appendPadded(m, ",b")
+	m = appendBlob(m, make([]byte, n))
 	return bundle(tt, m)
 }
 
@@ -123,9 +123,9 @@ func TestMaxBytesWholePacket(t *testing.T) {
 	s := start(t, fake(Config{Clock: clk, MaxBytes: 100 << 10, Logger: slog.New(slog.DiscardHandler)}), r.dispatch)
 	at := clk.Now().Add(time.Second)
 	m := func(n int) []byte {
-		b := wire.AppendString(nil, "/m")
-		b = wire.AppendString(b, ",b")
-		return wire.AppendBlob(b, make([]byte, n))
+		b := appendPadded(nil, "/m")
+		b = appendPadded(b, ",b")
+		return appendBlob(b, make([]byte, n))
 	}
 	// 60 KiB + 60 KiB of future groups and an immediate one: over 100 KiB.
 	pkt := bundle(wire.Immediately, msg("/now"), bundle(at, m(60<<10)), bundle(at, m(60<<10)))

@@ -12,17 +12,30 @@ import (
 
 // msg encodes a message with int32 arguments.
 func msg(addr string, args ...int32) []byte {
-	b := wire.AppendString(nil, addr)
+	b := appendPadded(nil, addr)
 	tags := make([]byte, 0, len(args)+1)
 	tags = append(tags, ',')
 	for range args {
 		tags = append(tags, 'i')
 	}
-	b = wire.AppendStringBytes(b, tags)
+	b = appendPadded(b, string(tags))
 	for _, a := range args {
-		b = wire.AppendInt32(b, a)
+		b = binary.BigEndian.AppendUint32(b, uint32(a))
 	}
 	return b
+}
+
+// appendPadded appends s as an OSC string: NUL-terminated, padded to 4.
+func appendPadded(b []byte, s string) []byte {
+	b = append(b, s...)
+	return append(b, make([]byte, 4-len(s)%4)...)
+}
+
+// appendBlob appends b as an OSC blob: size, bytes, padding to 4.
+func appendBlob(dst, b []byte) []byte {
+	dst = binary.BigEndian.AppendUint32(dst, uint32(len(b)))
+	dst = append(dst, b...)
+	return append(dst, make([]byte, (4-len(b)%4)%4)...)
 }
 
 // bundle encodes a bundle of already encoded elements.
