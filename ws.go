@@ -122,8 +122,14 @@ func (e *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	defer e.connDone()
-	e.serveConn(sc)
+	// The conn is served on a goroutine of its own and ServeHTTP returns:
+	// the HTTP server's goroutine, its deep stack and its request state
+	// (4 KiB buffers among them) are freed instead of being held for the
+	// life of the WebSocket.
+	go func() {
+		defer e.connDone()
+		e.serveConn(sc)
+	}()
 }
 
 // statusWriter remembers the status of the response a failed WebSocket

@@ -523,3 +523,44 @@ func TestWebSocketJSON(t *testing.T) {
 	require.Equal(t, websocket.MessageBinary, typ)
 	require.Equal(t, mustMsg(t, "/pong", wire.Int32(1)), b)
 }
+
+// TestWebSocketFirstMessageWithHandshake: a client that sends its first
+// message in the same segment as its handshake (before the 101 comes
+// back) has it served: the bytes the HTTP server read past the request
+// are not lost when the WebSocket takes the conn.
+func TestWebSocketFirstMessageWithHandshake(t *testing.T) {
+	ch := make(chan got, 16)
+	s := newServer(t, recorder(t, ch))
+	ep := listen(t, s, "osc.ws://127.0.0.1:0/osc")
+	for _, size := range []int{8, 100, 2000} {
+		c, err := net.Dial("tcp", ep.Addr().String())
+		require.NoError(t, err)
+		defer c.Close()
+		req := "GET /osc HTTP/1.1\r\nHost: " + ep.Addr().String() + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+			"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+		msg := mustMsg(t, "/first", wire.Blob(make([]byte, size)))
+		out := append([]byte(req), maskedFrame(msg)...)
+		out = append(out, maskedFrame(mustMsg(t, "/second"))...)
+		_, err = c.Write(out)
+		require.NoError(t, err)
+		require.Equal(t, "/first", recv(t, ch).addr, "blob of %d", size)
+		require.Equal(t, "/second", recv(t, ch).addr)
+	}
+}
+
+// maskedFrame is a client's binary WebSocket frame holding p.
+func maskedFrame(p []byte) []byte {
+	f := []byte{0x82}
+	switch {
+	case len(p) < 126:
+		f = append(f, 0x80|byte(len(p)))
+	default:
+		f = append(f, 0x80|126, byte(len(p)>>8), byte(len(p)))
+	}
+	key := []byte{1, 2, 3, 4}
+	f = append(f, key...)
+	for i, c := range p {
+		f = append(f, c^key[i%4])
+	}
+	return f
+}

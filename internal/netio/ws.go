@@ -2,6 +2,7 @@ package netio
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/binary"
@@ -166,10 +167,41 @@ type hijackRecorder struct {
 	conn net.Conn
 }
 
+// wsBufSize is the size of a WebSocket conn's read and write buffers: a
+// frame header and a typical OSC message fit; larger messages are read and
+// written past them. net/http's own are 4 KiB each, which an idle
+// connection would hold for its lifetime.
+const wsBufSize = 512
+
+// Hijack takes the conn from the HTTP server and gives the WebSocket
+// smaller buffers than net/http's. Bytes the client sent right after its
+// handshake (its first message, in the same segment) that net/http has
+// already read stay buffered in the new reader: the WebSocket keeps what
+// its reader holds and reads the conn after it.
 func (h *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	c, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
 	h.conn = c
-	return c, brw, err
+	if err != nil {
+		return c, brw, err
+	}
+	if err := brw.Writer.Flush(); err != nil {
+		return c, brw, err
+	}
+	var src io.Reader = c
+	n := brw.Reader.Buffered()
+	if n > 0 {
+		early, _ := brw.Reader.Peek(n)
+		src = io.MultiReader(bytes.NewReader(bytes.Clone(early)), c)
+	}
+	br := bufio.NewReaderSize(src, max(wsBufSize, n))
+	if n > 0 {
+		// Buffered, not left in src: the WebSocket re-points its reader at
+		// the conn, keeping only what the reader has buffered.
+		if _, err := br.Peek(n); err != nil {
+			return c, brw, err
+		}
+	}
+	return c, bufio.NewReadWriter(br, bufio.NewWriterSize(c, wsBufSize)), nil
 }
 
 func (h *hijackRecorder) Unwrap() http.ResponseWriter { return h.ResponseWriter }
