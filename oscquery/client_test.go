@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -69,7 +70,7 @@ func TestClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	if hi.Name != "desk" || hi.OSCPort != 9000 || hi.OSCIP != "127.0.0.1" || hi.OSCTransport != TransportUDP ||
-		!hi.Extensions["VALUE"] || hi.Extensions["LISTEN"] || hi.WSPort != 0 {
+		!hi.Extensions["VALUE"] || !hi.Extensions["LISTEN"] || hi.Extensions["HTML"] || "http://"+hi.WSIP+":"+strconv.Itoa(hi.WSPort) != base {
 		t.Fatalf("HostInfo = %+v", hi)
 	}
 

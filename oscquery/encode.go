@@ -35,9 +35,9 @@ const (
 )
 
 // Extensions returns the EXTENSIONS this package implements, as its
-// Handler announces them in HOST_INFO: the optional attributes it serves.
-// Streaming (LISTEN, PATH_CHANGED) and HTML are not implemented and not
-// listed.
+// Handler announces them in HOST_INFO: the optional attributes it serves,
+// and the WebSocket's LISTEN and PATH_* notices. HTML is not implemented
+// and not listed.
 func Extensions() map[string]bool {
 	return map[string]bool{
 		"ACCESS":        true,
@@ -51,6 +51,11 @@ func Extensions() map[string]bool {
 		"CLIPMODE":      true,
 		"OVERLOADS":     true,
 		"TYPE":          true,
+		"LISTEN":        true,
+		"PATH_CHANGED":  true,
+		"PATH_ADDED":    true,
+		"PATH_REMOVED":  true,
+		"PATH_RENAMED":  true,
 	}
 }
 

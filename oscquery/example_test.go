@@ -2,6 +2,7 @@ package oscquery_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -67,4 +68,29 @@ func Example() {
 	// synth 127.0.0.1 9000 UDP
 	// /synth/1/freq f oscillator frequency [440] 20000 [frequency.hertz]
 	// [440]
+}
+
+// A namespace made from a router's bindings: Describe gives a handler the
+// attributes of its node; handlers without it get TYPE from their type
+// filter.
+func ExampleNamespace_AddBindings() {
+	var rt router.Router
+	rt.Handle("/synth/freq", oscquery.Describe(oscquery.Node{
+		Access:      oscquery.AccessReadWrite,
+		Range:       []oscquery.Range{{Min: wire.Float32(20), Max: wire.Float32(20000)}},
+		Description: "oscillator frequency",
+	}, router.HandlerFunc(func(router.ResponseWriter, *router.Request) {})), router.Types("f"))
+	rt.HandleFunc("/synth/gate", func(router.ResponseWriter, *router.Request) {}, router.Types("i"))
+
+	ns := oscquery.NewNamespace()
+	if err := ns.AddBindings(&rt); err != nil {
+		panic(err)
+	}
+	h := ns.Handler(&rt) // the OSC server's handler: values follow
+	h.ServeOSC(routertest.NewRecorder(), routertest.NewMessage("/synth/freq", wire.Float32(440)))
+
+	b, _ := json.Marshal(ns)
+	fmt.Println(string(b))
+	// Output:
+	// {"FULL_PATH":"/","ACCESS":0,"CONTENTS":{"synth":{"FULL_PATH":"/synth","ACCESS":0,"CONTENTS":{"freq":{"FULL_PATH":"/synth/freq","DESCRIPTION":"oscillator frequency","ACCESS":3,"TYPE":"f","VALUE":[440],"RANGE":[{"MIN":20,"MAX":20000}]},"gate":{"FULL_PATH":"/synth/gate","ACCESS":3,"TYPE":"i"}}}}}
 }

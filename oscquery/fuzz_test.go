@@ -3,6 +3,7 @@ package oscquery
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -83,6 +84,33 @@ func FuzzUnmarshal(f *testing.F) {
 		again, _ := m.MarshalJSON()
 		if string(again) != string(out) {
 			t.Fatalf("not stable:\n%s\n%s", out, again)
+		}
+	})
+}
+
+// FuzzCommand reads arbitrary text messages as WebSocket commands: a
+// command is LISTEN or IGNORE of a valid address, anything else a
+// *CommandError whose offset lies within the message; never a panic.
+func FuzzCommand(f *testing.F) {
+	for _, s := range []string{
+		`{"COMMAND":"LISTEN","DATA":"/a/b"}`, `{"COMMAND":"IGNORE","DATA":"/"}`, `{"DATA":"/a","COMMAND":"LISTEN","X":1}`,
+		`{"COMMAND":"LISTEN","DATA":"/a/*"}`, `{"COMMAND":"LISTEN","DATA":7}`, `{"COMMAND":"PATH_ADDED","DATA":"/a"}`,
+		`{"COMMAND":"LISTEN","DATA":"/a"}{}`, `{`, `[[[[[[`, `null`, "\xff", `{"COMMAND":null}`,
+		`{"COMMAND":"LISTEN","DATA":{"OLD":"/a","NEW":"/b"}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		cmd, path, err := parseCommand(b)
+		if err != nil {
+			var ce *CommandError
+			if !errors.As(err, &ce) || ce.Offset < 0 || ce.Offset > int64(max(len(b), maxCommand)) {
+				t.Fatalf("%q: error %v", b, err)
+			}
+			return
+		}
+		if cmd != cmdListen && cmd != cmdIgnore || checkPath(path) != nil {
+			t.Fatalf("%q: accepted %q %q", b, cmd, path)
 		}
 	})
 }

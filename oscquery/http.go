@@ -2,10 +2,13 @@ package oscquery
 
 import (
 	"encoding/json"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/osckit/osc/router"
 )
@@ -76,6 +79,51 @@ type Handler struct {
 	HostInfo HostInfo
 	// MaxResponseBytes bounds a response; 0 means DefaultMaxResponseBytes.
 	MaxResponseBytes int
+
+	// OSC serves the OSC packets that WebSocket clients send in binary
+	// messages, as a server's handler serves those from UDP: wrap the
+	// server's handler with Namespace.Handler so that values follow them
+	// and stream to the clients that LISTEN. Nil means
+	// Namespace.Handler(nil): values follow and stream, nothing else runs.
+	OSC router.Handler
+	// MaxConns caps the WebSocket clients at once (0: DefaultMaxConns);
+	// an upgrade over the cap is answered 503 and counted.
+	MaxConns int
+	// MaxListens caps the paths one client LISTENs to (0:
+	// DefaultMaxListens); a LISTEN over it is ignored and counted.
+	MaxListens int
+	// MaxFrame caps a message from a client (0: DefaultMaxFrame): a
+	// larger one closes the connection with status 1009.
+	MaxFrame int
+	// SendQueue caps the bytes waiting to be sent to one client (0:
+	// DefaultSendQueue). A streamed value that does not fit is dropped
+	// and counted (Stats.Dropped); a PATH_* notice that does not fit
+	// disconnects the client (status 1013), which must then fetch the
+	// namespace again.
+	SendQueue int
+	// WriteTimeout bounds the writing of a client's queued messages (0:
+	// DefaultWriteTimeout); a client that does not read within it is
+	// disconnected and counted (Stats.SlowClients).
+	WriteTimeout time.Duration
+	// OriginPatterns lists the hosts (path.Match patterns) whose web
+	// pages may open a WebSocket besides the server's own origin.
+	// Clients that send no Origin header (tools) are always accepted.
+	OriginPatterns []string
+
+	hub wsHub
+}
+
+// ns returns the namespace served: Namespace, or an empty one that stays.
+func (h *Handler) ns() *Namespace {
+	if h.Namespace != nil {
+		return h.Namespace
+	}
+	h.hub.mu.Lock()
+	defer h.hub.mu.Unlock()
+	if h.hub.empty == nil {
+		h.hub.empty = NewNamespace()
+	}
+	return h.hub.empty
 }
 
 // NewHandler returns a Handler serving ns with the given HOST_INFO.
@@ -83,11 +131,19 @@ func NewHandler(ns *Namespace, info HostInfo) *Handler {
 	return &Handler{Namespace: ns, HostInfo: info}
 }
 
-// hostInfoJSON returns the HOST_INFO object as served.
-func (h *Handler) hostInfoJSON() ([]byte, error) {
+// hostInfoJSON returns the HOST_INFO object as served. WS_IP and WS_PORT
+// default to the address the request reached.
+func (h *Handler) hostInfoJSON(r *http.Request) ([]byte, error) {
 	hi := h.HostInfo
 	if hi.Extensions == nil {
 		hi.Extensions = Extensions()
+	}
+	if hi.WSIP == "" && hi.WSPort == 0 {
+		if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+			if ap, err := netip.ParseAddrPort(a.String()); err == nil {
+				hi.WSIP, hi.WSPort = ap.Addr().Unmap().WithZone("").String(), int(ap.Port())
+			}
+		}
 	}
 	if hi.OSCTransport == "" {
 		hi.OSCTransport = TransportUDP
@@ -97,6 +153,10 @@ func (h *Handler) hostInfoJSON() ([]byte, error) {
 
 // ServeHTTP answers one OSCQuery request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if isUpgrade(r) {
+		h.serveWS(w, r)
+		return
+	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -108,7 +168,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if query == "HOST_INFO" || query == "" && path == "/HOST_INFO" {
-		b, err := h.hostInfoJSON()
+		b, err := h.hostInfoJSON(r)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
@@ -125,10 +185,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		mask = m
 	}
-	ns := h.Namespace
-	if ns == nil {
-		ns = &Namespace{}
-	}
+	ns := h.ns()
 	limit := h.MaxResponseBytes
 	if limit <= 0 {
 		limit = DefaultMaxResponseBytes

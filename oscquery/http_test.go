@@ -48,7 +48,8 @@ func TestHandler(t *testing.T) {
 	_ = json.Unmarshal(whole["CONTENTS"], &contents)
 	hostInfo := `{"NAME":"desk","OSC_IP":"127.0.0.1","OSC_PORT":9000,"OSC_TRANSPORT":"UDP","EXTENSIONS":{
 		"ACCESS":true,"VALUE":true,"RANGE":true,"DESCRIPTION":true,"TAGS":true,"EXTENDED_TYPE":true,
-		"UNIT":true,"CRITICAL":true,"CLIPMODE":true,"OVERLOADS":true,"TYPE":true}}`
+		"UNIT":true,"CRITICAL":true,"CLIPMODE":true,"OVERLOADS":true,"TYPE":true,
+		"LISTEN":true,"PATH_CHANGED":true,"PATH_ADDED":true,"PATH_REMOVED":true,"PATH_RENAMED":true}}`
 	for _, tc := range []struct {
 		method, target string
 		status         int

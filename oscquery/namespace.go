@@ -26,6 +26,9 @@ var ErrNotFound = errors.New("oscquery: no such node")
 type Namespace struct {
 	mu   sync.RWMutex
 	root *entry
+
+	lmu  sync.Mutex // guards hubs and the entries' listeners (writes)
+	hubs []*wsHub   // the WebSocket servers told about changes
 }
 
 // entry is one node of a Namespace.
@@ -34,6 +37,10 @@ type entry struct {
 	names    []string
 	children map[string]*entry
 	value    atomic.Pointer[[]wire.Value]
+	// listeners are the WebSocket clients that LISTEN to the node,
+	// replaced as a whole (under the Namespace's lmu) when one comes or
+	// goes.
+	listeners atomic.Pointer[[]*wsConn]
 }
 
 func (e *entry) getAttrs() *Node { return &e.attrs }
@@ -112,8 +119,33 @@ func (ns *Namespace) Add(path string, n Node) error {
 	ns.mu.Lock()
 	defer ns.mu.Unlock()
 	ns.init()
+	added := ns.firstMissing(path)
 	ns.add(path, &n)
+	if added != "" {
+		ns.notify(cmdPathAdded, added)
+	} else {
+		ns.notify(cmdPathChanged, path)
+	}
 	return nil
+}
+
+// firstMissing returns the shortest prefix of path with no node, or "" when
+// the node exists. The caller holds ns.mu.
+func (ns *Namespace) firstMissing(path string) string {
+	if path == "/" {
+		return ""
+	}
+	e := ns.root
+	for i := 1; i <= len(path); i++ {
+		if i < len(path) && path[i] != '/' {
+			continue
+		}
+		start := strings.LastIndexByte(path[:i], '/') + 1
+		if e = e.children[path[start:i]]; e == nil {
+			return path[:i]
+		}
+	}
+	return ""
 }
 
 func (ns *Namespace) validate(path string, n *Node) error {
@@ -188,7 +220,77 @@ func (ns *Namespace) Remove(path string) bool {
 	if i, ok := slices.BinarySearch(p.names, name); ok {
 		p.names = slices.Delete(p.names, i, i+1)
 	}
+	ns.notify(cmdPathRemoved, path)
 	return true
+}
+
+// Rename moves the node at oldPath, with its subtree, values and LISTENing
+// clients, to newPath, creating the containers above it as needed. The
+// WebSocket clients are told with PATH_RENAMED. newPath must not exist,
+// nor lie below oldPath; the root cannot be renamed.
+func (ns *Namespace) Rename(oldPath, newPath string) error {
+	if oldPath == "/" || newPath == "/" {
+		return fmt.Errorf("%w: the root cannot be renamed", ErrPath)
+	}
+	if err := checkPath(newPath); err != nil {
+		return err
+	}
+	if strings.HasPrefix(newPath, oldPath+"/") {
+		return fmt.Errorf("%w: %s is below %s", ErrPath, newPath, oldPath)
+	}
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	e := ns.lookup(oldPath)
+	if e == nil {
+		return fmt.Errorf("%w: %s", ErrNotFound, oldPath)
+	}
+	if ns.lookup(newPath) != nil {
+		return fmt.Errorf("%w %q: a node is already there", ErrPath, newPath)
+	}
+	if strings.Count(newPath, "/")+e.depth() > MaxDepth {
+		return fmt.Errorf("%w %q: deeper than %d", ErrPath, newPath, MaxDepth)
+	}
+	i := strings.LastIndexByte(oldPath, '/')
+	p := ns.lookup(oldPath[:max(i, 1)])
+	name := oldPath[i+1:]
+	delete(p.children, name)
+	if j, ok := slices.BinarySearch(p.names, name); ok {
+		p.names = slices.Delete(p.names, j, j+1)
+	}
+	// The new parent and the containers above it.
+	i = strings.LastIndexByte(newPath, '/')
+	parent := newPath[:max(i, 1)]
+	if ns.lookup(parent) == nil {
+		ns.add(parent, &Node{})
+	}
+	np := ns.lookup(parent)
+	if np.children == nil {
+		np.children = make(map[string]*entry)
+	}
+	name = newPath[i+1:]
+	np.children[name] = e
+	j, _ := slices.BinarySearch(np.names, name)
+	np.names = slices.Insert(np.names, j, name)
+	e.setPath(newPath)
+	ns.notifyRename(oldPath, newPath)
+	return nil
+}
+
+// depth returns the levels of e's subtree below e.
+func (e *entry) depth() int {
+	d := 0
+	for _, c := range e.children {
+		d = max(d, 1+c.depth())
+	}
+	return d
+}
+
+// setPath sets the FULL_PATH of e and of its subtree.
+func (e *entry) setPath(path string) {
+	e.attrs.FullPath = path
+	for name, c := range e.children {
+		c.setPath(joinPath(path, name))
+	}
 }
 
 // lookup returns the entry at path, or nil. The caller holds ns.mu.
@@ -270,6 +372,13 @@ func (ns *Namespace) SetValue(path string, vs ...wire.Value) error {
 	}
 	vs = slices.Clone(vs)
 	e.value.Store(&vs)
+	if ls := e.listeners.Load(); ls != nil && e.attrs.Access.Readable() {
+		if b, err := wire.AppendMessage(nil, e.attrs.FullPath, vs...); err == nil {
+			for _, c := range *ls {
+				c.stream(b)
+			}
+		}
+	}
 	return nil
 }
 
@@ -290,7 +399,15 @@ func (ns *Namespace) Value(path string) ([]wire.Value, bool) {
 // whose TYPE the message's type tags fit (T and F stand for each other; a
 // node without TYPE takes any message). It returns the number of nodes
 // updated. msg may alias a receive buffer: the values are copied.
-func (ns *Namespace) Observe(msg wire.Message) int {
+//
+// The message is also sent to the WebSocket clients that LISTEN to those
+// nodes (a message sent to a pattern is sent to each with the node's
+// address).
+func (ns *Namespace) Observe(msg wire.Message) int { return ns.observe(msg, nil) }
+
+// observe is Observe for a message from a WebSocket client, from (nil for
+// other senders), which does not get its own message back.
+func (ns *Namespace) observe(msg wire.Message, from *wsConn) int {
 	addr := msg.Address()
 	ns.mu.RLock()
 	defer ns.mu.RUnlock()
@@ -301,6 +418,14 @@ func (ns *Namespace) Observe(msg wire.Message) int {
 		}
 		vs := msg.Values()
 		e.value.Store(&vs)
+		if ls := e.listeners.Load(); ls != nil {
+			b := msg.Bytes()
+			for _, c := range *ls {
+				if c != from {
+					c.stream(b)
+				}
+			}
+		}
 		return 1
 	}
 	if ns.root == nil {
@@ -317,6 +442,14 @@ func (ns *Namespace) Observe(msg wire.Message) int {
 			}
 			e.value.Store(&vs)
 			n++
+			if ls := e.listeners.Load(); ls != nil {
+				b := readdress(e.attrs.FullPath, &msg)
+				for _, c := range *ls {
+					if c != from {
+						c.stream(b)
+					}
+				}
+			}
 		}
 		for _, k := range e.names {
 			walk(e.children[k])
@@ -352,7 +485,12 @@ func isPattern(addr []byte) bool {
 //	srv.Handler = ns.Handler(rt)
 func (ns *Namespace) Handler(next router.Handler) router.Handler {
 	return router.HandlerFunc(func(w router.ResponseWriter, r *router.Request) {
-		ns.Observe(r.Message)
+		from, _ := w.(*wsWriter)
+		if from != nil {
+			ns.observe(r.Message, from.c)
+		} else {
+			ns.observe(r.Message, nil)
+		}
 		if next != nil {
 			next.ServeOSC(w, r)
 		}
@@ -399,5 +537,19 @@ func (ns *Namespace) UnmarshalJSON(b []byte) error {
 	ns.root = nil
 	ns.init()
 	ns.add(path, &n)
+	ns.notify(cmdPathChanged, "/")
 	return nil
+}
+
+// readdress returns msg with its address replaced by path.
+func readdress(path string, msg *wire.Message) []byte {
+	b := msg.Bytes()
+	old := (len(msg.Address())/4 + 1) * 4
+	if old > len(b) {
+		old = len(b)
+	}
+	out := make([]byte, 0, (len(path)/4+1)*4+len(b)-old)
+	out = append(out, path...)
+	out = append(out, make([]byte, (len(path)/4+1)*4-len(path))...)
+	return append(out, b[old:]...)
 }

@@ -48,9 +48,14 @@ PORT), osc.tcp://HOST:PORT on TCP; port 0 picks a free port. -http takes
 HOST:PORT, :PORT for all interfaces, or a bare PORT on 127.0.0.1 (the
 default is a free port on 127.0.0.1: only this machine can read it).
 
-Only HTTP is served: there is no DNS-SD (mDNS) announcement, so clients
-must be given the URL, and no WebSocket (LISTEN, streamed values), so
-HOST_INFO lists neither.`
+The HTTP port also serves the OSCQuery WebSocket: a client LISTENs to a
+node and receives the messages that arrive for it (from OSC or from other
+WebSocket clients, never its own), is told of the nodes learnt
+(PATH_ADDED, PATH_CHANGED), and may send OSC packets in binary messages,
+served as those from PORT|URL. At most -max-conns WebSocket clients at
+once; HOST_INFO lists LISTEN and the PATH_* notices, WS_IP and WS_PORT.
+
+There is no DNS-SD (mDNS) announcement: clients must be given the URL.`
 
 // defaultAdvertiseHTTP is where oscli advertise serves HTTP by default.
 const defaultAdvertiseHTTP = "127.0.0.1:0"
@@ -61,6 +66,7 @@ func runAdvertise(e *env, args []string) error {
 	httpArg := fs.String("http", defaultAdvertiseHTTP, "serve HTTP on `ADDR`: HOST:PORT, :PORT, or PORT on 127.0.0.1")
 	nsFile := fs.String("namespace", "", "serve the nodes of `FILE.json` instead of learning them from what arrives")
 	maxNodes := fs.Int("max-nodes", 10000, "learn at most `N` addresses (without -namespace)")
+	maxConns := fs.Int("max-conns", oscquery.DefaultMaxConns, "serve at most `N` WebSocket clients at once")
 	count := fs.Int("count", 0, "exit after `N` messages (0: no limit)")
 	timeout := fs.Duration("timeout", 0, "exit after `D` (0: no limit)")
 	if err := parseFlags(fs, args); err != nil {
@@ -80,6 +86,9 @@ func runAdvertise(e *env, args []string) error {
 	defer l.cancel()
 	if l.ep.Network == netio.NetworkUnixgram {
 		return usagef("%s: OSCQuery describes UDP and TCP servers only", l.ep)
+	}
+	if *maxConns <= 0 {
+		return usagef("-max-conns %d: want 1 or more", *maxConns)
 	}
 
 	ns := oscquery.NewNamespace()
@@ -114,8 +123,11 @@ func runAdvertise(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	qh := oscquery.NewHandler(ns, hostInfo(*name, l.ep, ep, ln.Addr()))
+	qh.OSC, qh.MaxConns = h, *maxConns
+	defer qh.Close() // the WebSocket clients, which hs.Shutdown leaves
 	hs := &http.Server{
-		Handler:           oscquery.NewHandler(ns, hostInfo(*name, l.ep, ep, ln.Addr())),
+		Handler:           qh,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       time.Minute,
 		ErrorLog:          slog.NewLogLogger(&logHandler{w: l.stderr, prefix: "oscli advertise: http: "}, slog.LevelError),

@@ -134,8 +134,8 @@ func TestAdvertiseLearn(t *testing.T) {
 	require.Equal(t, port, info.OSCPort)
 	require.Equal(t, "UDP", info.OSCTransport)
 	require.True(t, info.Extensions["VALUE"])
-	require.False(t, info.Extensions["LISTEN"], "no WebSocket, no LISTEN")
-	require.Zero(t, info.WSPort)
+	require.True(t, info.Extensions["LISTEN"])
+	require.Equal(t, base, "http://"+info.WSIP+":"+itoa(info.WSPort))
 	if out, ok := curl(t, base+"/?HOST_INFO"); ok {
 		require.Equal(t, hi, out+"\n")
 		out, _ = curl(t, base+"/HOST_INFO")
@@ -236,7 +236,57 @@ func TestAdvertiseErrors(t *testing.T) {
 	}
 	code, out, _ := oscli(t, "", "advertise", "-h")
 	require.Zero(t, code)
-	for _, s := range []string{"Usage: oscli advertise", "-name", "-http", "-namespace", "-count", "-timeout", "no DNS-SD", "no WebSocket"} {
+	for _, s := range []string{"Usage: oscli advertise", "-name", "-http", "-namespace", "-count", "-timeout", "-max-conns", "no DNS-SD", "WebSocket"} {
 		require.Contains(t, out, s)
 	}
+}
+
+// TestAdvertiseWebSocket: oscli query -listen streams, in oscdump's
+// layout, the values that reach an advertised node over UDP; a WebSocket
+// client is told of the nodes learnt, and its binary packets are served
+// like UDP ones (learnt, streamed to the other listeners).
+func TestAdvertiseWebSocket(t *testing.T) {
+	p, port, base := advertised(t, "-timeout", "60s", "-max-conns", "3", "osc.udp://127.0.0.1:0")
+	defer p.cancel()
+	c := dialOSC(t, "osc.udp", port)
+	require.NoError(t, c.Send("/mix/fader", wire.Float32(0.25)))
+	queryUntil(t, "/mix/fader  f  rw  0.25  -\n", base+"/mix/fader")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	ws, err := oscquery.Dial(ctx, base)
+	require.NoError(t, err)
+	defer ws.Close()
+
+	q := start(t, "query", "-listen", "/mix/fader", "-count", "2", base)
+	// The LISTEN takes effect at some point after start: send until the
+	// first value prints, then one more.
+	var first string
+	for i := 0; first == ""; i++ {
+		require.Less(t, i, 500, "nothing streamed after 10 s")
+		require.NoError(t, c.Send("/mix/fader", wire.Float32(0.5)))
+		select {
+		case first = <-q.out:
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	require.Contains(t, first, "/mix/fader f 0.5")
+	require.NoError(t, c.Send("/mix/fader", wire.Float32(0.75)))
+	require.Contains(t, next(t, q.out, "second value"), "/mix/fader f 0.75")
+	require.Zero(t, q.wait(t))
+
+	// A packet from the WebSocket client is learnt: PATH_ADDED.
+	pkt, err := wire.AppendMessage(nil, "/new/knob", wire.Int32(3))
+	require.NoError(t, err)
+	require.NoError(t, ws.Send(ctx, pkt))
+	ev, err := ws.Next(ctx)
+	require.NoError(t, err)
+	require.Equal(t, oscquery.Event{Command: "PATH_ADDED", Path: "/new"}, ev)
+	queryUntil(t, "/new/knob  i  rw  3  -\n", base+"/new/knob")
+
+	// -listen of a path with no node is an error, not silence.
+	code, out, errOut := oscli(t, "", "query", "-listen", "/nowhere", base)
+	require.Equal(t, 1, code)
+	require.Empty(t, out)
+	require.Contains(t, errOut, "404 Not Found: no such node")
 }

@@ -37,16 +37,26 @@ server sent it. With -hostinfo it prints the server's HOST_INFO instead
 URL is http://HOST:PORT/path (https too); HOST:PORT/path without the
 scheme means http://, and PORT/path http://127.0.0.1:PORT/path.
 
-Only HTTP is spoken: there is no DNS-SD (mDNS) discovery of servers and
-no WebSocket (LISTEN, streamed values). The exit status is 1 when the
-server cannot be reached or does not answer within -timeout, when the
-path has no node (404), and when the answer is not OSCQuery JSON.`
+With -listen PATH (repeatable) it connects to the server's WebSocket
+instead, LISTENs to each PATH (which must be a node: a path with none is
+an error) and prints the messages the server streams, in oscdump's layout
+(as oscli dump prints them), until interrupted or, with -count, after N
+messages; the server's notices of namespace changes (PATH_ADDED...) are
+printed on standard error. The path of URL does not matter then.
+
+There is no DNS-SD (mDNS) discovery of servers: give the URL. The exit
+status is 1 when the server cannot be reached or does not answer within
+-timeout, when the path has no node (404), and when the answer is not
+OSCQuery JSON.`
 
 func runQuery(e *env, args []string) error {
 	fs := newFlagSet(e, "query", queryUsage)
 	asJSON := fs.Bool("json", false, "print the JSON as served")
 	hostInfo := fs.Bool("hostinfo", false, "print the server's HOST_INFO instead of the namespace")
 	timeout := fs.Duration("timeout", 5*time.Second, "give up after `D`")
+	var listens stringList
+	fs.Var(&listens, "listen", "stream the values of the node at `PATH` (repeatable)")
+	count := fs.Int("count", 0, "with -listen, exit after `N` messages (0: no limit)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -59,6 +69,15 @@ func runQuery(e *env, args []string) error {
 	u, err := queryURL(fs.Arg(0))
 	if err != nil {
 		return err
+	}
+	if len(listens) > 0 {
+		if *asJSON || *hostInfo {
+			return usagef("-listen streams values: -json and -hostinfo do not apply")
+		}
+		return queryListen(e, u, listens, *count, *timeout)
+	}
+	if *count != 0 {
+		return usagef("-count goes with -listen")
 	}
 	if *hostInfo {
 		u.RawQuery = "HOST_INFO"

@@ -87,7 +87,9 @@ func TestQueryTree(t *testing.T) {
 	code, out, errOut = oscli(t, "", "query", "-hostinfo", base+"/synth")
 	require.Zero(t, code, errOut)
 	require.Equal(t, "NAME           synth\nOSC_IP         127.0.0.1\nOSC_PORT       9000\nOSC_TRANSPORT  UDP\n"+
-		"EXTENSIONS     ACCESS CLIPMODE CRITICAL DESCRIPTION EXTENDED_TYPE OVERLOADS RANGE TAGS TYPE UNIT VALUE\n", out)
+		"WS_IP          127.0.0.1\nWS_PORT        "+port+"\n"+
+		"EXTENSIONS     ACCESS CLIPMODE CRITICAL DESCRIPTION EXTENDED_TYPE LISTEN OVERLOADS PATH_ADDED PATH_CHANGED "+
+		"PATH_REMOVED PATH_RENAMED RANGE TAGS TYPE UNIT VALUE\n", out)
 	code, out, errOut = oscli(t, "", "query", "-hostinfo", "-json", base)
 	require.Zero(t, code, errOut)
 	require.Equal(t, httpBody(t, base+"?HOST_INFO")+"\n", out)
@@ -167,7 +169,7 @@ func TestQueryErrors(t *testing.T) {
 func TestQueryHelp(t *testing.T) {
 	code, out, _ := oscli(t, "", "query", "-h")
 	require.Zero(t, code)
-	for _, s := range []string{"Usage: oscli query", "-json", "-hostinfo", "-timeout", "no DNS-SD", "no WebSocket"} {
+	for _, s := range []string{"Usage: oscli query", "-json", "-hostinfo", "-timeout", "-listen", "-count", "no DNS-SD", "WebSocket"} {
 		require.Contains(t, out, s)
 	}
 }

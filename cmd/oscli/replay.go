@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -17,7 +18,7 @@ import (
 	"github.com/osckit/osc/wire"
 )
 
-const replayUsage = `[-speed X] [-loop N] [-spin D] [-from D] [-to D] [-filter PATTERN] [-timetags keep|rebase|immediate] [-src SOURCE=URL ...] FILE [URL...]
+const replayUsage = `[-speed X] [-loop N] [-spin D] [-realtime] [-from D] [-to D] [-filter PATTERN] [-timetags keep|rebase|immediate] [-src SOURCE=URL ...] FILE [URL...]
 
 Sends the packets of a recording (oscli record's pcapng or JSON lines, a
 tcpdump/Wireshark pcap or pcapng capture of OSC over UDP or TCP, or the
@@ -25,7 +26,13 @@ text of liblo's oscdump, which its oscsendfile reads) to every
 URL with the recorded timing: each packet is due at its recorded offset
 (minus -from, divided by -speed) after one absolute start time, so that
 errors never add up; the sender sleeps until -spin before a packet is
-due, then polls the clock.
+due (longer when its sleeps have been ending late, up to 4 times -spin),
+then polls the clock. The packets are read into memory first (at
+most 1 GiB of them: cut a longer recording with -from and -to), so that
+sending neither reads nor allocates. -realtime paces from a thread in the
+real-time scheduling class (Linux SCHED_FIFO, for root or CAP_SYS_NICE;
+without the right, a message says so and the replay runs as usual), which
+other processes cannot delay.
 
 -timetags rebase shifts every bundle timetag by the time between the
 packet's recording and its replay, so that a scheduling receiver fires it
@@ -39,8 +46,8 @@ other sources go to every URL argument or, without one, are skipped and
 counted.`
 
 // defaultSpin is how long before a packet is due the sender stops
-// sleeping and polls the clock: the timer's lateness on a loaded machine
-// (a few hundred microseconds on 2 busy cores), with margin.
+// sleeping and polls the clock, at least: the window widens to the
+// sleeps' recent lateness (spinWindow).
 const defaultSpin = time.Millisecond
 
 func runReplay(e *env, args []string) error {
@@ -51,7 +58,8 @@ func runReplay(e *env, args []string) error {
 	to := fs.Duration("to", 0, "stop at offset `D` into the recording (0: the end)")
 	filter := fs.String("filter", "", "send only packets with a message matching the OSC `PATTERN`")
 	tts := fs.String("timetags", "keep", "bundle timetags: keep, rebase or immediate")
-	spin := fs.Duration("spin", defaultSpin, "poll the clock for the last `D` before a packet is due (CPU for accuracy)")
+	spin := fs.Duration("spin", defaultSpin, "poll the clock for at least the last `D` before a packet is due, up to 4 D when sleeps end late (CPU for accuracy)")
+	realtime := fs.Bool("realtime", false, "pace from a real-time thread (Linux: SCHED_FIFO; needs CAP_SYS_NICE or root)")
 	var srcs stringList
 	fs.Var(&srcs, "src", "send the packets of the recorded sender `SOURCE=URL` to URL (repeatable)")
 	if err := parseFlags(fs, args); err != nil {
@@ -120,13 +128,13 @@ func runReplay(e *env, args []string) error {
 		maps[i].to = []*osc.Client{c}
 	}
 	p := &player{speed: *speed, from: from.Nanoseconds(), to: to.Nanoseconds(), filter: *filter, timetags: *tts, spin: *spin, dests: all, srcs: maps, done: ctx.Done()}
-	var err error
-	for i := 0; (*loops == 0 || i < *loops) && err == nil; i++ {
-		err = p.play(fs.Arg(0))
+	err := p.load(fs.Arg(0))
+	if err == nil {
+		err = p.run(*loops, *realtime, e.stderr)
 	}
 	fmt.Fprintf(e.stderr, "oscli replay: %d packets sent, %d send errors, latest %v late\n", p.sent, p.errs, time.Duration(p.late))
 	if p.unmapped > 0 {
-		fmt.Fprintf(e.stderr, "oscli replay: %d packets skipped: their source has no -src and there is no URL\n", p.unmapped)
+		fmt.Fprintf(e.stderr, "oscli replay: %d packets skipped (no -src for their source and no URL)\n", p.unmapped)
 	}
 	if err == errStopped {
 		err = nil
@@ -139,6 +147,9 @@ func runReplay(e *env, args []string) error {
 
 var errStopped = fmt.Errorf("stopped")
 
+// maxReplayBytes caps the packet bytes a replay holds in memory.
+const maxReplayBytes = 1 << 30
+
 type player struct {
 	speed    float64
 	from, to int64
@@ -150,13 +161,241 @@ type player struct {
 	done     <-chan struct{}
 	opts     wire.Options
 
-	t0       time.Time // when offset 0 (-from) of the first loop is due; zero until then
-	base     int64     // nanoseconds of the loops already played
+	// The recording, loaded before the clock starts so that the send
+	// loop neither reads, parses nor allocates.
+	pkts   []replayPacket
+	start  time.Time // the recording's wall clock start
+	length int64     // nanoseconds of one loop
+
 	sent     int
 	errs     int
-	unmapped int // packets skipped: no -src matched, no URL
+	unmapped int // packets of the recording skipped: no -src matched, no URL
 	late     int64
 	buf      []byte
+	sleeper  sleeper
+	slack    time.Duration // envelope of the sleeps' lateness (overslept)
+}
+
+// replayPacket is one packet to send.
+type replayPacket struct {
+	off    int64 // recorded offset less -from
+	rec    int64 // recorded offset
+	data   []byte
+	to     []*osc.Client
+	retime bool // a valid bundle whose timetags -timetags changes
+}
+
+// load reads the packets of the recording that -from, -to, -filter and
+// -src select.
+func (p *player) load(name string) error {
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r, err := openRecording(f)
+	if err != nil {
+		return err
+	}
+	var slab []byte
+	held := 0
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if rec.Time < p.from || len(rec.Data) == 0 {
+			continue
+		}
+		if p.to > 0 && rec.Time > p.to {
+			break
+		}
+		p.length = rec.Time - p.from
+		valid := rec.Malformed == "" && p.opts.Validate(rec.Data) == nil
+		if p.filter != "" && (!valid || !matchAny(&p.opts, p.filter, rec.Data, 0)) {
+			continue
+		}
+		to := p.destinations(rec)
+		if len(to) == 0 {
+			p.unmapped++
+			continue
+		}
+		if held += len(rec.Data); held > maxReplayBytes {
+			return fmt.Errorf("%s: more than %d MiB of packets to hold: replay a part with -from and -to", name, maxReplayBytes>>20)
+		}
+		if len(slab)+len(rec.Data) > cap(slab) {
+			slab = make([]byte, 0, max(1<<20, len(rec.Data)))
+		}
+		slab = append(slab, rec.Data...)
+		p.pkts = append(p.pkts, replayPacket{
+			off:    rec.Time - p.from,
+			rec:    rec.Time,
+			data:   slab[len(slab)-len(rec.Data) : len(slab) : len(slab)],
+			to:     to,
+			retime: valid && p.timetags != "keep" && wire.IsBundle(rec.Data),
+		})
+	}
+	if p.to > 0 {
+		p.length = p.to - p.from
+	}
+	p.start = r.Header().Start
+	return nil
+}
+
+// run plays the loaded packets loops times (0: until stopped). With
+// realtime it asks for the real-time scheduling class.
+func (p *player) run(loops int, realtime bool, stderr io.Writer) error {
+	// The loop runs on a thread of its own, which ends with it (a thread
+	// whose scheduling class changed must not go back to the runtime).
+	done := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		if realtime {
+			if err := enterRealtime(); err != nil {
+				fmt.Fprintf(stderr, "oscli replay: -realtime: %v: pacing at normal priority\n", err)
+			}
+		}
+		p.sleeper.init()
+		// Collect the garbage of loading now, not while sending.
+		runtime.GC()
+		var t0 time.Time
+		for i := 0; loops == 0 || i < loops; i++ {
+			if len(p.pkts) == 0 {
+				break
+			}
+			if t0.IsZero() {
+				t0 = time.Now().Add(time.Millisecond)
+			}
+			base := int64(i) * p.length
+			for k := range p.pkts {
+				due := t0.Add(time.Duration(float64(base+p.pkts[k].off) / p.speed))
+				if p.step(&p.pkts[k], due) {
+					done <- errStopped
+					return
+				}
+			}
+		}
+		done <- nil
+	}()
+	return <-done
+}
+
+// step sends one packet when it is due: it waits (sleeping, then polling
+// the clock for the last -spin), retimes a bundle's timetags and writes it
+// to its destinations. It reports whether the replay was stopped. It does
+// not allocate (TestReplayStepNoAllocs).
+func (p *player) step(pk *replayPacket, due time.Time) (stopped bool) {
+	pkt := pk.data
+	if pk.retime {
+		p.buf = append(p.buf[:0], pkt...)
+		retime(p.buf, p.timetags == "immediate", due.Sub(p.start.Add(time.Duration(pk.rec))), 0)
+		pkt = p.buf
+	}
+	if p.wait(due) {
+		return true
+	}
+	if l := time.Since(due).Nanoseconds(); l > p.late {
+		p.late = l
+	}
+	for _, c := range pk.to {
+		if _, err := c.Write(pkt); err != nil {
+			p.errs++
+		}
+	}
+	p.sent++
+	return false
+}
+
+// wait sleeps until spin before t, then polls the clock until t. It
+// reports whether the replay was stopped first.
+func (p *player) wait(t time.Time) bool {
+	for {
+		select {
+		case <-p.done:
+			return true
+		default:
+		}
+		d := time.Until(t) - p.spinWindow()
+		if d <= 0 {
+			break
+		}
+		// Sleep in slices, so that a stop is seen within 50 ms.
+		d = min(d, 50*time.Millisecond)
+		before := time.Now()
+		p.sleeper.sleep(d)
+		p.overslept(time.Since(before) - d)
+	}
+	for time.Now().Before(t) {
+	}
+	return false
+}
+
+// overslept follows how late the sleeps end: an envelope that jumps to
+// a larger lateness at once and decays by 1/64 of the difference at each
+// smaller one.
+func (p *player) overslept(d time.Duration) {
+	d = max(d, 0)
+	if d > p.slack {
+		p.slack = d
+	} else {
+		p.slack -= (p.slack - d) / 64
+	}
+}
+
+// spinWindow is how long before a packet is due the sender stops sleeping:
+// the sleeps' recent lateness plus 100 us, at least -spin and at most 4
+// times -spin. A sleep woken late by a busy machine (a kernel that does
+// not preempt its own work, HZ 250: a few milliseconds) then still ends
+// before the packet is due.
+func (p *player) spinWindow() time.Duration {
+	return min(max(p.slack+100*time.Microsecond, p.spin), 4*p.spin)
+}
+
+// recording is what replay reads: a capture.Reader, or a textReader for
+// oscdump's text.
+type recording interface {
+	Next() (*capture.Record, error)
+	Header() capture.Header
+}
+
+// openRecording tells oscdump's text (a line starting with a timetag or
+// an address) from the files capture reads.
+func openRecording(f io.Reader) (recording, error) {
+	br := bufio.NewReader(f)
+	b, err := br.Peek(1)
+	if err == nil && (b[0] == '/' || strings.IndexByte("0123456789abcdefABCDEF", b[0]) >= 0) {
+		return newTextReader(br), nil
+	}
+	return capture.NewReader(br)
+}
+
+// retime rewrites the timetags of a valid bundle in place: immediate, or
+// shifted by d (immediate ones stay immediate).
+func retime(b []byte, immediate bool, d time.Duration, depth int) {
+	if !wire.IsBundle(b) || len(b) < 16 || depth > limits.BundleDepth {
+		return
+	}
+	tt := wire.Timetag(binary.BigEndian.Uint64(b[8:]))
+	switch {
+	case immediate:
+		tt = wire.Immediately
+	case !tt.IsImmediate():
+		tt = tt.Add(d)
+	}
+	binary.BigEndian.PutUint64(b[8:], uint64(tt))
+	for el := b[16:]; len(el) >= 4; {
+		n := int(binary.BigEndian.Uint32(el))
+		if n < 0 || 4+n > len(el) {
+			return
+		}
+		if bytes.HasPrefix(el[4:], []byte("#bundle\x00")) {
+			retime(el[4:4+n], immediate, d, depth+1)
+		}
+		el = el[4+n:]
+	}
 }
 
 // sourceMap is one -src: the recorded sender (an address and port, an
@@ -196,136 +435,4 @@ func (p *player) destinations(rec *capture.Record) []*osc.Client {
 		}
 	}
 	return p.dests
-}
-
-// play sends the recording once.
-func (p *player) play(name string) error {
-	f, err := os.Open(name)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	r, err := openRecording(f)
-	if err != nil {
-		return err
-	}
-	var last int64
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		if rec.Time < p.from || len(rec.Data) == 0 {
-			continue
-		}
-		if p.to > 0 && rec.Time > p.to {
-			break
-		}
-		last = rec.Time - p.from
-		valid := rec.Malformed == "" && p.opts.Validate(rec.Data) == nil
-		if p.filter != "" && (!valid || !matchAny(&p.opts, p.filter, rec.Data, 0)) {
-			continue
-		}
-		to := p.destinations(rec)
-		if len(to) == 0 {
-			p.unmapped++
-			continue
-		}
-		if p.t0.IsZero() {
-			// The clock starts once the file is open and its first
-			// packet read, a moment before that packet is due.
-			p.t0 = time.Now().Add(2 * time.Millisecond)
-		}
-		due := p.t0.Add(time.Duration(float64(p.base+last) / p.speed))
-		pkt := rec.Data
-		if valid && p.timetags != "keep" && wire.IsBundle(pkt) {
-			p.buf = append(p.buf[:0], pkt...)
-			shift := due.Sub(r.Header().Start.Add(time.Duration(rec.Time)))
-			retime(p.buf, p.timetags == "immediate", shift, 0)
-			pkt = p.buf
-		}
-		if stopped := waitUntil(due, p.spin, p.done); stopped {
-			return errStopped
-		}
-		if l := time.Since(due).Nanoseconds(); l > p.late {
-			p.late = l
-		}
-		for _, c := range to {
-			if _, err := c.Write(pkt); err != nil {
-				p.errs++
-			}
-		}
-		p.sent++
-	}
-	if p.to > 0 {
-		last = p.to - p.from
-	}
-	p.base += last
-	return nil
-}
-
-// recording is what replay reads: a capture.Reader, or a textReader for
-// oscdump's text.
-type recording interface {
-	Next() (*capture.Record, error)
-	Header() capture.Header
-}
-
-// openRecording tells oscdump's text (a line starting with a timetag or
-// an address) from the files capture reads.
-func openRecording(f io.Reader) (recording, error) {
-	br := bufio.NewReader(f)
-	b, err := br.Peek(1)
-	if err == nil && (b[0] == '/' || strings.IndexByte("0123456789abcdefABCDEF", b[0]) >= 0) {
-		return newTextReader(br), nil
-	}
-	return capture.NewReader(br)
-}
-
-// waitUntil sleeps until spin before t, then polls the clock until t. It
-// reports whether done closed first.
-func waitUntil(t time.Time, spin time.Duration, done <-chan struct{}) bool {
-	for {
-		d := time.Until(t)
-		if d <= spin {
-			break
-		}
-		select {
-		case <-done:
-			return true
-		case <-time.After(d - spin):
-		}
-	}
-	for time.Now().Before(t) {
-	}
-	return false
-}
-
-// retime rewrites the timetags of a valid bundle in place: immediate, or
-// shifted by d (immediate ones stay immediate).
-func retime(b []byte, immediate bool, d time.Duration, depth int) {
-	if !wire.IsBundle(b) || len(b) < 16 || depth > limits.BundleDepth {
-		return
-	}
-	tt := wire.Timetag(binary.BigEndian.Uint64(b[8:]))
-	switch {
-	case immediate:
-		tt = wire.Immediately
-	case !tt.IsImmediate():
-		tt = tt.Add(d)
-	}
-	binary.BigEndian.PutUint64(b[8:], uint64(tt))
-	for el := b[16:]; len(el) >= 4; {
-		n := int(binary.BigEndian.Uint32(el))
-		if n < 0 || 4+n > len(el) {
-			return
-		}
-		if bytes.HasPrefix(el[4:], []byte("#bundle\x00")) {
-			retime(el[4:4+n], immediate, d, depth+1)
-		}
-		el = el[4+n:]
-	}
 }

@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -42,44 +43,68 @@ func BenchmarkReplayAccuracy(b *testing.B) {
 	dir := b.TempDir()
 	file := filepath.Join(dir, "gaps.jsonl")
 	offsets := writeGaps(b, file, n)
-	b.Run("oscli", func(b *testing.B) {
-		for range b.N {
-			reportErrors(b, replayErrors(b, offsets, func(url string) {
-				code := run(&env{stdout: io.Discard, stderr: io.Discard}, []string{"replay", file, url})
-				if code != 0 {
-					b.Fatalf("oscli replay exited %d", code)
-				}
-			}))
+	for _, rt := range []bool{false, true} {
+		name, args := "oscli", []string{"replay"}
+		if rt {
+			name, args = "oscli-realtime", []string{"replay", "-realtime"}
 		}
-	})
-	// liblo's oscsendfile reads oscdump's text and sends every line as
-	// a bundle, its timetag rebased, after sleeping until it is due.
-	b.Run("oscsendfile", func(b *testing.B) {
-		tool, err := exec.LookPath("oscsendfile")
-		if err != nil {
-			if os.Getenv("OSCKIT_NO_PEERS") == "1" {
-				b.Skip("oscsendfile not installed (OSCKIT_NO_PEERS=1)")
+		b.Run(name, func(b *testing.B) {
+			for range b.N {
+				var errOut strings.Builder
+				reportErrors(b, replayErrors(b, offsets, func(url string) {
+					code := run(&env{stdout: io.Discard, stderr: &errOut}, append(args, file, url))
+					if code != 0 {
+						b.Fatalf("oscli replay exited %d: %s", code, errOut.String())
+					}
+				}))
+				if strings.Contains(errOut.String(), "-realtime:") {
+					b.Logf("%s", errOut.String())
+				}
 			}
-			b.Fatal("oscsendfile (Debian package liblo-tools) not installed: run .ci/install-peers.sh as root")
+		})
+	}
+	// liblo's oscsendfile reads oscdump's text and sends every line as
+	// a bundle, its timetag rebased, after sleeping until it is due; run
+	// as is and, like -realtime, under chrt -f 10 (SCHED_FIFO).
+	tool, err := exec.LookPath("oscsendfile")
+	if err != nil {
+		if os.Getenv("OSCKIT_NO_PEERS") == "1" {
+			b.Skip("oscsendfile not installed (OSCKIT_NO_PEERS=1)")
 		}
-		text := filepath.Join(dir, "gaps.txt")
-		var lines []byte
-		t0 := wire.TimetagOf(time.Now())
-		for i, off := range offsets {
-			lines = t0.Add(time.Duration(off)).AppendText(lines)
-			lines = fmt.Appendf(lines, " /gap i %d\n", i)
-		}
-		if err := os.WriteFile(text, lines, 0o644); err != nil {
-			b.Fatal(err)
-		}
-		for range b.N {
-			reportErrors(b, replayErrors(b, offsets, func(url string) {
-				if out, err := exec.Command(tool, url, text).CombinedOutput(); err != nil {
-					b.Fatalf("oscsendfile: %v: %s", err, out)
+		b.Fatal("oscsendfile (Debian package liblo-tools) not installed: run .ci/install-peers.sh as root")
+	}
+	text := filepath.Join(dir, "gaps.txt")
+	var lines []byte
+	t0 := wire.TimetagOf(time.Now())
+	for i, off := range offsets {
+		lines = t0.Add(time.Duration(off)).AppendText(lines)
+		lines = fmt.Appendf(lines, " /gap i %d\n", i)
+	}
+	if err := os.WriteFile(text, lines, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	for _, name := range []string{"oscsendfile", "oscsendfile-chrt"} {
+		b.Run(name, func(b *testing.B) {
+			cmd := []string{tool}
+			if name == "oscsendfile-chrt" {
+				chrt, err := exec.LookPath("chrt")
+				if err != nil {
+					b.Skip("chrt (util-linux) not installed")
 				}
-			}))
-		}
-	})
+				if exec.Command(chrt, "-f", "10", "true").Run() != nil {
+					b.Skip("chrt -f 10 not permitted here")
+				}
+				cmd = []string{chrt, "-f", "10", tool}
+			}
+			for range b.N {
+				reportErrors(b, replayErrors(b, offsets, func(url string) {
+					if out, err := exec.Command(cmd[0], append(cmd[1:], url, text)...).CombinedOutput(); err != nil {
+						b.Fatalf("oscsendfile: %v: %s", err, out)
+					}
+				}))
+			}
+		})
+	}
 }
 
 // reportErrors reports p50, p99 and max of the absolute errors and the
