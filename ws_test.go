@@ -564,3 +564,22 @@ func maskedFrame(p []byte) []byte {
 	}
 	return f
 }
+
+// TestWebSocketClientReceiveCancel: cancelling the context of a Receive
+// that has returned leaves a WebSocket Client's connection open (a
+// WebSocket read deadline closes the conn, so the context's hook must not
+// outlive the call).
+func TestWebSocketClientReceiveCancel(t *testing.T) {
+	s := newServer(t, recorder(t, make(chan got, 16)))
+	ep := listen(t, s, "osc.ws://127.0.0.1:0/osc")
+	c := dial(t, ep.URL())
+	for i := range 3 {
+		require.NoError(t, c.Send("/ping", wire.Int32(int32(i))))
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		pkt, err := c.Receive(ctx)
+		cancel()
+		require.NoError(t, err, "reply %d", i)
+		require.Equal(t, mustMsg(t, "/pong", wire.Int32(int32(i))), pkt)
+		time.Sleep(20 * time.Millisecond) // the hook, were it left, fires now
+	}
+}
