@@ -23,6 +23,11 @@
 //                        a WebSocket server (npm ws) on 127.0.0.1, each
 //                        connection an osc.js WebSocketPort; with "echo",
 //                        it also sends every packet back on its WebSocket
+//   node peer.js echo ws
+//                        an osc.js WebSocketPort server (npm ws) on
+//                        127.0.0.1 that sends every packet back, printing
+//                        only "listening PORT"; runs until killed (for
+//                        benchmarks)
 //   node peer.js roundtrip ws URL
 //                        sends each packet to URL and prints each packet
 //                        that comes back on the WebSocket, as "read" prints
@@ -334,8 +339,24 @@ function recv(proto, n, echo) {
     });
 }
 
+function echoWS() {
+    const wss = new WebSocket.Server({host: "127.0.0.1", port: 0}, () => {
+        process.stdout.write("listening " + wss.address().port + "\n");
+    });
+    wss.on("connection", (sock) => {
+        const p = new osc.WebSocketPort({socket: sock, metadata: true});
+        asArrayBuffers(sock);
+        p.on("error", fail);
+        p.on("osc", (packet) => p.send(packet));
+    });
+}
+
 function main() {
     const mode = process.argv[2];
+    if (mode === "echo") {
+        echoWS();
+        return;
+    }
     if (mode === "send") {
         send(process.argv[3], process.argv[4], Number(process.argv[5]));
         return;
