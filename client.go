@@ -323,12 +323,12 @@ func (c *Client) setReadDeadline(t time.Time) {
 // panic is recovered and logged (the first with its stack, then at most
 // once a second) through slog.Default.
 func (c *Client) Serve(ctx context.Context, h router.Handler) error {
-	w := &replier{udp: c.udp, unix: c.unix, dialed: true, local: c.LocalAddr()}
+	w := &replier{udp: c.udp, unix: c.unix, dialed: true}
 	if c.tcp != nil {
 		w.o.conn = c.tcp
 	}
 	var req router.Request
-	req.Local = w.local
+	req.Local = c.LocalAddr()
 	switch {
 	case c.udp != nil:
 		req.Remote = c.udp.RemoteAddr()

@@ -167,7 +167,7 @@ func (rw *rewriter) keep(addr []byte) bool {
 		return true
 	}
 	for _, f := range rw.filters {
-		if router.MatchBytes(f, addr) {
+		if router.Match(f, addr) {
 			return true
 		}
 	}
