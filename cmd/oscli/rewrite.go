@@ -35,13 +35,6 @@ func (rw *rewriteRule) apply(dst, addr []byte) ([]byte, bool) {
 	return append(append(dst, rw.to...), rest...), true
 }
 
-// undo appends addr with the rule reversed (to back to from); ok is false
-// when addr does not start with the rule's replacement.
-func (rw *rewriteRule) undo(dst, addr []byte) ([]byte, bool) {
-	r := rewriteRule{from: rw.to, to: rw.from}
-	return r.apply(dst, addr)
-}
-
 // rewriter turns a packet into what a relay or a replay sends on: only the
 // messages some filter matches (all without filters), addresses rewritten
 // by the first rule that applies, and, when flatten is set, the messages
