@@ -34,7 +34,7 @@ func packets(t *testing.T, b []byte, n int) [][]byte {
 	for range n {
 		var p []byte
 		p, b = nextPacket(b)
-		require.NoError(t, wire.Validate(p))
+		require.NoError(t, new(wire.Options).Validate(p))
 		out = append(out, p)
 	}
 	require.Empty(t, b, "bytes after the packets")
@@ -146,7 +146,7 @@ func FuzzRewrite(f *testing.F) {
 			for range n {
 				var p []byte
 				p, b = nextPacket(b)
-				if err := wire.Validate(p); err != nil {
+				if err := new(wire.Options).Validate(p); err != nil {
 					t.Fatalf("invalid output %x: %v", p, err)
 				}
 			}
