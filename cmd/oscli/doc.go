@@ -23,7 +23,7 @@
 //	oscli advertise [-name N] [-http ADDR] [-namespace FILE.json] [-announce=false] [-vrchat] [-interface I] PORT|URL
 //	oscli browse [-timeout D] [-json] [-interface I]
 //	oscli record [-o FILE] [-format pcapng|jsonl|oscdump] [-count N] [-duration D] [-filter P] [-rcvbuf N] PORT|URL...
-//	oscli replay [-speed X] [-loop N] [-from D] [-to D] [-filter P] [-timetags keep|rebase|immediate] [-realtime] [-src SOURCE=URL] FILE [URL...]
+//	oscli replay [-speed X] [-loop N] [-from D] [-to D] [-filter P] [-timetags keep|rebase|immediate] [-realtime] [-rewrite /A=/B] [-src SOURCE=URL] FILE [URL...]
 //
 // Every subcommand prints its flags with -h. URLs are liblo's:
 // osc.udp://HOST:PORT (a bare PORT or HOST PORT means UDP),
@@ -126,7 +126,9 @@
 // would. -src SOURCE=URL sends a recorded sender's packets (HOST:PORT,
 // HOST or a UNIX path) to their own destination; packets of other senders
 // go to the URL arguments or, without any, are skipped and counted.
-// -timetags rebase shifts bundle timetags with the replay.
+// -rewrite /FROM=/TO replaces address prefixes as oscli relay does (once,
+// as the recording is loaded); -timetags rebase shifts bundle timetags
+// with the replay.
 //
 // Accuracy, from BenchmarkReplayAccuracy (10,000 packets, gaps 0.1 to 50
 // ms, arrival times from the kernel's receive timestamps, errors against
