@@ -134,8 +134,12 @@ func TestRecordOscdumpText(t *testing.T) {
 			}
 			require.Equal(t, wantMessage(t, want[i]), data, "%s: message %d", sender, i)
 		}
-		// ~280 ms from the second message to the last, not zero.
-		require.Greater(t, got[len(got)-1].Time-got[1].Time, int64(100*time.Millisecond), sender)
+		// ~280 ms from the second message to the last, not the few
+		// microseconds of a burst. The recorder stamps a packet when its
+		// hook runs, and a loaded machine under the race detector has
+		// stalled it long enough to squeeze these 280 ms into 74: the
+		// bound only tells paced from not.
+		require.Greater(t, got[len(got)-1].Time-got[1].Time, int64(20*time.Millisecond), sender)
 	}
 }
 
