@@ -112,7 +112,9 @@ func (c *Conn) Send(ctx context.Context, pkt []byte) error {
 }
 
 // Next waits for the next packet or notice. A text message that is not
-// JSON is an error, after which Next may be called again.
+// JSON is an error, after which Next may be called again. When ctx ends
+// before a message arrives, the connection is closed (a WebSocket read
+// cannot be resumed): use a context that lasts as long as the connection.
 func (c *Conn) Next(ctx context.Context) (Event, error) {
 	typ, r, err := c.ws.Reader(ctx)
 	if err != nil {

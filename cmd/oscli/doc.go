@@ -18,8 +18,8 @@
 //	oscli bench [-rate R|max] [-duration D|-count N] [-profile P|-size N] PORT|URL
 //	oscli encode [-hex] [JSON...]
 //	oscli decode [-hex] [-text] [FILE|HEX...]
-//	oscli query [-json] [-hostinfo] [-timeout D] URL[/path]
-//	oscli advertise [-name N] [-http ADDR] [-namespace FILE.json] PORT|URL
+//	oscli query [-json] [-hostinfo] [-listen PATH... [-count N]] [-timeout D] URL[/path]
+//	oscli advertise [-name N] [-http ADDR] [-namespace FILE.json] [-max-conns N] PORT|URL
 //	oscli record [-o FILE] [-format pcapng|jsonl|oscdump] [-count N] [-duration D] [-filter P] PORT|URL...
 //	oscli replay [-speed X] [-loop N] [-from D] [-to D] [-filter P] [-timetags keep|rebase|immediate] FILE URL...
 //
@@ -70,6 +70,10 @@
 // HTTP and prints one line a node: full path, TYPE, ACCESS (r, w, rw),
 // VALUE in the layout of dump's arguments, RANGE and DESCRIPTION; with
 // -json the JSON as served, and with -hostinfo the server's HOST_INFO.
+// With -listen PATH (repeatable) it LISTENs to those nodes over the
+// server's WebSocket and prints the messages streamed, as dump prints
+// them, until interrupted or -count messages; notices of namespace changes
+// go to standard error.
 //
 // oscli advertise listens for OSC on a UDP or TCP port and serves its
 // namespace over HTTP (on a free port of 127.0.0.1 unless -http says
@@ -78,9 +82,12 @@
 // a JSON file (-namespace), their values following the messages that
 // arrive, or are learnt from what arrives: each new address a read-write
 // node whose TYPE is its type tags and whose VALUE its last arguments.
+// The HTTP port also serves the OSCQuery WebSocket (at most -max-conns
+// clients): LISTENed values, PATH_ADDED and PATH_CHANGED as nodes are
+// learnt, and OSC packets in binary messages, served as those of the OSC
+// port.
 //
-// Both speak HTTP only: there is no DNS-SD (mDNS) announcement or
-// discovery, and no WebSocket (LISTEN, streamed values).
+// Neither does DNS-SD (mDNS) announcement or discovery yet.
 //
 // # Arguments of send
 //
