@@ -30,6 +30,12 @@ type Client struct {
 
 	rmu  sync.Mutex
 	rpkt [1]netio.Packet
+	// The cancellation hook of the last context Receive was given, kept
+	// registered while Receive is called with the same one (as Serve does),
+	// so that a call costs no allocation: see watch.
+	wctx  context.Context
+	wstop func() bool
+	wdone chan struct{}
 }
 
 // Dial connects a client to endpoint: osc.udp://host:port,
@@ -198,27 +204,26 @@ func (c *Client) WriteBatch(pkts [][]byte) (int, error) {
 // ends. The packet aliases the client's buffer and is valid until the next
 // Receive. Over TCP or WebSocket, a frame that cannot be read is a
 // *FrameError; if it is Recoverable, the next Receive reads on.
+//
+// Over UDP on Linux, a ctx that can never end (context.Background())
+// lets Receive wait in a blocking system call on its thread instead of in
+// the Go runtime's poller, which sees a reply a few microseconds sooner;
+// Close ends that wait too.
 func (c *Client) Receive(ctx context.Context) ([]byte, error) {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	// The deadline is set before the cancellation hook is registered: a
-	// hook that runs at once (ctx ending now) then always comes after it,
-	// and its deadline in the past is never overwritten.
+	// The hook is in place before the deadline is set, and ctx is checked
+	// after: a hook that ran in between (its deadline overwritten) is seen
+	// here, and one that runs later sets its deadline after this one.
+	c.watch(ctx)
 	dl, _ := ctx.Deadline()
 	c.setReadDeadline(dl)
-	fired := make(chan struct{})
-	stop := context.AfterFunc(ctx, func() {
-		c.setReadDeadline(time.Unix(1, 0))
-		close(fired)
-	})
-	defer func() {
-		if !stop() {
-			<-fired // the hook ran or runs: its deadline must not outlive this call
-		}
-	}()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	var pkt []byte
 	var err error
 	switch {
@@ -226,6 +231,15 @@ func (c *Client) Receive(ctx context.Context) ([]byte, error) {
 		pkt, err = c.tcp.ReadFrame()
 		err = frameError(err)
 	case c.udp != nil || c.unix != nil:
+		if c.udp != nil {
+			// A ctx that never ends needs no deadline to cut the wait
+			// short: the wait can then be a blocking system call, which
+			// sees the reply sooner than the runtime's poller does
+			// (netio.UDPConn.SetBlocking). Close still ends it.
+			if err = c.udp.SetBlocking(ctx.Done() == nil); err != nil {
+				break
+			}
+		}
 		for {
 			var n int
 			if c.udp != nil {
@@ -255,6 +269,36 @@ func (c *Client) Receive(ctx context.Context) ([]byte, error) {
 	return pkt, err
 }
 
+// watch makes sure that ctx ending unblocks a read on the socket, by
+// setting its read deadline in the past. The hook stays registered for the
+// next Receive with the same ctx, which then registers nothing (a hook
+// costs three allocations); another ctx first removes it, waiting for it
+// if it is running, so that its deadline never outlives its context. The
+// caller holds rmu and sets the read deadline afterwards.
+func (c *Client) watch(ctx context.Context) {
+	if ctx == c.wctx {
+		return
+	}
+	c.unwatch()
+	if ctx.Done() == nil {
+		return // never ends
+	}
+	fired := make(chan struct{})
+	c.wctx, c.wdone = ctx, fired
+	c.wstop = context.AfterFunc(ctx, func() {
+		c.setReadDeadline(time.Unix(1, 0))
+		close(fired)
+	})
+}
+
+// unwatch removes the hook watch registered; rmu is held.
+func (c *Client) unwatch() {
+	if c.wstop != nil && !c.wstop() {
+		<-c.wdone // the hook ran or runs: its deadline must not outlive this call
+	}
+	c.wctx, c.wstop, c.wdone = nil, nil, nil
+}
+
 func (c *Client) setReadDeadline(t time.Time) {
 	switch {
 	case c.udp != nil:
@@ -272,12 +316,12 @@ func (c *Client) setReadDeadline(t time.Time) {
 // panic is recovered and logged (the first with its stack, then at most
 // once a second) through slog.Default.
 func (c *Client) Serve(ctx context.Context, h router.Handler) error {
-	w := &replier{udp: c.udp, unix: c.unix, dialed: true, local: c.LocalAddr()}
+	w := &replier{udp: c.udp, unix: c.unix, dialed: true}
 	if c.tcp != nil {
 		w.o.conn = c.tcp
 	}
 	var req router.Request
-	req.Local = w.local
+	req.Local = c.LocalAddr()
 	switch {
 	case c.udp != nil:
 		req.Remote = c.udp.RemoteAddr()
@@ -349,5 +393,9 @@ func (c *Client) Close() error {
 	case c.unix != nil:
 		err = c.unix.Close()
 	}
+	// A Receive in progress returns now that the socket is closed.
+	c.rmu.Lock()
+	c.unwatch()
+	c.rmu.Unlock()
 	return err
 }

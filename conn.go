@@ -54,7 +54,7 @@ func (e *Endpoint) acceptLoop() {
 func (e *Endpoint) admit(sc *netio.StreamConn) (ok, closed bool) {
 	maxConns := e.srv.MaxConns
 	if maxConns <= 0 {
-		maxConns = DefaultMaxConns
+		maxConns = defaultMaxConns
 	}
 	e.connMu.Lock()
 	closed = e.isClosed() // closeSocket closes the conns it sees under connMu
@@ -97,11 +97,11 @@ func (e *Endpoint) newConn(c net.Conn) *netio.StreamConn {
 // connConfig is the configuration of every connection of the endpoint.
 func (e *Endpoint) connConfig() netio.TCPConfig {
 	s := e.srv
-	idle := orDefault(s.IdleTimeout, DefaultIdleTimeout)
-	frame := orDefault(s.FrameTimeout, DefaultFrameTimeout)
+	idle := orDefault(s.IdleTimeout, defaultIdleTimeout)
+	frame := orDefault(s.FrameTimeout, defaultFrameTimeout)
 	q := s.SendQueue
 	if q <= 0 {
-		q = DefaultSendQueue
+		q = defaultSendQueue
 	}
 	return netio.TCPConfig{
 		Framing:      e.ep.Framing,

@@ -150,6 +150,12 @@ func (e *Endpoint) open() error {
 		if err != nil {
 			return err
 		}
+		if s.UDP.BlockingRead {
+			if err := c.SetBlocking(true); err != nil {
+				c.Close()
+				return err
+			}
+		}
 		e.udp, e.addr = c, c.LocalAddr()
 	case netio.NetworkTCP:
 		l, err := net.Listen("tcp", e.ep.Address)

@@ -44,8 +44,8 @@ func (in *Inbox) ServeOSC(_ router.ResponseWriter, r *router.Request) {
 // C returns the channel messages arrive on.
 func (in *Inbox) C() <-chan *router.Request { return in.ch }
 
-// Recv waits for the next message or for ctx to end.
-func (in *Inbox) Recv(ctx context.Context) (*router.Request, error) {
+// recv waits for the next message or for ctx to end.
+func (in *Inbox) recv(ctx context.Context) (*router.Request, error) {
 	select {
 	case r := <-in.ch:
 		return r, nil
@@ -59,7 +59,7 @@ func (in *Inbox) Recv(ctx context.Context) (*router.Request, error) {
 func (in *Inbox) All(ctx context.Context) iter.Seq[*router.Request] {
 	return func(yield func(*router.Request) bool) {
 		for {
-			r, err := in.Recv(ctx)
+			r, err := in.recv(ctx)
 			if err != nil || !yield(r) {
 				return
 			}

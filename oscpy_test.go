@@ -319,5 +319,9 @@ func TestOscpyGetRoutes(t *testing.T) {
 
 	s := newServer(t, r)
 	ep := listen(t, s, "osc.udp://127.0.0.1:0")
-	require.Equal(t, []net.Addr{ep.Addr()}, s.Addrs())
+	var addrs []net.Addr
+	for _, e := range s.Endpoints() {
+		addrs = append(addrs, e.Addr())
+	}
+	require.Equal(t, []net.Addr{ep.Addr()}, addrs)
 }

@@ -24,8 +24,7 @@ type replier struct {
 
 	udp    *netio.UDPConn
 	unix   *netio.UnixConn
-	dialed bool // the socket is connected to its one peer (a Client's)
-	local  net.Addr
+	dialed bool      // the socket is connected to its one peer (a Client's)
 	e      *Endpoint // the server's, to count and log dropped replies; nil for a Client
 	enc    wire.Encoder
 	pkt    Packet // the packet an Accept hook is shown
@@ -33,7 +32,7 @@ type replier struct {
 
 // bind points r at an endpoint's socket.
 func (r *replier) bind(e *Endpoint) {
-	r.udp, r.unix, r.local, r.e = e.udp, e.unix, e.addr, e
+	r.udp, r.unix, r.e = e.udp, e.unix, e
 }
 
 // Write sends pkt to the sender from the socket the request came in on.
@@ -154,6 +153,3 @@ func (r *replier) RemoteAddr() net.Addr {
 	}
 	return nil
 }
-
-// LocalAddr returns the receiving socket's address.
-func (r *replier) LocalAddr() net.Addr { return r.local }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/netip"
 	"runtime/debug"
 	"slices"
@@ -30,10 +29,10 @@ var (
 
 // Defaults of the Server's limits.
 const (
-	DefaultMaxConns     = 1024             // Server.MaxConns
-	DefaultSendQueue    = 256 << 10        // Server.SendQueue, bytes per connection
-	DefaultIdleTimeout  = 5 * time.Minute  // Server.IdleTimeout
-	DefaultFrameTimeout = 10 * time.Second // Server.FrameTimeout
+	defaultMaxConns     = 1024             // Server.MaxConns
+	defaultSendQueue    = 256 << 10        // Server.SendQueue, bytes per connection
+	defaultIdleTimeout  = 5 * time.Minute  // Server.IdleTimeout
+	defaultFrameTimeout = 10 * time.Second // Server.FrameTimeout
 )
 
 // Server receives OSC packets on any number of endpoints at once (UDP over
@@ -105,21 +104,21 @@ type Server struct {
 	// MaxFrame caps one TCP or WebSocket frame; 0 means 1 MiB.
 	MaxFrame int
 	// MaxConns caps the open TCP connections of one endpoint; 0 means
-	// DefaultMaxConns. A connection over the cap is closed at once and
-	// counted (Stats.ConnsRefused).
+	// 1024. A connection over the cap is closed at once and counted
+	// (Stats.ConnsRefused).
 	MaxConns int
 	// IdleTimeout closes a TCP connection that sends nothing for that long;
-	// 0 means DefaultIdleTimeout (5 minutes), negative means never. A
-	// control surface that stays quiet for long wants -1.
+	// 0 means 5 minutes, negative means never. A control surface that
+	// stays quiet for long wants -1.
 	IdleTimeout time.Duration
 	// FrameTimeout closes a TCP connection whose frame has not arrived
-	// whole that long after its first byte; 0 means DefaultFrameTimeout,
-	// negative means never.
+	// whole that long after its first byte; 0 means 10 seconds, negative
+	// means never.
 	FrameTimeout time.Duration
 	// SendQueue bounds the replies waiting to be written to one TCP
-	// connection, in bytes; 0 means DefaultSendQueue. WriteTimeout bounds
-	// one write of them; 0 means 5 seconds. A peer that
-	// lets its queue fill or a write time out is disconnected.
+	// connection, in bytes; 0 means 256 KiB. WriteTimeout bounds one
+	// write of them; 0 means 5 seconds. A peer that lets its queue fill or
+	// a write time out is disconnected.
 	SendQueue    int
 	WriteTimeout time.Duration
 	// WebSocket configures osc.ws:// and osc.wss:// endpoints and those of
@@ -267,15 +266,6 @@ func (s *Server) Endpoints() []*Endpoint {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]*Endpoint(nil), s.endpoints...)
-}
-
-// Addrs returns the bound address of every open endpoint.
-func (s *Server) Addrs() []net.Addr {
-	var as []net.Addr
-	for _, e := range s.Endpoints() {
-		as = append(as, e.Addr())
-	}
-	return as
 }
 
 // Default returns the default endpoint, or nil.

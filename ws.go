@@ -33,7 +33,7 @@ func (e *Endpoint) openWS() error {
 	e.addr = l.Addr()
 	maxConns := s.MaxConns
 	if maxConns <= 0 {
-		maxConns = DefaultMaxConns
+		maxConns = defaultMaxConns
 	}
 	// Requests not yet upgraded are capped too: MaxConns WebSockets plus
 	// as many connections again in their handshake.
@@ -48,8 +48,8 @@ func (e *Endpoint) openWS() error {
 	e.http = &http.Server{
 		Handler: mux,
 		// A request must arrive whole in time, as a TCP frame must.
-		ReadHeaderTimeout: orDefault(s.FrameTimeout, DefaultFrameTimeout),
-		IdleTimeout:       orDefault(s.IdleTimeout, DefaultIdleTimeout),
+		ReadHeaderTimeout: orDefault(s.FrameTimeout, defaultFrameTimeout),
+		IdleTimeout:       orDefault(s.IdleTimeout, defaultIdleTimeout),
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          log.New(io.Discard, "", 0),
 	}

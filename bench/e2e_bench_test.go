@@ -60,14 +60,16 @@ func BenchmarkUDPReceive(b *testing.B) {
 				b.Skip("built without the C peers")
 			}
 			var handled, sent int64
-			var drain time.Duration
+			var drain, cpu time.Duration
 			for b.Loop() {
 				n, d := rc.round(b, data)
 				handled += n
 				sent += drainCount
 				drain += d
+				cpu += drainCPU
 			}
 			reportDrain(b, handled, sent, drain)
+			b.ReportMetric(float64(cpu)/float64(max(handled, 1)), "cpu-ns/msg")
 		})
 	}
 }
@@ -96,6 +98,7 @@ func BenchmarkUDPReceiveRatio(b *testing.B) {
 	}
 	n := make([]int64, len(rounds))
 	d := make([]time.Duration, len(rounds))
+	cpu := make([]time.Duration, len(rounds))
 	for b.Loop() {
 		for k := range 2 * len(rounds) {
 			i := k
@@ -103,23 +106,30 @@ func BenchmarkUDPReceiveRatio(b *testing.B) {
 				i = 2*len(rounds) - 1 - k
 			}
 			rn, rd := rounds[i].round(b, data)
-			n[i], d[i] = n[i]+rn, d[i]+rd
+			n[i], d[i], cpu[i] = n[i]+rn, d[i]+rd, cpu[i]+drainCPU
 		}
 	}
 	rate := make([]float64, len(rounds))
+	cpuRate := make([]float64, len(rounds))
 	for i, r := range rounds {
-		if n[i] == 0 {
+		if n[i] == 0 || cpu[i] <= 0 {
 			b.Fatalf("%s received nothing", r.name)
 		}
 		rate[i] = float64(n[i]) / d[i].Seconds()
+		cpuRate[i] = float64(n[i]) / cpu[i].Seconds()
 		b.ReportMetric(rate[i], r.name+"-msgs/s")
+		b.ReportMetric(float64(cpu[i])/float64(n[i]), r.name+"-cpu-ns/msg")
 	}
 	b.ReportMetric(rate[0]/rate[1], "ratio")
+	b.ReportMetric(cpuRate[0]/cpuRate[1], "cpu-ratio")
 	if len(rounds) == 5 {
 		b.ReportMetric(rate[0]/rate[3], "vs-crecvmmsg")
 		b.ReportMetric(rate[0]/rate[4], "vs-liblo")
 		b.ReportMetric(rate[1]/rate[3], "raw-vs-c")
 		b.ReportMetric(rate[2]/rate[3], "rawsys-vs-c")
+		b.ReportMetric(cpuRate[0]/cpuRate[3], "cpu-vs-crecvmmsg")
+		b.ReportMetric(cpuRate[0]/cpuRate[4], "cpu-vs-liblo")
+		b.ReportMetric(cpuRate[1]/cpuRate[3], "cpu-raw-vs-c")
 	}
 	b.ReportMetric(0, "ns/op")
 }
@@ -148,9 +158,11 @@ func osckitRound(b *testing.B, data []byte, readArgs bool) (int64, time.Duration
 	defer s.Close()
 	g.hold(b, s)
 	blast(b, s, data)
+	c0 := cpuNow()
 	start := time.Now()
 	close(g.release)
 	n, d := t.wait(start)
+	drainCPU = cpuNow() - c0
 	checkOdd(b, t)
 	return n, d
 }
@@ -176,9 +188,11 @@ func libraryRound(b *testing.B, data []byte, t *tally, serve func(c *net.UDPConn
 	defer s.Close()
 	blast(b, s, data)
 	done := make(chan error, 1)
+	c0 := cpuNow()
 	start := time.Now()
 	go func() { done <- serve(c) }()
 	n, d := t.wait(start)
+	drainCPU = cpuNow() - c0
 	c.Close()
 	select {
 	case <-done:
@@ -251,11 +265,13 @@ func crecvmmsgRound(b *testing.B, data []byte) (int64, time.Duration) {
 	}
 	var n int
 	var d time.Duration
+	c0 := cpuNow()
 	drainElsewhere(func() {
 		if err := rc.Control(func(fd uintptr) { n, d = cpeer.MmsgDrain(fd, len(data)/datagramSize, idleLimit) }); err != nil {
 			b.Error(err)
 		}
 	})
+	drainCPU = cpuNow() - c0
 	if n < 0 {
 		b.Fatal("recvmmsg failed")
 	}
@@ -279,7 +295,9 @@ func libloRound(b *testing.B, data []byte) (int64, time.Duration) {
 	blast(b, s, data)
 	var n, odd int
 	var d time.Duration
+	c0 := cpuNow()
 	drainElsewhere(func() { n, d, odd = r.Drain(len(data)/datagramSize, idleLimit) })
+	drainCPU = cpuNow() - c0
 	if odd > 0 {
 		b.Fatalf("liblo: %d messages did not read back", odd)
 	}

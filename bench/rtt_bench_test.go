@@ -5,6 +5,7 @@ package bench
 import (
 	"context"
 	"net"
+	"syscall"
 	"testing"
 	"time"
 
@@ -30,7 +31,11 @@ const (
 //
 // osckit is a Client (Write, then Receive and ParseArgs of the reply)
 // against an osc.Server whose router handler reads the eight arguments and
-// answers the message with ResponseWriter.Write. liblo is a lo_server
+// answers the message with ResponseWriter.Write, both with their default
+// settings (Receive is given a context with a deadline); osckit-block is
+// the same pair with the server's UDPConfig.BlockingRead set and Receive
+// given context.Background(), so that both sides wait in a blocking
+// recvmmsg, as the C peers do, instead of the runtime's poller. liblo is a lo_server
 // pinger (lo_send_message_from, lo_server_recv_noblock dispatching the
 // reply to a method) against a lo_server echo whose method sends the
 // message back to its source. cmmsg is a C pinger (send, recv on a
@@ -38,9 +43,10 @@ const (
 // recvmmsg returned: the floor for a round trip through the kernel. gostd
 // is the same pair in Go with the standard library (a connected UDPConn's
 // Write and Read against ReadFromUDPAddrPort and WriteToUDPAddrPort):
-// the Go runtime's floor, through its poller.
+// the Go runtime's floor, through its poller; goblock is gostd with both
+// sockets in blocking mode, the floor of osckit-block.
 func BenchmarkRoundTrip(b *testing.B) {
-	for _, name := range []string{"osckit", "liblo", "cmmsg", "gostd"} {
+	for _, name := range []string{"osckit", "osckit-block", "liblo", "cmmsg", "gostd", "goblock"} {
 		b.Run(name, func(b *testing.B) {
 			p := newPinger(b, name)
 			defer p.close()
@@ -82,16 +88,17 @@ func BenchmarkRoundTrip(b *testing.B) {
 const rttBlock = 250
 
 // BenchmarkRoundTripRatio interleaves the pingers of BenchmarkRoundTrip in
-// blocks of rttBlock round trips (osckit, cmmsg, liblo, gostd, then back in
-// the reverse order, each iteration), so that the machine's drift weighs on
-// all alike, and reports each one's p50 and p99 over the whole run and the
-// ratios of osckit's p50 to cmmsg's, liblo's and gostd's. Without the C
-// peers it skips.
+// blocks of rttBlock round trips (osckit, cmmsg, liblo, gostd,
+// osckit-block, goblock, then back in the reverse order, each iteration), so that
+// the machine's drift weighs on all alike, and reports each one's p50 and
+// p99 over the whole run, the ratios of osckit's p50 to cmmsg's, liblo's
+// and gostd's, of osckit-block's to cmmsg's and goblock's, and of
+// goblock's to cmmsg's. Without the C peers it skips.
 func BenchmarkRoundTripRatio(b *testing.B) {
 	if !cpeer.Available {
 		b.Skip("built without the C peers")
 	}
-	names := []string{"osckit", "cmmsg", "liblo", "gostd"}
+	names := []string{"osckit", "cmmsg", "liblo", "gostd", "osckit-block", "goblock"}
 	ps := make([]pinger, len(names))
 	hs := make([]latencyHist, len(names))
 	for i, name := range names {
@@ -125,6 +132,9 @@ func BenchmarkRoundTripRatio(b *testing.B) {
 	b.ReportMetric(p50(0)/p50(1), "p50-vs-cmmsg")
 	b.ReportMetric(p50(0)/p50(2), "p50-vs-liblo")
 	b.ReportMetric(p50(0)/p50(3), "p50-vs-gostd")
+	b.ReportMetric(p50(4)/p50(1), "block-p50-vs-cmmsg")
+	b.ReportMetric(p50(4)/p50(5), "block-p50-vs-goblock")
+	b.ReportMetric(p50(5)/p50(1), "goblock-p50-vs-cmmsg")
 	b.ReportMetric(0, "ns/op")
 }
 
@@ -140,9 +150,13 @@ type pinger struct {
 func newPinger(b *testing.B, name string) pinger {
 	switch name {
 	case "osckit":
-		return osckitPinger(b, recvMessage(b, 1))
+		return osckitPinger(b, recvMessage(b, 1), false)
+	case "osckit-block":
+		return osckitPinger(b, recvMessage(b, 1), true)
 	case "gostd":
-		return gostdPinger(b, recvMessage(b, 1))
+		return gostdPinger(b, recvMessage(b, 1), false)
+	case "goblock":
+		return gostdPinger(b, recvMessage(b, 1), true)
 	}
 	if !cpeer.Available {
 		b.Skip("built without the C peers")
@@ -167,7 +181,14 @@ func newPinger(b *testing.B, name string) pinger {
 	return pinger{ping: ping, close: e.Stop, c: true}
 }
 
-func osckitPinger(b *testing.B, msg []byte) pinger {
+// osckitPinger starts an osckit server and client. With block, the
+// server's UDPConfig.BlockingRead is set and the client's Receive is given
+// context.Background(), so that both wait for their datagram in a blocking
+// system call instead of the runtime's poller; a timer closes the client
+// after rttLimit, which ends a Receive waiting for a lost reply.
+// Without, the server has the default settings and Receive a context with
+// a deadline (rttLimit).
+func osckitPinger(b *testing.B, msg []byte, block bool) pinger {
 	r := router.New()
 	r.HandleFunc(recvAddress, func(w router.ResponseWriter, req *router.Request) {
 		if sumArgs(req) >= 0 {
@@ -175,6 +196,7 @@ func osckitPinger(b *testing.B, msg []byte) pinger {
 		}
 	})
 	srv := &osc.Server{Handler: r, Logger: quiet}
+	srv.UDP.BlockingRead = block
 	ep, err := srv.Listen("osc.udp://127.0.0.1:0", nil)
 	if err != nil {
 		b.Fatal(err)
@@ -185,6 +207,12 @@ func osckitPinger(b *testing.B, msg []byte) pinger {
 		b.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), rttLimit)
+	if block {
+		cancel()
+		ctx = context.Background()
+		t := time.AfterFunc(rttLimit, func() { c.Close() })
+		cancel = func() { t.Stop() }
+	}
 	var argv [8]wire.Arg
 	ping := func(rtt []time.Duration) int {
 		for i := range rtt {
@@ -209,8 +237,11 @@ func osckitPinger(b *testing.B, msg []byte) pinger {
 
 // gostdPinger is a ping-pong with the standard library only: an echo
 // goroutine reading with ReadFromUDPAddrPort and answering with
-// WriteToUDPAddrPort, and a connected UDPConn that writes and reads.
-func gostdPinger(b *testing.B, msg []byte) pinger {
+// WriteToUDPAddrPort, and a connected UDPConn that writes and reads. With
+// block both sockets are switched to blocking mode (O_NONBLOCK cleared),
+// so that the same calls wait in the kernel instead of the runtime's
+// poller: the Go floor of osckit-block.
+func gostdPinger(b *testing.B, msg []byte, block bool) pinger {
 	echo, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		b.Fatal(err)
@@ -219,7 +250,7 @@ func gostdPinger(b *testing.B, msg []byte) pinger {
 		buf := make([]byte, 2048)
 		for {
 			n, from, err := echo.ReadFromUDPAddrPort(buf)
-			if err != nil {
+			if err != nil || !from.IsValid() { // closed, or shut down (block)
 				return
 			}
 			_, _ = echo.WriteToUDPAddrPort(buf[:n], from)
@@ -229,6 +260,19 @@ func gostdPinger(b *testing.B, msg []byte) pinger {
 	if err != nil {
 		echo.Close()
 		b.Fatal(err)
+	}
+	closeAll := func() { c.Close(); echo.Close() }
+	if block {
+		setBlocking(b, echo)
+		setBlocking(b, c)
+		// A blocked read holds the socket: shut both down first so that
+		// their reads end, then close them.
+		closeAll = func() { shutRead(c); shutRead(echo); c.Close(); echo.Close() }
+		// Deadlines do not apply to a blocking read: a timer ends the run
+		// after rttLimit instead.
+		t := time.AfterFunc(rttLimit, closeAll)
+		prev := closeAll
+		closeAll = func() { t.Stop(); prev() }
 	}
 	buf := make([]byte, 2048)
 	ping := func(rtt []time.Duration) int {
@@ -248,5 +292,22 @@ func gostdPinger(b *testing.B, msg []byte) pinger {
 		}
 		return len(rtt)
 	}
-	return pinger{ping: ping, close: func() { c.Close(); echo.Close() }}
+	return pinger{ping: ping, close: closeAll}
+}
+
+func setBlocking(b *testing.B, c *net.UDPConn) {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) { serr = syscall.SetNonblock(int(fd), false) }); err != nil || serr != nil {
+		b.Fatal(err, serr)
+	}
+}
+
+func shutRead(c *net.UDPConn) {
+	if rc, err := c.SyscallConn(); err == nil {
+		_ = rc.Control(func(fd uintptr) { _ = syscall.Shutdown(int(fd), syscall.SHUT_RD) })
+	}
 }

@@ -17,4 +17,3 @@ func (nopWriter) Flush() error                                    { return nil }
 func (nopWriter) Send(string, ...wire.Value) error                { return nil }
 func (nopWriter) SendAny(string, ...any) error                    { return nil }
 func (nopWriter) RemoteAddr() net.Addr                            { return nil }
-func (nopWriter) LocalAddr() net.Addr                             { return nil }

@@ -32,7 +32,7 @@ func Example() {
 	var rt router.Router
 	rt.HandleFunc("/synth/1/freq", func(router.ResponseWriter, *router.Request) {})
 	osch := ns.Handler(&rt)
-	osch.ServeOSC(routertest.NewRecorder(), routertest.NewMessage("/synth/1/freq", wire.Float32(440)))
+	osch.ServeOSC(routertest.NewRecorder(), routertest.NewRequest("/synth/1/freq", wire.Float32(440)))
 
 	// Serve it over HTTP on a mux of one's own.
 	mux := http.NewServeMux()
@@ -87,7 +87,7 @@ func ExampleNamespace_AddBindings() {
 		panic(err)
 	}
 	h := ns.Handler(&rt) // the OSC server's handler: values follow
-	h.ServeOSC(routertest.NewRecorder(), routertest.NewMessage("/synth/freq", wire.Float32(440)))
+	h.ServeOSC(routertest.NewRecorder(), routertest.NewRequest("/synth/freq", wire.Float32(440)))
 
 	b, _ := json.Marshal(ns)
 	fmt.Println(string(b))

@@ -37,14 +37,15 @@ func TestNoAllocs(t *testing.T) {
 	for i := range eight {
 		eight[i] = wire.Float32(float32(i))
 	}
-	amsg := routertest.NewMessage("/args", eight...)
+	amsg := routertest.NewRequest("/args", eight...)
 	rec := routertest.NewRecorder()
-	lit := routertest.NewMessage("/mixer/ch/42/fader", wire.Float32(0.5))
-	star := routertest.NewMessage("/mixer/ch/*/fader", wire.Float32(0.5))
-	desc := routertest.NewMessage("//fader", wire.Float32(0.5))
-	braces := routertest.NewMessage("/mixer/ch/{1,2,3}/[a-f]ader", wire.Float32(0.5))
-	miss := routertest.NewMessage("/mixer/ch/x/fader")
-	tmsg := routertest.NewMessage("/t", wire.Float32(1))
+	lit := routertest.NewRequest("/mixer/ch/42/fader", wire.Float32(0.5))
+	star := routertest.NewRequest("/mixer/ch/*/fader", wire.Float32(0.5))
+	desc := routertest.NewRequest("//fader", wire.Float32(0.5))
+	braces := routertest.NewRequest("/mixer/ch/{1,2,3}/[a-f]ader", wire.Float32(0.5))
+	miss := routertest.NewRequest("/mixer/ch/x/fader")
+	tmsg := routertest.NewRequest("/t", wire.Float32(1))
+	bpat, baddr := []byte("/*/{gain,pan}/[0-9]*"), []byte("/ch/pan/12")
 	cases := []struct {
 		name  string
 		calls int
@@ -58,6 +59,7 @@ func TestNoAllocs(t *testing.T) {
 		{"Typed", 1, func() { typed.ServeOSC(rec, tmsg) }},
 		{"Args8", 1, func() { typed.ServeOSC(rec, amsg) }},
 		{"Match", 0, func() { sinkBool = router.Match("/*/{gain,pan}/[0-9]*", "/ch/pan/12") }},
+		{"MatchBytes", 0, func() { sinkBool = router.Match(bpat, baddr) }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

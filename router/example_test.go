@@ -37,8 +37,8 @@ func ExampleRouter_Handle() {
 	})
 
 	rec := routertest.NewRecorder()
-	rt.ServeOSC(rec, routertest.NewMessage("/mixer/ch/1/fader", wire.Float32(0.5)))
-	rt.ServeOSC(rec, routertest.NewMessage("/mixer/ch/*/fader", wire.Float32(0.25)))
+	rt.ServeOSC(rec, routertest.NewRequest("/mixer/ch/1/fader", wire.Float32(0.5)))
+	rt.ServeOSC(rec, routertest.NewRequest("/mixer/ch/*/fader", wire.Float32(0.25)))
 	fmt.Println(len(rec.Packets), "replies")
 	// Output:
 	// /mixer/ch/1/fader 0.5
@@ -57,8 +57,8 @@ func ExampleRouter_Handle_pattern() {
 	}))
 
 	rec := routertest.NewRecorder()
-	rt.ServeOSC(rec, routertest.NewMessage("/synth/3/gate", wire.Bool(true)))
-	rt.ServeOSC(rec, routertest.NewMessage("/synth/3/freq", wire.Float32(440)))
+	rt.ServeOSC(rec, routertest.NewRequest("/synth/3/gate", wire.Bool(true)))
+	rt.ServeOSC(rec, routertest.NewRequest("/synth/3/freq", wire.Float32(440)))
 	// Output:
 	// /synth/*/gate matched /synth/3/gate
 	// no method for /synth/3/freq
@@ -74,9 +74,9 @@ func ExampleTypes() {
 	}, router.Types(","))
 
 	rec := routertest.NewRecorder()
-	rt.ServeOSC(rec, routertest.NewMessage("/note", wire.Int32(60), wire.Float32(0.8)))
-	rt.ServeOSC(rec, routertest.NewMessage("/note"))
-	rt.ServeOSC(rec, routertest.NewMessage("/note", wire.String("C4"))) // no filter admits ",s"
+	rt.ServeOSC(rec, routertest.NewRequest("/note", wire.Int32(60), wire.Float32(0.8)))
+	rt.ServeOSC(rec, routertest.NewRequest("/note"))
+	rt.ServeOSC(rec, routertest.NewRequest("/note", wire.String("C4"))) // no filter admits ",s"
 	// Output:
 	// note with pitch and velocity
 	// note off

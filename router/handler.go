@@ -92,8 +92,7 @@ type ResponseWriter interface {
 	// Flush sends the packet built in Encoder to the sender.
 	Flush() error
 	// RemoteAddr returns the sender's address. It may allocate; prefer
-	// Request.Remote for IP transports.
+	// Request.Remote for IP transports. (The receiving socket's address
+	// is Request.Local.)
 	RemoteAddr() net.Addr
-	// LocalAddr returns the receiving socket's address.
-	LocalAddr() net.Addr
 }

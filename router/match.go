@@ -6,8 +6,8 @@ import "math/bits"
 // and that a Router registers. Longer ones match nothing.
 const MaxLen = 1024
 
-// text is the set of byte strings the matcher works on, so that Match and
-// MatchBytes share one implementation without conversions.
+// text is the set of byte strings the matcher works on, so that strings and
+// byte slices share one implementation without conversions.
 type text interface{ ~string | ~[]byte }
 
 // Match reports whether the OSC address pattern matches the address. The
@@ -16,11 +16,11 @@ type text interface{ ~string | ~[]byte }
 // pattern, an empty or relative pattern or address, and one longer than
 // MaxLen match nothing. Matching takes time proportional to the product of
 // the lengths at worst, never exponential time, and does not allocate.
-func Match(pattern, address string) bool { return match(pattern, address) }
-
-// MatchBytes is Match for byte slices, for callers that hold a message's
-// address as bytes (wire.Message.Address). It does not allocate.
-func MatchBytes(pattern, address []byte) bool { return match(pattern, address) }
+// Either argument may be a string or a byte slice, such as a message's
+// address (wire.Message.Address), without a conversion.
+func Match[P, A interface{ ~string | ~[]byte }](pattern P, address A) bool {
+	return match(pattern, address)
+}
 
 func match[P, A text](p P, a A) bool {
 	if len(a) == 0 || a[0] != '/' || len(a) > MaxLen {

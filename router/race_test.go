@@ -26,10 +26,10 @@ func TestConcurrentUpdate(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			rec := routertest.NewRecorder()
-			lit := routertest.NewMessage("/stable/x")
-			pat := routertest.NewMessage("/*/x")
-			desc := routertest.NewMessage("//x")
-			churn := routertest.NewMessage("/churn/" + strconv.Itoa(g) + "/v")
+			lit := routertest.NewRequest("/stable/x")
+			pat := routertest.NewRequest("/*/x")
+			desc := routertest.NewRequest("//x")
+			churn := routertest.NewRequest("/churn/" + strconv.Itoa(g) + "/v")
 			for i := range perReader {
 				switch i % 4 {
 				case 0:

@@ -20,7 +20,7 @@ func benchMixer(n int) *router.Router {
 
 func benchDispatch(b *testing.B, rt *router.Router, address string) {
 	rec := routertest.NewRecorder()
-	req := routertest.NewMessage(address, wire.Float32(0.5))
+	req := routertest.NewRequest(address, wire.Float32(0.5))
 	b.ReportAllocs()
 	for b.Loop() {
 		rt.ServeOSC(rec, req)
@@ -53,7 +53,7 @@ func BenchmarkDispatchLiteralParallel(b *testing.B) {
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		rec := routertest.NewRecorder()
-		req := routertest.NewMessage("/mixer/ch/42/fader", wire.Float32(0.5))
+		req := routertest.NewRequest("/mixer/ch/42/fader", wire.Float32(0.5))
 		for pb.Next() {
 			rt.ServeOSC(rec, req)
 		}

@@ -233,7 +233,7 @@ func (t *Table) lookup(addr []byte) int32 {
 }
 
 func (t *Table) place(addr []byte) int32 {
-	if t.filter != nil && !router.MatchBytes(t.filter, addr) {
+	if t.filter != nil && !router.Match(t.filter, addr) {
 		return -1
 	}
 	if len(addr) > router.MaxLen {
@@ -241,7 +241,7 @@ func (t *Table) place(addr []byte) int32 {
 	}
 	group := -1
 	for k, g := range t.groups {
-		if router.MatchBytes(g, addr) {
+		if router.Match(g, addr) {
 			if t.grow[k] >= 0 {
 				return t.grow[k]
 			}

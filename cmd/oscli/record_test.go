@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"io"
+	"math"
 	"net"
 	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -120,19 +122,20 @@ func TestRecordReplayRecord(t *testing.T) {
 	require.Zero(t, p.wait(t))
 	_, recB := readRecording(t, b)
 	require.Len(t, recB, len(sent))
+	var diffs []float64
 	for i, r := range recB {
 		require.Equal(t, sent[i], r.Data, "packet %d", i)
 		if i > 1 {
 			gapA, gapB := recA[i].Time-recA[i-1].Time, r.Time-recB[i-1].Time
-			// Timing accuracy is the benchmark's (BenchmarkReplayAccuracy); on a
-			// loaded machine (and under the race detector) a recording's
-			// hook may run tens of milliseconds late, so this only checks
-			// that the gaps (40 to 100 ms) are kept, from the second packet
-			// on: the first, on the cold paths of both recorders, may come
-			// later still.
-			require.InDelta(t, gapA, gapB, float64(30*time.Millisecond), "gap before packet %d", i)
+			diffs = append(diffs, math.Abs(float64(gapA-gapB)))
 		}
 	}
+	// The gaps (40 to 100 ms) are kept, from the second packet on (the
+	// first, on the cold paths of both recorders, may come late). Timing
+	// is TestRecordReplayGaps's and the benchmark's: on a loaded machine
+	// (and under the race detector) either recorder's hook may run tens
+	// of milliseconds late, so this checks the median gap.
+	require.Less(t, median(diffs), float64(20*time.Millisecond), "gap differences %v", diffs)
 }
 
 // TestRecordTshark: tshark decodes the OSC of a recording, UDP and TCP.
@@ -395,5 +398,63 @@ func TestReplaySrc(t *testing.T) {
 	for _, bad := range []string{"127.0.0.1", "=osc.udp://127.0.0.1:1", "127.0.0.1="} {
 		code, _, errOut = oscli(t, "", "replay", "-src", bad, file)
 		require.Equal(t, 2, code, "-src %q: %s", bad, errOut)
+	}
+}
+
+// TestRecordReplayGaps: a replay keeps a recording's timing, at -speed 1
+// and 2, as another recorder sees it. A loaded machine delays some
+// packets by tens of milliseconds (and a replay paced from one start
+// catches up after them), so the test asks the bulk of the packets, not
+// each, to be on time: the median error within 10 ms, three quarters
+// within 25 ms, and no drift (median error over the last third less over
+// the first) beyond 25 ms. (On a quiet machine all are under 1 ms; at a
+// load average of 13 on 2 cores they were 1-2.6, 4.7-7 and 5-8.5 ms.)
+// Summed sleeps, a wrong speed or a lost schedule fail them by far.
+func TestRecordReplayGaps(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "gaps.jsonl")
+	f, err := os.Create(file)
+	require.NoError(t, err)
+	w, err := capture.NewWriter(f, capture.JSONL, capture.Header{Start: time.Now()})
+	require.NoError(t, err)
+	const n = 60
+	offsets := make([]int64, n)
+	var off int64
+	for i := range n {
+		off += int64(2+(i*37)%39) * int64(time.Millisecond) // 2 to 40 ms, irregular
+		offsets[i] = off
+		require.NoError(t, w.Write(&capture.Record{Time: off, Transport: capture.UDP, Data: msg(t, "/gap", wire.Int32(int32(i)))}))
+	}
+	require.NoError(t, f.Close())
+
+	for _, speed := range []int{1, 2} {
+		out := filepath.Join(dir, "got"+itoa(speed)+".jsonl")
+		p := start(t, "record", "-o", out, "-count", itoa(n), "-duration", "30s", "osc.udp://127.0.0.1:0")
+		code, _, errOut := oscli(t, "", "replay", "-speed", itoa(speed), file, p.listening(t))
+		require.Zero(t, code, errOut)
+		require.Zero(t, p.wait(t))
+		_, got := readRecording(t, out)
+		require.Len(t, got, n)
+		errs := make([]float64, n)
+		for i, r := range got {
+			require.Equal(t, msg(t, "/gap", wire.Int32(int32(i))), r.Data)
+			want := float64(offsets[i]-offsets[0]) / float64(speed)
+			errs[i] = float64(r.Time-got[0].Time) - want
+		}
+		// Errors against their median: the first packet's own delay
+		// would shift all the others.
+		m := median(errs)
+		abs := make([]float64, n)
+		for i := range errs {
+			errs[i] -= m
+			abs[i] = math.Abs(errs[i])
+		}
+		slices.Sort(abs)
+		ms := float64(time.Millisecond)
+		drift := median(errs[2*n/3:]) - median(errs[:n/3])
+		t.Logf("speed %d: error p50 %.2f ms, p75 %.2f ms, max %.2f ms, drift %.2f ms", speed, abs[n/2]/ms, abs[3*n/4]/ms, abs[n-1]/ms, drift/ms)
+		require.Less(t, abs[n/2], 10*ms, "median error, speed %d", speed)
+		require.Less(t, abs[3*n/4], 25*ms, "75th percentile error, speed %d", speed)
+		require.Less(t, math.Abs(drift), 25*ms, "drift, speed %d", speed)
 	}
 }

@@ -233,7 +233,7 @@ func (r *relay) message(dst []byte, m *wire.Message) ([]byte, bool) {
 	if len(r.filters) > 0 {
 		keep := false
 		for _, f := range r.filters {
-			if router.MatchBytes(f, addr) {
+			if router.Match(f, addr) {
 				keep = true
 				break
 			}

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"unsafe"
 
@@ -55,8 +56,11 @@ type batchIO struct {
 	rgot   int
 	rerr   syscall.Errno
 	readFn func(fd uintptr) bool
-	cur    int // next message to hand out
-	off    int // offset inside the current message (GRO)
+	block  bool        // the socket is in blocking mode for reads: see setBlocking
+	shut   atomic.Bool // blocking mode was on once: Close shuts the socket down first
+	closed atomic.Bool // shutdown ran
+	cur    int         // next message to hand out
+	off    int         // offset inside the current message (GRO)
 	zones  map[uint32]string
 
 	// Write side.
@@ -143,27 +147,95 @@ func newBatchIO(rc syscall.RawConn, cfg *UDPConfig, unixSock bool, drops *dropCo
 	return b, nil
 }
 
-// mmsg calls recvmmsg or sendmmsg (trap) on hdrs[:n] of the non-blocking
-// socket fd, again after EINTR. ok is false on EAGAIN (got and errno are
-// then meaningless): the runtime poller waits for the socket and calls
-// again.
-func mmsg(trap, fd uintptr, hdrs []mmsghdr, n int) (got int, errno syscall.Errno, ok bool) {
+// doRead calls recvmmsg through RawSyscall6, without telling the runtime
+// that the goroutine enters a system call. The socket is non-blocking, so
+// the call never waits: it copies what is queued (a batch of 64 small
+// datagrams takes 30-50 us) or returns EAGAIN, and the goroutine then waits
+// in the runtime's poller as before. Announced with Syscall6, a call longer
+// than 20 us lets the runtime's monitor hand the goroutine's P to another
+// thread, and the goroutine must get one back when the call returns: a
+// bare recvmmsg loop spends some 50-90 ns more CPU per datagram that way
+// (bench/README.md, "UDP receive against C").
+func (b *batchIO) doRead(fd uintptr) bool {
 	for {
-		r, _, e := unix.Syscall6(trap, fd, uintptr(unsafe.Pointer(&hdrs[0])), uintptr(n), 0, 0, 0)
+		r, _, e := unix.RawSyscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&b.hdrs[0])), uintptr(b.rn), 0, 0, 0)
 		if e != unix.EINTR {
-			return int(r), e, e != unix.EAGAIN
+			b.rgot, b.rerr = int(r), e
+			return e != unix.EAGAIN
 		}
 	}
 }
 
-func (b *batchIO) doRead(fd uintptr) (ok bool) {
-	b.rgot, b.rerr, ok = mmsg(unix.SYS_RECVMMSG, fd, b.hdrs, b.rn)
-	return ok
+// doReadWait is doRead for a socket in blocking mode: recvmmsg waits in the
+// kernel, announced to the runtime with Syscall6 (the goroutine's P goes to
+// other goroutines meanwhile), until at least one datagram is queued
+// (MSG_WAITFORONE: without it a blocking recvmmsg waits for a whole batch)
+// or the socket is shut down for reading (close).
+func (b *batchIO) doReadWait(fd uintptr) bool {
+	for {
+		r, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&b.hdrs[0])), uintptr(b.rn), unix.MSG_WAITFORONE, 0, 0)
+		if e != unix.EINTR {
+			b.rgot, b.rerr = int(r), e
+			return e != unix.EAGAIN
+		}
+	}
 }
 
+// setBlocking puts the socket in blocking mode for reads (on) or back in
+// the runtime's non-blocking mode. In blocking mode a read waits in the
+// kernel on the calling goroutine's thread instead of parking the goroutine
+// in the runtime's poller: the poller's extra system calls (a recvmmsg that
+// finds nothing, then epoll_pwait) and the wake-up of a parked goroutine
+// cost some microseconds per message that waits, about a third of a
+// loopback round trip. Writes are unaffected: those that must not wait
+// (NoWait) pass MSG_DONTWAIT, the others wait in the kernel as they would in
+// the poller. Read deadlines do not apply to a blocking wait; close ends
+// it. The read lock is held.
+func (b *batchIO) setBlocking(on bool) error {
+	if on == b.block {
+		return nil
+	}
+	var serr error
+	if err := b.rc.Control(func(fd uintptr) { serr = unix.SetNonblock(int(fd), !on) }); err != nil {
+		return err
+	}
+	if serr != nil {
+		return os.NewSyscallError("fcntl", serr)
+	}
+	b.block = on
+	b.readFn = b.doRead
+	if on {
+		b.shut.Store(true)
+		b.readFn = b.doReadWait
+	}
+	return nil
+}
+
+// shutdown ends a blocking read in progress or to come, before close: a
+// read blocked in the kernel holds a reference to the socket, which close
+// alone would wait for forever.
+func (b *batchIO) shutdown() {
+	if b.shut.Load() {
+		b.closed.Store(true)
+		_ = b.rc.Control(func(fd uintptr) { _ = unix.Shutdown(int(fd), unix.SHUT_RD) })
+	}
+}
+
+// doWrite sends whdrs[:wn]. A conn with NoWait passes MSG_DONTWAIT, so that
+// its writes never wait even when reads have put the socket in blocking
+// mode.
 func (b *batchIO) doWrite(fd uintptr) (ok bool) {
-	b.wsent, b.werr, ok = mmsg(unix.SYS_SENDMMSG, fd, b.whdrs, b.wn)
-	return ok || b.nowait
+	flags := uintptr(0)
+	if b.nowait {
+		flags = unix.MSG_DONTWAIT
+	}
+	for {
+		r, _, e := unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&b.whdrs[0])), uintptr(b.wn), flags, 0, 0)
+		if e != unix.EINTR {
+			b.wsent, b.werr = int(r), e
+			return e != unix.EAGAIN || b.nowait
+		}
+	}
 }
 
 func (b *batchIO) read(dst []Packet) (int, error) {
@@ -189,6 +261,12 @@ func (b *batchIO) read(dst []Packet) (int, error) {
 	if b.rerr != 0 {
 		b.rgot = 0
 		return 0, os.NewSyscallError("recvmmsg", b.rerr)
+	}
+	if b.block && b.closed.Load() {
+		// Shut down by close: recvmmsg reports one empty message without
+		// a sender then, which is no datagram.
+		b.rgot = 0
+		return 0, net.ErrClosed
 	}
 	for i := range b.rgot {
 		h := &b.hdrs[i].Hdr

@@ -37,6 +37,10 @@ func (*batchIO) writeFrom([]byte, netip.AddrPort, netip.Addr) (int, error) {
 	return 0, errors.ErrUnsupported
 }
 
+func (*batchIO) setBlocking(bool) error { return nil }
+
+func (*batchIO) shutdown() {}
+
 func autobind(syscall.RawConn) error { return nil }
 
 func boundName(uintptr) string { return "" }

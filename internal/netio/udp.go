@@ -313,5 +313,27 @@ func (c *UDPConn) LeaveGroup(g netip.Addr, ifname string) error {
 	return joinGroup(c.rc, g, ifname, false)
 }
 
+// SetBlocking makes ReadBatch wait for datagrams in a blocking system call
+// on the calling goroutine's thread (on), instead of parking the goroutine
+// in the runtime's poller (off, the default). A message that has to be
+// waited for is then seen some microseconds sooner (one system call where
+// the poller makes three, and no goroutine wake-up): about a third of a
+// round trip on loopback. Read deadlines do not apply to a blocking wait;
+// Close ends it. Writes are unaffected. Linux only (with recvmmsg);
+// elsewhere it does nothing.
+func (c *UDPConn) SetBlocking(on bool) error {
+	if c.bio == nil {
+		return nil
+	}
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	return c.bio.setBlocking(on)
+}
+
 // Close closes the socket; a pending ReadBatch returns net.ErrClosed.
-func (c *UDPConn) Close() error { return c.c.Close() }
+func (c *UDPConn) Close() error {
+	if c.bio != nil {
+		c.bio.shutdown()
+	}
+	return c.c.Close()
+}

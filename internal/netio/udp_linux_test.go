@@ -2,8 +2,10 @@ package netio
 
 import (
 	"bytes"
+	"errors"
 	"log/slog"
 	"math"
+	"net"
 	"net/netip"
 	"strings"
 	"testing"
@@ -236,4 +238,85 @@ func pingPong(t *testing.T, srv *UDPConn, network string, dst netip.AddrPort, wa
 	if back, _ := readN(t, cl, 1); string(back[0].Data) != "pong" {
 		t.Fatalf("answer %q", back[0].Data)
 	}
+}
+
+// TestUDPBlockingRead: in blocking mode ReadBatch receives as before,
+// writes of a NoWait conn still never wait, Close ends a read blocked in
+// the kernel, and the mode switches back.
+func TestUDPBlockingRead(t *testing.T) {
+	c := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{NoWait: true, BufSize: 2048})
+	peer := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{BufSize: 2048})
+	if err := c.SetBlocking(true); err != nil {
+		t.Fatal(err)
+	}
+	if fl := sockFlags(t, c); fl&unix.O_NONBLOCK != 0 {
+		t.Fatal("SetBlocking(true) left the socket non-blocking")
+	}
+	read := func() (int, []byte, error) {
+		pkts := make([]Packet, 4)
+		n, err := c.ReadBatch(pkts)
+		if n > 0 {
+			return n, pkts[0].Data, err
+		}
+		return n, nil, err
+	}
+	type result struct {
+		n    int
+		data []byte
+		err  error
+	}
+	got := make(chan result, 1)
+	go func() { n, d, err := read(); got <- result{n, d, err} }()
+	time.Sleep(20 * time.Millisecond) // let it block
+	if _, err := peer.WriteTo([]byte("ping"), c.LocalAddrPort()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-got:
+		if r.err != nil || r.n != 1 || string(r.data) != "ping" {
+			t.Fatalf("blocking read: %d %q %v", r.n, r.data, r.err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("blocking read did not return the datagram in 5 s")
+	}
+	// A NoWait write to a peer never waits, blocking reads or not.
+	if _, err := c.WriteTo([]byte("pong"), peer.LocalAddrPort()); err != nil {
+		t.Fatal(err)
+	}
+	// Back to the poller and blocking again: the flag follows.
+	if err := c.SetBlocking(false); err != nil {
+		t.Fatal(err)
+	}
+	if sockFlags(t, c)&unix.O_NONBLOCK == 0 {
+		t.Fatal("SetBlocking(false) left the socket blocking")
+	}
+	if err := c.SetBlocking(true); err != nil {
+		t.Fatal(err)
+	}
+	go func() { n, d, err := read(); got <- result{n, d, err} }()
+	time.Sleep(20 * time.Millisecond)
+	start := time.Now()
+	c.Close()
+	select {
+	case r := <-got:
+		if !errors.Is(r.err, net.ErrClosed) {
+			t.Fatalf("read blocked at Close: %d %q %v, want net.ErrClosed", r.n, r.data, r.err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not end a blocking read in 5 s")
+	}
+	t.Logf("Close ended the blocking read in %v", time.Since(start))
+}
+
+func sockFlags(t *testing.T, c *UDPConn) int {
+	t.Helper()
+	var fl int
+	var err error
+	if cerr := c.rc.Control(func(fd uintptr) { fl, err = unix.FcntlInt(fd, unix.F_GETFL, 0) }); cerr != nil {
+		t.Fatal(cerr)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fl
 }

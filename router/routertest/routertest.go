@@ -9,11 +9,11 @@ import (
 	"github.com/osckit/osc/wire"
 )
 
-// DefaultRemote and DefaultLocal are the addresses NewRequest and
-// NewRecorder use: a sender and a server on the loopback interface.
+// The addresses NewRequest and NewRecorder use: a sender and a server on
+// the loopback interface.
 var (
-	DefaultRemote = netip.MustParseAddrPort("127.0.0.1:57120")
-	DefaultLocal  = netip.MustParseAddrPort("127.0.0.1:57110")
+	defaultRemote = netip.MustParseAddrPort("127.0.0.1:57120")
+	defaultLocal  = netip.MustParseAddrPort("127.0.0.1:57110")
 )
 
 // Packet is one packet a handler sent through a Recorder.
@@ -30,8 +30,8 @@ type Packet struct {
 type Recorder struct {
 	// Packets holds every packet written, in order.
 	Packets []Packet
-	// Remote and Local are returned by RemoteAddr and LocalAddr.
-	Remote, Local net.Addr
+	// Remote is returned by RemoteAddr.
+	Remote net.Addr
 	// Err, when set, is returned by Write, WriteTo, Send and Flush, which then
 	// record nothing.
 	Err error
@@ -41,13 +41,10 @@ type Recorder struct {
 
 var _ router.ResponseWriter = (*Recorder)(nil)
 
-// NewRecorder returns a Recorder whose RemoteAddr and LocalAddr are
-// DefaultRemote and DefaultLocal over UDP.
+// NewRecorder returns a Recorder whose RemoteAddr is the sender of
+// NewRequest's requests (127.0.0.1:57120 over UDP).
 func NewRecorder() *Recorder {
-	return &Recorder{
-		Remote: net.UDPAddrFromAddrPort(DefaultRemote),
-		Local:  net.UDPAddrFromAddrPort(DefaultLocal),
-	}
+	return &Recorder{Remote: net.UDPAddrFromAddrPort(defaultRemote)}
 }
 
 // Write records a copy of pkt as sent to the sender.
@@ -113,16 +110,6 @@ func (r *Recorder) Flush() error {
 // RemoteAddr returns r.Remote.
 func (r *Recorder) RemoteAddr() net.Addr { return r.Remote }
 
-// LocalAddr returns r.Local.
-func (r *Recorder) LocalAddr() net.Addr { return r.Local }
-
-// Reset forgets the recorded packets, keeping their slice's capacity.
-func (r *Recorder) Reset() {
-	clear(r.Packets)
-	r.Packets = r.Packets[:0]
-	r.enc.Reset()
-}
-
 // Messages parses the recorded packets as messages, in order. It panics if
 // one is not a valid message (use Packets to inspect bundles).
 func (r *Recorder) Messages() []wire.Message {
@@ -137,11 +124,16 @@ func (r *Recorder) Messages() []wire.Message {
 	return out
 }
 
-// NewRequest returns a Request for the encoded message pkt, as a server
-// would build it for a bare message received over UDP: Timetag is
-// wire.Immediately, Remote is DefaultRemote and Local is DefaultLocal. The
-// Message aliases pkt. NewRequest panics if pkt is not a valid message.
-func NewRequest(pkt []byte) *router.Request {
+// NewRequest encodes a message with the given address (or pattern) and
+// arguments and returns a Request for it, as a server would build it for
+// a bare message received over UDP: Timetag is wire.Immediately, Remote is
+// 127.0.0.1:57120 and Local is 127.0.0.1:57110. It panics if the message
+// cannot be encoded.
+func NewRequest(address string, args ...wire.Value) *router.Request {
+	pkt, err := wire.AppendMessage(nil, address, args...)
+	if err != nil {
+		panic("routertest: NewRequest: " + err.Error())
+	}
 	m, err := wire.ParseMessage(pkt)
 	if err != nil {
 		panic("routertest: NewRequest: " + err.Error())
@@ -149,18 +141,7 @@ func NewRequest(pkt []byte) *router.Request {
 	return &router.Request{
 		Message: m,
 		Timetag: wire.Immediately,
-		Remote:  DefaultRemote,
-		Local:   net.UDPAddrFromAddrPort(DefaultLocal),
+		Remote:  defaultRemote,
+		Local:   net.UDPAddrFromAddrPort(defaultLocal),
 	}
-}
-
-// NewMessage encodes a message with the given address (or pattern) and
-// arguments and returns NewRequest for it. It panics if the message cannot
-// be encoded.
-func NewMessage(address string, args ...wire.Value) *router.Request {
-	pkt, err := wire.AppendMessage(nil, address, args...)
-	if err != nil {
-		panic("routertest: NewMessage: " + err.Error())
-	}
-	return NewRequest(pkt)
 }

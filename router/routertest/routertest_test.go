@@ -34,27 +34,27 @@ func TestRecorder(t *testing.T) {
 	if err := rec.Flush(); err == nil {
 		t.Error("Flush of an unfinished message: no error")
 	}
-	rec.Reset()
+	rec.Packets = nil
 	rec.Err = errors.New("down")
 	if _, err := rec.Write(pkt); err == nil || len(rec.Packets) != 0 {
 		t.Error("Err not returned")
 	}
-	if rec.RemoteAddr().String() != routertest.DefaultRemote.String() || rec.LocalAddr().String() != routertest.DefaultLocal.String() {
-		t.Errorf("addrs %v %v", rec.RemoteAddr(), rec.LocalAddr())
+	if rec.RemoteAddr().String() != "127.0.0.1:57120" {
+		t.Errorf("RemoteAddr %v", rec.RemoteAddr())
 	}
 }
 
 func TestNewRequest(t *testing.T) {
-	r := routertest.NewMessage("/x/y", wire.Float32(1))
-	if r.Message.AddressString() != "/x/y" || r.Timetag != wire.Immediately || r.Remote != routertest.DefaultRemote {
+	r := routertest.NewRequest("/x/y", wire.Float32(1))
+	if r.Message.AddressString() != "/x/y" || r.Timetag != wire.Immediately || r.Remote.String() != "127.0.0.1:57120" || r.Local.String() != "127.0.0.1:57110" {
 		t.Fatalf("request %+v", r)
 	}
 	defer func() {
 		if recover() == nil {
-			t.Error("NewRequest of garbage did not panic")
+			t.Error("NewRequest of an invalid address did not panic")
 		}
 	}()
-	routertest.NewRequest([]byte("junk"))
+	routertest.NewRequest("no slash")
 }
 
 func TestRecorderSend(t *testing.T) {
