@@ -384,7 +384,15 @@ func TestWebSocketHostile(t *testing.T) {
 	for i := range 50 {
 		_ = ns.Add(fmt.Sprintf("/n/%d", i), oscquery.Node{Type: "i", Access: oscquery.AccessRead})
 	}
+	h := ns.Handler(nil)
+	srv := &osc.Server{Handler: h}
+	ep, err := srv.Listen("127.0.0.1:0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown(context.Background())
 	qh := oscquery.NewHandler(ns, oscquery.HostInfo{})
+	qh.OSC = h
 	qh.MaxConns, qh.MaxListens, qh.MaxFrame = 4, 20, 1024
 	qh.SendQueue, qh.WriteTimeout = 64<<10, 300*time.Millisecond
 	base := wsServer(t, qh)
@@ -518,6 +526,21 @@ func TestWebSocketHostile(t *testing.T) {
 			t.Fatal("nothing dropped for the slow client")
 		}
 	})
+
+	// After all that, the OSC endpoint still serves: a UDP message sets
+	// the value.
+	c, err := osc.Dial(ep.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Send("/n/3", wire.Int32(33)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the UDP message observed", func() bool {
+		vs, ok := ns.Value("/n/3")
+		return ok && vs[0].Equal(wire.Int32(33))
+	})
 }
 
 // TestWebSocketNoticesLost: a client whose queue cannot take a notice is
@@ -546,4 +569,25 @@ func TestWebSocketNoticesLost(t *testing.T) {
 		t.Fatalf("after 200 notices: %v, want close 1013", err)
 	}
 	waitFor(t, "counted", func() bool { st := qh.Stats(); return st.SlowClients == 1 && st.Conns == 0 })
+}
+
+// TestOSCURL: the OSC server's URL from HOST_INFO, with the HTTP host
+// standing for a missing OSC_IP.
+func TestOSCURL(t *testing.T) {
+	for _, tc := range []struct {
+		hi   oscquery.HostInfo
+		want string
+	}{
+		{oscquery.HostInfo{OSCIP: "10.0.0.2", OSCPort: 9000}, "osc.udp://10.0.0.2:9000"},
+		{oscquery.HostInfo{OSCPort: 9000, OSCTransport: "UDP"}, "osc.udp://192.168.1.5:9000"},
+		{oscquery.HostInfo{OSCIP: "::1", OSCPort: 9001, OSCTransport: "TCP"}, "osc.tcp://[::1]:9001"},
+		{oscquery.HostInfo{OSCIP: "10.0.0.2"}, ""},
+		{oscquery.HostInfo{OSCPort: 70000}, ""},
+		{oscquery.HostInfo{OSCPort: 9000, OSCTransport: "SCTP"}, ""},
+	} {
+		got, err := tc.hi.OSCURL("http://192.168.1.5:8080/x")
+		if got != tc.want || (err != nil) != (tc.want == "") {
+			t.Errorf("%+v: %q, %v; want %q", tc.hi, got, err, tc.want)
+		}
+	}
 }
