@@ -194,12 +194,15 @@ func (h *Handler) serveWS(w http.ResponseWriter, r *http.Request) {
 	c.mu.Lock()
 	c.ws = ws
 	closing := c.closed
+	if !closing {
+		// Under c.mu: Close waits for the writer once it has closed c.
+		hub.wg.Add(1)
+	}
 	c.mu.Unlock()
 	if closing {
-		ws.Close(websocket.StatusGoingAway, reasonShutdown)
+		closeWithin(ws, websocket.StatusGoingAway, reasonShutdown)
 		return
 	}
-	hub.wg.Add(1)
 	go c.writeLoop()
 	c.readLoop()
 }
@@ -224,6 +227,7 @@ type wsConn struct {
 
 	// Owned by the reading goroutine.
 	listens map[*entry]struct{}
+	osc     router.Handler // Handler.OSC, or the namespace's own
 	rbuf    []byte
 	req     router.Request
 	rw      wsWriter
@@ -378,6 +382,10 @@ func (c *wsConn) writeLoop() {
 // are commands, binary messages OSC packets.
 func (c *wsConn) readLoop() {
 	c.rw.c = c
+	c.osc = c.h.OSC
+	if c.osc == nil {
+		c.osc = c.ns.Handler(nil)
+	}
 	c.req.Remote = c.remote
 	c.req.Local = c.local
 	for {
@@ -495,10 +503,7 @@ func parseCommand(b []byte) (cmd, path string, err error) {
 // each message of a bundle in turn, at once (Request.Timetag has the
 // bundle's timetag). Answers go back to the client.
 func (c *wsConn) dispatch(b []byte) {
-	h := c.h.OSC
-	if h == nil {
-		h = c.ns.Handler(nil)
-	}
+	h := c.osc
 	defer func() {
 		if p := recover(); p != nil {
 			c.hub.st.panics.Add(1)
