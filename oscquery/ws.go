@@ -1,6 +1,7 @@
 package oscquery
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/binary"
@@ -115,9 +116,15 @@ func (h *Handler) Close() error {
 	if ns != nil {
 		ns.unwatch(hub)
 	}
+	var wg sync.WaitGroup
 	for _, c := range conns {
-		c.close(websocket.StatusGoingAway, reasonShutdown)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.close(websocket.StatusGoingAway, reasonShutdown)
+		}()
 	}
+	wg.Wait()
 	hub.wg.Wait()
 	return nil
 }
@@ -183,7 +190,8 @@ func (h *Handler) serveWS(w http.ResponseWriter, r *http.Request) {
 	hub.mu.Unlock()
 	defer c.leave()
 
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	hj := &hijackRecorder{ResponseWriter: w}
+	ws, err := websocket.Accept(hj, r, &websocket.AcceptOptions{
 		OriginPatterns:  h.OriginPatterns,
 		CompressionMode: websocket.CompressionDisabled,
 	})
@@ -192,7 +200,7 @@ func (h *Handler) serveWS(w http.ResponseWriter, r *http.Request) {
 	}
 	ws.SetReadLimit(int64(orInt(h.MaxFrame, DefaultMaxFrame)))
 	c.mu.Lock()
-	c.ws = ws
+	c.ws, c.raw = ws, hj.conn
 	closing := c.closed
 	if !closing {
 		// Under c.mu: Close waits for the writer once it has closed c.
@@ -200,7 +208,7 @@ func (h *Handler) serveWS(w http.ResponseWriter, r *http.Request) {
 	}
 	c.mu.Unlock()
 	if closing {
-		closeWithin(ws, websocket.StatusGoingAway, reasonShutdown)
+		closeWithin(ws, hj.conn, websocket.StatusGoingAway, reasonShutdown)
 		return
 	}
 	go c.writeLoop()
@@ -213,6 +221,7 @@ type wsConn struct {
 	hub    *wsHub
 	ns     *Namespace
 	ws     *websocket.Conn
+	raw    net.Conn // the connection under ws
 	remote netip.AddrPort
 	local  net.Addr
 	max    int // send queue bytes
@@ -303,21 +312,42 @@ func (c *wsConn) close(code websocket.StatusCode, reason string) {
 		return
 	}
 	c.closed = true
-	ws := c.ws
+	ws, raw := c.ws, c.raw
 	c.mu.Unlock()
 	close(c.done)
 	if ws != nil {
-		closeWithin(ws, code, reason)
+		closeWithin(ws, raw, code, reason)
 	}
 }
 
 // closeWithin closes a WebSocket with a status, waiting at most a second
-// for the peer's answer to the close handshake.
-func closeWithin(ws *websocket.Conn, code websocket.StatusCode, reason string) {
-	t := time.AfterFunc(time.Second, func() { _ = ws.CloseNow() })
+// for the peer's answer to the close handshake: then the connection under
+// it (raw) is closed, which ends the wait (the WebSocket library's own
+// bound is 5 s, and CloseNow does not cut a Close short).
+func closeWithin(ws *websocket.Conn, raw net.Conn, code websocket.StatusCode, reason string) {
+	t := time.AfterFunc(time.Second, func() {
+		if raw != nil {
+			_ = raw.Close()
+		}
+	})
 	_ = ws.Close(code, reason)
 	t.Stop()
 }
+
+// hijackRecorder keeps the connection that the WebSocket takes over from
+// the HTTP server, so that a close can always end it.
+type hijackRecorder struct {
+	http.ResponseWriter
+	conn net.Conn
+}
+
+func (h *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
+	h.conn = c
+	return c, brw, err
+}
+
+func (h *hijackRecorder) Unwrap() http.ResponseWriter { return h.ResponseWriter }
 
 // leave unregisters the client: its LISTENs end, its goroutines stop.
 func (c *wsConn) leave() {

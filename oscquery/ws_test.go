@@ -591,3 +591,43 @@ func TestOSCURL(t *testing.T) {
 		}
 	}
 }
+
+// TestServe: Handler.Serve answers HTTP and WebSocket until its context
+// ends, then closes the WebSocket clients and returns nil.
+func TestServe(t *testing.T) {
+	ns := oscquery.NewNamespace()
+	qh := oscquery.NewHandler(ns, oscquery.HostInfo{Name: "served"})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	sctx, stop := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- qh.Serve(sctx, ln) }()
+	base := "http://" + ln.Addr().String()
+	if hi, err := oscquery.FetchHostInfo(ctx, base); err != nil || hi.Name != "served" {
+		t.Fatalf("HOST_INFO %+v, %v", hi, err)
+	}
+	c := dial(t, ctx, base)
+	t0 := time.Now()
+	stop() // c is not reading: its close handshake cannot finish
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Fatalf("Serve: %v", err)
+		}
+		if d := time.Since(t0); d > 3*time.Second {
+			t.Errorf("Serve returned %v after its context ended, want about 1 s", d)
+		}
+	case <-ctx.Done():
+		t.Fatal("Serve did not return")
+	}
+	if _, err := c.Next(ctx); websocket.CloseStatus(err) != websocket.StatusGoingAway {
+		t.Fatalf("client after Serve: %v, want close 1001", err)
+	}
+	if _, err := oscquery.FetchHostInfo(ctx, base); err == nil {
+		t.Fatal("HTTP still served")
+	}
+}
