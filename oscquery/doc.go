@@ -41,8 +41,9 @@
 // subtree, GET /a/b?VALUE only that attribute, and ?HOST_INFO (or the path
 // /HOST_INFO) the HostInfo that says where the OSC server is (OSC_IP,
 // OSC_PORT, OSC_TRANSPORT) and which optional features the server has
-// (EXTENSIONS). Client, Fetch, FetchHostInfo and FetchAttribute read
-// another server's namespace.
+// (EXTENSIONS). Handler.Serve is a ready server for it, with timeouts
+// fit for a public port. Client, Fetch, FetchHostInfo and FetchAttribute
+// read another server's namespace.
 //
 // # From a router
 //
