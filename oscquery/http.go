@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/osckit/osc/router"
@@ -110,7 +111,8 @@ type Handler struct {
 	// Clients that send no Origin header (tools) are always accepted.
 	OriginPatterns []string
 
-	hub wsHub
+	hub      wsHub
+	rootSize atomic.Int64 // bytes of the last answer for the whole namespace
 }
 
 // ns returns the namespace served: Namespace, or an empty one that stays.
@@ -206,8 +208,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	enc := encoder{max: limit}
+	if mask == attrAll && path == "/" {
+		// The whole namespace, as often asked: the buffer starts at the
+		// size it had last time rather than growing to it.
+		enc.b = make([]byte, 0, min(int(h.rootSize.Load())+512, limit+1))
+	}
 	enc.object(entryView{e}, mask, true)
 	ns.mu.RUnlock()
+	if mask == attrAll && path == "/" {
+		h.rootSize.Store(int64(len(enc.b)))
+	}
 	if enc.full() {
 		http.Error(w, "response larger than the server's limit: ask for a subtree", http.StatusInternalServerError)
 		return
