@@ -465,6 +465,20 @@ func TestWebSocketHostile(t *testing.T) {
 		}
 	})
 
+	t.Run("web page of another origin", func(t *testing.T) {
+		waitFor(t, "no clients", func() bool { return qh.Stats().Conns == 0 })
+		u := strings.Replace(base, "http://", "ws://", 1) + "/"
+		_, resp, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {"http://evil.example"}}})
+		if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("foreign origin: %v, %v: want 403", resp, err)
+		}
+		c, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {base}}})
+		if err != nil {
+			t.Fatalf("the server's own origin: %v", err)
+		}
+		_ = c.CloseNow()
+	})
+
 	t.Run("slow client", func(t *testing.T) {
 		// The previous subtests' clients are gone when the cleanup runs:
 		// wait for it.
