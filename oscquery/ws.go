@@ -283,9 +283,14 @@ func (c *wsConn) stream(p []byte) {
 	}
 }
 
-// notice queues a PATH_* notice; a client that cannot take it would keep a
-// stale view of the namespace without knowing, so it is disconnected.
+// notice queues a PATH_* notice, unless the same one is already waiting
+// (a node changed again and again costs one notice until the client has
+// read it); a client that cannot take it would keep a stale view of the
+// namespace without knowing, so it is disconnected.
 func (c *wsConn) notice(p []byte) {
+	if c.pending(p) {
+		return
+	}
 	if c.enqueue(kindText, p) {
 		c.hub.st.notices.Add(1)
 		return
@@ -301,6 +306,20 @@ func (c *wsConn) notice(p []byte) {
 		// handshake takes its time.
 		go c.close(websocket.StatusTryAgainLater, reasonSlow)
 	}
+}
+
+// pending reports whether the text message p waits in the queue.
+func (c *wsConn) pending(p []byte) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for q := c.q; len(q) >= 5; {
+		n := int(binary.BigEndian.Uint32(q[1:]))
+		if q[0] == kindText && string(q[5:5+n]) == string(p) {
+			return true
+		}
+		q = q[5+n:]
+	}
+	return false
 }
 
 // close ends the client's connection with a status; the goroutines see it

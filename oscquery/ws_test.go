@@ -645,3 +645,38 @@ func TestServe(t *testing.T) {
 		t.Fatal("HTTP still served")
 	}
 }
+
+// TestWebSocketNoticeFlood: a node whose TYPE changes 300,000 times
+// (as a learning server's does when a peer alternates types) queues one
+// PATH_CHANGED at a time for a client that does not keep up, which then
+// stays connected.
+func TestWebSocketNoticeFlood(t *testing.T) {
+	ns := oscquery.NewNamespace()
+	qh := oscquery.NewHandler(ns, oscquery.HostInfo{})
+	qh.SendQueue = 1024
+	base := wsServer(t, qh)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c := rawWS(t, ctx, base)
+	if err := ns.Add("/flap", oscquery.Node{Type: "i"}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 300000 {
+		typ := "i"
+		if i%2 == 1 {
+			typ = "f"
+		}
+		if err := ns.Add("/flap", oscquery.Node{Type: typ}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := qh.Stats(); st.SlowClients != 0 || st.Conns != 1 {
+		t.Fatalf("after 300,000 changes: %+v", st)
+	}
+	// The client reads what was sent: PATH_ADDED, then PATH_CHANGED.
+	_, b, err := c.Read(ctx)
+	if err != nil || string(b) != `{"COMMAND":"PATH_ADDED","DATA":"/flap"}` {
+		t.Fatalf("first notice %s, %v", b, err)
+	}
+	t.Logf("notices queued: %d of 300,001 changes", qh.Stats().Notices)
+}
