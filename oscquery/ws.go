@@ -283,9 +283,9 @@ func (c *wsConn) stream(p []byte) {
 	}
 }
 
-// notice queues a PATH_* notice, unless the same one is already waiting
-// (a node changed again and again costs one notice until the client has
-// read it); a client that cannot take it would keep a stale view of the
+// notice queues a PATH_* notice, unless the same one is the last notice
+// waiting (a node changed again and again costs one notice until the
+// client has read it); a client that cannot take it would keep a stale view of the
 // namespace without knowing, so it is disconnected.
 func (c *wsConn) notice(p []byte) {
 	if c.pending(p) {
@@ -308,18 +308,22 @@ func (c *wsConn) notice(p []byte) {
 	}
 }
 
-// pending reports whether the text message p waits in the queue.
+// pending reports whether the text message p is the last text message
+// waiting in the queue: only then is skipping it the same as sending it
+// twice in a row (an earlier one, with other notices after it, could be
+// read before a rename that moved what it names).
 func (c *wsConn) pending(p []byte) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	var last []byte
 	for q := c.q; len(q) >= 5; {
 		n := int(binary.BigEndian.Uint32(q[1:]))
-		if q[0] == kindText && string(q[5:5+n]) == string(p) {
-			return true
+		if q[0] == kindText {
+			last = q[5 : 5+n]
 		}
 		q = q[5+n:]
 	}
-	return false
+	return last != nil && string(last) == string(p)
 }
 
 // close ends the client's connection with a status; the goroutines see it
