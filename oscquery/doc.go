@@ -74,8 +74,10 @@
 // Everything a client can make the server hold is capped and counted
 // (Stats): clients (MaxConns), LISTENs per client (MaxListens), the size
 // of a message (MaxFrame), the bytes queued for a client (SendQueue: a
-// value that does not fit is dropped, a notice that does not fit
-// disconnects the client) and the time a write may take (WriteTimeout). A
+// value that does not fit is dropped; when a notice does not fit, those
+// waiting merge into one PATH_CHANGED of "/", which tells the client to
+// fetch the namespace again) and the time a write may take (WriteTimeout,
+// after which a client that does not read is disconnected). A
 // client that reads slowly delays no other: each has its own queue and
 // writing goroutine. Close disconnects the clients, which an http.Server's
 // Shutdown does not do for upgraded connections.

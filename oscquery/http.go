@@ -98,9 +98,11 @@ type Handler struct {
 	MaxFrame int
 	// SendQueue caps the bytes waiting to be sent to one client (0:
 	// DefaultSendQueue). A streamed value that does not fit is dropped
-	// and counted (Stats.Dropped); a PATH_* notice that does not fit
-	// disconnects the client (status 1013), which must then fetch the
-	// namespace again.
+	// and counted (Stats.Dropped); when a PATH_* notice does not fit,
+	// the notices waiting and it become one PATH_CHANGED of "/" (the
+	// client fetches the whole namespace again), for which the oldest
+	// values make room (Stats.NoticesMerged). Repeats of the last notice
+	// waiting are not queued.
 	SendQueue int
 	// WriteTimeout bounds the writing of a client's queued messages (0:
 	// DefaultWriteTimeout); a client that does not read within it is

@@ -48,7 +48,6 @@ const (
 // Close reasons sent to a WebSocket client.
 const (
 	reasonFull     = "oscquery: too many clients"
-	reasonSlow     = "oscquery: client too slow: namespace notices were lost, fetch the namespace again"
 	reasonTooBig   = "oscquery: message exceeds the size limit"
 	reasonShutdown = "oscquery: server shutting down"
 )
@@ -65,15 +64,16 @@ type Stats struct {
 	Malformed      uint64 // packets and commands that could not be read, oversize messages
 	Streamed       uint64 // OSC messages queued to LISTENing clients
 	Notices        uint64 // PATH_* notices queued
-	Dropped        uint64 // messages not queued because a client's send queue was full
-	SlowClients    uint64 // clients disconnected for not reading (write timeout, or a notice lost)
+	NoticesMerged  uint64 // notices merged into a PATH_CHANGED of the root: a client's send queue was full
+	Dropped        uint64 // values not queued, or removed, because a client's send queue was full
+	SlowClients    uint64 // clients disconnected for not reading within WriteTimeout
 	Panics         uint64 // panics of the OSC handler, recovered
 }
 
 type wsStats struct {
 	conns, listens                                                       atomic.Int64
 	connsRefused, listensRefused, packets, commands, malformed, streamed atomic.Uint64
-	notices, dropped, slowClients, panics                                atomic.Uint64
+	notices, noticesMerged, dropped, slowClients, panics                 atomic.Uint64
 }
 
 // wsHub is the WebSocket side of a Handler: its clients and counters.
@@ -94,7 +94,8 @@ func (h *Handler) Stats() Stats {
 		Conns: st.conns.Load(), ConnsRefused: st.connsRefused.Load(),
 		Listens: st.listens.Load(), ListensRefused: st.listensRefused.Load(),
 		Packets: st.packets.Load(), Commands: st.commands.Load(), Malformed: st.malformed.Load(),
-		Streamed: st.streamed.Load(), Notices: st.notices.Load(), Dropped: st.dropped.Load(),
+		Streamed: st.streamed.Load(), Notices: st.notices.Load(), NoticesMerged: st.noticesMerged.Load(),
+		Dropped:     st.dropped.Load(),
 		SlowClients: st.slowClients.Load(), Panics: st.panics.Load(),
 	}
 }
@@ -158,7 +159,7 @@ func (h *Handler) serveWS(w http.ResponseWriter, r *http.Request) {
 	hub := &h.hub
 	ns := h.ns()
 	c := &wsConn{h: h, hub: hub, ns: ns, wake: make(chan struct{}, 1), done: make(chan struct{}),
-		max: orInt(h.SendQueue, DefaultSendQueue)}
+		max: max(orInt(h.SendQueue, DefaultSendQueue), 256)}
 	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
 		c.remote = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 	}
@@ -230,7 +231,6 @@ type wsConn struct {
 	q      []byte // queued messages: kind, 4-byte length, payload
 	spare  []byte
 	closed bool
-	dying  bool // a close is under way on its own goroutine
 	wake   chan struct{}
 	done   chan struct{}
 
@@ -256,22 +256,32 @@ func (c *wsConn) enqueue(kind byte, p []byte) bool {
 		c.mu.Unlock()
 		return false
 	}
+	wasEmpty := len(c.q) == 0
+	ok := c.appendLocked(kind, p)
+	c.mu.Unlock()
+	if ok && wasEmpty {
+		c.signal()
+	}
+	return ok
+}
+
+// appendLocked queues p if it fits. The caller holds c.mu.
+func (c *wsConn) appendLocked(kind byte, p []byte) bool {
 	if len(c.q)+5+len(p) > c.max {
-		c.mu.Unlock()
 		return false
 	}
-	wasEmpty := len(c.q) == 0
 	c.q = append(c.q, kind, 0, 0, 0, 0)
 	binary.BigEndian.PutUint32(c.q[len(c.q)-4:], uint32(len(p)))
 	c.q = append(c.q, p...)
-	c.mu.Unlock()
-	if wasEmpty {
-		select {
-		case c.wake <- struct{}{}:
-		default:
-		}
-	}
 	return true
+}
+
+// signal wakes the writing goroutine.
+func (c *wsConn) signal() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
 }
 
 // stream queues an OSC message for a LISTENing client.
@@ -283,38 +293,48 @@ func (c *wsConn) stream(p []byte) {
 	}
 }
 
-// notice queues a PATH_* notice, unless the same one is the last notice
-// waiting (a node changed again and again costs one notice until the
-// client has read it); a client that cannot take it would keep a stale view of the
-// namespace without knowing, so it is disconnected.
+// rootChanged is the notice that stands for any number of changes: the
+// client fetches the whole namespace again.
+var rootChanged = []byte(`{"COMMAND":"PATH_CHANGED","DATA":"/"}`)
+
+// notice queues a PATH_* notice. A notice identical to the last one
+// waiting is not queued again (a node changed over and over costs one
+// notice until the client has read it), nor is any after a PATH_CHANGED of
+// the root. When the queue is full, the notices waiting and this one are
+// merged into a PATH_CHANGED of the root, and the oldest values are
+// dropped as needed to make room for it: the client is told to fetch the
+// namespace again rather than left with a stale one, and stays connected.
 func (c *wsConn) notice(p []byte) {
-	if c.pending(p) {
-		return
-	}
-	if c.enqueue(kindText, p) {
-		c.hub.st.notices.Add(1)
-		return
-	}
 	c.mu.Lock()
-	first := !c.closed && !c.dying
-	c.dying = true
-	c.mu.Unlock()
-	if first {
-		c.hub.st.dropped.Add(1)
-		c.hub.st.slowClients.Add(1)
-		// Not here: the caller holds the namespace's lock, and a close
-		// handshake takes its time.
-		go c.close(websocket.StatusTryAgainLater, reasonSlow)
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	if last := c.lastText(); last != nil && (string(last) == string(p) || string(last) == string(rootChanged)) {
+		c.mu.Unlock()
+		if string(last) != string(p) {
+			c.hub.st.noticesMerged.Add(1) // the root's PATH_CHANGED stands for it
+		}
+		return
+	}
+	wasEmpty := len(c.q) == 0
+	if c.appendLocked(kindText, p) {
+		c.mu.Unlock()
+		c.hub.st.notices.Add(1)
+	} else {
+		merged, dropped := c.mergeLocked()
+		c.mu.Unlock()
+		c.hub.st.noticesMerged.Add(merged + 1)
+		c.hub.st.dropped.Add(dropped)
+	}
+	if wasEmpty {
+		c.signal()
 	}
 }
 
-// pending reports whether the text message p is the last text message
-// waiting in the queue: only then is skipping it the same as sending it
-// twice in a row (an earlier one, with other notices after it, could be
-// read before a rename that moved what it names).
-func (c *wsConn) pending(p []byte) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+// lastText returns the last text message in the queue, or nil. The caller
+// holds c.mu.
+func (c *wsConn) lastText() []byte {
 	var last []byte
 	for q := c.q; len(q) >= 5; {
 		n := int(binary.BigEndian.Uint32(q[1:]))
@@ -323,7 +343,32 @@ func (c *wsConn) pending(p []byte) bool {
 		}
 		q = q[5+n:]
 	}
-	return last != nil && string(last) == string(p)
+	return last
+}
+
+// mergeLocked removes the text messages from the queue, then the oldest
+// binary ones until a PATH_CHANGED of the root fits, and queues it. It
+// returns the notices and the values removed. The caller holds c.mu.
+func (c *wsConn) mergeLocked() (merged, dropped uint64) {
+	w := 0
+	for r := 0; r+5 <= len(c.q); {
+		n := 5 + int(binary.BigEndian.Uint32(c.q[r+1:]))
+		if c.q[r] == kindText {
+			merged++
+		} else {
+			w += copy(c.q[w:], c.q[r:r+n])
+		}
+		r += n
+	}
+	c.q = c.q[:w]
+	skip := 0
+	for len(c.q)-skip+5+len(rootChanged) > c.max && skip < len(c.q) {
+		skip += 5 + int(binary.BigEndian.Uint32(c.q[skip+1:]))
+		dropped++
+	}
+	c.q = c.q[:copy(c.q, c.q[skip:])]
+	c.appendLocked(kindText, rootChanged)
+	return merged, dropped
 }
 
 // close ends the client's connection with a status; the goroutines see it

@@ -557,32 +557,56 @@ func TestWebSocketHostile(t *testing.T) {
 	})
 }
 
-// TestWebSocketNoticesLost: a client whose queue cannot take a notice is
-// disconnected with status 1013 and counted, rather than left with a
-// namespace it believes current.
-func TestWebSocketNoticesLost(t *testing.T) {
+// TestWebSocketNoticesMerged: when a client's queue cannot take a notice,
+// the notices waiting become one PATH_CHANGED of the root, counted, and
+// the client stays connected; it reads every notice queued before, then
+// that one, and nothing after it until it has been sent.
+func TestWebSocketNoticesMerged(t *testing.T) {
 	ns := oscquery.NewNamespace()
+	if err := ns.Add("/v", oscquery.Node{Type: "i", Access: oscquery.AccessRead}); err != nil {
+		t.Fatal(err)
+	}
 	qh := oscquery.NewHandler(ns, oscquery.HostInfo{})
 	qh.SendQueue = 256
 	base := wsServer(t, qh)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c := rawWS(t, ctx, base)
-	for i := range 200 {
+	if err := c.Write(ctx, websocket.MessageText, []byte(`{"COMMAND":"LISTEN","DATA":"/v"}`)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "LISTEN", func() bool { return qh.Stats().Listens == 1 })
+	for i := range 20000 {
+		_ = ns.SetValue("/v", wire.Int32(int32(i)))
 		if err := ns.Add(fmt.Sprintf("/n%d", i), oscquery.Node{}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	var err error
-	for range 300 {
-		if _, _, err = c.Read(ctx); err != nil {
-			break
+	st := qh.Stats()
+	if st.NoticesMerged == 0 || st.SlowClients != 0 || st.Conns != 1 {
+		t.Fatalf("after 20,000 notices: %+v", st)
+	}
+	// Read until the root's PATH_CHANGED: PATH_ADDED in order before it.
+	next := 0
+	for range 100000 {
+		typ, b, err := c.Read(ctx)
+		if err != nil {
+			t.Fatalf("read: %v", err)
 		}
+		if typ == websocket.MessageBinary {
+			continue
+		}
+		if string(b) == `{"COMMAND":"PATH_CHANGED","DATA":"/"}` {
+			t.Logf("%d notices sent one by one, %d merged", next, st.NoticesMerged)
+			return
+		}
+		want := fmt.Sprintf(`{"COMMAND":"PATH_ADDED","DATA":"/n%d"}`, next)
+		if string(b) != want {
+			t.Fatalf("notice %s, want %s", b, want)
+		}
+		next++
 	}
-	if websocket.CloseStatus(err) != websocket.StatusTryAgainLater {
-		t.Fatalf("after 200 notices: %v, want close 1013", err)
-	}
-	waitFor(t, "counted", func() bool { st := qh.Stats(); return st.SlowClients == 1 && st.Conns == 0 })
+	t.Fatal("no PATH_CHANGED of the root")
 }
 
 // TestOSCURL: the OSC server's URL from HOST_INFO, with the HTTP host
