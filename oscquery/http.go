@@ -72,7 +72,10 @@ const DefaultMaxResponseBytes = 16 << 20
 // one is refused with 500: ask for a subtree).
 //
 // Mount it at the root of a server, or below a prefix with
-// http.StripPrefix.
+// http.StripPrefix. A request that asks for a WebSocket upgrade is served
+// as the package documentation says (LISTEN, PATH_* notices, binary OSC).
+// The fields must not change once the Handler serves, nor the Handler be
+// copied.
 type Handler struct {
 	Namespace *Namespace
 	// HostInfo is served as HOST_INFO. When its Extensions is nil, those
