@@ -541,7 +541,11 @@ func (c *wsConn) command(b []byte) {
 	}
 	switch cmd {
 	case cmdListen:
-		if len(c.listens) >= orInt(c.h.MaxListens, DefaultMaxListens) || !c.ns.listen(c, path) {
+		limit := orInt(c.h.MaxListens, DefaultMaxListens)
+		if len(c.listens) >= limit {
+			c.pruneRemoved()
+		}
+		if len(c.listens) >= limit || !c.ns.listen(c, path) {
 			c.hub.st.listensRefused.Add(1)
 		}
 	case cmdIgnore:

@@ -704,3 +704,46 @@ func TestWebSocketNoticeFlood(t *testing.T) {
 	}
 	t.Logf("notices queued: %d of 300,001 changes", qh.Stats().Notices)
 }
+
+// TestWebSocketListenRemoved: the LISTENs of removed nodes end: they are
+// no longer counted, nor held against the client's MaxListens.
+func TestWebSocketListenRemoved(t *testing.T) {
+	ns := oscquery.NewNamespace()
+	for _, p := range []string{"/a/b", "/c"} {
+		if err := ns.Add(p, oscquery.Node{Type: "i", Access: oscquery.AccessRead}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	qh := oscquery.NewHandler(ns, oscquery.HostInfo{})
+	qh.MaxListens = 1
+	base := wsServer(t, qh)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c := dial(t, ctx, base)
+	if err := c.Listen(ctx, "/a/b"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "LISTEN", func() bool { return qh.Stats().Listens == 1 })
+	ns.Remove("/a")
+	if n := qh.Stats().Listens; n != 0 {
+		t.Fatalf("%d LISTENs after the node's removal", n)
+	}
+	if err := c.Listen(ctx, "/c"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "LISTEN of /c", func() bool { return qh.Stats().Listens == 1 })
+	if st := qh.Stats(); st.ListensRefused != 0 {
+		t.Fatalf("%+v: the removed node's LISTEN held the client's only place", st)
+	}
+	_ = ns.SetValue("/c", wire.Int32(5))
+	for range 10 {
+		ev, err := c.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Packet != nil {
+			return
+		}
+	}
+	t.Fatal("no value for /c")
+}
