@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -41,6 +42,10 @@ func errf(path, format string, args ...any) error {
 	return &Error{Path: path, Err: fmt.Errorf(format, args...)}
 }
 
+// encoders keeps Encode's encoders warm; each call copies the packet out
+// before it returns its encoder.
+var encoders = sync.Pool{New: func() any { return new(wire.Encoder) }}
+
 // Encode reads one JSON value from js, a message or a bundle in the JSON
 // form, and appends the encoded packet to dst. The packet is validated under
 // o (nil means the strict defaults), which also sets the nesting limits. On
@@ -55,8 +60,8 @@ func Encode(dst, js []byte, o *wire.Options) ([]byte, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return dst, errf("", "data after the JSON value")
 	}
-	e := wire.GetEncoder()
-	defer wire.PutEncoder(e)
+	e := encoders.Get().(*wire.Encoder)
+	defer encoders.Put(e)
 	pkt, err := EncodeValue(e, v, o)
 	if err != nil {
 		return dst, err
@@ -242,7 +247,7 @@ func (b *builder) message(obj map[string]any, path string) error {
 		if err := checkAddress(addr); err != nil {
 			return errf(join(path, "addressHex"), "%v", err)
 		}
-		b.e.MessageBytes(addr)
+		b.e.Message(string(addr))
 	default:
 		return errf(path, `a message needs "address"`)
 	}
@@ -595,7 +600,13 @@ func (b *builder) typed(x map[string]any, path string, depth int) error {
 		if err := need(); err != nil {
 			return err
 		}
-		q, err := fourBytes(val, vpath)
+		var q [4]byte
+		var err error
+		if obj, ok := val.(map[string]any); ok && t == "r" {
+			q, err = oscjsColor(obj, vpath)
+		} else {
+			q, err = fourBytes(val, vpath)
+		}
 		if err != nil {
 			return err
 		}
@@ -749,6 +760,30 @@ func floatBits(x map[string]any, size int, path string) (uint64, error) {
 }
 
 // fourBytes reads an r or m value: 8 hex digits or an array of 4 bytes.
+// oscjsColor reads osc.js's colour object, {"r":R,"g":G,"b":B,"a":A} with
+// R, G and B bytes and A from 0 to 1 (osc.js divides the byte by 255).
+func oscjsColor(obj map[string]any, path string) ([4]byte, error) {
+	var q [4]byte
+	if err := checkMembers(obj, path, "r", "g", "b", "a"); err != nil {
+		return q, err
+	}
+	for i, k := range []string{"r", "g", "b"} {
+		n, ok := obj[k].(json.Number)
+		u, err := strconv.ParseUint(string(n), 10, 8)
+		if !ok || err != nil {
+			return q, errf(join(path, k), "want a byte")
+		}
+		q[i] = byte(u)
+	}
+	n, ok := obj["a"].(json.Number)
+	a, err := strconv.ParseFloat(string(n), 64)
+	if !ok || err != nil || a < 0 || a > 1 {
+		return q, errf(join(path, "a"), "want a number from 0 to 1")
+	}
+	q[3] = byte(math.Round(a * 255))
+	return q, nil
+}
+
 func fourBytes(v any, path string) ([4]byte, error) {
 	var q [4]byte
 	switch x := v.(type) {
