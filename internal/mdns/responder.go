@@ -137,17 +137,10 @@ func (r *Responder) Register(instance string, svcs ...Service) (string, error) {
 	if len(svcs) == 0 {
 		return "", errors.New("mdns: no service to register")
 	}
-	base := instance
-	if len(base) > maxLabel-5 {
-		base = base[:maxLabel-5]
-	}
 	for attempt := 1; attempt <= 16; attempt++ {
-		name := instance
+		name := truncate(instance, maxLabel)
 		if attempt > 1 {
-			name = fmt.Sprintf("%s (%d)", base, attempt)
-		}
-		if len(name) > maxLabel {
-			name = name[:maxLabel]
+			name = fmt.Sprintf("%s (%d)", truncate(instance, maxLabel-5), attempt)
 		}
 		for _, s := range svcs {
 			if _, err := (&Message{Questions: []Question{{Name: instanceName(name, s.Type)}}}).Append(nil); err != nil {
@@ -174,6 +167,14 @@ func (r *Responder) Register(instance string, svcs ...Service) (string, error) {
 		return name, nil
 	}
 	return "", fmt.Errorf("mdns: %q: no free name after 16 tries", instance)
+}
+
+// truncate cuts s to at most n bytes, on a character boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
 }
 
 func instanceName(instance, typ string) string {
