@@ -72,9 +72,10 @@
 //
 // What oscpy's /_oscpy/routes and /_oscpy/version answer is read-only data
 // here: Router.Bindings lists the bound addresses and patterns,
-// Server.Addrs the bound sockets, and Version the module's version (oscli
-// version prints it). An Inbox turns the handler calls into a channel or an
-// iterator, for code that would rather pull.
+// Server.Endpoints the bound sockets (Endpoint.Addr, Endpoint.URL), and
+// Version the module's version (oscli version prints it). An Inbox turns
+// the handler calls into a channel or an iterator, for code that would
+// rather pull.
 //
 // # Buffer lifetimes
 //

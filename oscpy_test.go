@@ -119,7 +119,7 @@ func TestOscpyFormatMessageNullTerminatedAddress(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, want, pkt)
 	var e wire.Encoder
-	pkt, err = e.MessageBytes([]byte("/test\x00\x00\x00\x00")).Int32(2).End().Bytes()
+	pkt, err = e.Message("/test\x00\x00\x00\x00").Int32(2).End().Bytes()
 	require.NoError(t, err)
 	require.Equal(t, want, pkt)
 	_, err = c.Write(pkt)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the real OSC peers that the interoperability tests talk to:
 # liblo's command-line tools (oscsend, oscdump, oscsendfile), pyliblo,
-# osc.js and curl (an independent HTTP client for the oscquery tests); and
+# osc.js and curl (an independent HTTP client for the oscquery tests);
+# npm bonjour-service and multicast-dns (mDNS peers) and iproute2 (the
+# network namespaces the multicast tests make); and
 # what the C columns of bench/ build against: liblo's and oscpack's headers
 # and libraries (liblo-dev, liboscpack-dev) and a C and C++ compiler for
 # cgo. It is idempotent: what is already present is left alone.
@@ -20,7 +22,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 js="$root/interop/js"
 
-debs=(liblo-tools python3-liblo pyliblo-utils curl liblo-dev liboscpack-dev gcc g++ tmux tshark)
+debs=(liblo-tools python3-liblo pyliblo-utils curl liblo-dev liboscpack-dev gcc g++ tmux tshark iproute2)
 missing_debs=()
 
 have_deb() {
@@ -35,12 +37,15 @@ have_deb() {
 	g++) command -v g++ >/dev/null 2>&1 ;;
 	tmux) command -v tmux >/dev/null 2>&1 ;;
 	tshark) command -v tshark >/dev/null 2>&1 ;;
+	iproute2) command -v ip >/dev/null 2>&1 ;;
 	*) return 1 ;;
 	esac
 }
 
 have_oscjs() {
 	[ -f "$js/node_modules/osc/package.json" ] && [ -f "$js/node_modules/ws/package.json" ] &&
+		[ -f "$js/node_modules/multicast-dns/package.json" ] &&
+		[ -f "$js/node_modules/bonjour-service/package.json" ] &&
 		command -v node >/dev/null 2>&1
 }
 

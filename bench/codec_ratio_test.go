@@ -45,7 +45,7 @@ func BenchmarkCodecRatio(b *testing.B) {
 		{"Decode", 2000, benchSum, func(n int) int {
 			s := 0
 			for range n {
-				_, args, err := wire.ParseArgs(msg, argv[:0])
+				_, args, err := strict.ParseArgs(msg, argv[:0])
 				if err != nil {
 					return -1
 				}

@@ -225,7 +225,7 @@ func osckitPinger(b *testing.B, msg []byte, block bool) pinger {
 				return i
 			}
 			d := time.Since(t0)
-			if _, args, err := wire.ParseArgs(pkt, argv[:0]); err != nil || len(args) != 8 {
+			if _, args, err := strict.ParseArgs(pkt, argv[:0]); err != nil || len(args) != 8 {
 				return i
 			}
 			rtt[i] = d

@@ -59,7 +59,7 @@ func FuzzDispatch(f *testing.F) {
 	strict, lenient := mk(false), mk(true)
 	f.Fuzz(func(t *testing.T, pkt []byte) {
 		err := strict.Submit(pkt, 0)
-		if verr := wire.Validate(pkt); (err == nil) != (verr == nil) {
+		if verr := new(wire.Options).Validate(pkt); (err == nil) != (verr == nil) {
 			t.Fatalf("Submit error %v, Validate error %v", err, verr)
 		}
 		_ = lenient.Submit(pkt, 0)

@@ -44,11 +44,26 @@
 // (EXTENSIONS). Client, Fetch, FetchHostInfo and FetchAttribute read
 // another server's namespace.
 //
+// # Discovery
+//
+// Announce makes an application known by mDNS (DNS-SD): _oscjson._tcp
+// with its HTTP port, as the proposal says, and _osc._udp or _osc._tcp
+// with its OSC port, which VRChat and the tools around it also require,
+// under one instance name (renamed "Name (2)" when another host holds
+// it), with SRV, TXT and A (and AAAA) records in the additional section
+// of each answer; Close sends goodbyes. Browse finds applications, reads
+// their records from answers or additional sections, and drops them on
+// goodbyes; Lookup waits for one by name. Port 5353 is shared with a
+// system responder. For VRChat, set Announcement.VRChat (IPv4, 127.0.0.1,
+// UDP) and add /avatar with AddVRChatNodes: VRChat then finds the
+// application, reads its tree and HOST_INFO, and sends avatar parameters
+// to its OSC port. A VRChat client is found as a Service whose IsVRChat
+// is true.
+//
 // # Not implemented yet
 //
 // The WebSocket part of the proposal (LISTEN, IGNORE, PATH_CHANGED and
-// streamed values) and DNS-SD announcement and browsing (_oscjson._tcp,
-// _osc._udp) are not implemented: HOST_INFO does not list LISTEN or
+// streamed values) is not implemented: HOST_INFO does not list LISTEN or
 // PATH_CHANGED, nor WS_IP and WS_PORT unless they are set by hand. The HTML
 // attribute is not served (400).
 package oscquery

@@ -535,7 +535,7 @@ type wsWriter struct {
 var errQueueFull = errors.New("oscquery: WebSocket client's send queue full")
 
 func (w *wsWriter) Write(pkt []byte) (int, error) {
-	if err := wire.Validate(pkt); err != nil {
+	if err := new(wire.Options).Validate(pkt); err != nil {
 		return 0, err
 	}
 	if !w.c.enqueue(kindBinary, pkt) {
@@ -584,5 +584,3 @@ func (w *wsWriter) RemoteAddr() net.Addr {
 	}
 	return net.TCPAddrFromAddrPort(w.c.remote)
 }
-
-func (w *wsWriter) LocalAddr() net.Addr { return w.c.local }

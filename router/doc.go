@@ -37,7 +37,7 @@
 // A malformed pattern matches nothing: an empty set [] or [!], an
 // unterminated [ or {, nested braces, a '/' inside braces, a ']' or '}'
 // outside a set or braces, and anything longer than MaxLen (1 KiB).
-// ValidPattern says what is wrong and where. Match runs in time bounded by
+// Handle's error says what is wrong and where. Match runs in time bounded by
 // the product of the lengths: sets and stars are matched with a glob that
 // remembers the last star, parts with braces run as an automaton over
 // positions, and "//" is a star over whole parts, so hostile patterns such
@@ -48,8 +48,7 @@
 // reserves (space # , and NUL) nor empty parts (ValidAddress). An address
 // with pattern characters binds the handler to a pattern that is matched
 // against the literal addresses of incoming messages (python-osc and
-// oscpy call this advanced matching); it must be a valid pattern
-// (ValidPattern). Pattern
+// oscpy call this advanced matching); it must be a valid pattern. Pattern
 // bindings are kept in a short list and each is matched with Match against
 // every incoming address, read as literal bytes: an incoming address
 // that contains * ? [ ] { } reaches a pattern binding when its bytes match

@@ -24,7 +24,7 @@ var fuzzSeeds = [][2]string{
 }
 
 // FuzzMatch checks Match against the regular-expression reference in
-// match_slow_test.go, and ValidPattern against the reference's idea of a
+// match_slow_test.go, and validPattern against the reference's idea of a
 // malformed pattern.
 func FuzzMatch(f *testing.F) {
 	for _, s := range fuzzSeeds {
@@ -38,13 +38,13 @@ func FuzzMatch(f *testing.F) {
 		if b := Match([]byte(pattern), []byte(address)); b != got {
 			t.Fatalf("Match(%q, %q) on bytes = %v, on strings %v", pattern, address, b, got)
 		}
-		err := ValidPattern(pattern)
+		err := validPattern(pattern)
 		if len(pattern) > 0 && pattern[0] == '/' && len(pattern) <= MaxLen {
 			if _, ok := slowRegexp(pattern); ok != (err == nil) {
-				t.Fatalf("ValidPattern(%q) = %v, reference well-formed = %v", pattern, err, ok)
+				t.Fatalf("validPattern(%q) = %v, reference well-formed = %v", pattern, err, ok)
 			}
 		} else if err == nil {
-			t.Fatalf("ValidPattern(%q) = nil", pattern)
+			t.Fatalf("validPattern(%q) = nil", pattern)
 		}
 		if err := ValidAddress(address); err == nil && !Match(address, address) {
 			t.Fatalf("valid address %q does not match itself", address)

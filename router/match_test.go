@@ -118,7 +118,7 @@ func TestMatchMore(t *testing.T) {
 }
 
 func TestValidPattern(t *testing.T) {
-	checkValid(t, "ValidPattern", ValidPattern, []validCase{
+	checkValid(t, "validPattern", validPattern, []validCase{
 		{"/a/b", 0, nil},
 		{"//a/{b,c}/[!x-z]*?", 0, nil},
 		{"", 0, errAddress},
@@ -158,7 +158,7 @@ func TestValidAddress(t *testing.T) {
 	})
 }
 
-// validCase is an input to ValidPattern or ValidAddress and the error it
+// validCase is an input to validPattern or ValidAddress and the error it
 // must get (nil for none), at byte offset off.
 type validCase struct {
 	s   string
@@ -166,7 +166,7 @@ type validCase struct {
 	err error
 }
 
-// checkValid runs valid, ValidPattern or ValidAddress, over the cases.
+// checkValid runs valid, validPattern or ValidAddress, over the cases.
 func checkValid(t *testing.T, name string, valid func(string) error, cases []validCase) {
 	t.Helper()
 	for _, c := range cases {

@@ -98,7 +98,7 @@ func caller(skip int) string {
 //
 // Handle returns an error, naming the caller's file:line, when address is
 // neither a valid method address (see ValidAddress) nor a valid pattern
-// (see ValidPattern), when h is nil or when a Types option is invalid.
+// (see the package documentation), when h is nil or when a Types option is invalid.
 // Unlike net/http, it never panics: setup code that treats a bad address
 // as a programmer's error can ignore the error only if it trusts the
 // address.

@@ -7,7 +7,7 @@ import (
 )
 
 // Causes reported, wrapped in a *wire.ParseError that carries the byte
-// offset, by ValidPattern, ValidAddress and registration; the error's
+// offset, by ValidAddress and registration (Handle); the error's
 // message names them.
 var (
 	errAddress       = errors.New("osc: address or pattern does not begin with '/'")
@@ -26,10 +26,10 @@ var (
 
 func parseErr(off int, err error) error { return &wire.ParseError{Off: off, Arg: -1, Err: err} }
 
-// ValidPattern reports why pattern is malformed, or nil. A malformed
+// validPattern reports why pattern is malformed, or nil. A malformed
 // pattern matches nothing. The error is a *wire.ParseError whose Off is the
 // offset of the offending byte.
-func ValidPattern(pattern string) error {
+func validPattern(pattern string) error {
 	if off, err := checkPattern(pattern); err != nil {
 		return parseErr(off, err)
 	}

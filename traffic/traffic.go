@@ -178,7 +178,7 @@ func (t *Table) Packet(data []byte, src netip.AddrPort, now time.Time) {
 
 func (t *Table) bundle(b *wire.Bundle, src netip.AddrPort, now time.Time, sec int64, at wire.Timetag) {
 	t.bundles++
-	if tt := b.Timetag(); !tt.IsImmediate() {
+	if tt := b.Timetag(); tt > wire.Immediately {
 		if tt < at {
 			t.late++
 		} else {
@@ -187,16 +187,12 @@ func (t *Table) bundle(b *wire.Bundle, src netip.AddrPort, now time.Time, sec in
 	}
 	r := b.Elements()
 	for r.Next() {
-		if r.IsBundle() {
-			nb, ok := r.Bundle()
-			if ok {
-				t.bundle(&nb, src, now, sec, at)
-			}
-			continue
-		}
 		if m, ok := r.Message(); ok {
 			t.message(&m, src, now, sec)
+			continue
 		}
+		nb, _ := r.Bundle()
+		t.bundle(&nb, src, now, sec, at)
 	}
 }
 

@@ -3,10 +3,14 @@
 package wire_test
 
 import (
+	"sync"
 	"testing"
 
 	"github.com/osckit/osc/wire"
 )
+
+// encoders is the sync.Pool of Encoders the Encoder's doc suggests.
+var encoders = sync.Pool{New: func() any { return new(wire.Encoder) }}
 
 func TestNoAllocs(t *testing.T) {
 	msg := benchMessage(t)
@@ -59,11 +63,12 @@ func TestNoAllocs(t *testing.T) {
 			}
 		},
 		"EncodePooled": func() {
-			e := wire.GetEncoder()
+			e := encoders.Get().(*wire.Encoder)
+			e.Reset()
 			if _, err := encodeBench(e).Bytes(); err != nil {
 				panic(err)
 			}
-			wire.PutEncoder(e)
+			encoders.Put(e)
 		},
 		"EncodeBundle8Reused": func() {
 			enc.Reset()

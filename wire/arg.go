@@ -1,7 +1,6 @@
 package wire
 
 import (
-	"bytes"
 	"encoding/binary"
 	"math"
 	"strconv"
@@ -184,19 +183,13 @@ func (a Arg) Number() (float64, bool) {
 	return 0, false
 }
 
-// Raw returns the argument's data bytes as a view: the fixed-size data, the
+// raw returns the argument's data bytes as a view: the fixed-size data, the
 // string without its NUL, the blob content, or an array's element data.
-func (a Arg) Raw() []byte {
+func (a Arg) raw() []byte {
 	if a.typ() == TypeArrayBegin {
 		return a.arrayData()
 	}
 	return a.b
-}
-
-// Clone returns an Arg that owns a copy of its bytes.
-func (a Arg) Clone() Arg {
-	a.b = bytes.Clone(a.b)
-	return a
 }
 
 // AppendText appends a human-readable form of the argument, in the style of

@@ -24,11 +24,8 @@ type Bundle struct {
 	lenient bool
 }
 
-// ParseBundle validates b, strictly, as one bundle and everything inside it.
-// An error is a *ParseError.
-func ParseBundle(b []byte) (Bundle, error) { return strict.ParseBundle(b) }
-
 // ParseBundle validates b under o as one bundle and everything inside it.
+// An error is a *ParseError.
 func (o *Options) ParseBundle(b []byte) (Bundle, error) {
 	if err := o.checkBundle(b, 0, 0, 0, nil); err != nil {
 		return Bundle{}, err
@@ -66,7 +63,7 @@ func (o *Options) checkBundle(b []byte, base, depth int, parent Timetag, c *msgC
 	}
 	tt := Timetag(binary.BigEndian.Uint64(b[8:]))
 	if parent > 1 {
-		if tt.IsImmediate() {
+		if tt.isImmediate() {
 			tt = parent
 		} else if tt.Before(parent) {
 			if !o.Lenient {
@@ -160,13 +157,12 @@ func (r *ElementReader) Next() bool {
 // Bytes returns the current element's encoded bytes as a view.
 func (r *ElementReader) Bytes() []byte { return r.cur }
 
-// IsBundle reports whether the current element is a nested bundle.
-func (r *ElementReader) IsBundle() bool { return r.cur[0] == '#' }
+func (r *ElementReader) isBundle() bool { return r.cur[0] == '#' }
 
 // Message returns the current element as a message; ok is false when it is
 // a bundle.
 func (r *ElementReader) Message() (Message, bool) {
-	if r.IsBundle() {
+	if r.isBundle() {
 		return Message{}, false
 	}
 	return trustedMessage(r.cur), true
@@ -175,17 +171,14 @@ func (r *ElementReader) Message() (Message, bool) {
 // Bundle returns the current element as a bundle; ok is false when it is a
 // message.
 func (r *ElementReader) Bundle() (Bundle, bool) {
-	if !r.IsBundle() {
+	if !r.isBundle() {
 		return Bundle{}, false
 	}
 	return Bundle{b: r.cur, lenient: r.lenient}, true
 }
 
 // Validate checks that b is one valid packet (a message or a bundle) under
-// the strict rules. An error is a *ParseError.
-func Validate(b []byte) error { return strict.Validate(b) }
-
-// Validate checks that b is one valid packet under o.
+// o. An error is a *ParseError.
 func (o *Options) Validate(b []byte) error {
 	if len(b) > 0 && b[0] == '#' {
 		return o.checkBundle(b, 0, 0, 0, nil)
@@ -253,13 +246,13 @@ func (o *Options) walk(b []byte, parent Timetag, fn func(m Message, tt Timetag) 
 // bundle): an immediate or earlier tt runs at the parent's time, and the
 // value 0 reads as Immediately.
 func EffectiveTimetag(tt, parent Timetag) Timetag {
-	if parent.IsImmediate() {
+	if parent.isImmediate() {
 		if tt == 0 {
 			return Immediately
 		}
 		return tt
 	}
-	if tt.IsImmediate() || tt.Before(parent) {
+	if tt.isImmediate() || tt.Before(parent) {
 		return parent
 	}
 	return tt

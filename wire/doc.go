@@ -6,12 +6,13 @@
 //
 // # Decoding
 //
-// ParseMessage and ParseBundle validate a whole packet once and return a
-// view over the caller's bytes: a Message or a Bundle. After that no
+// ParseMessage and Options.ParseBundle validate a whole packet once and
+// return a view over the caller's bytes: a Message or a Bundle. The zero
+// Options decode strictly; ParseMessage and Walk are the strict shortcuts. After that no
 // accessor fails on structure; Arg accessors such as Int32 or Float32 return
 // ok=false when the argument has another type and never panic, whatever the
 // packet held. Arguments are read with the cursor of Message.Args, or all
-// at once: ParseArgs validates a message and collects its arguments into a
+// at once: Options.ParseArgs validates a message and collects its arguments into a
 // caller's []Arg in the same pass (liblo's argv), the quickest way to read
 // every argument, and Message.AppendArgs does the same for a message already
 // parsed. Walk visits every message of a packet with its effective
@@ -21,25 +22,24 @@
 // Decoding is strict by default: padding must be zero, no byte may follow
 // the last argument, a message needs a type tag string and a nested bundle
 // may not be timed earlier than its parent. Options{Lenient: true} accepts
-// these. Failures are *ParseError values carrying the byte offset and wrapping
-// a sentinel error (errShort, errBlobSize, ...) for errors.Is. No length
+// these. Failures are *ParseError values carrying the byte offset, the
+// argument index and a message naming the cause. No length
 // field makes the decoder allocate or read beyond the packet, and nesting is
 // bounded by Options.MaxBundleDepth and MaxArrayDepth.
 //
 // # Encoding
 //
-// The Append functions (appendString, appendBlob, AppendMessage, ...) write
-// into a caller's slice. An Encoder builds messages and bundles, nested or
+// AppendMessage writes a message into a caller's slice. An Encoder builds messages and bundles, nested or
 // not, writing bundle element sizes when each element ends; a reused or
-// pooled (GetEncoder) Encoder does not allocate.
+// pooled Encoder does not allocate.
 //
 // # Buffer lifetimes
 //
 // Message, Bundle, Arg, ArgReader and ElementReader alias the bytes they were
 // parsed from. A server reuses its receive buffers, so a view it hands to a
-// handler is valid only until the handler returns. Each view type has a
-// Clone method that copies; Message.Values copies arguments into
-// Values.
+// handler is valid only until the handler returns. Message and Bundle have
+// a Clone method that copies (and so has router.Request); Message.Values
+// copies the arguments into Values.
 //
 // # Timetags
 //

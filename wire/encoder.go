@@ -5,9 +5,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"sync"
-
-	"github.com/osckit/osc/internal/pool"
 )
 
 // Encoder builds one OSC packet at a time: a message, or a bundle of
@@ -22,9 +19,9 @@ import (
 //	e.BeginBundle(tt).Message("/a").Int32(1).End().EndBundle()
 //
 // An Encoder reuses its buffers after Reset, so a warm Encoder encodes
-// without allocating. The zero value is ready to use; GetEncoder returns a
-// pooled one whose buffer comes from a shared pool. An Encoder is not safe
-// for concurrent use and must not be copied after first use.
+// without allocating: keep one per goroutine, or in a sync.Pool. The zero
+// value is ready to use. An Encoder is not safe for concurrent use and must
+// not be copied after first use.
 type Encoder struct {
 	noCopy   noCopy
 	buf      []byte
@@ -36,7 +33,6 @@ type Encoder struct {
 	arrays   int     // open arrays in the current message
 	inMsg    bool    // between Message and End
 	stack    []int   // open bundles: offsets of their size words (-1 at top level)
-	pb       *pool.Buffer
 	err      error
 }
 
@@ -45,33 +41,6 @@ type noCopy struct{}
 
 func (*noCopy) Lock()   {}
 func (*noCopy) Unlock() {}
-
-var encoders = sync.Pool{New: func() any { return new(Encoder) }}
-
-// GetEncoder returns an empty Encoder from a pool, its buffer drawn from the
-// shared buffer pool. Return it with PutEncoder when done.
-func GetEncoder() *Encoder {
-	e := encoders.Get().(*Encoder)
-	e.pb = pool.Get()
-	e.buf = e.pb.B[:0]
-	return e
-}
-
-// PutEncoder returns e and its buffer to their pools. Neither e nor any
-// slice returned by its Bytes may be used afterwards.
-func PutEncoder(e *Encoder) {
-	if e.pb != nil {
-		e.pb.B = e.buf
-		pool.Put(e.pb)
-		e.pb = nil
-	}
-	e.buf = nil
-	e.Reset()
-	if cap(e.tags) > pool.MaxPooled {
-		e.tags = nil
-	}
-	encoders.Put(e)
-}
 
 // Reset discards the packet under construction and any error, keeping the
 // buffers.
@@ -162,24 +131,6 @@ func (e *Encoder) Message(address string) *Encoder {
 		return e.fail(errAddress)
 	}
 	e.startTags(n + p)
-	return e
-}
-
-// MessageBytes is Message with the address given as bytes.
-func (e *Encoder) MessageBytes(address []byte) *Encoder {
-	address = trimNUL(address)
-	if e.err == nil && (len(address) == 0 || address[0] != '/' || indexNUL(address) >= 0) {
-		return e.fail(errAddress)
-	}
-	at, ok := e.beginElement()
-	if !ok {
-		return e
-	}
-	e.msgStart = at
-	e.buf = appendStringBytes(e.buf, address)
-	e.tagAt = len(e.buf)
-	e.buf = binary.LittleEndian.AppendUint64(e.buf, 0)
-	e.startTags(e.tagAt)
 	return e
 }
 

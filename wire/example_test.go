@@ -61,13 +61,15 @@ func ExampleParseMessage() {
 	// bus main
 }
 
-func ExampleParseArgs() {
+func ExampleOptions_ParseArgs() {
 	pkt, _ := wire.AppendMessage(nil, "/synth/1/note", wire.Int32(60), wire.Float32(0.8), wire.String("piano"))
 
 	// One pass validates the packet and collects the arguments, like
-	// liblo's argv; a stack array keeps it free of allocations.
+	// liblo's argv; a stack array keeps it free of allocations. The zero
+	// Options decode strictly.
+	var strict wire.Options
 	var argv [8]wire.Arg
-	m, args, err := wire.ParseArgs(pkt, argv[:0])
+	m, args, err := strict.ParseArgs(pkt, argv[:0])
 	if err != nil {
 		panic(err)
 	}

@@ -56,3 +56,21 @@ func Infer(x any) (Value, error) {
 	}
 	return v, nil
 }
+
+// HasTypeTags reports whether the message carried a type tag string.
+func (m *Message) HasTypeTags() bool { return m.hasTypeTags() }
+
+// IsImmediate reports whether t reads as "immediately".
+func (t Timetag) IsImmediate() bool { return t.isImmediate() }
+
+// Raw returns an argument's data bytes.
+func (a Arg) Raw() []byte { return a.raw() }
+
+// Validate checks one packet strictly.
+func Validate(b []byte) error { var o Options; return o.Validate(b) }
+
+// ParseArgs is Options.ParseArgs under the strict rules.
+func ParseArgs(b []byte, dst []Arg) (Message, []Arg, error) { return strict.parseArgs(b, dst) }
+
+// ParseBundle is Options.ParseBundle under the strict rules.
+func ParseBundle(b []byte) (Bundle, error) { return strict.ParseBundle(b) }

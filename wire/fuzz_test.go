@@ -27,7 +27,7 @@ func reencode(e *wire.Encoder, pkt []byte) {
 		if err != nil {
 			panic(err)
 		}
-		e.MessageBytes(m.Address())
+		e.Message(string(m.Address()))
 		r := m.Args()
 		for r.Next() {
 			e.Arg(r.Arg())

@@ -154,17 +154,15 @@ func ParseMessage(b []byte) (Message, error) { return strict.parse(b) }
 // it. It does not allocate unless it fails. An error is a *ParseError.
 func (o *Options) ParseMessage(b []byte) (Message, error) { return o.parse(b) }
 
-// ParseArgs validates b as one OSC message, strictly, and appends its
+// ParseArgs validates b as one OSC message under o and appends its
 // top-level arguments to dst: ParseMessage and AppendArgs in one pass over
 // the bytes, the quickest way to decode a message and read every argument.
 // On error dst is returned unchanged. With a dst of enough capacity it does
 // not allocate unless it fails.
 //
+//	var strict wire.Options
 //	var argv [8]wire.Arg
-//	m, args, err := wire.ParseArgs(pkt, argv[:0])
-func ParseArgs(b []byte, dst []Arg) (Message, []Arg, error) { return strict.parseArgs(b, dst) }
-
-// ParseArgs is ParseMessage under o followed by AppendArgs, in one pass.
+//	m, args, err := strict.ParseArgs(pkt, argv[:0])
 func (o *Options) ParseArgs(b []byte, dst []Arg) (Message, []Arg, error) {
 	return o.parseArgs(b, dst)
 }
@@ -516,9 +514,9 @@ func (m *Message) TypeTags() []byte {
 	return m.b[s:e:e]
 }
 
-// HasTypeTags reports whether the message carried a type tag string (only a
+// hasTypeTags reports whether the message carried a type tag string (only a
 // lenient decoder accepts one that does not).
-func (m *Message) HasTypeTags() bool { return m.h&hasTagsBit != 0 }
+func (m *Message) hasTypeTags() bool { return m.h&hasTagsBit != 0 }
 
 // NumArgs returns the number of top-level arguments; an array counts as one.
 func (m *Message) NumArgs() int { return m.nargs() }

@@ -11,7 +11,7 @@ import (
 // low 32 bits.
 //
 // The value 1 (Immediately) means "now". The value 0 is a time long past and
-// is treated as immediate as well; see IsImmediate.
+// is treated as immediate as well (tt <= Immediately).
 //
 // # Eras
 //
@@ -41,6 +41,8 @@ import (
 type Timetag uint64
 
 // Immediately is the special timetag that means "as soon as received".
+// Some senders (pyliblo) write 0 instead, which this package reads the
+// same way: test a received timetag with tt <= Immediately.
 const Immediately Timetag = 1
 
 // ntpUnixOffset is the number of seconds from 1900-01-01 to 1970-01-01.
@@ -76,9 +78,10 @@ func (t Timetag) Seconds() uint32 { return uint32(t >> 32) }
 // Fraction returns the NTP fraction field, in units of 2^-32 s.
 func (t Timetag) Fraction() uint32 { return uint32(t) }
 
-// IsImmediate reports whether t means "immediately": the value 1, or 0, which
-// some senders (pyliblo) write instead.
-func (t Timetag) IsImmediate() bool { return t <= 1 }
+// isImmediate reports whether t means "immediately": the value 1, or 0,
+// which some senders (pyliblo) write instead; callers outside the package
+// write t <= Immediately.
+func (t Timetag) isImmediate() bool { return t <= 1 }
 
 // Time converts t to a time.Time in UTC, reading it against the system
 // clock by the era rule (see Eras, under Timetag). Before the 2036 rollover
@@ -87,7 +90,7 @@ func (t Timetag) IsImmediate() bool { return t <= 1 }
 // TimetagOf(x).Time() gives x back, to the nanosecond, for every x in that
 // window. An immediate timetag converts to the zero time.Time.
 func (t Timetag) Time() time.Time {
-	if t.IsImmediate() {
+	if t.isImmediate() {
 		return time.Time{}
 	}
 	return t.timeAt(TimetagOf(time.Now()))
@@ -128,7 +131,7 @@ func (t Timetag) eraSeconds(now Timetag) int64 {
 // most 2^32 seconds (about 136 years). It is rounded away from zero to the
 // nanosecond, so that its sign is exact: it is 0 only when t equals now.
 // An immediate t is read as a time like any other (0 as 1900, or as 2036
-// after the rollover); callers test IsImmediate first.
+// after the rollover); callers test for an immediate timetag first.
 func (t Timetag) RelativeTo(now Timetag) time.Duration {
 	sec := t.eraSeconds(now) - (eraBase(now) + int64(now.Seconds()))
 	frac := uint64(t.Fraction()) - uint64(now.Fraction()) // mod 2^64
@@ -201,7 +204,7 @@ func (t Timetag) AppendText(dst []byte) []byte {
 // RFC 3339 form with nanoseconds followed by the raw NTP value in
 // parentheses.
 func (t Timetag) String() string {
-	if t.IsImmediate() {
+	if t.isImmediate() {
 		if t == 0 {
 			return "immediately(0)"
 		}

@@ -54,21 +54,21 @@ WebSocket clients, never its own), is told of the nodes learnt
 (PATH_ADDED, PATH_CHANGED), and may send OSC packets in binary messages,
 served as those from PORT|URL. At most -max-conns WebSocket clients at
 once; HOST_INFO lists LISTEN and the PATH_* notices, WS_IP and WS_PORT.
-
-There is no DNS-SD (mDNS) announcement: clients must be given the URL.`
+` + announceUsage
 
 // defaultAdvertiseHTTP is where oscli advertise serves HTTP by default.
 const defaultAdvertiseHTTP = "127.0.0.1:0"
 
 func runAdvertise(e *env, args []string) error {
 	fs := newFlagSet(e, "advertise", advertiseUsage)
-	name := fs.String("name", "oscli", "the `NAME` in HOST_INFO")
+	name := fs.String("name", "oscli", "the `NAME` in HOST_INFO, and the name announced")
 	httpArg := fs.String("http", defaultAdvertiseHTTP, "serve HTTP on `ADDR`: HOST:PORT, :PORT, or PORT on 127.0.0.1")
 	nsFile := fs.String("namespace", "", "serve the nodes of `FILE.json` instead of learning them from what arrives")
 	maxNodes := fs.Int("max-nodes", 10000, "learn at most `N` addresses (without -namespace)")
 	maxConns := fs.Int("max-conns", oscquery.DefaultMaxConns, "serve at most `N` WebSocket clients at once")
 	count := fs.Int("count", 0, "exit after `N` messages (0: no limit)")
 	timeout := fs.Duration("timeout", 0, "exit after `D` (0: no limit)")
+	announce := addAnnounceFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -123,7 +123,11 @@ func runAdvertise(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	qh := oscquery.NewHandler(ns, hostInfo(*name, l.ep, ep, ln.Addr()))
+	hi := hostInfo(*name, l.ep, ep, ln.Addr())
+	if err := announce.prepare(ns, hi); err != nil {
+		return err
+	}
+	qh := oscquery.NewHandler(ns, hi)
 	qh.OSC, qh.MaxConns = h, *maxConns
 	defer qh.Close() // the WebSocket clients, which hs.Shutdown leaves
 	hs := &http.Server{
@@ -136,6 +140,11 @@ func runAdvertise(e *env, args []string) error {
 	go func() { served <- hs.Serve(ln) }()
 	fmt.Fprintf(l.stderr, "oscli advertise: listening on %s\n", ep.URL())
 	fmt.Fprintf(l.stderr, "oscli advertise: serving OSCQuery on http://%s/\n", ln.Addr())
+	unannounce, err := announce.start(l.stderr, *name, ln.Addr(), hi)
+	if err != nil {
+		return err
+	}
+	defer unannounce()
 
 	select {
 	case <-l.ctx.Done():

@@ -22,7 +22,9 @@ import (
 // lines on standard error.
 func advertised(t *testing.T, args ...string) (p *proc, oscPort int, base string) {
 	t.Helper()
-	p = start(t, append([]string{"advertise"}, args...)...)
+	// No mDNS here: these tests run on the host's network, and
+	// browse_linux_test.go tests announcing inside a namespace.
+	p = start(t, append([]string{"advertise", "-announce=false"}, args...)...)
 	ep, err := netio.ParseEndpoint(p.listening(t))
 	require.NoError(t, err)
 	l := next(t, p.err, "serving line")
@@ -236,7 +238,7 @@ func TestAdvertiseErrors(t *testing.T) {
 	}
 	code, out, _ := oscli(t, "", "advertise", "-h")
 	require.Zero(t, code)
-	for _, s := range []string{"Usage: oscli advertise", "-name", "-http", "-namespace", "-count", "-timeout", "-max-conns", "no DNS-SD", "WebSocket"} {
+	for _, s := range []string{"Usage: oscli advertise", "-name", "-http", "-namespace", "-count", "-timeout", "-max-conns", "-announce", "WebSocket"} {
 		require.Contains(t, out, s)
 	}
 }

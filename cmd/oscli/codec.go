@@ -269,13 +269,12 @@ func appendBundleText(dst []byte, b *wire.Bundle, depth int) []byte {
 	dst = append(dst, '\n')
 	r := b.Elements()
 	for r.Next() {
-		if r.IsBundle() {
-			nb, _ := r.Bundle()
-			dst = appendBundleText(dst, &nb, depth+1)
+		if m, ok := r.Message(); ok {
+			dst = appendMessageText(dst, &m, tt)
 			continue
 		}
-		m, _ := r.Message()
-		dst = appendMessageText(dst, &m, tt)
+		nb, _ := r.Bundle()
+		dst = appendBundleText(dst, &nb, depth+1)
 	}
 	return dst
 }

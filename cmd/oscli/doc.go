@@ -2,7 +2,8 @@
 // the argument grammar of liblo's oscsend, prints what arrives on a port as
 // liblo's oscdump does, encodes and decodes packets, reflects packets,
 // generates load, shows the traffic on a port live, forwards packets
-// between transports, reads and serves OSCQuery namespaces over HTTP, and
+// between transports, reads, serves, announces and finds OSCQuery
+// namespaces (HTTP, mDNS), and
 // records packets to pcapng or JSON lines and replays them with their timing.
 //
 // Usage:
@@ -19,7 +20,8 @@
 //	oscli encode [-hex] [JSON...]
 //	oscli decode [-hex] [-text] [FILE|HEX...]
 //	oscli query [-json] [-hostinfo] [-timeout D] URL[/path]
-//	oscli advertise [-name N] [-http ADDR] [-namespace FILE.json] PORT|URL
+//	oscli advertise [-name N] [-http ADDR] [-namespace FILE.json] [-announce=false] [-vrchat] [-interface I] PORT|URL
+//	oscli browse [-timeout D] [-json] [-interface I]
 //	oscli record [-o FILE] [-format pcapng|jsonl|oscdump] [-count N] [-duration D] [-filter P] PORT|URL...
 //	oscli replay [-speed X] [-loop N] [-from D] [-to D] [-filter P] [-timetags keep|rebase|immediate] FILE URL...
 //
@@ -79,8 +81,15 @@
 // arrive, or are learnt from what arrives: each new address a read-write
 // node whose TYPE is its type tags and whose VALUE its last arguments.
 //
-// Both speak HTTP only: there is no DNS-SD (mDNS) announcement or
-// discovery, and no WebSocket (LISTEN, streamed values).
+// advertise also announces the endpoint by mDNS (DNS-SD): _oscjson._tcp
+// with the HTTP port and _osc._udp (or _osc._tcp) with the OSC port, where
+// the HTTP server can be reached (the loopback interface for the default
+// 127.0.0.1; every interface with multicast, or -interface, otherwise),
+// and withdraws it on exit. -vrchat makes it an application VRChat on the
+// same machine finds and sends to: /avatar nodes, IPv4, 127.0.0.1, one
+// interface. oscli browse lists the applications announced for -timeout:
+// name, host, addresses, ports and the HOST_INFO each one serves (-json:
+// one object a line); VRChat clients show as VRChat-Client-XXXXXX.
 //
 // # Arguments of send
 //

@@ -37,6 +37,7 @@ func init() {
 		{"bench", "load generator: rate, loss, reordering and round-trip latency", runBench},
 		{"query", "print the OSCQuery namespace of a server (HTTP)", runQuery},
 		{"advertise", "serve an OSCQuery description of a port over HTTP", runAdvertise},
+		{"browse", "list the OSCQuery applications announced by mDNS (DNS-SD)", runBrowse},
 		{"encode", "JSON packets to packet bytes", runEncode},
 		{"decode", "packet bytes to JSON or oscdump text", runDecode},
 		{"record", "record the packets arriving on endpoints to pcapng or JSON lines", runRecord},

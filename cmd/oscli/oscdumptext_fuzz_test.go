@@ -22,7 +22,7 @@ func FuzzTextLine(f *testing.F) {
 	f.Fuzz(func(t *testing.T, line string) {
 		pkt, _, err := parseTextLine(line)
 		if err == nil {
-			if verr := wire.Validate(pkt); verr != nil {
+			if verr := new(wire.Options).Validate(pkt); verr != nil {
 				t.Fatalf("%q: invalid packet: %v", line, verr)
 			}
 		}

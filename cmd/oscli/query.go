@@ -44,7 +44,7 @@ an error) and prints the messages the server streams, in oscdump's layout
 messages; the server's notices of namespace changes (PATH_ADDED...) are
 printed on standard error. The path of URL does not matter then.
 
-There is no DNS-SD (mDNS) discovery of servers: give the URL. The exit
+oscli browse finds the servers announced by mDNS (DNS-SD). The exit
 status is 1 when the server cannot be reached or does not answer within
 -timeout, when the path has no node (404), and when the answer is not
 OSCQuery JSON.`

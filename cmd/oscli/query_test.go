@@ -169,7 +169,7 @@ func TestQueryErrors(t *testing.T) {
 func TestQueryHelp(t *testing.T) {
 	code, out, _ := oscli(t, "", "query", "-h")
 	require.Zero(t, code)
-	for _, s := range []string{"Usage: oscli query", "-json", "-hostinfo", "-timeout", "-listen", "-count", "no DNS-SD", "WebSocket"} {
+	for _, s := range []string{"Usage: oscli query", "-json", "-hostinfo", "-timeout", "-listen", "-count", "oscli browse", "WebSocket"} {
 		require.Contains(t, out, s)
 	}
 }

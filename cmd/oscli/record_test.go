@@ -206,7 +206,7 @@ func TestReplayTimetags(t *testing.T) {
 	outer := append(bytes.Clone(b[:16]), 0, 0, 0, byte(len(b)))
 	outer = append(outer, b...)
 	retime(outer, false, 90*time.Second, 0)
-	bb, err := wire.ParseBundle(outer)
+	bb, err := new(wire.Options).ParseBundle(outer)
 	require.NoError(t, err)
 	require.Equal(t, time.Unix(1090, 0).UTC(), bb.Timetag().Time().UTC())
 	inner := outer[20:]

@@ -382,7 +382,7 @@ func retime(b []byte, immediate bool, d time.Duration, depth int) {
 	switch {
 	case immediate:
 		tt = wire.Immediately
-	case !tt.IsImmediate():
+	case tt > wire.Immediately:
 		tt = tt.Add(d)
 	}
 	binary.BigEndian.PutUint64(b[8:], uint64(tt))

@@ -17,8 +17,9 @@ var packages = []string{".", "wire", "router", "router/routertest"}
 // ceiling is the most exported identifiers the counted packages may hold
 // together: lower it with every change that shrinks the API. The count
 // was 598 before the API was folded (issue 11), whose target is 350; 609
-// before sched and netio became internal, 391 after.
-const ceiling = 362
+// before sched and netio became internal, 391 after, 350 once the
+// duplicates were folded.
+const ceiling = 350
 
 // count returns the exported identifiers of the package in dir: types,
 // functions, variables and constants, plus the exported methods and

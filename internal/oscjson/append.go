@@ -71,12 +71,11 @@ func AppendBundle(dst []byte, b *wire.Bundle) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		if r.IsBundle() {
+		if m, ok := r.Message(); ok {
+			dst = AppendMessage(dst, &m)
+		} else {
 			nb, _ := r.Bundle()
 			dst = AppendBundle(dst, &nb)
-		} else {
-			m, _ := r.Message()
-			dst = AppendMessage(dst, &m)
 		}
 	}
 	return append(dst, "]}"...)
@@ -108,7 +107,8 @@ func AppendArg(dst []byte, a wire.Arg) []byte {
 	}
 	dst = append(dst, `{"type":"`...)
 	dst = append(dst, byte(t))
-	raw := a.Raw()
+	var word [8]byte
+	raw := argBytes(a, word[:0])
 	switch t {
 	case wire.TypeInt32:
 		v, _ := a.Int32()
@@ -163,6 +163,39 @@ func AppendArg(dst []byte, a wire.Arg) []byte {
 		dst = append(dst, '"')
 	}
 	return append(dst, '}')
+}
+
+// argBytes returns the data bytes of a non-array argument as they are on
+// the wire (a string without its NUL, a blob's content), using word for the
+// fixed-size types.
+func argBytes(a wire.Arg, word []byte) []byte {
+	switch a.Type() {
+	case wire.TypeInt32, wire.TypeChar:
+		v, _ := a.Int32()
+		if c, ok := a.Char(); ok {
+			v = int32(c)
+		}
+		return binary.BigEndian.AppendUint32(word, uint32(v))
+	case wire.TypeFloat32:
+		v, _ := a.Float32()
+		return binary.BigEndian.AppendUint32(word, math.Float32bits(v))
+	case wire.TypeFloat64:
+		v, _ := a.Float64()
+		return binary.BigEndian.AppendUint64(word, math.Float64bits(v))
+	case wire.TypeString, wire.TypeSymbol:
+		s, _ := a.StringBytes()
+		return s
+	case wire.TypeBlob:
+		b, _ := a.Blob()
+		return b
+	case wire.TypeRGBA:
+		c, _ := a.RGBA()
+		return append(word, c.R, c.G, c.B, c.A)
+	case wire.TypeMIDI:
+		m, _ := a.MIDI()
+		return append(word, m.Port, m.Status, m.Data1, m.Data2)
+	}
+	return nil
 }
 
 // appendFloat writes the value member of an f or d argument: the shortest

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -41,6 +42,10 @@ func errf(path, format string, args ...any) error {
 	return &Error{Path: path, Err: fmt.Errorf(format, args...)}
 }
 
+// encoders keeps Encode's encoders warm; each call copies the packet out
+// before it returns its encoder.
+var encoders = sync.Pool{New: func() any { return new(wire.Encoder) }}
+
 // Encode reads one JSON value from js, a message or a bundle in the JSON
 // form, and appends the encoded packet to dst. The packet is validated under
 // o (nil means the strict defaults), which also sets the nesting limits. On
@@ -55,8 +60,8 @@ func Encode(dst, js []byte, o *wire.Options) ([]byte, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return dst, errf("", "data after the JSON value")
 	}
-	e := wire.GetEncoder()
-	defer wire.PutEncoder(e)
+	e := encoders.Get().(*wire.Encoder)
+	defer encoders.Put(e)
 	pkt, err := EncodeValue(e, v, o)
 	if err != nil {
 		return dst, err
@@ -242,7 +247,7 @@ func (b *builder) message(obj map[string]any, path string) error {
 		if err := checkAddress(addr); err != nil {
 			return errf(join(path, "addressHex"), "%v", err)
 		}
-		b.e.MessageBytes(addr)
+		b.e.Message(string(addr))
 	default:
 		return errf(path, `a message needs "address"`)
 	}

@@ -76,7 +76,7 @@ func FuzzJSON(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if err := wire.Validate(p1); err != nil {
+		if err := new(wire.Options).Validate(p1); err != nil {
 			t.Fatalf("%s -> %x invalid: %v", s, p1, err)
 		}
 		js, err := oscjson.AppendPacket(nil, p1, nil)

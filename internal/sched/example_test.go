@@ -26,8 +26,7 @@ func ExampleScheduler_Submit() {
 	})
 	defer s.Close(context.Background())
 
-	e := wire.GetEncoder()
-	defer wire.PutEncoder(e)
+	var e wire.Encoder
 	e.BeginBundle(wire.Immediately).
 		Message("/synth/1/freq").Float32(440).End().
 		Message("/synth/1/gate").Float32(1).End().
@@ -52,8 +51,7 @@ func ExampleLatePolicy() {
 		})
 	defer s.Close(context.Background())
 
-	e := wire.GetEncoder()
-	defer wire.PutEncoder(e)
+	var e wire.Encoder
 	for i, ago := range []time.Duration{500 * time.Millisecond, time.Minute} {
 		e.Reset()
 		e.BeginBundle(wire.TimetagOf(time.Now().Add(-ago))).Message("/note").Int32(60).End().EndBundle()
@@ -77,8 +75,7 @@ func ExampleConfig() {
 			ran = append(ran, r.Message().AddressString())
 		}
 	}
-	e := wire.GetEncoder()
-	defer wire.PutEncoder(e)
+	var e wire.Encoder
 	e.BeginBundle(wire.TimetagOf(time.Now().Add(time.Minute))).Message("/later").End().EndBundle()
 	inAMinute, _ := e.Bytes()
 

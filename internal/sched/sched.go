@@ -131,7 +131,7 @@ const (
 // Timetag.RelativeTo): positive for a future group, minus the lateness for
 // a late one.
 func (s *Scheduler[T]) classify(tt, now wire.Timetag) (due wire.Timetag, kind int, rel time.Duration) {
-	if s.cfg.IgnoreTimetags || tt.IsImmediate() {
+	if s.cfg.IgnoreTimetags || tt <= wire.Immediately {
 		return wire.Immediately, kindNow, 0
 	}
 	due = tt.Add(s.cfg.Offset)
