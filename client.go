@@ -230,6 +230,13 @@ func (c *Client) Receive(ctx context.Context) ([]byte, error) {
 	case c.tcp != nil:
 		pkt, err = c.tcp.ReadFrame()
 		err = frameError(err)
+		if c.tcp.IsWebSocket() {
+			// A WebSocket read cannot resume after its deadline passes: the
+			// deadline closes the conn. The hook must not outlive this call,
+			// or ctx ending later (a cancel after Receive returned) would
+			// close a conn that no read is waiting on.
+			c.unwatch()
+		}
 	case c.udp != nil || c.unix != nil:
 		if c.udp != nil {
 			// A ctx that never ends needs no deadline to cut the wait

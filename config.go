@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/osckit/osc/internal/netio"
+	"github.com/osckit/osc/internal/oscjson"
 	"github.com/osckit/osc/internal/sched"
 )
 
@@ -88,15 +89,27 @@ type WebSocketConfig struct {
 	PingInterval time.Duration
 	// TLS holds the certificate of osc.wss:// endpoints.
 	TLS *tls.Config
+	// JSON accepts text messages that hold a packet in osc.js's JSON form
+	// (as oscli dump -json prints it: {"address":...,"args":[{"type":...,
+	// "value":...}]}, bundles with timeTag and packets or timetag and
+	// elements), and answers a peer that sent one in the same form. Text
+	// that does not decode is counted as malformed and the connection goes
+	// on. Without JSON, a text message closes the connection (1003).
+	JSON bool
 }
 
 func (c WebSocketConfig) netio() netio.WSConfig {
-	return netio.WSConfig{
+	w := netio.WSConfig{
 		OriginPatterns: c.OriginPatterns,
 		AnyOrigin:      c.AnyOrigin,
 		PingInterval:   c.PingInterval,
 		TLS:            c.TLS,
 	}
+	if c.JSON {
+		w.Text = func(dst, js []byte) ([]byte, error) { return oscjson.Encode(dst, js, nil) }
+		w.ToText = func(dst, pkt []byte) ([]byte, error) { return oscjson.AppendPacket(dst, pkt, nil) }
+	}
+	return w
 }
 
 // LatePolicy says what the Server does with a bundle whose time has

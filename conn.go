@@ -61,6 +61,12 @@ func (e *Endpoint) admit(sc *netio.StreamConn) (ok, closed bool) {
 	full := len(e.conns) >= maxConns
 	if !full && !closed {
 		e.conns[sc] = struct{}{}
+		if r := remoteOf(sc); r.IsValid() {
+			if e.byRemote == nil {
+				e.byRemote = make(map[netip.AddrPort]*netio.StreamConn)
+			}
+			e.byRemote[r] = sc
+		}
 		// Under connMu: once closeSocket has run, no goroutine is added
 		// that stop's wait could miss.
 		e.srv.wg.Add(1)
@@ -125,18 +131,26 @@ func orDefault(d, def time.Duration) time.Duration {
 	return d
 }
 
-// serveConn reads a connection's frames and submits them until it ends.
-func (e *Endpoint) serveConn(sc *netio.StreamConn) {
-	var remote netip.AddrPort
+// remoteOf is the peer of a TCP or WebSocket conn, IPv4 unmapped.
+func remoteOf(sc *netio.StreamConn) netip.AddrPort {
 	if ta, ok := sc.RemoteAddr().(*net.TCPAddr); ok {
 		ap := ta.AddrPort()
-		remote = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 	}
+	return netip.AddrPort{}
+}
+
+// serveConn reads a connection's frames and submits them until it ends.
+func (e *Endpoint) serveConn(sc *netio.StreamConn) {
+	remote := remoteOf(sc)
 	defer func() {
 		e.connMu.Lock()
 		linger := e.linger
 		if !linger {
 			delete(e.conns, sc)
+		}
+		if e.byRemote[remote] == sc {
+			delete(e.byRemote, remote)
 		}
 		e.connMu.Unlock()
 		if linger {
@@ -177,6 +191,7 @@ const (
 	connRefused
 	connSlowPeer
 	replyDropped
+	connOriginRefused
 )
 
 func (e *Endpoint) writeTimeout() time.Duration {

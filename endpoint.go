@@ -38,11 +38,13 @@ type Endpoint struct {
 
 	connMu sync.Mutex
 	conns  map[*netio.StreamConn]struct{}
-	linger bool // graceful shutdown: conns stay open to write their replies
+	// byRemote finds the open conns by peer, for WriteTo.
+	byRemote map[netip.AddrPort]*netio.StreamConn
+	linger   bool // graceful shutdown: conns stay open to write their replies
 
 	st       counters
 	logLimit limiter    // malformed packets
-	connLog  [4]limiter // by kind of connection event (see reportConn)
+	connLog  [5]limiter // by kind of connection event (see reportConn)
 	done     chan struct{}
 	dropping atomic.Bool // Close: packets still queued for workers are dropped
 	once     sync.Once
@@ -124,13 +126,42 @@ func (e *Endpoint) Close() error {
 	return e.stop()
 }
 
-// WriteTo sends an encoded packet from this endpoint's socket to addr, as
-// a ResponseWriter's WriteTo does. It is supported on UDP endpoints.
+// WriteTo sends an encoded packet from this endpoint to addr, as a
+// ResponseWriter's WriteTo does: on UDP from its socket; on TCP and
+// WebSocket on the open connection whose peer is addr (ErrNoReplyAddress
+// when there is none), queued as a reply is, without waiting: a reply its
+// send queue cannot take is dropped and counted in Stats.ReplyDrops. It is
+// not supported on UNIX endpoints.
 func (e *Endpoint) WriteTo(pkt []byte, addr netip.AddrPort) (int, error) {
-	if e.udp == nil {
+	switch {
+	case e.udp != nil:
+		return e.udp.WriteTo(pkt, addr)
+	case e.conns != nil:
+		addr = netip.AddrPortFrom(addr.Addr().Unmap(), addr.Port())
+		e.connMu.Lock()
+		sc := e.byRemote[addr]
+		e.connMu.Unlock()
+		if sc == nil {
+			return 0, ErrNoReplyAddress
+		}
+		r := replier{o: origin{remote: addr, conn: sc}, e: e}
+		return r.Write(pkt)
+	}
+	return 0, ErrNotSupported
+}
+
+// WriteToPath sends an encoded packet from a UNIX endpoint's socket to
+// the socket at path (a Packet.Path; "@name" is abstract), as a reply
+// would go: a sender that connected its socket to the endpoint accepts
+// datagrams from that socket only. It is supported on UNIX endpoints.
+func (e *Endpoint) WriteToPath(pkt, path []byte) (int, error) {
+	if e.unix == nil {
 		return 0, ErrNotSupported
 	}
-	return e.udp.WriteTo(pkt, addr)
+	if len(path) == 0 {
+		return 0, ErrNoReplyAddress
+	}
+	return e.unix.WriteTo(pkt, path)
 }
 
 // open opens the endpoint's socket.
@@ -545,6 +576,7 @@ func (e *Endpoint) closeConns(deadline time.Time) {
 		conns = append(conns, c)
 	}
 	clear(e.conns)
+	clear(e.byRemote)
 	e.connMu.Unlock()
 	var wg sync.WaitGroup
 	for _, c := range conns {
@@ -641,7 +673,7 @@ type Stats struct {
 
 	Conns        uint64 `json:"conns"`         // stream connections accepted
 	ConnsOpen    int    `json:"conns_open"`    // stream connections open now
-	ConnsRefused uint64 `json:"conns_refused"` // connections closed at once: MaxConns reached
+	ConnsRefused uint64 `json:"conns_refused"` // connections closed at once: MaxConns reached, a WebSocket Origin not allowed
 	SlowPeers    uint64 `json:"slow_peers"`    // connections closed because the peer did not read its replies
 	ReplyDrops   uint64 `json:"reply_drops"`   // replies dropped: a TCP send queue, a UDP socket buffer or a UNIX peer's queue was full
 }

@@ -93,7 +93,8 @@ func (s *Server) WebSocketHandler(h router.Handler) (*Endpoint, error) {
 // with status 1003 and a reason that says OSC travels in binary messages;
 // a message over MaxFrame closes it with status 1009. Both are counted in
 // Stats.Malformed and shown to the Invalid hook. Browsers' pages from
-// other origins are refused unless Server.WebSocket allows them. On an
+// other origins are refused unless Server.WebSocket allows them (403,
+// counted in Stats.ConnsRefused and logged at most once a second). On an
 // endpoint that is not a WebSocket endpoint, ServeHTTP answers 404.
 func (e *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !e.ws {
@@ -104,17 +105,46 @@ func (e *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "osc: endpoint closed", http.StatusServiceUnavailable)
 		return
 	}
-	sc, err := netio.AcceptWS(w, r, e.connConfig(), e.srv.WebSocket.netio())
+	sw := &statusWriter{ResponseWriter: w}
+	sc, err := netio.AcceptWS(sw, r, e.connConfig(), e.srv.WebSocket.netio())
 	if err != nil {
-		return // the response says why (a bad handshake, an Origin refused)
+		// The response says why: a bad handshake (400, 426) or an Origin
+		// refused (403), which is counted and logged, since it is what a
+		// misconfigured web page sees.
+		if sw.code == http.StatusForbidden {
+			e.st.connsRefused.Add(1)
+			e.reportConn(connOriginRefused, "osc: WebSocket refused: its Origin is not allowed (Server.WebSocket)",
+				slog.String("from", r.RemoteAddr), slog.String("origin", r.Header.Get("Origin")))
+		}
+		return
 	}
 	ok, _ := e.admit(sc)
 	if !ok {
 		return
 	}
-	defer e.connDone()
-	e.serveConn(sc)
+	// The conn is served on a goroutine of its own and ServeHTTP returns:
+	// the HTTP server's goroutine, its deep stack and its request state
+	// (4 KiB buffers among them) are freed instead of being held for the
+	// life of the WebSocket.
+	go func() {
+		defer e.connDone()
+		e.serveConn(sc)
+	}()
 }
+
+// statusWriter remembers the status of the response a failed WebSocket
+// handshake wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.code = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // capListener caps the TCP connections of an osc.ws:// endpoint, upgraded
 // or not: one over the cap is closed at once and counted in

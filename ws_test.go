@@ -10,9 +10,12 @@ import (
 	"crypto/x509/pkix"
 	"errors"
 	"io"
+	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
+	"net/netip"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -206,22 +209,48 @@ func TestWebSocketHandlerOnSharedMux(t *testing.T) {
 	require.Error(t, err, "closing the endpoint closes its connections")
 }
 
+// TestWebSocketOrigin: a page from another origin is refused by default
+// (403), counted in ConnsRefused and logged at most once a second, while
+// tools that send no Origin are served; AnyOrigin lets any page in.
 func TestWebSocketOrigin(t *testing.T) {
 	ch := make(chan got, 16)
-	s := newServer(t, recorder(t, ch))
+	var h countingHandler
+	s := &osc.Server{Handler: recorder(t, ch), Logger: slog.New(&h)}
+	t.Cleanup(func() { s.Close() })
 	ep := listen(t, s, "osc.ws://127.0.0.1:0/osc")
-	_, resp, err := websocket.Dial(ctxTimeout(t, 5*time.Second), wsURL(ep), &websocket.DialOptions{
-		HTTPHeader: http.Header{"Origin": {"http://elsewhere.example"}},
-	})
-	require.Error(t, err, "a page from another origin is refused by default")
-	require.Equal(t, http.StatusForbidden, resp.StatusCode)
+	const refused = 5
+	start := time.Now()
+	for range refused {
+		_, resp, err := websocket.Dial(ctxTimeout(t, 5*time.Second), wsURL(ep), &websocket.DialOptions{
+			HTTPHeader: http.Header{"Origin": {"http://elsewhere.example"}},
+		})
+		require.Error(t, err, "a page from another origin is refused by default")
+		require.Equal(t, http.StatusForbidden, resp.StatusCode)
+	}
+	elapsed := time.Since(start)
+	require.Equal(t, uint64(refused), ep.Stats().ConnsRefused)
+	logged := 0
+	for _, r := range h.records() {
+		if strings.Contains(r.Message, "Origin") {
+			logged++
+			require.True(t, hasAttr(r, "origin"), "the log names the origin")
+		}
+	}
+	require.GreaterOrEqual(t, logged, 1, "the refusal is logged")
+	require.LessOrEqual(t, logged, 1+int(elapsed/time.Second), "logged at most once a second")
+
+	c := wsDial(t, wsURL(ep), nil)
+	require.NoError(t, c.Write(ctxTimeout(t, 5*time.Second), websocket.MessageBinary, mustMsg(t, "/tool")))
+	require.Equal(t, "/tool", recv(t, ch).addr, "a client with no Origin is served")
+	require.Equal(t, uint64(refused), ep.Stats().ConnsRefused)
 
 	s2 := newServer(t, recorder(t, ch))
 	s2.WebSocket.AnyOrigin = true
 	ep2 := listen(t, s2, "osc.ws://127.0.0.1:0/osc")
-	c := wsDial(t, wsURL(ep2), http.Header{"Origin": {"http://elsewhere.example"}})
+	c = wsDial(t, wsURL(ep2), http.Header{"Origin": {"http://elsewhere.example"}})
 	require.NoError(t, c.Write(ctxTimeout(t, 5*time.Second), websocket.MessageBinary, mustMsg(t, "/hi")))
 	require.Equal(t, "/hi", recv(t, ch).addr)
+	require.Zero(t, ep2.Stats().ConnsRefused)
 }
 
 func TestWebSocketTLS(t *testing.T) {
@@ -402,4 +431,155 @@ func TestWebSocketHandshakeCap(t *testing.T) {
 		roundTrip(t, c, ch)
 		return true
 	}, 5*time.Second, 20*time.Millisecond)
+}
+
+// TestEndpointWriteToStream: Endpoint.WriteTo reaches the TCP or
+// WebSocket peer at an address, on its open connection; an address with
+// no connection is ErrNoReplyAddress, a UNIX endpoint ErrNotSupported.
+func TestEndpointWriteToStream(t *testing.T) {
+	for _, url := range []string{"osc.tcp://127.0.0.1:0", "osc.ws://127.0.0.1:0/osc"} {
+		ch := make(chan got, 16)
+		s := newServer(t, recorder(t, ch))
+		ep := listen(t, s, url)
+		var cs []*osc.Client
+		for range 3 {
+			c := dial(t, ep.URL())
+			require.NoError(t, c.Send("/hello"))
+			cs = append(cs, c)
+		}
+		for range cs {
+			recv(t, ch)
+		}
+		for i, c := range cs {
+			peer := c.LocalAddr().(*net.TCPAddr).AddrPort()
+			_, err := ep.WriteTo(mustMsg(t, "/to", wire.Int32(int32(i))), peer)
+			require.NoError(t, err, url)
+		}
+		for i, c := range cs {
+			pkt, err := c.Receive(ctxTimeout(t, 5*time.Second))
+			require.NoError(t, err, url)
+			require.Equal(t, mustMsg(t, "/to", wire.Int32(int32(i))), pkt, "%s: each peer gets its own", url)
+		}
+		_, err := ep.WriteTo(mustMsg(t, "/x"), netip.MustParseAddrPort("127.0.0.1:9"))
+		require.ErrorIs(t, err, osc.ErrNoReplyAddress, url)
+	}
+	// WriteToPath answers a UNIX sender whose socket is connected to the
+	// endpoint's, from the endpoint's socket.
+	paths := make(chan string, 1)
+	s := newServer(t, recorder(t, make(chan got, 1)))
+	s.Accept = func(_ router.ResponseWriter, p *osc.Packet) bool {
+		paths <- string(p.Path)
+		return false
+	}
+	ep := listen(t, s, "osc.unix://"+filepath.Join(t.TempDir(), "s"))
+	_, err := ep.WriteTo(mustMsg(t, "/x"), netip.MustParseAddrPort("127.0.0.1:9"))
+	require.ErrorIs(t, err, osc.ErrNotSupported)
+	c := dial(t, ep.URL())
+	require.NoError(t, c.Send("/hello"))
+	var path string
+	select {
+	case path = <-paths:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no packet")
+	}
+	require.NotEmpty(t, path)
+	_, err = ep.WriteToPath(mustMsg(t, "/back"), []byte(path))
+	require.NoError(t, err)
+	pkt, err := c.Receive(ctxTimeout(t, 5*time.Second))
+	require.NoError(t, err)
+	require.Equal(t, mustMsg(t, "/back"), pkt)
+	_, err = ep.WriteToPath(mustMsg(t, "/x"), nil)
+	require.ErrorIs(t, err, osc.ErrNoReplyAddress)
+	_, err = listen(t, s, "osc.udp://127.0.0.1:0").WriteToPath(mustMsg(t, "/x"), []byte(path))
+	require.ErrorIs(t, err, osc.ErrNotSupported)
+}
+
+// TestWebSocketJSON: with WebSocket.JSON a text message in osc.js's JSON
+// form is a packet, answered in the same form; text that does not decode
+// is counted as malformed and the connection goes on; a binary peer still
+// gets binary replies.
+func TestWebSocketJSON(t *testing.T) {
+	ch := make(chan got, 16)
+	s := newServer(t, recorder(t, ch))
+	s.WebSocket.JSON = true
+	ep := listen(t, s, "osc.ws://127.0.0.1:0/osc")
+	c := wsDial(t, wsURL(ep), nil)
+	ctx := ctxTimeout(t, 10*time.Second)
+	require.NoError(t, c.Write(ctx, websocket.MessageText, []byte(`{"address":"/ping","args":[{"type":"i","value":5},{"type":"s","value":"x"}]}`)))
+	typ, b, err := c.Read(ctx)
+	require.NoError(t, err)
+	require.Equal(t, websocket.MessageText, typ)
+	require.JSONEq(t, `{"address":"/pong","args":[{"type":"i","value":5},{"type":"s","value":"x"}]}`, string(b))
+
+	require.NoError(t, c.Write(ctx, websocket.MessageText, []byte(`{"address":"nope"}`)))
+	require.NoError(t, c.Write(ctx, websocket.MessageText, []byte(`{"timeTag":{"raw":[0,1]},"packets":[{"address":"/in/bundle","args":[]}]}`)))
+	require.Equal(t, "/in/bundle", recv(t, ch).addr, "osc.js's bundle form; the connection outlived the bad text")
+	require.Equal(t, uint64(1), ep.Stats().Malformed)
+
+	bc := wsDial(t, wsURL(ep), nil)
+	require.NoError(t, bc.Write(ctx, websocket.MessageBinary, mustMsg(t, "/ping", wire.Int32(1))))
+	typ, b, err = bc.Read(ctx)
+	require.NoError(t, err)
+	require.Equal(t, websocket.MessageBinary, typ)
+	require.Equal(t, mustMsg(t, "/pong", wire.Int32(1)), b)
+}
+
+// TestWebSocketFirstMessageWithHandshake: a client that sends its first
+// message in the same segment as its handshake (before the 101 comes
+// back) has it served: the bytes the HTTP server read past the request
+// are not lost when the WebSocket takes the conn.
+func TestWebSocketFirstMessageWithHandshake(t *testing.T) {
+	ch := make(chan got, 16)
+	s := newServer(t, recorder(t, ch))
+	ep := listen(t, s, "osc.ws://127.0.0.1:0/osc")
+	for _, size := range []int{8, 100, 2000} {
+		c, err := net.Dial("tcp", ep.Addr().String())
+		require.NoError(t, err)
+		defer c.Close()
+		req := "GET /osc HTTP/1.1\r\nHost: " + ep.Addr().String() + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+			"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+		msg := mustMsg(t, "/first", wire.Blob(make([]byte, size)))
+		out := append([]byte(req), maskedFrame(msg)...)
+		out = append(out, maskedFrame(mustMsg(t, "/second"))...)
+		_, err = c.Write(out)
+		require.NoError(t, err)
+		require.Equal(t, "/first", recv(t, ch).addr, "blob of %d", size)
+		require.Equal(t, "/second", recv(t, ch).addr)
+	}
+}
+
+// maskedFrame is a client's binary WebSocket frame holding p.
+func maskedFrame(p []byte) []byte {
+	f := []byte{0x82}
+	switch {
+	case len(p) < 126:
+		f = append(f, 0x80|byte(len(p)))
+	default:
+		f = append(f, 0x80|126, byte(len(p)>>8), byte(len(p)))
+	}
+	key := []byte{1, 2, 3, 4}
+	f = append(f, key...)
+	for i, c := range p {
+		f = append(f, c^key[i%4])
+	}
+	return f
+}
+
+// TestWebSocketClientReceiveCancel: cancelling the context of a Receive
+// that has returned leaves a WebSocket Client's connection open (a
+// WebSocket read deadline closes the conn, so the context's hook must not
+// outlive the call).
+func TestWebSocketClientReceiveCancel(t *testing.T) {
+	s := newServer(t, recorder(t, make(chan got, 16)))
+	ep := listen(t, s, "osc.ws://127.0.0.1:0/osc")
+	c := dial(t, ep.URL())
+	for i := range 3 {
+		require.NoError(t, c.Send("/ping", wire.Int32(int32(i))))
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		pkt, err := c.Receive(ctx)
+		cancel()
+		require.NoError(t, err, "reply %d", i)
+		require.Equal(t, mustMsg(t, "/pong", wire.Int32(int32(i))), pkt)
+		time.Sleep(20 * time.Millisecond) // the hook, were it left, fires now
+	}
 }

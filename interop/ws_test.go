@@ -92,3 +92,23 @@ func wsURL(t *testing.T, url string) string {
 	require.True(t, ok, url)
 	return "ws://" + rest
 }
+
+// TestOscjsWebSocketJSON: osc.js's packet objects sent as JSON text (npm
+// ws) to oscli echo -ws-json come back as text in the form oscli dump
+// -json prints, every type but the non-finite floats and -0, which JSON
+// cannot carry.
+func TestOscjsWebSocketJSON(t *testing.T) {
+	needOscjs(t)
+	e := startLive(t, oscliPath, "echo", "-ws-json", "-timeout", "50s", "osc.ws://127.0.0.1:0/osc")
+	l := line(t, e.err, "oscli echo's listening line")
+	_, url, ok := strings.Cut(l, "listening on ")
+	require.True(t, ok, l)
+	var pkts []string
+	for _, p := range oscjsPackets {
+		if !strings.Contains(p, `"/floats"`) {
+			pkts = append(pkts, p)
+		}
+	}
+	out := mustRun(t, lines(pkts), "node", filepath.Join("js", "peer.js"), "roundtrip", "wsjson", wsURL(t, url))
+	require.Equal(t, string(lines(pkts)), string(out))
+}

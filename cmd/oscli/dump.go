@@ -34,7 +34,8 @@ each connection (osc.tcp+slip:// or osc.tcp+size:// to fix it);
 osc.unix:///PATH on a UNIX datagram socket at PATH (osc.unix://PATH for a
 relative one), replacing a stale socket file; osc.ws://HOST:PORT/PATH on
 WebSocket, one binary message a packet (pages of any origin may connect on
-a loopback HOST, only pages of HOST elsewhere). Port 0 picks a free port;
+a loopback HOST, only pages of HOST elsewhere); osc.wss://HOST:PORT/PATH on
+WebSocket over TLS with the certificate -cert and its key -key. Port 0 picks a free port;
 the address listened on is printed to standard error.
 
 A packet that does not decode prints one line to standard error with the
@@ -57,6 +58,7 @@ func runDump(e *env, args []string) error {
 	stats := fs.Bool("stats", false, "count oscli bench's sequence numbers instead of printing messages")
 	lenient := fs.Bool("lenient", false, "accept what a lenient decoder accepts (see oscli decode -h)")
 	py := addOscpyFlags(fs, false)
+	ws := addWSFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -80,6 +82,9 @@ func runDump(e *env, args []string) error {
 		return err
 	}
 	defer l.cancel()
+	if err := ws.check(l.ep); err != nil {
+		return err
+	}
 
 	d := &dumper{
 		w:      bufio.NewWriterSize(e.stdout, 64<<10),
@@ -92,7 +97,7 @@ func runDump(e *env, args []string) error {
 		stats:  *stats,
 		stop:   l.cancel,
 	}
-	err = serve(l.ctx, "dump", l.ep, serveHooks{packet: d.packet, invalid: d.badFrame, stderr: l.stderr})
+	err = serve(l.ctx, "dump", l.ep, serveHooks{packet: d.packet, invalid: d.badFrame, stderr: l.stderr, ws: ws})
 	if d.stats && len(d.seq.w) > 0 {
 		fmt.Fprintf(d.w, "bench: %s\n", d.seq.result(nil))
 	}

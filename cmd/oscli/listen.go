@@ -82,6 +82,8 @@ type serveHooks struct {
 	// stderr is where the hooks print; the server's own reports go there
 	// too, a whole line at a time.
 	stderr io.Writer
+	// ws configures a WebSocket endpoint (nil: the defaults).
+	ws *wsFlags
 }
 
 // serve opens an osc.Server on ep, prints "oscli NAME: listening on URL"
@@ -111,9 +113,10 @@ func serve(ctx context.Context, name string, ep netio.Endpoint, h serveHooks) er
 			h.invalid(p, err)
 		},
 	}
-	// A tool on the loopback interface serves the pages of any origin;
-	// on other interfaces, only pages of its own.
-	srv.WebSocket.AnyOrigin = isLoopback(ep.Host())
+	if h.ws == nil {
+		h.ws = &wsFlags{}
+	}
+	h.ws.apply(srv, ep)
 	e, err := srv.Listen(ep.String(), nil)
 	if err != nil {
 		return err

@@ -1,17 +1,20 @@
 package main
 
 import (
-	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/osckit/osc"
 	"github.com/osckit/osc/internal/netio"
+	"github.com/osckit/osc/internal/sched"
 	"github.com/osckit/osc/router"
 	"github.com/osckit/osc/wire"
 )
@@ -30,9 +33,25 @@ standard error.
 matches one of the OSC patterns. -rewrite /FROM=/TO (repeatable; the first
 that applies wins) replaces an address prefix. -flatten sends the messages
 of bundles one by one, as bare messages (for devices that refuse bundles).
-A bundle that is filtered or rewritten without -flatten is sent as one
-bundle of the messages it keeps, with its timetag. Packets that need none
+-flatten=due holds each bundle until it is due, then sends its messages
+bare (a nested bundle when its own time comes); at most 65536 bundle
+levels and 64 MiB wait, and bundles beyond that or more than an hour ahead
+are refused, counted on the status line.
+A bundle that is filtered or rewritten without -flatten keeps its shape:
+nested bundles stay nested with their timetags, and bundles left with no
+message are dropped. Packets that need none
 of these are forwarded as they came.
+
+With -bidirectional what a destination sends back goes to the sender
+that last sent the address it answers (the first message's address of a
+reply bundle), from the endpoint that sender used, with the -rewrite rules
+undone. The sender of at most -routes addresses is remembered; a new one
+past the cap replaces another. Replies no route explains, replies to a
+sender that cannot be answered (an unbound UNIX socket) and replies that
+fail are counted on the status line.
+
+An osc.wss:// -from endpoint listens with the certificate -cert and its
+key -key.
 
 With -stats D a line every D gives each destination's packets, bytes,
 drops and reconnects; the totals are printed when relay ends.`
@@ -42,8 +61,6 @@ type stringList []string
 func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
 
-type rewrite struct{ from, to []byte }
-
 func runRelay(e *env, args []string) error {
 	fs := newFlagSet(e, "relay", relayUsage)
 	var from, to, filters, rewrites stringList
@@ -51,10 +68,14 @@ func runRelay(e *env, args []string) error {
 	fs.Var(&to, "to", "forward to `URL` (repeatable)")
 	fs.Var(&filters, "filter", "forward only addresses matching `PATTERN` (repeatable)")
 	fs.Var(&rewrites, "rewrite", "replace the address prefix `/FROM=/TO` (repeatable)")
-	flatten := fs.Bool("flatten", false, "send the messages of bundles one by one, unbundled")
+	var flatten flattenFlag
+	fs.Var(&flatten, "flatten", "send the messages of bundles one by one, unbundled (`=due`: each when its bundle is due)")
 	queue := fs.Int("queue", 1024, "bound each destination's queue to `N` packets")
 	stats := fs.Duration("stats", 0, "print each destination's counters every `D` (0: only at the end)")
 	timeout := fs.Duration("timeout", 0, "exit after `D` (0: no limit)")
+	bidi := fs.Bool("bidirectional", false, "send the destinations' replies back to the sender of each address")
+	maxRoutes := fs.Int("routes", defaultRoutes, "-bidirectional: remember the sender of at most `N` addresses")
+	ws := addWSFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -67,21 +88,32 @@ func runRelay(e *env, args []string) error {
 	if *queue <= 0 {
 		return usagef("-queue %d: want a positive number", *queue)
 	}
+	if *maxRoutes <= 0 {
+		return usagef("-routes %d: want a positive number", *maxRoutes)
+	}
 	for _, f := range filters {
 		if !validPattern(f) {
 			return usagef("-filter %q: want an OSC address pattern", f)
 		}
 	}
-	r := newRelay(*flatten)
+	r := newRelay(flatten != flattenOff)
 	for _, f := range filters {
-		r.filters = append(r.filters, []byte(f))
+		r.rw.filters = append(r.rw.filters, []byte(f))
 	}
-	for _, rw := range rewrites {
-		a, b, ok := strings.Cut(rw, "=")
-		if !ok || !validPattern(a) || !validPattern(b) {
-			return usagef("-rewrite %q: want /FROM=/TO", rw)
+	for _, spec := range rewrites {
+		rule, err := parseRewrite(spec)
+		if err != nil {
+			return usagef("-rewrite %v", err)
 		}
-		r.rewrites = append(r.rewrites, rewrite{[]byte(a), []byte(b)})
+		r.rw.rules = append(r.rw.rules, rule)
+	}
+	if flatten == flattenDue {
+		r.rw.flatten = false // bundles keep their times until due
+		r.sched = sched.New(sched.Config{Logger: slog.New(&logHandler{w: &lockedWriter{w: e.stderr}, prefix: "oscli relay: "})}, r.dispatch)
+	}
+	if *bidi {
+		r.routes = newRoutes(*maxRoutes)
+		r.replies = newReplies(r.routes, r.rw.rules)
 	}
 	var eps []netio.Endpoint
 	for _, u := range from {
@@ -90,6 +122,9 @@ func runRelay(e *env, args []string) error {
 			return err
 		}
 		eps = append(eps, ep)
+	}
+	if err := ws.check(eps...); err != nil {
+		return err
 	}
 	for _, u := range to {
 		if _, err := netio.ParseEndpoint(u); err != nil {
@@ -100,7 +135,9 @@ func runRelay(e *env, args []string) error {
 	defer cancel()
 	stderr := &lockedWriter{w: e.stderr}
 	for _, u := range to {
-		r.dests = append(r.dests, newDest(u, *queue, stderr))
+		d := newDest(u, *queue, stderr)
+		d.replies = r.replies
+		r.dests = append(r.dests, d)
 	}
 	var wg sync.WaitGroup
 	for _, d := range r.dests {
@@ -125,13 +162,13 @@ func runRelay(e *env, args []string) error {
 		IdleTimeout: -1,
 		Logger:      slog.New(&logHandler{w: stderr, prefix: "oscli relay: "}),
 		Accept: func(_ router.ResponseWriter, p *osc.Packet) bool {
-			r.forward(p.Data)
+			r.forward(p)
 			return false
 		},
 	}
 	var err error
 	for _, ep := range eps {
-		srv.WebSocket.AnyOrigin = isLoopback(ep.Host())
+		ws.apply(srv, ep)
 		var l *osc.Endpoint
 		if l, err = srv.Listen(ep.String(), nil); err != nil {
 			break
@@ -142,6 +179,9 @@ func runRelay(e *env, args []string) error {
 		<-ctx.Done()
 	}
 	srv.Close()
+	if r.sched != nil {
+		r.sched.Close(context.Background()) // what is still queued is dropped, counted
+	}
 	cancel()
 	wg.Wait()
 	r.printStats(stderr)
@@ -150,116 +190,62 @@ func runRelay(e *env, args []string) error {
 
 // relay turns each received packet into what the destinations get.
 type relay struct {
-	filters  [][]byte
-	rewrites []rewrite
-	flatten  bool
-	dests    []*dest
+	rw      rewriter
+	dests   []*dest
+	routes  *routes  // -bidirectional: who sent each address
+	replies *replies // -bidirectional
+	// sched, with -flatten=due, holds bundles until their time; it is
+	// bounded (sched.DefaultMaxQueue groups, DefaultMaxBytes), and
+	// bundles it refuses are counted in refused.
+	sched   *sched.Scheduler[struct{}]
+	refused atomic.Uint64
 
-	mu     sync.Mutex // Accept runs on a goroutine per TCP connection
-	enc    wire.Encoder
-	buf    []byte
-	pkt    []byte // the bundle being walked
-	n      int    // messages of it kept so far
-	walkFn func(wire.Message, wire.Timetag) error
+	mu  sync.Mutex // Accept runs on a goroutine per TCP connection
+	buf []byte
 }
 
-func newRelay(flatten bool) *relay {
-	r := &relay{flatten: flatten}
-	r.walkFn = r.element // bound once: walking a bundle does not allocate
-	return r
-}
+func newRelay(flatten bool) *relay { return &relay{rw: rewriter{flatten: flatten}} }
 
-// forward hands pkt, as the options make it, to every destination.
-func (r *relay) forward(pkt []byte) {
-	if len(r.filters) == 0 && len(r.rewrites) == 0 && !(r.flatten && wire.IsBundle(pkt)) {
+// forward hands p's packet, as the options make it, to every
+// destination, and remembers its sender when replies go back.
+func (r *relay) forward(p *osc.Packet) {
+	pkt := p.Data
+	if r.rw.identity(pkt) && (r.sched == nil || !wire.IsBundle(pkt)) {
+		if r.routes != nil && r.rw.opts.Validate(pkt) == nil {
+			r.routes.remember(pkt, p)
+		}
 		r.send(pkt) // as it came
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if !wire.IsBundle(pkt) {
-		m, err := wire.ParseMessage(pkt)
-		if err != nil {
-			return // not OSC: nothing to filter or rewrite
-		}
-		if b, ok := r.message(r.buf[:0], &m); ok {
-			r.buf = b
-			r.send(b)
-		}
-		return
-	}
-	r.n, r.pkt = 0, pkt
-	r.enc.Reset()
-	_ = wire.Walk(pkt, r.walkFn)
-	if r.n > 0 {
-		if b, err := r.enc.EndBundle().Bytes(); err == nil {
-			r.send(b)
-		}
-	}
-	r.pkt = nil
-}
-
-// element handles one message of the bundle being walked.
-func (r *relay) element(m wire.Message, _ wire.Timetag) error {
-	b, ok := r.message(r.buf[:0], &m)
-	if !ok {
-		return nil
-	}
+	b, n, err := r.rw.appendPacket(r.buf[:0], pkt)
 	r.buf = b
-	if r.flatten {
-		r.send(b)
-		return nil
+	if err != nil {
+		return // not OSC: nothing to filter or rewrite
 	}
-	if r.n == 0 {
-		r.enc.BeginBundle(wire.Timetag(bundleTimetag(r.pkt)))
-	}
-	r.enc.Raw(b)
-	r.n++
-	return nil
-}
-
-// bundleTimetag is the timetag of the outer bundle pkt.
-func bundleTimetag(pkt []byte) uint64 {
-	var t uint64
-	for _, c := range pkt[8:16] {
-		t = t<<8 | uint64(c)
-	}
-	return t
-}
-
-// message appends m, rewritten, to dst, or reports that the filters drop it.
-func (r *relay) message(dst []byte, m *wire.Message) ([]byte, bool) {
-	addr := m.Address()
-	if len(r.filters) > 0 {
-		keep := false
-		for _, f := range r.filters {
-			if router.Match(f, addr) {
-				keep = true
-				break
+	for range n {
+		var out []byte
+		out, b = nextPacket(b)
+		if r.routes != nil {
+			r.routes.remember(out, p)
+		}
+		if r.sched != nil && wire.IsBundle(out) {
+			if r.sched.Submit(out, struct{}{}) != nil {
+				r.refused.Add(1)
 			}
-		}
-		if !keep {
-			return dst, false
-		}
-	}
-	raw := m.Bytes()
-	for _, rw := range r.rewrites {
-		if !bytes.HasPrefix(addr, rw.from) {
 			continue
 		}
-		rest := addr[len(rw.from):]
-		if len(rest) > 0 && rest[0] != '/' && rw.from[len(rw.from)-1] != '/' {
-			continue // /a does not rewrite /ab
-		}
-		padded := (len(addr) + 4) &^ 3
-		n := len(dst)
-		dst = append(append(dst, rw.to...), rest...)
-		for range 4 - (len(dst)-n)%4 {
-			dst = append(dst, 0)
-		}
-		return append(dst, raw[padded:]...), true
+		r.send(out)
 	}
-	return append(dst, raw...), true
+}
+
+// dispatch sends the messages of a bundle level that is due, one by one.
+func (r *relay) dispatch(d *sched.Delivery[struct{}]) {
+	m := d.Messages()
+	for m.Next() {
+		r.send(m.Message().Bytes())
+	}
 }
 
 // send copies pkt to every destination's queue.
@@ -274,6 +260,15 @@ func (r *relay) printStats(w *lockedWriter) {
 		fmt.Fprintf(w, "oscli relay: %s packets=%d bytes=%d drops=%d reconnects=%d\n",
 			d.url, d.packets.Load(), d.bytes.Load(), d.drops.Load(), d.reconnects.Load())
 	}
+	if r.sched != nil {
+		st := r.sched.Stats()
+		fmt.Fprintf(w, "oscli relay: bundles queued=%d queued_bytes=%d dispatched=%d late=%d refused=%d dropped_at_close=%d\n",
+			st.Queued, st.QueuedBytes, st.Dispatched, st.Late, r.refused.Load(), st.DroppedAtClose)
+	}
+	if rp := r.replies; rp != nil {
+		fmt.Fprintf(w, "oscli relay: replies sent=%d unrouted=%d unanswerable=%d failed=%d routes=%d evicted=%d\n",
+			rp.sent.Load(), rp.unrouted.Load(), rp.unanswerable.Load(), rp.failed.Load(), r.routes.len(), r.routes.evicted.Load())
+	}
 }
 
 // dest is one destination: a bounded queue and the goroutine that sends
@@ -283,6 +278,8 @@ type dest struct {
 	q      chan []byte
 	free   chan []byte // buffers to reuse
 	stderr *lockedWriter
+	// replies, with -bidirectional, takes what the destination answers.
+	replies *replies
 
 	packets, bytes, drops, reconnects atomic.Uint64
 }
@@ -317,8 +314,13 @@ func (d *dest) run(ctx context.Context) {
 		cancel()
 		if err == nil {
 			backoff = 100 * time.Millisecond
+			var rwg sync.WaitGroup
+			if d.replies != nil {
+				rwg.Go(func() { d.readReplies(ctx, c) })
+			}
 			err = d.sendAll(ctx, c)
 			c.Close()
+			rwg.Wait()
 			if ctx.Err() != nil {
 				return
 			}
@@ -355,3 +357,58 @@ func (d *dest) sendAll(ctx context.Context, c *osc.Client) error {
 		}
 	}
 }
+
+// readReplies hands what the destination sends on c to the sender that
+// caused it, until c is closed.
+func (d *dest) readReplies(ctx context.Context, c *osc.Client) {
+	var buf []byte
+	for {
+		pkt, err := c.Receive(ctx)
+		if errors.Is(err, syscall.ECONNREFUSED) && ctx.Err() == nil {
+			continue // a UDP destination not listening yet (ICMP) is no reason to stop
+		}
+		if err != nil {
+			return // closed, or the destination is gone: sendAll finds out
+		}
+		buf = d.replies.answer(buf, pkt)
+	}
+}
+
+// flattenFlag is -flatten (bundles unbundled at once) or -flatten=due
+// (each bundle unbundled when due).
+type flattenFlag int
+
+const (
+	flattenOff flattenFlag = iota
+	flattenNow
+	flattenDue
+)
+
+func (f *flattenFlag) String() string {
+	switch *f {
+	case flattenNow:
+		return "true"
+	case flattenDue:
+		return "due"
+	}
+	return "false"
+}
+
+func (f *flattenFlag) Set(s string) error {
+	switch s {
+	case "due":
+		*f = flattenDue
+		return nil
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return fmt.Errorf("want true, false or due")
+	}
+	*f = flattenOff
+	if b {
+		*f = flattenNow
+	}
+	return nil
+}
+
+func (f *flattenFlag) IsBoolFlag() bool { return true }

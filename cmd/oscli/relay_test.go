@@ -1,11 +1,17 @@
 package main
 
 import (
+	"context"
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/osckit/osc"
+	"github.com/osckit/osc/internal/sched"
+	"github.com/osckit/osc/wire"
 )
 
 // listeningURL waits for relay's listening line and returns its URL.
@@ -108,4 +114,134 @@ func TestRelayUsage(t *testing.T) {
 		code, _, errOut := oscli(t, "", args...)
 		require.Equal(t, 2, code, "%v: %s", args, errOut)
 	}
+}
+
+// TestRelayNestedBundles: a filtered and rewritten bundle reaches the
+// destination with its nested bundles and their timetags, byte for byte
+// as expected; a nested bundle the filter empties is dropped.
+func TestRelayNestedBundles(t *testing.T) {
+	dst, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	require.NoError(t, err)
+	defer dst.Close()
+	r := start(t, "relay", "-timeout", "15s", "-filter", "/mixer/*", "-rewrite", "/mixer=/console",
+		"-from", "osc.udp://127.0.0.1:0", "-to", "osc.udp://"+dst.LocalAddr().String())
+	url := relayURL(t, r)
+	src, err := net.Dial("udp", strings.TrimPrefix(url, "osc.udp://"))
+	require.NoError(t, err)
+	defer src.Close()
+	_, err = src.Write(nestedBundle(t))
+	require.NoError(t, err)
+
+	var enc wire.Encoder
+	enc.BeginBundle(wire.NewTimetag(100, 0))
+	enc.Message("/console/a").Int32(1).End()
+	enc.BeginBundle(wire.NewTimetag(200, 0))
+	enc.Message("/console/b").String("x").End()
+	enc.EndBundle()
+	want, err := enc.EndBundle().Bytes()
+	require.NoError(t, err)
+	buf := make([]byte, 1500)
+	require.NoError(t, dst.SetReadDeadline(time.Now().Add(10*time.Second)))
+	n, err := dst.Read(buf)
+	require.NoError(t, err, "the relayed bundle")
+	require.Equal(t, want, buf[:n])
+}
+
+// TestRelayFlattenDue: with -flatten=due a bundle timed ahead reaches the
+// destination as bare messages no sooner than its time, a nested bundle
+// at its own later time; an immediate bundle is flattened at once; a
+// bundle beyond the horizon is refused and counted.
+func TestRelayFlattenDue(t *testing.T) {
+	dst, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	require.NoError(t, err)
+	defer dst.Close()
+	r := start(t, "relay", "-timeout", "15s", "-flatten=due",
+		"-from", "osc.udp://127.0.0.1:0", "-to", "osc.udp://"+dst.LocalAddr().String())
+	url := relayURL(t, r)
+	src, err := net.Dial("udp", strings.TrimPrefix(url, "osc.udp://"))
+	require.NoError(t, err)
+	defer src.Close()
+	read := func(what string) ([]byte, time.Time) {
+		t.Helper()
+		buf := make([]byte, 1500)
+		require.NoError(t, dst.SetReadDeadline(time.Now().Add(10*time.Second)))
+		n, err := dst.Read(buf)
+		require.NoError(t, err, what)
+		return buf[:n], time.Now()
+	}
+	msg := func(addr string) []byte {
+		m, err := wire.AppendMessage(nil, addr)
+		require.NoError(t, err)
+		return m
+	}
+
+	t0 := time.Now()
+	var enc wire.Encoder
+	enc.BeginBundle(wire.TimetagOf(t0.Add(300 * time.Millisecond)))
+	enc.Message("/first").End()
+	enc.BeginBundle(wire.TimetagOf(t0.Add(600 * time.Millisecond)))
+	enc.Message("/nested").End()
+	enc.EndBundle()
+	enc.Message("/second").End()
+	ahead, err := enc.EndBundle().Bytes()
+	require.NoError(t, err)
+	_, err = src.Write(ahead)
+	require.NoError(t, err)
+
+	enc.Reset()
+	enc.BeginBundle(wire.Immediately)
+	enc.Message("/now").End()
+	now, err := enc.EndBundle().Bytes()
+	require.NoError(t, err)
+	_, err = src.Write(now)
+	require.NoError(t, err)
+
+	enc.Reset()
+	enc.BeginBundle(wire.TimetagOf(t0.Add(3 * time.Hour)))
+	enc.Message("/never").End()
+	far, err := enc.EndBundle().Bytes()
+	require.NoError(t, err)
+	_, err = src.Write(far)
+	require.NoError(t, err)
+
+	p, _ := read("the immediate bundle")
+	require.Equal(t, msg("/now"), p, "an immediate bundle goes at once, flattened")
+	p, at := read("the first message")
+	require.Equal(t, msg("/first"), p)
+	require.False(t, at.Before(t0.Add(300*time.Millisecond)), "sent %v early", t0.Add(300*time.Millisecond).Sub(at))
+	p, _ = read("the second message")
+	require.Equal(t, msg("/second"), p, "the messages of a level go together, in order")
+	p, at = read("the nested message")
+	require.Equal(t, msg("/nested"), p)
+	require.False(t, at.Before(t0.Add(600*time.Millisecond)), "nested sent %v early", t0.Add(600*time.Millisecond).Sub(at))
+
+	r.cancel()
+	var line string
+	for l := range r.err {
+		if strings.Contains(l, "bundles queued=") {
+			line = l
+		}
+	}
+	require.Contains(t, line, " refused=1 ", line)
+}
+
+// TestRelayFlattenDueBound: bundles past the scheduler's bound are refused
+// and counted, not queued without limit.
+func TestRelayFlattenDueBound(t *testing.T) {
+	r := newRelay(false)
+	r.sched = sched.New(sched.Config{MaxQueue: 8}, r.dispatch)
+	defer r.sched.Close(context.Background())
+	d := newDest("test", 8, nil)
+	r.dests = []*dest{d}
+	var enc wire.Encoder
+	enc.BeginBundle(wire.TimetagOf(time.Now().Add(time.Minute)))
+	enc.Message("/later").End()
+	b, err := enc.EndBundle().Bytes()
+	require.NoError(t, err)
+	for range 10 {
+		r.forward(&osc.Packet{Data: b})
+	}
+	require.Equal(t, uint64(2), r.refused.Load())
+	require.Equal(t, 8, r.sched.Stats().Queued)
+	require.Zero(t, len(d.q), "nothing sent before its time")
 }

@@ -2,6 +2,7 @@ package netio
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/binary"
@@ -55,6 +56,10 @@ type WSConfig struct {
 	// TLS configures osc.wss:// (certificates of a server, roots of a
 	// client). Nil on a client means the system's roots.
 	TLS *tls.Config
+	// Text, when set, turns a text message into the packet it stands for,
+	// appended to dst (a JSON form); nil refuses text messages. A server
+	// answers a peer that sent text in text, made by ToText.
+	Text, ToText func(dst, b []byte) ([]byte, error)
 }
 
 // wsState is the WebSocket part of a StreamConn.
@@ -70,6 +75,11 @@ type wsState struct {
 	rwhy  atomic.Int32 // what the read timer is armed for
 	rfire atomic.Int32 // what the read timer closed the conn for
 	wfire atomic.Bool  // the write timer closed the conn
+
+	// text and toText are WSConfig's; spoke is set once the peer sent a
+	// text message: it is answered in text.
+	text, toText func(dst, b []byte) ([]byte, error)
+	spoke        atomic.Bool
 
 	mu     sync.Mutex // guards closed and wg.Add against Close
 	closed bool
@@ -145,7 +155,9 @@ func AcceptWS(w http.ResponseWriter, r *http.Request, cfg TCPConfig, wcfg WSConf
 	if ping == 0 {
 		ping = DefaultPingInterval
 	}
-	return newWSConn(c, hj.conn, local, remote, cfg, ping), nil
+	s := newWSConn(c, hj.conn, local, remote, cfg, ping)
+	s.ws.text, s.ws.toText = wcfg.Text, wcfg.ToText
+	return s, nil
 }
 
 // hijackRecorder keeps the conn that the WebSocket hijacks from the HTTP
@@ -155,10 +167,41 @@ type hijackRecorder struct {
 	conn net.Conn
 }
 
+// wsBufSize is the size of a WebSocket conn's read and write buffers: a
+// frame header and a typical OSC message fit; larger messages are read and
+// written past them. net/http's own are 4 KiB each, which an idle
+// connection would hold for its lifetime.
+const wsBufSize = 512
+
+// Hijack takes the conn from the HTTP server and gives the WebSocket
+// smaller buffers than net/http's. Bytes the client sent right after its
+// handshake (its first message, in the same segment) that net/http has
+// already read stay buffered in the new reader: the WebSocket keeps what
+// its reader holds and reads the conn after it.
 func (h *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	c, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
 	h.conn = c
-	return c, brw, err
+	if err != nil {
+		return c, brw, err
+	}
+	if err := brw.Writer.Flush(); err != nil {
+		return c, brw, err
+	}
+	var src io.Reader = c
+	n := brw.Reader.Buffered()
+	if n > 0 {
+		early, _ := brw.Reader.Peek(n)
+		src = io.MultiReader(bytes.NewReader(bytes.Clone(early)), c)
+	}
+	br := bufio.NewReaderSize(src, max(wsBufSize, n))
+	if n > 0 {
+		// Buffered, not left in src: the WebSocket re-points its reader at
+		// the conn, keeping only what the reader has buffered.
+		if _, err := br.Peek(n); err != nil {
+			return c, brw, err
+		}
+	}
+	return c, bufio.NewReadWriter(br, bufio.NewWriterSize(c, wsBufSize)), nil
 }
 
 func (h *hijackRecorder) Unwrap() http.ResponseWriter { return h.ResponseWriter }
@@ -250,6 +293,9 @@ func (s *StreamConn) wsReadFrame() ([]byte, error) {
 		ws.rt.Stop()
 		return nil, s.wsReadErr(err, false)
 	}
+	if typ == websocket.MessageText && ws.text != nil {
+		return s.wsReadText(r)
+	}
 	if typ != websocket.MessageBinary {
 		// The rest of the message (at most MaxFrame, within FrameTimeout)
 		// is read and dropped: the close handshake reads after it.
@@ -324,7 +370,15 @@ func (s *StreamConn) wsWrite(pkt []byte) error {
 	if s.cfg.WriteTimeout > 0 {
 		ws.wt.Reset(s.cfg.WriteTimeout)
 	}
-	err := ws.c.Write(context.Background(), websocket.MessageBinary, pkt)
+	typ := websocket.MessageBinary
+	if ws.toText != nil && ws.spoke.Load() {
+		b, err := ws.toText(nil, pkt)
+		if err != nil {
+			return err
+		}
+		typ, pkt = websocket.MessageText, b
+	}
+	err := ws.c.Write(context.Background(), typ, pkt)
 	if s.cfg.WriteTimeout > 0 && !ws.wt.Stop() && ws.wfire.Load() {
 		return ErrSlowPeer
 	}

@@ -600,7 +600,13 @@ func (b *builder) typed(x map[string]any, path string, depth int) error {
 		if err := need(); err != nil {
 			return err
 		}
-		q, err := fourBytes(val, vpath)
+		var q [4]byte
+		var err error
+		if obj, ok := val.(map[string]any); ok && t == "r" {
+			q, err = oscjsColor(obj, vpath)
+		} else {
+			q, err = fourBytes(val, vpath)
+		}
 		if err != nil {
 			return err
 		}
@@ -754,6 +760,30 @@ func floatBits(x map[string]any, size int, path string) (uint64, error) {
 }
 
 // fourBytes reads an r or m value: 8 hex digits or an array of 4 bytes.
+// oscjsColor reads osc.js's colour object, {"r":R,"g":G,"b":B,"a":A} with
+// R, G and B bytes and A from 0 to 1 (osc.js divides the byte by 255).
+func oscjsColor(obj map[string]any, path string) ([4]byte, error) {
+	var q [4]byte
+	if err := checkMembers(obj, path, "r", "g", "b", "a"); err != nil {
+		return q, err
+	}
+	for i, k := range []string{"r", "g", "b"} {
+		n, ok := obj[k].(json.Number)
+		u, err := strconv.ParseUint(string(n), 10, 8)
+		if !ok || err != nil {
+			return q, errf(join(path, k), "want a byte")
+		}
+		q[i] = byte(u)
+	}
+	n, ok := obj["a"].(json.Number)
+	a, err := strconv.ParseFloat(string(n), 64)
+	if !ok || err != nil || a < 0 || a > 1 {
+		return q, errf(join(path, "a"), "want a number from 0 to 1")
+	}
+	q[3] = byte(math.Round(a * 255))
+	return q, nil
+}
+
 func fourBytes(v any, path string) ([4]byte, error) {
 	var q [4]byte
 	switch x := v.(type) {

@@ -23,10 +23,20 @@
 //                        a WebSocket server (npm ws) on 127.0.0.1, each
 //                        connection an osc.js WebSocketPort; with "echo",
 //                        it also sends every packet back on its WebSocket
+//   node peer.js echo ws
+//                        an osc.js WebSocketPort server (npm ws) on
+//                        127.0.0.1 that sends every packet back, printing
+//                        only "listening PORT"; runs until killed (for
+//                        benchmarks)
 //   node peer.js roundtrip ws URL
 //                        sends each packet to URL and prints each packet
 //                        that comes back on the WebSocket, as "read" prints
 //                        it; exits once as many came back as were sent
+//   node peer.js roundtrip wsjson URL
+//                        the same in text messages, with npm ws alone:
+//                        each packet as osc.js's packet object in JSON
+//                        (blobs as hex); prints each text message that
+//                        comes back, as it came
 //
 // In the output of "read", f and d values are given by their exact bits and
 // h values as {"high":H,"low":L}, so that nothing is lost to JSON numbers.
@@ -218,6 +228,37 @@ function sendWS(url, roundtrip) {
     });
 }
 
+// osc.js packet objects as JSON text: its Uint8Arrays (b, m) as hex.
+function oscjsJSON(pkt) {
+    return JSON.stringify(pkt, (k, v) => (v instanceof Uint8Array ? bytesToHex(v) : v));
+}
+
+function roundtripWSJSON(url) {
+    readLines((lines) => {
+        const texts = lines.map((l) => oscjsJSON(packetToOscjs(parseOsckitJSON(l))));
+        const sock = new WebSocket(url);
+        const timer = setTimeout(() => fail("timed out"), 20000);
+        timer.unref();
+        let left = texts.length;
+        sock.on("error", fail);
+        sock.on("close", (code, reason) => fail("closed: " + code + " " + reason));
+        sock.on("message", (data, isBinary) => {
+            if (isBinary) {
+                fail("a binary reply to a text message");
+            }
+            process.stdout.write(data.toString() + "\n");
+            if (--left === 0) {
+                process.stdout.write("", () => process.exit(0));
+            }
+        });
+        sock.on("open", () => {
+            for (const t of texts) {
+                sock.send(t);
+            }
+        });
+    });
+}
+
 function send(proto, host, port) {
     if (proto === "ws") {
         sendWS(host, false);
@@ -298,8 +339,24 @@ function recv(proto, n, echo) {
     });
 }
 
+function echoWS() {
+    const wss = new WebSocket.Server({host: "127.0.0.1", port: 0}, () => {
+        process.stdout.write("listening " + wss.address().port + "\n");
+    });
+    wss.on("connection", (sock) => {
+        const p = new osc.WebSocketPort({socket: sock, metadata: true});
+        asArrayBuffers(sock);
+        p.on("error", fail);
+        p.on("osc", (packet) => p.send(packet));
+    });
+}
+
 function main() {
     const mode = process.argv[2];
+    if (mode === "echo") {
+        echoWS();
+        return;
+    }
     if (mode === "send") {
         send(process.argv[3], process.argv[4], Number(process.argv[5]));
         return;
@@ -309,6 +366,10 @@ function main() {
         return;
     }
     if (mode === "roundtrip") {
+        if (process.argv[3] === "wsjson") {
+            roundtripWSJSON(process.argv[4]);
+            return;
+        }
         sendWS(process.argv[4], true);
         return;
     }
