@@ -167,8 +167,10 @@ func runRelay(e *env, args []string) error {
 		},
 	}
 	var err error
+	// One WebSocket configuration serves every endpoint: a loopback one
+	// does not open the others to pages of any origin.
+	ws.apply(srv, eps...)
 	for _, ep := range eps {
-		ws.apply(srv, ep)
 		var l *osc.Endpoint
 		if l, err = srv.Listen(ep.String(), nil); err != nil {
 			break
