@@ -201,6 +201,9 @@ type relay struct {
 	// bundles it refuses are counted in refused.
 	sched   *sched.Scheduler[struct{}]
 	refused atomic.Uint64
+	// malformed counts the packets that -filter, -rewrite or -flatten
+	// could not read, which are not forwarded.
+	malformed atomic.Uint64
 
 	mu  sync.Mutex // Accept runs on a goroutine per TCP connection
 	buf []byte
@@ -224,7 +227,8 @@ func (r *relay) forward(p *osc.Packet) {
 	b, n, err := r.rw.appendPacket(r.buf[:0], pkt)
 	r.buf = b
 	if err != nil {
-		return // not OSC: nothing to filter or rewrite
+		r.malformed.Add(1) // not OSC: nothing to filter or rewrite
+		return
 	}
 	for range n {
 		var out []byte
@@ -261,6 +265,9 @@ func (r *relay) printStats(w *lockedWriter) {
 	for _, d := range r.dests {
 		fmt.Fprintf(w, "oscli relay: %s packets=%d bytes=%d drops=%d reconnects=%d\n",
 			d.url, d.packets.Load(), d.bytes.Load(), d.drops.Load(), d.reconnects.Load())
+	}
+	if n := r.malformed.Load(); n > 0 {
+		fmt.Fprintf(w, "oscli relay: malformed=%d (not forwarded: -filter, -rewrite and -flatten read OSC)\n", n)
 	}
 	if r.sched != nil {
 		st := r.sched.Stats()
