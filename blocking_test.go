@@ -78,3 +78,54 @@ func TestBlockingRead(t *testing.T) {
 		t.Fatalf("Shutdown took %v with a blocking reader", d)
 	}
 }
+
+// TestReceiveContextHook: the cancellation hook a Receive leaves registered
+// for its context, when that context ends later, neither fails a Receive
+// with another context nor outlives it, and a context value that is not
+// comparable is accepted.
+func TestReceiveContextHook(t *testing.T) {
+	r := router.New()
+	r.HandleFunc("/ping", func(w router.ResponseWriter, req *router.Request) {
+		_, _ = w.Write(req.Message.Bytes())
+	})
+	s := newServer(t, r)
+	ep := listen(t, s, "osc.udp://127.0.0.1:0")
+	c := dial(t, "osc.udp://"+ep.Addr().String())
+	msg, err := wire.AppendMessage(nil, "/ping", wire.Int32(7))
+	if err != nil {
+		t.Fatal(err)
+	}
+	roundTrip := func(ctx context.Context) error {
+		if _, err := c.Write(msg); err != nil {
+			return err
+		}
+		_, err := c.Receive(ctx)
+		return err
+	}
+	ctx1, cancel1 := context.WithCancel(context.Background())
+	if err := roundTrip(ctx1); err != nil {
+		t.Fatal(err)
+	}
+	cancel1() // its hook, still registered, runs now: the deadline goes to the past
+	if _, err := c.Receive(ctx1); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Receive with an ended context: %v", err)
+	}
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel2()
+	if err := roundTrip(ctx2); err != nil {
+		t.Fatalf("Receive after another context ended: %v", err)
+	}
+	// Twice: comparing two such values with == would panic.
+	for i := range 2 {
+		if err := roundTrip(uncomparableCtx{ctx2, []int{i}}); err != nil {
+			t.Fatalf("Receive with an uncomparable context: %v", err)
+		}
+	}
+}
+
+// uncomparableCtx is a context whose dynamic value cannot be compared
+// with ==.
+type uncomparableCtx struct {
+	context.Context
+	tag []int
+}

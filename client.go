@@ -33,7 +33,7 @@ type Client struct {
 	// The cancellation hook of the last context Receive was given, kept
 	// registered while Receive is called with the same one (as Serve does),
 	// so that a call costs no allocation: see watch.
-	wctx  context.Context
+	wctx  <-chan struct{} // its Done channel
 	wstop func() bool
 	wdone chan struct{}
 }
@@ -280,18 +280,21 @@ func (c *Client) Receive(ctx context.Context) ([]byte, error) {
 // setting its read deadline in the past. The hook stays registered for the
 // next Receive with the same ctx, which then registers nothing (a hook
 // costs three allocations); another ctx first removes it, waiting for it
-// if it is running, so that its deadline never outlives its context. The
-// caller holds rmu and sets the read deadline afterwards.
+// if it is running, so that its deadline never outlives its context.
+// Contexts are told apart by their Done channels (a context need not be
+// comparable; two with the same channel end together). The caller holds
+// rmu and sets the read deadline afterwards.
 func (c *Client) watch(ctx context.Context) {
-	if ctx == c.wctx {
+	done := ctx.Done()
+	if done == c.wctx && done != nil {
 		return
 	}
 	c.unwatch()
-	if ctx.Done() == nil {
+	if done == nil {
 		return // never ends
 	}
 	fired := make(chan struct{})
-	c.wctx, c.wdone = ctx, fired
+	c.wctx, c.wdone = done, fired
 	c.wstop = context.AfterFunc(ctx, func() {
 		c.setReadDeadline(time.Unix(1, 0))
 		close(fired)
