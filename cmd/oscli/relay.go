@@ -69,7 +69,7 @@ func runRelay(e *env, args []string) error {
 	fs.Var(&filters, "filter", "forward only addresses matching `PATTERN` (repeatable)")
 	fs.Var(&rewrites, "rewrite", "replace the address prefix `/FROM=/TO` (repeatable)")
 	var flatten flattenFlag
-	fs.Var(&flatten, "flatten", "send the messages of bundles one by one, unbundled (`=due`: each when its bundle is due)")
+	fs.Var(&flatten, "flatten", "send the messages of bundles one by one, unbundled (-flatten=due: each when its bundle is due)")
 	queue := fs.Int("queue", 1024, "bound each destination's queue to `N` packets")
 	stats := fs.Duration("stats", 0, "print each destination's counters every `D` (0: only at the end)")
 	timeout := fs.Duration("timeout", 0, "exit after `D` (0: no limit)")
