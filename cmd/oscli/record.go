@@ -31,9 +31,9 @@ sender, transport and receiving endpoint. FILE "-" (the default) is
 standard output. The format defaults to jsonl for a FILE ending in .jsonl
 or .json, oscdump (liblo's text, which replay and liblo's oscsendfile
 read: one line a message stamped with its arrival time, bundles flattened,
-malformed packets left out) for one ending in .txt, else pcapng (see oscli replay -h for reading it back, and
-tshark -r FILE --enable-heuristic osc_udp -d tcp.port==PORT,osc to
-inspect it).
+malformed packets left out) for one ending in .txt, else pcapng (see
+oscli replay -h for reading it back, and tshark -r FILE
+--enable-heuristic osc_udp -d tcp.port==PORT,osc to inspect it).
 
 Packets go from the sockets to the file through a bounded queue (-queue):
 a slow or full disk never stalls the sockets; packets that find the queue
@@ -41,8 +41,14 @@ full, or whose write fails, are counted and reported, as are the datagrams
 the kernel dropped because the socket's buffer was full; any loss makes
 the exit status 1. -rcvbuf sizes the receive buffer (SO_RCVBUF) of the
 UDP and UNIX sockets, which holds a burst while the reader is not
-scheduled: at 200,000 messages a second, 4 MiB is about 50 ms of
-messages of 100 bytes.`
+scheduled: Linux doubles the request and charges a small datagram about
+830 bytes on loopback, so 4 MiB holds some 10,000 of them, 50 ms at
+200,000 a second (above net.core.rmem_max it needs root or
+CAP_NET_ADMIN).
+
+On a WebSocket endpoint (osc.ws://) each binary message is a packet,
+recorded with the connection's addresses; pcapng holds it as an exported
+PDU that tshark decodes with the same heuristic.`
 
 // recorder is oscli record's state, shared by the server's hooks (any
 // goroutine) and the one writer goroutine.

@@ -34,9 +34,9 @@ func TestRecordRate(t *testing.T) {
 	}
 	n := int(secs * rate)
 	// The socket's buffer holds what arrives while the reader waits for
-	// a core: on 2 cores shared with other work, 32 MiB (~40,000 of
-	// these datagrams on loopback, 200 ms) rides out what 4 MiB does
-	// not.
+	// a core: on 2 cores shared with other work, 32 MiB (~80,000 of
+	// these datagrams on loopback, 400 ms) rides out the stalls that 4
+	// MiB (50 ms) did not: 21% lost in one run at a load average of 9.
 	const rcvbuf = 32 << 20
 	file := filepath.Join(t.TempDir(), "rate.pcapng")
 

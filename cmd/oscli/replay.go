@@ -29,10 +29,11 @@ errors never add up; the sender sleeps until -spin before a packet is
 due (longer when its sleeps have been ending late, up to 4 times -spin),
 then polls the clock. The packets are read into memory first (at
 most 1 GiB of them: cut a longer recording with -from and -to), so that
-sending neither reads nor allocates. -realtime paces from a thread in the
-real-time scheduling class (Linux SCHED_FIFO, for root or CAP_SYS_NICE;
-without the right, a message says so and the replay runs as usual), which
-other processes cannot delay.
+sending neither reads nor allocates. -realtime runs the process in the
+real-time scheduling class, as chrt -f would, the sending thread above
+the others (Linux SCHED_FIFO, for root or CAP_SYS_NICE; without the right,
+a message says so and the replay runs as usual): other processes cannot
+delay it.
 
 -timetags rebase shifts every bundle timetag by the time between the
 packet's recording and its replay, so that a scheduling receiver fires it
@@ -59,7 +60,7 @@ func runReplay(e *env, args []string) error {
 	filter := fs.String("filter", "", "send only packets with a message matching the OSC `PATTERN`")
 	tts := fs.String("timetags", "keep", "bundle timetags: keep, rebase or immediate")
 	spin := fs.Duration("spin", defaultSpin, "poll the clock for at least the last `D` before a packet is due, up to 4 D when sleeps end late (CPU for accuracy)")
-	realtime := fs.Bool("realtime", false, "pace from a real-time thread (Linux: SCHED_FIFO; needs CAP_SYS_NICE or root)")
+	realtime := fs.Bool("realtime", false, "run in the real-time scheduling class (Linux: SCHED_FIFO; needs CAP_SYS_NICE or root)")
 	var srcs stringList
 	fs.Var(&srcs, "src", "send the packets of the recorded sender `SOURCE=URL` to URL (repeatable)")
 	if err := parseFlags(fs, args); err != nil {
@@ -253,34 +254,41 @@ func (p *player) run(loops int, realtime bool, stderr io.Writer) error {
 	done := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
+		restore := func() {}
 		if realtime {
-			if err := enterRealtime(); err != nil {
+			r, err := enterRealtime()
+			if err != nil {
 				fmt.Fprintf(stderr, "oscli replay: -realtime: %v: pacing at normal priority\n", err)
+			} else {
+				restore = r
 			}
 		}
-		p.sleeper.init()
-		// Collect the garbage of loading now, not while sending.
-		runtime.GC()
-		var t0 time.Time
-		for i := 0; loops == 0 || i < loops; i++ {
-			if len(p.pkts) == 0 {
-				break
-			}
-			if t0.IsZero() {
-				t0 = time.Now().Add(time.Millisecond)
-			}
-			base := int64(i) * p.length
-			for k := range p.pkts {
-				due := t0.Add(time.Duration(float64(base+p.pkts[k].off) / p.speed))
-				if p.step(&p.pkts[k], due) {
-					done <- errStopped
-					return
-				}
-			}
-		}
-		done <- nil
+		err := p.loop(loops)
+		restore()
+		done <- err
 	}()
 	return <-done
+}
+
+// loop plays the packets loops times (0: until stopped).
+func (p *player) loop(loops int) error {
+	p.sleeper.init()
+	// Collect the garbage of loading now, not while sending.
+	runtime.GC()
+	var t0 time.Time
+	for i := 0; (loops == 0 || i < loops) && len(p.pkts) > 0; i++ {
+		if t0.IsZero() {
+			t0 = time.Now().Add(time.Millisecond)
+		}
+		base := int64(i) * p.length
+		for k := range p.pkts {
+			due := t0.Add(time.Duration(float64(base+p.pkts[k].off) / p.speed))
+			if p.step(&p.pkts[k], due) {
+				return errStopped
+			}
+		}
+	}
+	return nil
 }
 
 // step sends one packet when it is due: it waits (sleeping, then polling

@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-func enterRealtime() error {
-	return errors.New("real-time scheduling is implemented on Linux only")
+func enterRealtime() (restore func(), err error) {
+	return nil, errors.New("real-time scheduling is implemented on Linux only")
 }
 
 // sleeper sleeps with the runtime's timer.
