@@ -107,10 +107,6 @@ func runRelay(e *env, args []string) error {
 		}
 		r.rw.rules = append(r.rw.rules, rule)
 	}
-	if flatten == flattenDue {
-		r.rw.flatten = false // bundles keep their times until due
-		r.sched = sched.New(sched.Config{Logger: slog.New(&logHandler{w: &lockedWriter{w: e.stderr}, prefix: "oscli relay: "})}, r.dispatch)
-	}
 	if *bidi {
 		r.routes = newRoutes(*maxRoutes)
 		r.replies = newReplies(r.routes, r.rw.rules)
@@ -134,6 +130,11 @@ func runRelay(e *env, args []string) error {
 	ctx, cancel := signalContext(e, *timeout)
 	defer cancel()
 	stderr := &lockedWriter{w: e.stderr}
+	logger := slog.New(&logHandler{w: stderr, prefix: "oscli relay: "})
+	if flatten == flattenDue {
+		r.rw.flatten = false // bundles keep their times until due
+		r.sched = sched.New(sched.Config{Logger: logger}, r.dispatch)
+	}
 	for _, u := range to {
 		d := newDest(u, *queue, stderr)
 		d.replies = r.replies
@@ -160,7 +161,7 @@ func runRelay(e *env, args []string) error {
 	srv := &osc.Server{
 		Handler:     router.HandlerFunc(func(router.ResponseWriter, *router.Request) {}),
 		IdleTimeout: -1,
-		Logger:      slog.New(&logHandler{w: stderr, prefix: "oscli relay: "}),
+		Logger:      logger,
 		Accept: func(_ router.ResponseWriter, p *osc.Packet) bool {
 			r.forward(p)
 			return false
