@@ -276,8 +276,8 @@ func (r *relay) printStats(w *lockedWriter) {
 			st.Queued, st.QueuedBytes, st.Dispatched, st.Late, r.refused.Load(), st.DroppedAtClose)
 	}
 	if rp := r.replies; rp != nil {
-		fmt.Fprintf(w, "oscli relay: replies sent=%d unrouted=%d unanswerable=%d failed=%d routes=%d evicted=%d\n",
-			rp.sent.Load(), rp.unrouted.Load(), rp.unanswerable.Load(), rp.failed.Load(), r.routes.len(), r.routes.evicted.Load())
+		fmt.Fprintf(w, "oscli relay: replies sent=%d unrouted=%d unanswerable=%d failed=%d routes=%d evicted=%d too_long=%d\n",
+			rp.sent.Load(), rp.unrouted.Load(), rp.unanswerable.Load(), rp.failed.Load(), r.routes.len(), r.routes.evicted.Load(), r.routes.long.Load())
 	}
 }
 

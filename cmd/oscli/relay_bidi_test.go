@@ -120,7 +120,8 @@ func TestRelayBidirectional(t *testing.T) {
 }
 
 // TestRelayRoutesCap: past -routes addresses, a new one replaces another,
-// counted; the newest sender of an address is the one answered.
+// counted; the newest sender of an address is the one answered; an
+// address longer than router.MaxLen is not remembered, counted.
 func TestRelayRoutesCap(t *testing.T) {
 	rt := newRoutes(4)
 	for i := range 10 {
@@ -139,4 +140,11 @@ func TestRelayRoutesCap(t *testing.T) {
 	o, _ = rt.lookup(m)
 	require.Equal(t, uint16(2000), o.addr.Port(), "the newest sender wins")
 	require.Equal(t, 4, rt.len())
+
+	long, err := wire.AppendMessage(nil, "/"+strings.Repeat("x", 2000))
+	require.NoError(t, err)
+	rt.remember(long, &osc.Packet{Data: long, Remote: netip.MustParseAddrPort("127.0.0.1:3000")})
+	require.Equal(t, 4, rt.len(), "an address over router.MaxLen is not remembered")
+	require.Equal(t, uint64(1), rt.long.Load())
+	require.Equal(t, uint64(6), rt.evicted.Load())
 }
