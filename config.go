@@ -120,10 +120,9 @@ const (
 	// DeliverLate dispatches a late bundle at once (the default, and what
 	// OSC 1.0 prescribes); Request.Late tells how late it was.
 	DeliverLate LatePolicy = iota
-	// DropBeyondTolerance drops a bundle later than
-	// ScheduleConfig.Tolerance and dispatches the others at once.
-	DropBeyondTolerance
-	// DropLate drops every late bundle, however little it is late.
+	// DropLate drops a bundle later than ScheduleConfig.Tolerance (with
+	// no Tolerance, every late bundle, however little it is late) and
+	// dispatches the others at once.
 	DropLate
 )
 
@@ -134,7 +133,7 @@ type ScheduleConfig struct {
 	// Late is the policy for bundles already late when they arrive; what
 	// it drops is counted in Stats.Late and Stats.Dropped.
 	Late LatePolicy
-	// Tolerance is the lateness DropBeyondTolerance still dispatches.
+	// Tolerance is the lateness DropLate still dispatches.
 	Tolerance time.Duration
 	// MaxQueue bounds the number of queued bundle levels; 0 means 65536.
 	MaxQueue int
@@ -161,8 +160,15 @@ type ScheduleConfig struct {
 }
 
 func (c ScheduleConfig) sched() sched.Config {
+	late := sched.DeliverLate
+	switch {
+	case c.Late == DropLate && c.Tolerance > 0:
+		late = sched.DropBeyondTolerance
+	case c.Late == DropLate:
+		late = sched.DropLate
+	}
 	return sched.Config{
-		Late:           sched.LatePolicy(c.Late),
+		Late:           late,
 		Tolerance:      c.Tolerance,
 		MaxQueue:       c.MaxQueue,
 		MaxBytes:       c.MaxBytes,

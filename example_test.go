@@ -113,3 +113,36 @@ func ExampleClient_SendAt() {
 	// /now
 	// /later
 }
+
+// The Server's scheduler is configured through ScheduleConfig: here a
+// bundle that arrives after its time is dropped and counted rather than
+// dispatched late, while bare messages go through at once.
+func ExampleScheduleConfig() {
+	got := make(chan string, 2)
+	srv := &osc.Server{
+		Schedule: osc.ScheduleConfig{Late: osc.DropLate},
+		UDP:      osc.UDPConfig{ReadBuffer: 1 << 20},
+	}
+	srv.HandleFunc("/*", func(w osc.ResponseWriter, req *osc.Request) { got <- req.Message.AddressString() })
+	ep, err := srv.Listen("osc.udp://127.0.0.1:0", nil)
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Shutdown(context.Background())
+
+	c, err := osc.Dial(ep.URL())
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	c.SendBundle(wire.TimetagOf(time.Now().Add(-time.Second)), func(e *wire.Encoder) {
+		e.Message("/late").End()
+	})
+	c.Send("/now")
+	fmt.Println(<-got)
+	st := ep.Stats()
+	fmt.Println("late", st.Late, "dropped", st.Dropped)
+	// Output:
+	// /now
+	// late 1 dropped 1
+}

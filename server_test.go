@@ -665,3 +665,27 @@ func TestUDPWildcardReply(t *testing.T) {
 		}
 	}
 }
+
+// TestDropLateTolerance: with DropLate, a bundle later than Tolerance is
+// dropped and counted, one within it is dispatched late.
+func TestDropLateTolerance(t *testing.T) {
+	ch := make(chan got, 4)
+	s := newServer(t, recorder(t, ch))
+	s.Schedule = osc.ScheduleConfig{Late: osc.DropLate, Tolerance: 5 * time.Second}
+	ep := listen(t, s, "osc.udp://127.0.0.1:0")
+	c := dial(t, ep.URL())
+	for _, m := range []struct {
+		addr string
+		ago  time.Duration
+	}{{"/dropped", time.Minute}, {"/within", time.Second}} {
+		require.NoError(t, c.SendBundle(wire.TimetagOf(time.Now().Add(-m.ago)), func(e *wire.Encoder) {
+			e.Message(m.addr).End()
+		}))
+	}
+	require.NoError(t, c.Send("/now"))
+	require.Equal(t, "/within", recv(t, ch).addr)
+	require.Equal(t, "/now", recv(t, ch).addr)
+	st := ep.Stats()
+	require.Equal(t, uint64(2), st.Late)
+	require.Equal(t, uint64(1), st.Dropped)
+}

@@ -2,7 +2,7 @@ package osc
 
 import (
 	"crypto/tls"
-	"errors"
+	"fmt"
 	"io"
 	"log"
 	"log/slog"
@@ -23,7 +23,7 @@ func (e *Endpoint) openWS() error {
 	if e.ep.TLS {
 		tcfg = s.WebSocket.TLS
 		if tcfg == nil || len(tcfg.Certificates) == 0 && tcfg.GetCertificate == nil {
-			return errors.Join(ErrConfig, errors.New("osc.wss:// needs a certificate in Server.WebSocket.TLS"))
+			return fmt.Errorf("%w: osc.wss:// needs a certificate in Server.WebSocket.TLS", ErrConfig)
 		}
 	}
 	l, err := net.Listen("tcp", e.ep.Address)

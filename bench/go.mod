@@ -1,6 +1,6 @@
 module github.com/osckit/osc/bench
 
-go 1.25
+go 1.25.0
 
 replace github.com/osckit/osc => ../
 

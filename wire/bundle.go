@@ -121,9 +121,6 @@ func (b *Bundle) Timetag() Timetag { return Timetag(binary.BigEndian.Uint64(b.b[
 // Bytes returns the encoded bundle. The slice aliases the bundle.
 func (b *Bundle) Bytes() []byte { return b.b }
 
-// Clone returns a Bundle that owns a copy of its bytes.
-func (b *Bundle) Clone() Bundle { return Bundle{b: bytes.Clone(b.b), lenient: b.lenient} }
-
 // Elements returns a cursor over the bundle's elements.
 func (b *Bundle) Elements() ElementReader {
 	return ElementReader{b: b.b, off: 16, lenient: b.lenient}

@@ -37,9 +37,9 @@
 //
 // Message, Bundle, Arg, ArgReader and ElementReader alias the bytes they were
 // parsed from. A server reuses its receive buffers, so a view it hands to a
-// handler is valid only until the handler returns. Message and Bundle have
-// a Clone method that copies (and so has router.Request); Message.Values
-// copies the arguments into Values.
+// handler is valid only until the handler returns. Message.Clone and
+// router.Request.Clone copy a message, Message.Values its arguments; to
+// keep a bundle, keep a copy of its Bytes and parse it again.
 //
 // # Timetags
 //
