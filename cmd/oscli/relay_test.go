@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"net"
 	"strings"
 	"testing"
@@ -229,7 +230,7 @@ func TestRelayFlattenDue(t *testing.T) {
 // and counted, not queued without limit.
 func TestRelayFlattenDueBound(t *testing.T) {
 	r := newRelay(false)
-	r.sched = sched.New(sched.Config{MaxQueue: 8}, r.dispatch)
+	r.sched = sched.New(sched.Config{MaxQueue: 8, Logger: slog.New(slog.DiscardHandler)}, r.dispatch)
 	defer r.sched.Close(context.Background())
 	d := newDest("test", 8, nil)
 	r.dests = []*dest{d}
