@@ -346,3 +346,26 @@ func TestMDNSNameConflicts(t *testing.T) {
 	})
 	require.Contains(t, m["text"], "already in use", "bonjour-service took a name osckit holds: %v", m)
 }
+
+// TestMDNSSharesPort: on one host, bonjour-service (bound first to port
+// 5353 with SO_REUSEADDR, as a system responder would be), osckit's
+// announcer and osckit's browser share the port, and each hears the
+// others.
+func TestMDNSSharesPort(t *testing.T) {
+	needMDNSPeers(t)
+	ns := netnstest.New(t)
+	peer := startMDNSPeer(t, ns, "browse", "oscjson", "tcp")
+	peer.waitFor(t, 10*time.Second, "bonjour ready", func(m map[string]any) bool { return is(m, "event", "ready") })
+	br := browseIn(t, ns)
+	an := announceIn(t, ns, oscquery.Announcement{Name: "Neighbour", HTTPPort: 8080, OSCPort: 9000, Addrs: []netip.Addr{netip.MustParseAddr("127.0.0.1")}, IPv4Only: true})
+	defer an.Close()
+	m := peer.waitFor(t, 10*time.Second, "bonjour hears osckit on the shared port", func(m map[string]any) bool {
+		return is(m, "event", "up", "name", "Neighbour")
+	})
+	require.Contains(t, m["addresses"], "127.0.0.1")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, err := br.Lookup(ctx, "Neighbour")
+	require.NoError(t, err)
+	require.Equal(t, 8080, s.HTTPPort)
+}

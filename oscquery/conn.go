@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 
 	"github.com/coder/websocket"
 )
@@ -19,6 +21,7 @@ import (
 // from several goroutines, except Next, which one goroutine calls.
 type Conn struct {
 	ws  *websocket.Conn
+	raw net.Conn
 	buf []byte
 }
 
@@ -72,17 +75,34 @@ func (c *Client) Dial(ctx context.Context, serverURL string) (*Conn, error) {
 	if hi.WSPort != 0 {
 		port = strconv.Itoa(hi.WSPort)
 	}
-	opts := &websocket.DialOptions{CompressionMode: websocket.CompressionDisabled, HTTPClient: c.HTTP}
+	// A transport of its own, to keep the connection under the WebSocket
+	// (see closeWithin).
+	var raw net.Conn
+	var mu sync.Mutex
+	var d net.Dialer
+	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := d.DialContext(ctx, network, addr)
+		if err == nil {
+			mu.Lock()
+			raw = conn
+			mu.Unlock()
+		}
+		return conn, err
+	}}
+	opts := &websocket.DialOptions{CompressionMode: websocket.CompressionDisabled, HTTPClient: &http.Client{Transport: tr}}
 	ws, _, err := websocket.Dial(ctx, "ws://"+net.JoinHostPort(host, port)+"/", opts)
+	tr.CloseIdleConnections()
 	if err != nil {
 		return nil, fmt.Errorf("oscquery: WebSocket: %w", err)
 	}
+	mu.Lock()
+	defer mu.Unlock()
 	limit := c.MaxBytes
 	if limit <= 0 {
 		limit = DefaultMaxResponseBytes
 	}
 	ws.SetReadLimit(limit)
-	return &Conn{ws: ws}, nil
+	return &Conn{ws: ws, raw: raw}, nil
 }
 
 func (c *Conn) command(ctx context.Context, cmd, path string) error {
@@ -112,7 +132,9 @@ func (c *Conn) Send(ctx context.Context, pkt []byte) error {
 }
 
 // Next waits for the next packet or notice. A text message that is not
-// JSON is an error, after which Next may be called again.
+// JSON is an error, after which Next may be called again. When ctx ends
+// before a message arrives, the connection is closed (a WebSocket read
+// cannot be resumed): use a context that lasts as long as the connection.
 func (c *Conn) Next(ctx context.Context) (Event, error) {
 	typ, r, err := c.ws.Reader(ctx)
 	if err != nil {
@@ -153,7 +175,7 @@ func (c *Conn) Next(ctx context.Context) (Event, error) {
 
 // Close closes the connection (status 1000); the server ends its LISTENs.
 func (c *Conn) Close() error {
-	closeWithin(c.ws, websocket.StatusNormalClosure, "")
+	closeWithin(c.ws, c.raw, websocket.StatusNormalClosure, "")
 	return nil
 }
 

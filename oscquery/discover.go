@@ -95,15 +95,17 @@ func Announce(a Announcement) (*Announcer, error) {
 		}
 	}
 	if a.OSCPort != 0 {
-		typ := ServiceOSCUDP
+		typ, txt := ServiceOSCUDP, []string{"txtvers=1"}
 		switch transport {
 		case TransportUDP:
 		case TransportTCP:
-			typ = ServiceOSCTCP
+			// OSC 1.1's keys for a stream: it reads SLIP (and size
+			// prefixes, which have no key).
+			typ, txt = ServiceOSCTCP, []string{"txtvers=1", "version=1.1", "framing=slip"}
 		default:
 			return nil, fmt.Errorf("oscquery: announce: OSC transport %q", transport)
 		}
-		svcs = append(svcs, mdns.Service{Type: typ, Port: uint16(a.OSCPort), Text: []string{"txtvers=1"}})
+		svcs = append(svcs, mdns.Service{Type: typ, Port: uint16(a.OSCPort), Text: txt})
 	}
 	if len(svcs) == 0 {
 		return nil, errors.New("oscquery: announce: neither an HTTP nor an OSC port")

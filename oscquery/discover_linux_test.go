@@ -255,3 +255,31 @@ func TestBrowseFollowsGoodbye(t *testing.T) {
 	}
 	require.Less(t, time.Since(start), 5*time.Second)
 }
+
+// TestBrowseTCPEndpoint: an OSC server over TCP is announced as _osc._tcp
+// and found with OSCTransport TCP.
+func TestBrowseTCPEndpoint(t *testing.T) {
+	h1, h2 := netnstest.Pair(t)
+	var an *oscquery.Announcer
+	inNS(t, h1, func() (err error) {
+		an, err = oscquery.Announce(oscquery.Announcement{Name: "Stream", HTTPPort: 8080, OSCPort: 9001,
+			OSCTransport: oscquery.TransportTCP, Host: "stream", IPv4Only: true})
+		return err
+	})
+	defer an.Close()
+	br := func() *oscquery.Browser {
+		var br *oscquery.Browser
+		inNS(t, h2, func() (err error) {
+			br, err = oscquery.Browse(nil)
+			return err
+		})
+		return br
+	}()
+	defer br.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, err := br.Lookup(ctx, "Stream")
+	require.NoError(t, err)
+	require.Equal(t, 9001, s.OSCPort)
+	require.Equal(t, oscquery.TransportTCP, s.OSCTransport)
+}

@@ -41,8 +41,51 @@
 // subtree, GET /a/b?VALUE only that attribute, and ?HOST_INFO (or the path
 // /HOST_INFO) the HostInfo that says where the OSC server is (OSC_IP,
 // OSC_PORT, OSC_TRANSPORT) and which optional features the server has
-// (EXTENSIONS). Client, Fetch, FetchHostInfo and FetchAttribute read
-// another server's namespace.
+// (EXTENSIONS). Handler.Serve is a ready server for it, with timeouts
+// fit for a public port. Client, Fetch, FetchHostInfo and FetchAttribute
+// read another server's namespace.
+//
+// # From a router
+//
+// Describe wraps a handler with the attributes of the node it serves;
+// AddBindings adds a node for every address a router has a handler bound
+// to, with those attributes or with the binding's type filter as TYPE.
+// With the server's handler wrapped by Namespace.Handler, the VALUE of a
+// node is the last message dispatched to it.
+//
+// # WebSocket
+//
+// Handler also serves the proposal's WebSocket on the same port: a request
+// that asks for an upgrade becomes a client connection. Text messages are
+// JSON commands, {"COMMAND": "LISTEN", "DATA": "/a/b"} and IGNORE (the
+// node itself, not its children); the server sends PATH_ADDED,
+// PATH_CHANGED, PATH_REMOVED (DATA the path) and PATH_RENAMED (DATA
+// {"OLD", "NEW"}) when Add, Remove, Rename, AddBindings or UnmarshalJSON
+// change the namespace. A client is registered for notices before its
+// upgrade is answered, so none is lost between its connect and its first
+// read. Binary messages are OSC packets, in both directions: a client's
+// packet is served by Handler.OSC as a packet from UDP would be (answers
+// go back on the socket), and every message the namespace observes, from
+// any transport, is sent to the clients that LISTEN to its node, except
+// the client that sent it. HOST_INFO lists LISTEN and the PATH_* notices
+// in EXTENSIONS and gives WS_IP and WS_PORT (the address the request
+// reached, unless set).
+//
+// Everything a client can make the server hold is capped and counted
+// (Stats): clients (MaxConns), LISTENs per client (MaxListens), the size
+// of a message (MaxFrame), the bytes queued for a client (SendQueue: a
+// value that does not fit is dropped; when a notice does not fit, those
+// waiting merge into one PATH_CHANGED of "/", which tells the client to
+// fetch the namespace again) and the time a write may take (WriteTimeout,
+// after which a client that does not read is disconnected). A
+// client that reads slowly delays no other: each has its own queue and
+// writing goroutine. Close disconnects the clients, which an http.Server's
+// Shutdown does not do for upgraded connections.
+//
+// Dial connects a client: Conn.Listen and Conn.Ignore, Conn.Next for the
+// packets and notices, Conn.Send for OSC packets. HostInfo.OSCURL gives
+// the OSC server's URL for osc.Dial, to send to OSC_IP:OSC_PORT over
+// OSC_TRANSPORT.
 //
 // # Discovery
 //
@@ -62,8 +105,7 @@
 //
 // # Not implemented yet
 //
-// The WebSocket part of the proposal (LISTEN, IGNORE, PATH_CHANGED and
-// streamed values) is not implemented: HOST_INFO does not list LISTEN or
-// PATH_CHANGED, nor WS_IP and WS_PORT unless they are set by hand. The HTML
-// attribute is not served (400).
+// The HTML attribute is not served (400). Bundles from WebSocket clients
+// are dispatched at once (Request.Timetag has their timetag), not
+// scheduled.
 package oscquery

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/osckit/osc/wire"
@@ -133,7 +134,12 @@ func (e *encoder) object(v view, mask attr, top bool) {
 	}
 	var items []typeItem
 	if n.Type != "" {
-		items, _ = parseType(n.Type)
+		if strings.IndexByte(n.Type, '[') >= 0 {
+			// Arrays nest RANGE, UNIT...; without any, they are flat
+			// (appendNested with no items), and parsing would allocate
+			// for every node served.
+			items, _ = parseType(n.Type)
+		}
 		if mask&attrType != 0 {
 			e.key(&first, "TYPE")
 			e.b = appendString(e.b, n.Type)

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/osckit/osc/router"
@@ -71,7 +72,10 @@ const DefaultMaxResponseBytes = 16 << 20
 // one is refused with 500: ask for a subtree).
 //
 // Mount it at the root of a server, or below a prefix with
-// http.StripPrefix.
+// http.StripPrefix. A request that asks for a WebSocket upgrade is served
+// as the package documentation says (LISTEN, PATH_* notices, binary OSC).
+// The fields must not change once the Handler serves, nor the Handler be
+// copied.
 type Handler struct {
 	Namespace *Namespace
 	// HostInfo is served as HOST_INFO. When its Extensions is nil, those
@@ -97,9 +101,11 @@ type Handler struct {
 	MaxFrame int
 	// SendQueue caps the bytes waiting to be sent to one client (0:
 	// DefaultSendQueue). A streamed value that does not fit is dropped
-	// and counted (Stats.Dropped); a PATH_* notice that does not fit
-	// disconnects the client (status 1013), which must then fetch the
-	// namespace again.
+	// and counted (Stats.Dropped); when a PATH_* notice does not fit,
+	// the notices waiting and it become one PATH_CHANGED of "/" (the
+	// client fetches the whole namespace again), for which the oldest
+	// values make room (Stats.NoticesMerged). Repeats of the last notice
+	// waiting are not queued.
 	SendQueue int
 	// WriteTimeout bounds the writing of a client's queued messages (0:
 	// DefaultWriteTimeout); a client that does not read within it is
@@ -110,7 +116,8 @@ type Handler struct {
 	// Clients that send no Origin header (tools) are always accepted.
 	OriginPatterns []string
 
-	hub wsHub
+	hub      wsHub
+	rootSize atomic.Int64 // bytes of the last answer for the whole namespace
 }
 
 // ns returns the namespace served: Namespace, or an empty one that stays.
@@ -206,8 +213,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	enc := encoder{max: limit}
+	if mask == attrAll && path == "/" {
+		// The whole namespace, as often asked: the buffer starts at the
+		// size it had last time rather than growing to it.
+		enc.b = make([]byte, 0, min(int(h.rootSize.Load())+512, limit+1))
+	}
 	enc.object(entryView{e}, mask, true)
 	ns.mu.RUnlock()
+	if mask == attrAll && path == "/" {
+		h.rootSize.Store(int64(len(enc.b)))
+	}
 	if enc.full() {
 		http.Error(w, "response larger than the server's limit: ask for a subtree", http.StatusInternalServerError)
 		return

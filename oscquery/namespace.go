@@ -41,6 +41,7 @@ type entry struct {
 	// replaced as a whole (under the Namespace's lmu) when one comes or
 	// goes.
 	listeners atomic.Pointer[[]*wsConn]
+	removed   atomic.Bool // the node left the namespace (Remove, UnmarshalJSON)
 }
 
 func (e *entry) getAttrs() *Node { return &e.attrs }
@@ -216,6 +217,7 @@ func (ns *Namespace) Remove(path string) bool {
 	if p == nil || p.children[name] == nil {
 		return false
 	}
+	ns.dropListeners(p.children[name])
 	delete(p.children, name)
 	if i, ok := slices.BinarySearch(p.names, name); ok {
 		p.names = slices.Delete(p.names, i, i+1)
@@ -534,6 +536,9 @@ func (ns *Namespace) UnmarshalJSON(b []byte) error {
 	}
 	ns.mu.Lock()
 	defer ns.mu.Unlock()
+	if ns.root != nil {
+		ns.dropListeners(ns.root)
+	}
 	ns.root = nil
 	ns.init()
 	ns.add(path, &n)

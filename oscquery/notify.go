@@ -103,7 +103,32 @@ func (ns *Namespace) ignore(c *wsConn, path string) {
 	if found != nil {
 		ns.unlisten(c, found)
 		delete(c.listens, found)
-		c.hub.st.listens.Add(-1)
+	}
+}
+
+// pruneRemoved forgets c's LISTENs of nodes no longer in the namespace.
+func (c *wsConn) pruneRemoved() {
+	for e := range c.listens {
+		if e.removed.Load() {
+			delete(c.listens, e)
+		}
+	}
+}
+
+// dropListeners ends the LISTENs of the nodes of a subtree leaving the
+// namespace; the clients forget them when they next count their LISTENs
+// (see wsConn.command). The caller holds ns.mu for writing.
+func (ns *Namespace) dropListeners(e *entry) {
+	e.removed.Store(true)
+	ns.lmu.Lock()
+	if p := e.listeners.Swap(nil); p != nil {
+		for _, c := range *p {
+			c.hub.st.listens.Add(-1)
+		}
+	}
+	ns.lmu.Unlock()
+	for _, c := range e.children {
+		ns.dropListeners(c)
 	}
 }
 
@@ -112,10 +137,11 @@ func (ns *Namespace) unlistenAll(c *wsConn) {
 	for e := range c.listens {
 		ns.unlisten(c, e)
 	}
-	c.hub.st.listens.Add(-int64(len(c.listens)))
 	clear(c.listens)
 }
 
+// unlisten removes c from the listeners of e, and from the count of
+// LISTENs if it was there (dropListeners may have counted it out).
 func (ns *Namespace) unlisten(c *wsConn, e *entry) {
 	ns.lmu.Lock()
 	defer ns.lmu.Unlock()
@@ -127,6 +153,7 @@ func (ns *Namespace) unlisten(c *wsConn, e *entry) {
 	if i < 0 {
 		return
 	}
+	c.hub.st.listens.Add(-1)
 	if len(*p) == 1 {
 		e.listeners.Store(nil)
 		return

@@ -1,6 +1,7 @@
 package oscquery
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/binary"
@@ -47,7 +48,6 @@ const (
 // Close reasons sent to a WebSocket client.
 const (
 	reasonFull     = "oscquery: too many clients"
-	reasonSlow     = "oscquery: client too slow: namespace notices were lost, fetch the namespace again"
 	reasonTooBig   = "oscquery: message exceeds the size limit"
 	reasonShutdown = "oscquery: server shutting down"
 )
@@ -64,15 +64,16 @@ type Stats struct {
 	Malformed      uint64 // packets and commands that could not be read, oversize messages
 	Streamed       uint64 // OSC messages queued to LISTENing clients
 	Notices        uint64 // PATH_* notices queued
-	Dropped        uint64 // messages not queued because a client's send queue was full
-	SlowClients    uint64 // clients disconnected for not reading (write timeout, or a notice lost)
+	NoticesMerged  uint64 // notices merged into a PATH_CHANGED of the root: a client's send queue was full
+	Dropped        uint64 // values not queued, or removed, because a client's send queue was full
+	SlowClients    uint64 // clients disconnected for not reading within WriteTimeout
 	Panics         uint64 // panics of the OSC handler, recovered
 }
 
 type wsStats struct {
 	conns, listens                                                       atomic.Int64
 	connsRefused, listensRefused, packets, commands, malformed, streamed atomic.Uint64
-	notices, dropped, slowClients, panics                                atomic.Uint64
+	notices, noticesMerged, dropped, slowClients, panics                 atomic.Uint64
 }
 
 // wsHub is the WebSocket side of a Handler: its clients and counters.
@@ -93,7 +94,8 @@ func (h *Handler) Stats() Stats {
 		Conns: st.conns.Load(), ConnsRefused: st.connsRefused.Load(),
 		Listens: st.listens.Load(), ListensRefused: st.listensRefused.Load(),
 		Packets: st.packets.Load(), Commands: st.commands.Load(), Malformed: st.malformed.Load(),
-		Streamed: st.streamed.Load(), Notices: st.notices.Load(), Dropped: st.dropped.Load(),
+		Streamed: st.streamed.Load(), Notices: st.notices.Load(), NoticesMerged: st.noticesMerged.Load(),
+		Dropped:     st.dropped.Load(),
 		SlowClients: st.slowClients.Load(), Panics: st.panics.Load(),
 	}
 }
@@ -115,9 +117,15 @@ func (h *Handler) Close() error {
 	if ns != nil {
 		ns.unwatch(hub)
 	}
+	var wg sync.WaitGroup
 	for _, c := range conns {
-		c.close(websocket.StatusGoingAway, reasonShutdown)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.close(websocket.StatusGoingAway, reasonShutdown)
+		}()
 	}
+	wg.Wait()
 	hub.wg.Wait()
 	return nil
 }
@@ -151,7 +159,7 @@ func (h *Handler) serveWS(w http.ResponseWriter, r *http.Request) {
 	hub := &h.hub
 	ns := h.ns()
 	c := &wsConn{h: h, hub: hub, ns: ns, wake: make(chan struct{}, 1), done: make(chan struct{}),
-		max: orInt(h.SendQueue, DefaultSendQueue)}
+		max: max(orInt(h.SendQueue, DefaultSendQueue), 256)}
 	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
 		c.remote = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 	}
@@ -183,7 +191,8 @@ func (h *Handler) serveWS(w http.ResponseWriter, r *http.Request) {
 	hub.mu.Unlock()
 	defer c.leave()
 
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	hj := &hijackRecorder{ResponseWriter: w}
+	ws, err := websocket.Accept(hj, r, &websocket.AcceptOptions{
 		OriginPatterns:  h.OriginPatterns,
 		CompressionMode: websocket.CompressionDisabled,
 	})
@@ -192,14 +201,17 @@ func (h *Handler) serveWS(w http.ResponseWriter, r *http.Request) {
 	}
 	ws.SetReadLimit(int64(orInt(h.MaxFrame, DefaultMaxFrame)))
 	c.mu.Lock()
-	c.ws = ws
+	c.ws, c.raw = ws, hj.conn
 	closing := c.closed
+	if !closing {
+		// Under c.mu: Close waits for the writer once it has closed c.
+		hub.wg.Add(1)
+	}
 	c.mu.Unlock()
 	if closing {
-		ws.Close(websocket.StatusGoingAway, reasonShutdown)
+		closeWithin(ws, hj.conn, websocket.StatusGoingAway, reasonShutdown)
 		return
 	}
-	hub.wg.Add(1)
 	go c.writeLoop()
 	c.readLoop()
 }
@@ -210,6 +222,7 @@ type wsConn struct {
 	hub    *wsHub
 	ns     *Namespace
 	ws     *websocket.Conn
+	raw    net.Conn // the connection under ws
 	remote netip.AddrPort
 	local  net.Addr
 	max    int // send queue bytes
@@ -218,12 +231,12 @@ type wsConn struct {
 	q      []byte // queued messages: kind, 4-byte length, payload
 	spare  []byte
 	closed bool
-	dying  bool // a close is under way on its own goroutine
 	wake   chan struct{}
 	done   chan struct{}
 
 	// Owned by the reading goroutine.
 	listens map[*entry]struct{}
+	osc     router.Handler // Handler.OSC, or the namespace's own
 	rbuf    []byte
 	req     router.Request
 	rw      wsWriter
@@ -243,22 +256,32 @@ func (c *wsConn) enqueue(kind byte, p []byte) bool {
 		c.mu.Unlock()
 		return false
 	}
+	wasEmpty := len(c.q) == 0
+	ok := c.appendLocked(kind, p)
+	c.mu.Unlock()
+	if ok && wasEmpty {
+		c.signal()
+	}
+	return ok
+}
+
+// appendLocked queues p if it fits. The caller holds c.mu.
+func (c *wsConn) appendLocked(kind byte, p []byte) bool {
 	if len(c.q)+5+len(p) > c.max {
-		c.mu.Unlock()
 		return false
 	}
-	wasEmpty := len(c.q) == 0
 	c.q = append(c.q, kind, 0, 0, 0, 0)
 	binary.BigEndian.PutUint32(c.q[len(c.q)-4:], uint32(len(p)))
 	c.q = append(c.q, p...)
-	c.mu.Unlock()
-	if wasEmpty {
-		select {
-		case c.wake <- struct{}{}:
-		default:
-		}
-	}
 	return true
+}
+
+// signal wakes the writing goroutine.
+func (c *wsConn) signal() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
 }
 
 // stream queues an OSC message for a LISTENing client.
@@ -270,24 +293,82 @@ func (c *wsConn) stream(p []byte) {
 	}
 }
 
-// notice queues a PATH_* notice; a client that cannot take it would keep a
-// stale view of the namespace without knowing, so it is disconnected.
+// rootChanged is the notice that stands for any number of changes: the
+// client fetches the whole namespace again.
+var rootChanged = []byte(`{"COMMAND":"PATH_CHANGED","DATA":"/"}`)
+
+// notice queues a PATH_* notice. A notice identical to the last one
+// waiting is not queued again (a node changed over and over costs one
+// notice until the client has read it), nor is any after a PATH_CHANGED of
+// the root. When the queue is full, the notices waiting and this one are
+// merged into a PATH_CHANGED of the root, and the oldest values are
+// dropped as needed to make room for it: the client is told to fetch the
+// namespace again rather than left with a stale one, and stays connected.
 func (c *wsConn) notice(p []byte) {
-	if c.enqueue(kindText, p) {
-		c.hub.st.notices.Add(1)
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
 		return
 	}
-	c.mu.Lock()
-	first := !c.closed && !c.dying
-	c.dying = true
-	c.mu.Unlock()
-	if first {
-		c.hub.st.dropped.Add(1)
-		c.hub.st.slowClients.Add(1)
-		// Not here: the caller holds the namespace's lock, and a close
-		// handshake takes its time.
-		go c.close(websocket.StatusTryAgainLater, reasonSlow)
+	if last := c.lastText(); last != nil && (string(last) == string(p) || string(last) == string(rootChanged)) {
+		c.mu.Unlock()
+		if string(last) != string(p) {
+			c.hub.st.noticesMerged.Add(1) // the root's PATH_CHANGED stands for it
+		}
+		return
 	}
+	wasEmpty := len(c.q) == 0
+	if c.appendLocked(kindText, p) {
+		c.mu.Unlock()
+		c.hub.st.notices.Add(1)
+	} else {
+		merged, dropped := c.mergeLocked()
+		c.mu.Unlock()
+		c.hub.st.noticesMerged.Add(merged + 1)
+		c.hub.st.dropped.Add(dropped)
+	}
+	if wasEmpty {
+		c.signal()
+	}
+}
+
+// lastText returns the last text message in the queue, or nil. The caller
+// holds c.mu.
+func (c *wsConn) lastText() []byte {
+	var last []byte
+	for q := c.q; len(q) >= 5; {
+		n := int(binary.BigEndian.Uint32(q[1:]))
+		if q[0] == kindText {
+			last = q[5 : 5+n]
+		}
+		q = q[5+n:]
+	}
+	return last
+}
+
+// mergeLocked removes the text messages from the queue, then the oldest
+// binary ones until a PATH_CHANGED of the root fits, and queues it. It
+// returns the notices and the values removed. The caller holds c.mu.
+func (c *wsConn) mergeLocked() (merged, dropped uint64) {
+	w := 0
+	for r := 0; r+5 <= len(c.q); {
+		n := 5 + int(binary.BigEndian.Uint32(c.q[r+1:]))
+		if c.q[r] == kindText {
+			merged++
+		} else {
+			w += copy(c.q[w:], c.q[r:r+n])
+		}
+		r += n
+	}
+	c.q = c.q[:w]
+	skip := 0
+	for len(c.q)-skip+5+len(rootChanged) > c.max && skip < len(c.q) {
+		skip += 5 + int(binary.BigEndian.Uint32(c.q[skip+1:]))
+		dropped++
+	}
+	c.q = c.q[:copy(c.q, c.q[skip:])]
+	c.appendLocked(kindText, rootChanged)
+	return merged, dropped
 }
 
 // close ends the client's connection with a status; the goroutines see it
@@ -299,21 +380,42 @@ func (c *wsConn) close(code websocket.StatusCode, reason string) {
 		return
 	}
 	c.closed = true
-	ws := c.ws
+	ws, raw := c.ws, c.raw
 	c.mu.Unlock()
 	close(c.done)
 	if ws != nil {
-		closeWithin(ws, code, reason)
+		closeWithin(ws, raw, code, reason)
 	}
 }
 
 // closeWithin closes a WebSocket with a status, waiting at most a second
-// for the peer's answer to the close handshake.
-func closeWithin(ws *websocket.Conn, code websocket.StatusCode, reason string) {
-	t := time.AfterFunc(time.Second, func() { _ = ws.CloseNow() })
+// for the peer's answer to the close handshake: then the connection under
+// it (raw) is closed, which ends the wait (the WebSocket library's own
+// bound is 5 s, and CloseNow does not cut a Close short).
+func closeWithin(ws *websocket.Conn, raw net.Conn, code websocket.StatusCode, reason string) {
+	t := time.AfterFunc(time.Second, func() {
+		if raw != nil {
+			_ = raw.Close()
+		}
+	})
 	_ = ws.Close(code, reason)
 	t.Stop()
 }
+
+// hijackRecorder keeps the connection that the WebSocket takes over from
+// the HTTP server, so that a close can always end it.
+type hijackRecorder struct {
+	http.ResponseWriter
+	conn net.Conn
+}
+
+func (h *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
+	h.conn = c
+	return c, brw, err
+}
+
+func (h *hijackRecorder) Unwrap() http.ResponseWriter { return h.ResponseWriter }
 
 // leave unregisters the client: its LISTENs end, its goroutines stop.
 func (c *wsConn) leave() {
@@ -378,6 +480,10 @@ func (c *wsConn) writeLoop() {
 // are commands, binary messages OSC packets.
 func (c *wsConn) readLoop() {
 	c.rw.c = c
+	c.osc = c.h.OSC
+	if c.osc == nil {
+		c.osc = c.ns.Handler(nil)
+	}
 	c.req.Remote = c.remote
 	c.req.Local = c.local
 	for {
@@ -435,7 +541,11 @@ func (c *wsConn) command(b []byte) {
 	}
 	switch cmd {
 	case cmdListen:
-		if len(c.listens) >= orInt(c.h.MaxListens, DefaultMaxListens) || !c.ns.listen(c, path) {
+		limit := orInt(c.h.MaxListens, DefaultMaxListens)
+		if len(c.listens) >= limit {
+			c.pruneRemoved()
+		}
+		if len(c.listens) >= limit || !c.ns.listen(c, path) {
 			c.hub.st.listensRefused.Add(1)
 		}
 	case cmdIgnore:
@@ -495,10 +605,7 @@ func parseCommand(b []byte) (cmd, path string, err error) {
 // each message of a bundle in turn, at once (Request.Timetag has the
 // bundle's timetag). Answers go back to the client.
 func (c *wsConn) dispatch(b []byte) {
-	h := c.h.OSC
-	if h == nil {
-		h = c.ns.Handler(nil)
-	}
+	h := c.osc
 	defer func() {
 		if p := recover(); p != nil {
 			c.hub.st.panics.Add(1)

@@ -384,7 +384,15 @@ func TestWebSocketHostile(t *testing.T) {
 	for i := range 50 {
 		_ = ns.Add(fmt.Sprintf("/n/%d", i), oscquery.Node{Type: "i", Access: oscquery.AccessRead})
 	}
+	h := ns.Handler(nil)
+	srv := &osc.Server{Handler: h}
+	ep, err := srv.Listen("127.0.0.1:0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown(context.Background())
 	qh := oscquery.NewHandler(ns, oscquery.HostInfo{})
+	qh.OSC = h
 	qh.MaxConns, qh.MaxListens, qh.MaxFrame = 4, 20, 1024
 	qh.SendQueue, qh.WriteTimeout = 64<<10, 300*time.Millisecond
 	base := wsServer(t, qh)
@@ -457,6 +465,20 @@ func TestWebSocketHostile(t *testing.T) {
 		}
 	})
 
+	t.Run("web page of another origin", func(t *testing.T) {
+		waitFor(t, "no clients", func() bool { return qh.Stats().Conns == 0 })
+		u := strings.Replace(base, "http://", "ws://", 1) + "/"
+		_, resp, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {"http://evil.example"}}})
+		if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("foreign origin: %v, %v: want 403", resp, err)
+		}
+		c, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {base}}})
+		if err != nil {
+			t.Fatalf("the server's own origin: %v", err)
+		}
+		_ = c.CloseNow()
+	})
+
 	t.Run("slow client", func(t *testing.T) {
 		// The previous subtests' clients are gone when the cleanup runs:
 		// wait for it.
@@ -510,7 +532,7 @@ func TestWebSocketHostile(t *testing.T) {
 		if last != 255 {
 			t.Fatalf("the fast client's last value %d, want 255", last)
 		}
-		if d := time.Since(start); d > 2*time.Second {
+		if d := time.Since(start); d > 5*time.Second {
 			t.Errorf("the fast client got the last value after %v", d)
 		}
 		waitFor(t, "slow client cut off", func() bool { return qh.Stats().SlowClients >= 1 && qh.Stats().Conns == 1 })
@@ -518,32 +540,212 @@ func TestWebSocketHostile(t *testing.T) {
 			t.Fatal("nothing dropped for the slow client")
 		}
 	})
+
+	// After all that, the OSC endpoint still serves: a UDP message sets
+	// the value.
+	c, err := osc.Dial(ep.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Send("/n/3", wire.Int32(33)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the UDP message observed", func() bool {
+		vs, ok := ns.Value("/n/3")
+		return ok && vs[0].Equal(wire.Int32(33))
+	})
 }
 
-// TestWebSocketNoticesLost: a client whose queue cannot take a notice is
-// disconnected with status 1013 and counted, rather than left with a
-// namespace it believes current.
-func TestWebSocketNoticesLost(t *testing.T) {
+// TestWebSocketNoticesMerged: when a client's queue cannot take a notice,
+// the notices waiting become one PATH_CHANGED of the root, counted, and
+// the client stays connected; it reads every notice queued before, then
+// that one, and nothing after it until it has been sent.
+func TestWebSocketNoticesMerged(t *testing.T) {
 	ns := oscquery.NewNamespace()
+	if err := ns.Add("/v", oscquery.Node{Type: "i", Access: oscquery.AccessRead}); err != nil {
+		t.Fatal(err)
+	}
 	qh := oscquery.NewHandler(ns, oscquery.HostInfo{})
 	qh.SendQueue = 256
+	qh.WriteTimeout = time.Minute // the client reads only at the end: not a slow client here
 	base := wsServer(t, qh)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c := rawWS(t, ctx, base)
-	for i := range 200 {
+	if err := c.Write(ctx, websocket.MessageText, []byte(`{"COMMAND":"LISTEN","DATA":"/v"}`)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "LISTEN", func() bool { return qh.Stats().Listens == 1 })
+	for i := range 20000 {
+		_ = ns.SetValue("/v", wire.Int32(int32(i)))
 		if err := ns.Add(fmt.Sprintf("/n%d", i), oscquery.Node{}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	var err error
-	for range 300 {
-		if _, _, err = c.Read(ctx); err != nil {
-			break
+	st := qh.Stats()
+	if st.NoticesMerged == 0 || st.SlowClients != 0 || st.Conns != 1 {
+		t.Fatalf("after 20,000 notices: %+v", st)
+	}
+	// Read until the root's PATH_CHANGED: PATH_ADDED in order before it.
+	next := 0
+	for range 100000 {
+		typ, b, err := c.Read(ctx)
+		if err != nil {
+			t.Fatalf("read: %v", err)
+		}
+		if typ == websocket.MessageBinary {
+			continue
+		}
+		if string(b) == `{"COMMAND":"PATH_CHANGED","DATA":"/"}` {
+			t.Logf("%d notices sent one by one, %d merged", next, st.NoticesMerged)
+			return
+		}
+		want := fmt.Sprintf(`{"COMMAND":"PATH_ADDED","DATA":"/n%d"}`, next)
+		if string(b) != want {
+			t.Fatalf("notice %s, want %s", b, want)
+		}
+		next++
+	}
+	t.Fatal("no PATH_CHANGED of the root")
+}
+
+// TestOSCURL: the OSC server's URL from HOST_INFO, with the HTTP host
+// standing for a missing OSC_IP.
+func TestOSCURL(t *testing.T) {
+	for _, tc := range []struct {
+		hi   oscquery.HostInfo
+		want string
+	}{
+		{oscquery.HostInfo{OSCIP: "10.0.0.2", OSCPort: 9000}, "osc.udp://10.0.0.2:9000"},
+		{oscquery.HostInfo{OSCPort: 9000, OSCTransport: "UDP"}, "osc.udp://192.168.1.5:9000"},
+		{oscquery.HostInfo{OSCIP: "::1", OSCPort: 9001, OSCTransport: "TCP"}, "osc.tcp://[::1]:9001"},
+		{oscquery.HostInfo{OSCIP: "10.0.0.2"}, ""},
+		{oscquery.HostInfo{OSCPort: 70000}, ""},
+		{oscquery.HostInfo{OSCPort: 9000, OSCTransport: "SCTP"}, ""},
+	} {
+		got, err := tc.hi.OSCURL("http://192.168.1.5:8080/x")
+		if got != tc.want || (err != nil) != (tc.want == "") {
+			t.Errorf("%+v: %q, %v; want %q", tc.hi, got, err, tc.want)
 		}
 	}
-	if websocket.CloseStatus(err) != websocket.StatusTryAgainLater {
-		t.Fatalf("after 200 notices: %v, want close 1013", err)
+}
+
+// TestServe: Handler.Serve answers HTTP and WebSocket until its context
+// ends, then closes the WebSocket clients and returns nil.
+func TestServe(t *testing.T) {
+	ns := oscquery.NewNamespace()
+	qh := oscquery.NewHandler(ns, oscquery.HostInfo{Name: "served"})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
-	waitFor(t, "counted", func() bool { st := qh.Stats(); return st.SlowClients == 1 && st.Conns == 0 })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	sctx, stop := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- qh.Serve(sctx, ln) }()
+	base := "http://" + ln.Addr().String()
+	if hi, err := oscquery.FetchHostInfo(ctx, base); err != nil || hi.Name != "served" {
+		t.Fatalf("HOST_INFO %+v, %v", hi, err)
+	}
+	c := dial(t, ctx, base)
+	t0 := time.Now()
+	stop() // c is not reading: its close handshake cannot finish
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Fatalf("Serve: %v", err)
+		}
+		if d := time.Since(t0); d > 4500*time.Millisecond {
+			t.Errorf("Serve returned %v after its context ended, want about 1 s (at most 2 s of HTTP shutdown, 1 s of close handshake)", d)
+		}
+	case <-ctx.Done():
+		t.Fatal("Serve did not return")
+	}
+	if _, err := c.Next(ctx); websocket.CloseStatus(err) != websocket.StatusGoingAway {
+		t.Fatalf("client after Serve: %v, want close 1001", err)
+	}
+	if _, err := oscquery.FetchHostInfo(ctx, base); err == nil {
+		t.Fatal("HTTP still served")
+	}
+}
+
+// TestWebSocketNoticeFlood: a node whose TYPE changes 300,000 times
+// (as a learning server's does when a peer alternates types) queues one
+// PATH_CHANGED at a time for a client that does not keep up, which then
+// stays connected.
+func TestWebSocketNoticeFlood(t *testing.T) {
+	ns := oscquery.NewNamespace()
+	qh := oscquery.NewHandler(ns, oscquery.HostInfo{})
+	qh.SendQueue = 1024
+	qh.WriteTimeout = time.Minute // the client reads only at the end: not a slow client here
+	base := wsServer(t, qh)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c := rawWS(t, ctx, base)
+	if err := ns.Add("/flap", oscquery.Node{Type: "i"}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 300000 {
+		typ := "i"
+		if i%2 == 1 {
+			typ = "f"
+		}
+		if err := ns.Add("/flap", oscquery.Node{Type: typ}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := qh.Stats(); st.SlowClients != 0 || st.Conns != 1 {
+		t.Fatalf("after 300,000 changes: %+v", st)
+	}
+	// The client reads what was sent: PATH_ADDED, then PATH_CHANGED.
+	_, b, err := c.Read(ctx)
+	if err != nil || string(b) != `{"COMMAND":"PATH_ADDED","DATA":"/flap"}` {
+		t.Fatalf("first notice %s, %v", b, err)
+	}
+	t.Logf("notices queued: %d of 300,001 changes", qh.Stats().Notices)
+}
+
+// TestWebSocketListenRemoved: the LISTENs of removed nodes end: they are
+// no longer counted, nor held against the client's MaxListens.
+func TestWebSocketListenRemoved(t *testing.T) {
+	ns := oscquery.NewNamespace()
+	for _, p := range []string{"/a/b", "/c"} {
+		if err := ns.Add(p, oscquery.Node{Type: "i", Access: oscquery.AccessRead}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	qh := oscquery.NewHandler(ns, oscquery.HostInfo{})
+	qh.MaxListens = 1
+	base := wsServer(t, qh)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c := dial(t, ctx, base)
+	if err := c.Listen(ctx, "/a/b"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "LISTEN", func() bool { return qh.Stats().Listens == 1 })
+	ns.Remove("/a")
+	if n := qh.Stats().Listens; n != 0 {
+		t.Fatalf("%d LISTENs after the node's removal", n)
+	}
+	if err := c.Listen(ctx, "/c"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "LISTEN of /c", func() bool { return qh.Stats().Listens == 1 })
+	if st := qh.Stats(); st.ListensRefused != 0 {
+		t.Fatalf("%+v: the removed node's LISTEN held the client's only place", st)
+	}
+	_ = ns.SetValue("/c", wire.Int32(5))
+	for range 10 {
+		ev, err := c.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Packet != nil {
+			return
+		}
+	}
+	t.Fatal("no value for /c")
 }

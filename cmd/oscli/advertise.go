@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"net/netip"
 	"os"
 	"strconv"
@@ -129,33 +127,25 @@ func runAdvertise(e *env, args []string) error {
 	}
 	qh := oscquery.NewHandler(ns, hi)
 	qh.OSC, qh.MaxConns = h, *maxConns
-	defer qh.Close() // the WebSocket clients, which hs.Shutdown leaves
-	hs := &http.Server{
-		Handler:           qh,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       time.Minute,
-		ErrorLog:          slog.NewLogLogger(&logHandler{w: l.stderr, prefix: "oscli advertise: http: "}, slog.LevelError),
-	}
 	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
+	go func() { served <- qh.Serve(l.ctx, ln) }()
 	fmt.Fprintf(l.stderr, "oscli advertise: listening on %s\n", ep.URL())
 	fmt.Fprintf(l.stderr, "oscli advertise: serving OSCQuery on http://%s/\n", ln.Addr())
-	unannounce, err := announce.start(l.stderr, *name, ln.Addr(), hi)
-	if err != nil {
-		return err
+	unannounce, aerr := announce.start(l.stderr, *name, ln.Addr(), hi)
+	if aerr != nil {
+		l.cancel() // HTTP and OSC stop below
+	} else {
+		defer unannounce()
 	}
-	defer unannounce()
 
-	select {
-	case <-l.ctx.Done():
-	case err = <-served:
+	if err = <-served; err != nil {
 		err = fmt.Errorf("http: %w", err)
+	}
+	if aerr != nil {
+		err = aerr
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	if herr := hs.Shutdown(sctx); herr != nil && err == nil && !errors.Is(herr, context.DeadlineExceeded) {
-		err = herr
-	}
 	if serr := srv.Shutdown(sctx); err == nil {
 		err = serr
 	}

@@ -285,6 +285,30 @@ func TestAdvertiseWebSocket(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, oscquery.Event{Command: "PATH_ADDED", Path: "/new"}, ev)
 	queryUntil(t, "/new/knob  i  rw  3  -\n", base+"/new/knob")
+	// A new type: PATH_CHANGED, to the client and to oscli query -listen
+	// (on standard error).
+	q = start(t, "query", "-listen", "/new/knob", base)
+	for i := 0; ; i++ {
+		require.Less(t, i, 500, "nothing streamed after 10 s")
+		require.NoError(t, c.Send("/new/knob", wire.Int32(4)))
+		select {
+		case l := <-q.out:
+			require.Contains(t, l, "/new/knob i 4")
+		case <-time.After(20 * time.Millisecond):
+			continue
+		}
+		break
+	}
+	pkt, err = wire.AppendMessage(nil, "/new/knob", wire.Float32(0.5))
+	require.NoError(t, err)
+	require.NoError(t, ws.Send(ctx, pkt))
+	ev, err = ws.Next(ctx)
+	require.NoError(t, err)
+	require.Equal(t, oscquery.Event{Command: "PATH_CHANGED", Path: "/new/knob"}, ev)
+	require.Equal(t, "oscli query: PATH_CHANGED /new/knob", next(t, q.err, "notice on standard error"))
+	require.Contains(t, next(t, q.out, "the float"), "/new/knob f 0.5")
+	q.cancel()
+	require.Zero(t, q.wait(t))
 
 	// -listen of a path with no node is an error, not silence.
 	code, out, errOut := oscli(t, "", "query", "-listen", "/nowhere", base)

@@ -116,6 +116,10 @@ func runBrowse(e *env, args []string) error {
 	}
 	wg.Wait()
 
+	if len(out) == 0 {
+		fmt.Fprintf(e.stderr, "oscli browse: no OSCQuery service found in %v\n", *timeout)
+		return nil
+	}
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		for i := range out {
@@ -123,10 +127,6 @@ func runBrowse(e *env, args []string) error {
 				return err
 			}
 		}
-		return nil
-	}
-	if len(out) == 0 {
-		fmt.Fprintf(e.stderr, "oscli browse: no OSCQuery service found in %v\n", *timeout)
 		return nil
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)

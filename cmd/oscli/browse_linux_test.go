@@ -131,7 +131,7 @@ func TestBrowseAcrossHosts(t *testing.T) {
 	var code int
 	var out, errOut strings.Builder
 	require.NoError(t, b.Do(func() error {
-		code = run(&env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut}, []string{"browse", "-json", "-timeout", "2s"})
+		code = run(&env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut}, []string{"browse", "-json", "-interface", b.Link, "-timeout", "2s"})
 		return nil
 	}))
 	require.Zero(t, code, errOut.String())

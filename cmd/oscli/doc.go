@@ -19,8 +19,8 @@
 //	oscli bench [-rate R|max] [-duration D|-count N] [-profile P|-size N] PORT|URL
 //	oscli encode [-hex] [JSON...]
 //	oscli decode [-hex] [-text] [FILE|HEX...]
-//	oscli query [-json] [-hostinfo] [-timeout D] URL[/path]
-//	oscli advertise [-name N] [-http ADDR] [-namespace FILE.json] [-announce=false] [-vrchat] [-interface I] PORT|URL
+//	oscli query [-json] [-hostinfo] [-listen PATH... [-count N]] [-timeout D] URL[/path]
+//	oscli advertise [-name N] [-http ADDR] [-namespace FILE.json] [-max-conns N] [-announce=false] [-vrchat] [-interface I] PORT|URL
 //	oscli browse [-timeout D] [-json] [-interface I]
 //	oscli record [-o FILE] [-format pcapng|jsonl|oscdump] [-count N] [-duration D] [-filter P] [-rcvbuf N] PORT|URL...
 //	oscli replay [-speed X] [-loop N] [-from D] [-to D] [-filter P] [-timetags keep|rebase|immediate] [-realtime] [-src SOURCE=URL] FILE [URL...]
@@ -74,6 +74,10 @@
 // HTTP and prints one line a node: full path, TYPE, ACCESS (r, w, rw),
 // VALUE in the layout of dump's arguments, RANGE and DESCRIPTION; with
 // -json the JSON as served, and with -hostinfo the server's HOST_INFO.
+// With -listen PATH (repeatable) it LISTENs to those nodes over the
+// server's WebSocket and prints the messages streamed, as dump prints
+// them, until interrupted or -count messages; notices of namespace changes
+// go to standard error.
 //
 // oscli advertise listens for OSC on a UDP or TCP port and serves its
 // namespace over HTTP (on a free port of 127.0.0.1 unless -http says
@@ -82,6 +86,10 @@
 // a JSON file (-namespace), their values following the messages that
 // arrive, or are learnt from what arrives: each new address a read-write
 // node whose TYPE is its type tags and whose VALUE its last arguments.
+// The HTTP port also serves the OSCQuery WebSocket (at most -max-conns
+// clients): LISTENed values, PATH_ADDED and PATH_CHANGED as nodes are
+// learnt, and OSC packets in binary messages, served as those of the OSC
+// port.
 //
 // advertise also announces the endpoint by mDNS (DNS-SD): _oscjson._tcp
 // with the HTTP port and _osc._udp (or _osc._tcp) with the OSC port, where

@@ -129,7 +129,7 @@ func (b *Browser) query() {
 		}
 	}
 	for _, in := range b.instancesLocked() {
-		if in.Port == 0 {
+		if in.Port == 0 && len(m.Questions) < 32 {
 			m.Questions = append(m.Questions, Question{Name: instanceName(in.Name, strings.TrimSuffix(in.Type, ".local")), Type: TypeANY})
 		}
 	}
@@ -297,6 +297,10 @@ func (b *Browser) Instances() []Instance {
 
 func (b *Browser) instancesLocked() []Instance {
 	var out []Instance
+	byName := make(map[string][]*cached)
+	for k, c := range b.cache {
+		byName[k.name] = append(byName[k.name], c)
+	}
 	for _, c := range b.cache {
 		if c.rec.Type != TypePTR {
 			continue
@@ -316,11 +320,8 @@ func (b *Browser) instancesLocked() []Instance {
 		}
 		in := Instance{Name: labels[0], Type: typ}
 		iname := strings.ToLower(c.rec.Target)
-		for k, r := range b.cache {
-			if k.name != iname {
-				continue
-			}
-			switch k.typ {
+		for _, r := range byName[iname] {
+			switch r.rec.Type {
 			case TypeSRV:
 				in.Host, in.Port = r.rec.Target, r.rec.Port
 			case TypeTXT:
@@ -329,8 +330,8 @@ func (b *Browser) instancesLocked() []Instance {
 		}
 		if in.Host != "" {
 			host := strings.ToLower(in.Host)
-			for k, r := range b.cache {
-				if k.name == host && (k.typ == TypeA || k.typ == TypeAAAA) {
+			for _, r := range byName[host] {
+				if r.rec.Type == TypeA || r.rec.Type == TypeAAAA {
 					in.Addrs = append(in.Addrs, r.rec.Addr)
 				}
 			}

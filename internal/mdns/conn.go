@@ -196,28 +196,31 @@ func (c *conn) serve(handle func(m *Message, src netip.AddrPort, ifIndex int)) {
 	c.wg.Add(1)
 	go read(func(b []byte) (int, int, net.Addr, error) {
 		n, cm, from, err := c.p4.ReadFrom(b)
-		if err != nil || cm == nil {
-			return 0, 0, nil, errOr(err)
+		if err != nil {
+			return 0, 0, nil, err
 		}
-		return n, cm.IfIndex, from, nil
+		return n, c.ifIndex(cm != nil, func() int { return cm.IfIndex }), from, nil
 	})
 	if c.p6 != nil {
 		c.wg.Add(1)
 		go read(func(b []byte) (int, int, net.Addr, error) {
 			n, cm, from, err := c.p6.ReadFrom(b)
-			if err != nil || cm == nil {
-				return 0, 0, nil, errOr(err)
+			if err != nil {
+				return 0, 0, nil, err
 			}
-			return n, cm.IfIndex, from, nil
+			return n, c.ifIndex(cm != nil, func() int { return cm.IfIndex }), from, nil
 		})
 	}
 }
 
-func errOr(err error) error {
-	if err == nil {
-		return errors.New("no control message")
+// ifIndex returns the interface a packet came in on, from its control
+// message; where the system gives none (Windows), the first interface
+// chosen stands for all.
+func (c *conn) ifIndex(ok bool, index func() int) int {
+	if ok {
+		return index()
 	}
-	return err
+	return c.ifaces[0].Index
 }
 
 // multicast sends b to the mDNS group of the family on the interface.

@@ -7,8 +7,10 @@
 // never allocates more than the packet can justify.
 //
 // A Responder probes, announces and answers for the services registered
-// with it, and sends goodbyes on Close; a Browser asks for service types
-// and keeps a bounded cache of what it hears. Both bind port 5353 of
+// with it, announces them again when another host sends goodbyes for
+// them, and sends its own goodbyes on Close; a Browser asks for service
+// types, asks again for records 80% through their TTL, and keeps a
+// bounded cache of what it hears. Both bind port 5353 of
 // every address with SO_REUSEPORT, next to a system responder (Avahi),
 // join the mDNS groups (224.0.0.251, ff02::fb) on each interface chosen,
 // read the interfaces' addresses when they start, and limit how many

@@ -323,3 +323,50 @@ func TestRouteInterface(t *testing.T) {
 		require.Equal(t, c.want, ifi.Name)
 	}
 }
+
+// TestGoodbyeDefended: goodbyes another host sends for a service that is
+// still announced (an exiting earlier instance, say) make the responder
+// announce it again, and a browser that dropped it finds it back.
+func TestGoodbyeDefended(t *testing.T) {
+	ns := netnstest.New(t)
+	var r *Responder
+	var br *Browser
+	var c *net.UDPConn
+	in(t, ns, func() (err error) {
+		if r, err = NewResponder(ResponderConfig{Host: "stay", Config: Config{NoIPv6: true}}); err != nil {
+			return err
+		}
+		if br, err = NewBrowser(Config{NoIPv6: true}, "_osc._udp"); err != nil {
+			return err
+		}
+		lc := net.ListenConfig{Control: reusePort}
+		pc, err := lc.ListenPacket(context.Background(), "udp4", "0.0.0.0:5353")
+		if err == nil {
+			c = pc.(*net.UDPConn)
+		}
+		return err
+	})
+	defer r.Close()
+	defer br.Close()
+	defer c.Close()
+	_, err := r.Register("stay", Service{Type: "_osc._udp", Port: 7})
+	require.NoError(t, err)
+	waitFor(t, br, 5*time.Second, "found", func(ins []Instance) bool { _, ok := find(ins, "stay", "_osc._udp"); return ok })
+	time.Sleep(3500 * time.Millisecond) // the three announcements are over
+	bye := &Message{Flags: flagResponse | flagAuthoritative, Answers: []Record{
+		{Name: "_osc._udp.local", Type: TypePTR, TTL: 0, Target: "stay._osc._udp.local"},
+		{Name: "stay._osc._udp.local", Type: TypeSRV, TTL: 0, CacheFlush: true, Port: 7, Target: "stay.local"},
+	}}
+	p, _ := bye.Append(nil)
+	sent := r.Stats.Sent.Load()
+	_, err = c.WriteToUDP(p, &net.UDPAddr{IP: group4.AsSlice(), Port: Port})
+	require.NoError(t, err)
+	// The browser drops the service on the goodbye (maybe too briefly to
+	// be seen here) and finds it back in the announcement that follows.
+	deadline := time.Now().Add(2 * time.Second)
+	for r.Stats.Sent.Load() == sent && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	require.Greater(t, r.Stats.Sent.Load(), sent, "no announcement after the goodbye")
+	waitFor(t, br, 2*time.Second, "announced again", func(ins []Instance) bool { _, ok := find(ins, "stay", "_osc._udp"); return ok })
+}

@@ -101,3 +101,10 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestTruncate(t *testing.T) {
+	require.Equal(t, "abc", truncate("abc", 5))
+	require.Equal(t, "ab", truncate("abé", 3), "é is two bytes: not cut in half")
+	long := string(bytes.Repeat([]byte("é"), 40))
+	require.LessOrEqual(t, len(truncate(long, maxLabel)), maxLabel)
+}

@@ -54,10 +54,11 @@ type Responder struct {
 
 // group is the services of one instance, probed and announced together.
 type group struct {
-	instance string
-	svcs     []Service
-	conflict bool
-	live     bool
+	instance  string
+	svcs      []Service
+	conflict  bool
+	live      bool
+	defending bool // a re-announcement is on its way
 }
 
 type rrKey struct {
@@ -137,17 +138,10 @@ func (r *Responder) Register(instance string, svcs ...Service) (string, error) {
 	if len(svcs) == 0 {
 		return "", errors.New("mdns: no service to register")
 	}
-	base := instance
-	if len(base) > maxLabel-5 {
-		base = base[:maxLabel-5]
-	}
 	for attempt := 1; attempt <= 16; attempt++ {
-		name := instance
+		name := truncate(instance, maxLabel)
 		if attempt > 1 {
-			name = fmt.Sprintf("%s (%d)", base, attempt)
-		}
-		if len(name) > maxLabel {
-			name = name[:maxLabel]
+			name = fmt.Sprintf("%s (%d)", truncate(instance, maxLabel-5), attempt)
 		}
 		for _, s := range svcs {
 			if _, err := (&Message{Questions: []Question{{Name: instanceName(name, s.Type)}}}).Append(nil); err != nil {
@@ -174,6 +168,14 @@ func (r *Responder) Register(instance string, svcs ...Service) (string, error) {
 		return name, nil
 	}
 	return "", fmt.Errorf("mdns: %q: no free name after 16 tries", instance)
+}
+
+// truncate cuts s to at most n bytes, on a character boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
 }
 
 func instanceName(instance, typ string) string {
@@ -343,6 +345,7 @@ func (r *Responder) handle(m *Message, src netip.AddrPort, ifIndex int) {
 	}
 	if m.IsResponse() {
 		r.checkConflicts(m)
+		r.defendGoodbyes(m)
 		return
 	}
 	// A probe from another host for a name we probe: the one whose SRV
@@ -392,6 +395,52 @@ func (r *Responder) checkConflicts(m *Message) {
 			}
 		}
 	}
+}
+
+// defendGoodbyes re-announces a group when another host sends goodbyes
+// (TTL 0) for its records: an earlier instance of the same application
+// that exits after this one started, say. Browsers would drop a service
+// that is still there; the records are sent again 20 ms later, once
+// however many goodbyes arrive meanwhile, and no more than once a second.
+func (r *Responder) defendGoodbyes(m *Message) {
+	for _, a := range m.Answers {
+		if a.TTL != 0 {
+			continue
+		}
+		for _, g := range r.groups {
+			if !g.live || g.defending || !r.owns(g, a) {
+				continue
+			}
+			g.defending = true
+			r.timers.Add(1)
+			time.AfterFunc(20*time.Millisecond, func() {
+				defer r.timers.Done()
+				r.mu.Lock()
+				live := g.live && !r.closed
+				r.mu.Unlock()
+				if live {
+					r.sendAll(g, false)
+				}
+				if r.sleep(time.Second) {
+					r.mu.Lock()
+					g.defending = false
+					r.mu.Unlock()
+				}
+			})
+		}
+	}
+}
+
+// owns reports whether rec is one of the group's PTR, SRV or TXT records.
+func (r *Responder) owns(g *group, rec Record) bool {
+	for _, s := range g.svcs {
+		for _, x := range []Record{r.ptr(g, s), r.srv(g, s, 0), r.txt(g, s)} {
+			if sameRecord(x, rec) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // answer builds the answers to the questions of a query and sends them:
@@ -627,6 +676,9 @@ func (r *Responder) Close() error {
 		return nil
 	}
 	groups := r.groups
+	for _, g := range groups {
+		g.live = false // our own goodbyes are not defended
+	}
 	r.mu.Unlock()
 	for _, g := range groups {
 		r.sendAll(g, true)
