@@ -11,11 +11,11 @@
 //	oscli send [flags] HOST PORT|URL /address [TYPES] [VALUES...]
 //	oscli send - /address [TYPES] [VALUES...]      (packet bytes to stdout)
 //	oscli send [-H HOST] [-P PORT] [-r N] [-s] /address [VALUES...]   (oscpy's grammar)
-//	oscli dump [-json] [-src] [-filter P] [-count N] [-timeout D] PORT|URL
+//	oscli dump [-json] [-src] [-filter P] [-count N] [-timeout D] [-cert F -key F] [-ws-json] PORT|URL
 //	oscli dump [-H HOST] [-P PORT]                                     (oscpy's grammar)
-//	oscli echo PORT|URL
+//	oscli echo [-cert F -key F] [-ws-json] PORT|URL
 //	oscli monitor [-filter P] [-src] [-group P] [-sort K] [-plain] [-interval D] PORT|URL...
-//	oscli relay [-filter P] [-rewrite /A=/B] [-flatten] [-queue N] [-stats D] -from URL... -to URL...
+//	oscli relay [-filter P] [-rewrite /A=/B] [-flatten[=due]] [-bidirectional [-routes N]] [-queue N] [-stats D] -from URL... -to URL...
 //	oscli bench [-rate R|max] [-duration D|-count N] [-profile P|-size N] PORT|URL
 //	oscli encode [-hex] [JSON...]
 //	oscli decode [-hex] [-text] [FILE|HEX...]
@@ -29,7 +29,9 @@
 // osc.udp://HOST:PORT (a bare PORT or HOST PORT means UDP),
 // osc.tcp://HOST:PORT (size-prefixed frames on send, as liblo;
 // osc.tcp+slip:// for SLIP), osc.unix:///PATH, and osc.ws://HOST:PORT/PATH
-// for OSC over WebSocket (one binary message a packet, as osc.js sends).
+// for OSC over WebSocket (one binary message a packet, as osc.js sends;
+// with -ws-json also text messages in osc.js's JSON form, answered in it;
+// osc.wss:// with -cert and -key).
 // send and dump also take oscpy's flags -H/--host and -P/--port
 // (localhost:8000 when no target is given), and send -r/--repeat, which
 // prints what it sent as oscpy does.
