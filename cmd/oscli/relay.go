@@ -69,7 +69,7 @@ func runRelay(e *env, args []string) error {
 	fs.Var(&filters, "filter", "forward only addresses matching `PATTERN` (repeatable)")
 	fs.Var(&rewrites, "rewrite", "replace the address prefix `/FROM=/TO` (repeatable)")
 	var flatten flattenFlag
-	fs.Var(&flatten, "flatten", "send the messages of bundles one by one, unbundled (`=due`: each when its bundle is due)")
+	fs.Var(&flatten, "flatten", "send the messages of bundles one by one, unbundled (-flatten=due: each when its bundle is due)")
 	queue := fs.Int("queue", 1024, "bound each destination's queue to `N` packets")
 	stats := fs.Duration("stats", 0, "print each destination's counters every `D` (0: only at the end)")
 	timeout := fs.Duration("timeout", 0, "exit after `D` (0: no limit)")
@@ -107,10 +107,6 @@ func runRelay(e *env, args []string) error {
 		}
 		r.rw.rules = append(r.rw.rules, rule)
 	}
-	if flatten == flattenDue {
-		r.rw.flatten = false // bundles keep their times until due
-		r.sched = sched.New(sched.Config{Logger: slog.New(&logHandler{w: &lockedWriter{w: e.stderr}, prefix: "oscli relay: "})}, r.dispatch)
-	}
 	if *bidi {
 		r.routes = newRoutes(*maxRoutes)
 		r.replies = newReplies(r.routes, r.rw.rules)
@@ -134,6 +130,11 @@ func runRelay(e *env, args []string) error {
 	ctx, cancel := signalContext(e, *timeout)
 	defer cancel()
 	stderr := &lockedWriter{w: e.stderr}
+	logger := slog.New(&logHandler{w: stderr, prefix: "oscli relay: "})
+	if flatten == flattenDue {
+		r.rw.flatten = false // bundles keep their times until due
+		r.sched = sched.New(sched.Config{Logger: logger}, r.dispatch)
+	}
 	for _, u := range to {
 		d := newDest(u, *queue, stderr)
 		d.replies = r.replies
@@ -160,15 +161,17 @@ func runRelay(e *env, args []string) error {
 	srv := &osc.Server{
 		Handler:     router.HandlerFunc(func(router.ResponseWriter, *router.Request) {}),
 		IdleTimeout: -1,
-		Logger:      slog.New(&logHandler{w: stderr, prefix: "oscli relay: "}),
+		Logger:      logger,
 		Accept: func(_ router.ResponseWriter, p *osc.Packet) bool {
 			r.forward(p)
 			return false
 		},
 	}
 	var err error
+	// One WebSocket configuration serves every endpoint: a loopback one
+	// does not open the others to pages of any origin.
+	ws.apply(srv, eps...)
 	for _, ep := range eps {
-		ws.apply(srv, ep)
 		var l *osc.Endpoint
 		if l, err = srv.Listen(ep.String(), nil); err != nil {
 			break
@@ -199,6 +202,9 @@ type relay struct {
 	// bundles it refuses are counted in refused.
 	sched   *sched.Scheduler[struct{}]
 	refused atomic.Uint64
+	// malformed counts the packets that -filter, -rewrite or -flatten
+	// could not read, which are not forwarded.
+	malformed atomic.Uint64
 
 	mu  sync.Mutex // Accept runs on a goroutine per TCP connection
 	buf []byte
@@ -222,7 +228,8 @@ func (r *relay) forward(p *osc.Packet) {
 	b, n, err := r.rw.appendPacket(r.buf[:0], pkt)
 	r.buf = b
 	if err != nil {
-		return // not OSC: nothing to filter or rewrite
+		r.malformed.Add(1) // not OSC: nothing to filter or rewrite
+		return
 	}
 	for range n {
 		var out []byte
@@ -260,14 +267,17 @@ func (r *relay) printStats(w *lockedWriter) {
 		fmt.Fprintf(w, "oscli relay: %s packets=%d bytes=%d drops=%d reconnects=%d\n",
 			d.url, d.packets.Load(), d.bytes.Load(), d.drops.Load(), d.reconnects.Load())
 	}
+	if n := r.malformed.Load(); n > 0 {
+		fmt.Fprintf(w, "oscli relay: malformed=%d (not forwarded: -filter, -rewrite and -flatten read OSC)\n", n)
+	}
 	if r.sched != nil {
 		st := r.sched.Stats()
 		fmt.Fprintf(w, "oscli relay: bundles queued=%d queued_bytes=%d dispatched=%d late=%d refused=%d dropped_at_close=%d\n",
 			st.Queued, st.QueuedBytes, st.Dispatched, st.Late, r.refused.Load(), st.DroppedAtClose)
 	}
 	if rp := r.replies; rp != nil {
-		fmt.Fprintf(w, "oscli relay: replies sent=%d unrouted=%d unanswerable=%d failed=%d routes=%d evicted=%d\n",
-			rp.sent.Load(), rp.unrouted.Load(), rp.unanswerable.Load(), rp.failed.Load(), r.routes.len(), r.routes.evicted.Load())
+		fmt.Fprintf(w, "oscli relay: replies sent=%d unrouted=%d unanswerable=%d failed=%d routes=%d evicted=%d too_long=%d\n",
+			rp.sent.Load(), rp.unrouted.Load(), rp.unanswerable.Load(), rp.failed.Load(), r.routes.len(), r.routes.evicted.Load(), r.routes.long.Load())
 	}
 }
 

@@ -57,18 +57,21 @@ func TestRelayBidirectional(t *testing.T) {
 			senders = append(senders, sender{c, fmt.Sprintf("/s/%d/%d", i, j)})
 		}
 	}
-	// The destinations' connections open in the background: send until
-	// the first reply comes back, then each sender once.
-	probe := senders[0]
-	require.Eventually(t, func() bool {
-		require.NoError(t, probe.c.Send(probe.addr))
-		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-		defer cancel()
-		_, err := probe.c.Receive(ctx)
-		return err == nil
-	}, 10*time.Second, 10*time.Millisecond, "no reply through the relay")
-	time.Sleep(300 * time.Millisecond) // the probe's other replies
-	drain(probe.c)
+	// The destinations' connections open in the background (what waits
+	// meanwhile is queued): a probe of its own, whose replies are not
+	// checked below, sends until replies come back.
+	probe, err := osc.Dial(froms[1])
+	require.NoError(t, err)
+	defer probe.Close()
+	for k := range dests {
+		require.Eventually(t, func() bool {
+			require.NoError(t, probe.Send(fmt.Sprintf("/probe/%d", k)))
+			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+			defer cancel()
+			_, err := probe.Receive(ctx)
+			return err == nil
+		}, 10*time.Second, 10*time.Millisecond, "no reply through the relay")
+	}
 	for _, s := range senders {
 		require.NoError(t, s.c.Send(s.addr, wire.Int32(7)))
 	}
@@ -116,20 +119,9 @@ func TestRelayBidirectional(t *testing.T) {
 	require.GreaterOrEqual(t, sent, n, line)
 }
 
-// drain reads what c has already received.
-func drain(c *osc.Client) {
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-		_, err := c.Receive(ctx)
-		cancel()
-		if err != nil {
-			return
-		}
-	}
-}
-
 // TestRelayRoutesCap: past -routes addresses, a new one replaces another,
-// counted; the newest sender of an address is the one answered.
+// counted; the newest sender of an address is the one answered; an
+// address longer than router.MaxLen is not remembered, counted.
 func TestRelayRoutesCap(t *testing.T) {
 	rt := newRoutes(4)
 	for i := range 10 {
@@ -148,4 +140,11 @@ func TestRelayRoutesCap(t *testing.T) {
 	o, _ = rt.lookup(m)
 	require.Equal(t, uint16(2000), o.addr.Port(), "the newest sender wins")
 	require.Equal(t, 4, rt.len())
+
+	long, err := wire.AppendMessage(nil, "/"+strings.Repeat("x", 2000))
+	require.NoError(t, err)
+	rt.remember(long, &osc.Packet{Data: long, Remote: netip.MustParseAddrPort("127.0.0.1:3000")})
+	require.Equal(t, 4, rt.len(), "an address over router.MaxLen is not remembered")
+	require.Equal(t, uint64(1), rt.long.Load())
+	require.Equal(t, uint64(6), rt.evicted.Load())
 }

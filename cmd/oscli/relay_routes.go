@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/osckit/osc"
+	"github.com/osckit/osc/router"
 	"github.com/osckit/osc/wire"
 )
 
@@ -34,13 +35,15 @@ func (o *origin) is(p *osc.Packet) bool {
 // routes remembers, for each address a destination was sent, the sender
 // that sent it last, so that a destination's replies on that address go
 // back to it. At most max addresses are kept: a new one beyond the cap
-// replaces an arbitrary other, counted in evicted.
+// replaces an arbitrary other, counted in evicted. Addresses longer than
+// router.MaxLen are not remembered (counted in long), so that the map
+// holds at most max × 1 KiB of addresses whatever senders send.
 type routes struct {
 	mu  sync.Mutex
 	max int
 	m   map[string]*origin
 
-	evicted atomic.Uint64
+	evicted, long atomic.Uint64
 }
 
 func newRoutes(max int) *routes {
@@ -69,6 +72,10 @@ func (rt *routes) walk(b []byte, p *osc.Packet) {
 }
 
 func (rt *routes) set(addr []byte, p *osc.Packet) {
+	if len(addr) > router.MaxLen {
+		rt.long.Add(1)
+		return
+	}
 	if o, ok := rt.m[string(addr)]; ok {
 		if !o.is(p) {
 			*o = origin{ep: p.Endpoint, addr: p.Remote, path: string(p.Path)}

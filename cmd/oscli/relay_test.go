@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"net"
 	"strings"
 	"testing"
@@ -229,7 +230,7 @@ func TestRelayFlattenDue(t *testing.T) {
 // and counted, not queued without limit.
 func TestRelayFlattenDueBound(t *testing.T) {
 	r := newRelay(false)
-	r.sched = sched.New(sched.Config{MaxQueue: 8}, r.dispatch)
+	r.sched = sched.New(sched.Config{MaxQueue: 8, Logger: slog.New(slog.DiscardHandler)}, r.dispatch)
 	defer r.sched.Close(context.Background())
 	d := newDest("test", 8, nil)
 	r.dests = []*dest{d}
@@ -244,4 +245,38 @@ func TestRelayFlattenDueBound(t *testing.T) {
 	require.Equal(t, uint64(2), r.refused.Load())
 	require.Equal(t, 8, r.sched.Stats().Queued)
 	require.Zero(t, len(d.q), "nothing sent before its time")
+}
+
+// TestRelayMalformedCounted: a packet that -rewrite cannot read is not
+// forwarded, and the status line counts it.
+func TestRelayMalformedCounted(t *testing.T) {
+	dst, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	require.NoError(t, err)
+	defer dst.Close()
+	r := start(t, "relay", "-timeout", "15s", "-rewrite", "/a=/b",
+		"-from", "osc.udp://127.0.0.1:0", "-to", "osc.udp://"+dst.LocalAddr().String())
+	src, err := net.Dial("udp", strings.TrimPrefix(relayURL(t, r), "osc.udp://"))
+	require.NoError(t, err)
+	defer src.Close()
+	_, err = src.Write([]byte("junk"))
+	require.NoError(t, err)
+	m, err := wire.AppendMessage(nil, "/a/x")
+	require.NoError(t, err)
+	_, err = src.Write(m)
+	require.NoError(t, err)
+	buf := make([]byte, 64)
+	require.NoError(t, dst.SetReadDeadline(time.Now().Add(10*time.Second)))
+	n, err := dst.Read(buf)
+	require.NoError(t, err)
+	want, err := wire.AppendMessage(nil, "/b/x")
+	require.NoError(t, err)
+	require.Equal(t, want, buf[:n], "the junk is not forwarded")
+	r.cancel()
+	var line string
+	for l := range r.err {
+		if strings.Contains(l, "malformed=") {
+			line = l
+		}
+	}
+	require.Contains(t, line, "malformed=1 ")
 }

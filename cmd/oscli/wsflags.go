@@ -49,11 +49,16 @@ func (w *wsFlags) check(eps ...netio.Endpoint) error {
 	return nil
 }
 
-// apply sets srv's WebSocket configuration for listening on ep: pages of
-// any origin may connect on a loopback host, only pages of the host
-// elsewhere.
-func (w *wsFlags) apply(srv *osc.Server, ep netio.Endpoint) {
-	srv.WebSocket.AnyOrigin = isLoopback(ep.Host())
+// apply sets srv's WebSocket configuration for listening on eps, before
+// any is opened (the server reads it for every connection): pages of any
+// origin may connect when every endpoint is on a loopback host, only
+// pages of the host otherwise.
+func (w *wsFlags) apply(srv *osc.Server, eps ...netio.Endpoint) {
+	loopback := true
+	for _, ep := range eps {
+		loopback = loopback && isLoopback(ep.Host())
+	}
+	srv.WebSocket.AnyOrigin = loopback
 	srv.WebSocket.TLS = w.tls
 	srv.WebSocket.JSON = w.json
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/osckit/osc"
 	"github.com/osckit/osc/internal/netio"
 	"github.com/osckit/osc/wire"
 )
@@ -109,4 +110,19 @@ func TestTLSFlagsUsage(t *testing.T) {
 		code, _, errOut := oscli(t, "", args...)
 		require.Equal(t, 2, code, "%v: %s", args, errOut)
 	}
+}
+
+// TestRelayOriginEveryEndpoint: a loopback WebSocket endpoint of relay
+// does not open its other endpoints to pages of any origin.
+func TestRelayOriginEveryEndpoint(t *testing.T) {
+	var ws wsFlags
+	var srv osc.Server
+	lo, err := netio.ParseEndpoint("osc.ws://127.0.0.1:0/")
+	require.NoError(t, err)
+	all, err := netio.ParseEndpoint("osc.ws://0.0.0.0:0/")
+	require.NoError(t, err)
+	ws.apply(&srv, all, lo)
+	require.False(t, srv.WebSocket.AnyOrigin)
+	ws.apply(&srv, lo)
+	require.True(t, srv.WebSocket.AnyOrigin)
 }
