@@ -189,8 +189,8 @@ func (b *batchIO) doReadWait(fd uintptr) bool {
 // cost some microseconds per message that waits, about a third of a
 // loopback round trip. Writes are unaffected: those that must not wait
 // (NoWait) pass MSG_DONTWAIT, the others wait in the kernel as they would in
-// the poller. Read deadlines do not apply to a blocking wait; close ends
-// it. The read lock is held.
+// the poller (but past write deadlines). Read deadlines do not apply to a
+// blocking wait; close ends it. The read lock is held.
 func (b *batchIO) setBlocking(on bool) error {
 	if on == b.block {
 		return nil

@@ -319,7 +319,9 @@ func (c *UDPConn) LeaveGroup(g netip.Addr, ifname string) error {
 // waited for is then seen some microseconds sooner (one system call where
 // the poller makes three, and no goroutine wake-up): about a third of a
 // round trip on loopback. Read deadlines do not apply to a blocking wait;
-// Close ends it. Writes are unaffected. Linux only (with recvmmsg);
+// Close ends it. Writes of a conn with NoWait still never wait; the others,
+// while the mode is on, wait for room in the kernel rather than in the
+// poller, where write deadlines do not apply. Linux only (with recvmmsg);
 // elsewhere it does nothing.
 func (c *UDPConn) SetBlocking(on bool) error {
 	if c.bio == nil {
