@@ -18,7 +18,7 @@ import (
 	"github.com/osckit/osc/wire"
 )
 
-const replayUsage = `[-speed X] [-loop N] [-spin D] [-realtime] [-from D] [-to D] [-filter PATTERN] [-timetags keep|rebase|immediate] [-src SOURCE=URL ...] FILE [URL...]
+const replayUsage = `[-speed X] [-loop N] [-spin D] [-realtime] [-from D] [-to D] [-filter PATTERN] [-timetags keep|rebase|immediate] [-rewrite /FROM=/TO ...] [-src SOURCE=URL ...] FILE [URL...]
 
 Sends the packets of a recording (oscli record's pcapng or JSON lines, a
 tcpdump/Wireshark pcap or pcapng capture of OSC over UDP or TCP, or the
@@ -40,6 +40,10 @@ packet's recording and its replay, so that a scheduling receiver fires it
 at the moment it would have; immediate makes every bundle immediate; keep
 sends the bytes unchanged. Malformed packets are sent as recorded.
 
+-rewrite /FROM=/TO (repeatable; the first that applies wins) replaces an
+address prefix, as oscli relay does, in messages and in bundles (which
+keep their shape and timetags); malformed packets are sent unchanged.
+
 -src SOURCE=URL (repeatable) sends the packets a source sent to their own
 destination instead: SOURCE is a recorded sender, HOST:PORT, a HOST (any
 port) or a UNIX socket path; the first that matches wins. Packets of
@@ -57,17 +61,26 @@ func runReplay(e *env, args []string) error {
 	loops := fs.Int("loop", 1, "play the recording `N` times (0: until interrupted)")
 	from := fs.Duration("from", 0, "start at offset `D` into the recording")
 	to := fs.Duration("to", 0, "stop at offset `D` into the recording (0: the end)")
-	filter := fs.String("filter", "", "send only packets with a message matching the OSC `PATTERN`")
+	filter := fs.String("filter", "", "send only packets with a message matching the OSC `PATTERN` (as recorded, before -rewrite)")
 	tts := fs.String("timetags", "keep", "bundle timetags: keep, rebase or immediate")
 	spin := fs.Duration("spin", defaultSpin, "poll the clock for at least the last `D` before a packet is due, up to 4 D when sleeps end late (CPU for accuracy)")
 	realtime := fs.Bool("realtime", false, "run in the real-time scheduling class (Linux: SCHED_FIFO; needs CAP_SYS_NICE or root)")
-	var srcs stringList
+	var srcs, rewrites stringList
+	fs.Var(&rewrites, "rewrite", "replace the address prefix `/FROM=/TO` (repeatable)")
 	fs.Var(&srcs, "src", "send the packets of the recorded sender `SOURCE=URL` to URL (repeatable)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() < 2 && (fs.NArg() < 1 || len(srcs) == 0) {
 		return usagef("want a FILE and at least one URL or -src")
+	}
+	var rw rewriter
+	for _, spec := range rewrites {
+		rule, err := parseRewrite(spec)
+		if err != nil {
+			return usagef("-rewrite %v", err)
+		}
+		rw.rules = append(rw.rules, rule)
 	}
 	maps := make([]sourceMap, len(srcs))
 	for i, m := range srcs {
@@ -128,7 +141,7 @@ func runReplay(e *env, args []string) error {
 		}
 		maps[i].to = []*osc.Client{c}
 	}
-	p := &player{speed: *speed, from: from.Nanoseconds(), to: to.Nanoseconds(), filter: *filter, timetags: *tts, spin: *spin, dests: all, srcs: maps, done: ctx.Done()}
+	p := &player{speed: *speed, from: from.Nanoseconds(), to: to.Nanoseconds(), filter: *filter, timetags: *tts, spin: *spin, dests: all, srcs: maps, rw: rw, done: ctx.Done()}
 	err := p.load(fs.Arg(0))
 	if err == nil {
 		err = p.run(*loops, *realtime, e.stderr)
@@ -159,6 +172,7 @@ type player struct {
 	spin     time.Duration
 	dests    []*osc.Client // of the packets no -src maps
 	srcs     []sourceMap
+	rw       rewriter // -rewrite, applied as the recording is loaded
 	done     <-chan struct{}
 	opts     wire.Options
 
@@ -198,7 +212,7 @@ func (p *player) load(name string) error {
 	if err != nil {
 		return err
 	}
-	var slab []byte
+	var slab, rewritten []byte
 	held := 0
 	for {
 		rec, err := r.Next()
@@ -224,19 +238,26 @@ func (p *player) load(name string) error {
 			p.unmapped++
 			continue
 		}
-		if held += len(rec.Data); held > maxReplayBytes {
+		data := rec.Data
+		if valid && len(p.rw.rules) > 0 {
+			var n int
+			if rewritten, n, err = p.rw.appendPacket(rewritten[:0], data); err == nil && n == 1 {
+				data, _ = nextPacket(rewritten)
+			}
+		}
+		if held += len(data); held > maxReplayBytes {
 			return fmt.Errorf("%s: more than %d MiB of packets to hold: replay a part with -from and -to", name, maxReplayBytes>>20)
 		}
-		if len(slab)+len(rec.Data) > cap(slab) {
-			slab = make([]byte, 0, max(1<<20, len(rec.Data)))
+		if len(slab)+len(data) > cap(slab) {
+			slab = make([]byte, 0, max(1<<20, len(data)))
 		}
-		slab = append(slab, rec.Data...)
+		slab = append(slab, data...)
 		p.pkts = append(p.pkts, replayPacket{
 			off:    rec.Time - p.from,
 			rec:    rec.Time,
-			data:   slab[len(slab)-len(rec.Data) : len(slab) : len(slab)],
+			data:   slab[len(slab)-len(data) : len(slab) : len(slab)],
 			to:     to,
-			retime: valid && p.timetags != "keep" && wire.IsBundle(rec.Data),
+			retime: valid && p.timetags != "keep" && wire.IsBundle(data),
 		})
 	}
 	if p.to > 0 {

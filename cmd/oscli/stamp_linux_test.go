@@ -11,7 +11,7 @@ import (
 // arrivalStamps asks the kernel to timestamp c's datagrams as they
 // arrive (SO_TIMESTAMPNS) and returns the function that reads the stamp
 // from a read's control message, or the time of the read without one.
-func arrivalStamps(b *testing.B, c *net.UDPConn) func(oob []byte) time.Time {
+func arrivalStamps(b testing.TB, c *net.UDPConn) func(oob []byte) time.Time {
 	rc, err := c.SyscallConn()
 	if err != nil {
 		b.Fatal(err)
