@@ -68,12 +68,16 @@ func (e *entry) loadValue() ([]wire.Value, bool) {
 	}
 	b := bytes.Clone(e.raw) // the values decoded may alias it
 	e.vmu.Unlock()
-	m, err := wire.ParseMessage(b)
+	m, err := rereadOptions.ParseMessage(b)
 	if err != nil {
 		return nil, false
 	}
 	return m.Values(), true
 }
+
+// rereadOptions decode a message that a server already accepted, however
+// lenient it was.
+var rereadOptions = wire.Options{Lenient: true, LooseAddress: true}
 
 // setValues makes vs the value; they must not be modified afterwards.
 func (e *entry) setValues(vs []wire.Value) {
