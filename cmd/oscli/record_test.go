@@ -500,6 +500,13 @@ func TestRecordReplayGaps(t *testing.T) {
 		}
 		p50, p75, drift := timing(kernel, speed)
 		t.Logf("speed %d, kernel stamps: error p50 %.2f ms, p75 %.2f ms, drift %.2f ms", speed, p50/ms, p75/ms, drift/ms)
+		if raceEnabled {
+			// The race detector slows the replay, in this process, and
+			// on a loaded machine stalled it for over 100 ms (drift 116
+			// ms): the packets and their order are checked, not the
+			// timing.
+			continue
+		}
 		require.Less(t, p50, 10*ms, "median error, speed %d", speed)
 		require.Less(t, p75, 40*ms, "75th percentile error, speed %d", speed)
 		require.Less(t, math.Abs(drift), 25*ms, "drift, speed %d", speed)
