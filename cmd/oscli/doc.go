@@ -127,8 +127,8 @@
 //
 // oscli replay reads a recording (its own, a tcpdump or Wireshark capture,
 // oscdump's text) into memory and sends every packet at its recorded
-// offset after one absolute start: it sleeps (clock_nanosleep on a thread
-// of its own, 1 ns timer slack) until a window before the packet is due,
+// offset after one absolute start: it sleeps (clock_nanosleep, 1 ns timer
+// slack) until a window before the packet is due,
 // then polls the clock. The window is -spin (1 ms), widened up to 4 ms
 // while sleeps end late. Nothing is read, parsed or allocated between
 // packets, so no garbage collection interrupts a replay. -realtime runs
