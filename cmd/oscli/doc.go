@@ -118,10 +118,10 @@
 // -rcvbuf (default 4 MiB) sizes the datagram sockets' receive buffers;
 // whatever is lost (queue full, write errors, the kernel's drops) is
 // counted, reported and makes the exit status 1. TestRecordRate
-// (OSCKIT_RECORD_SECONDS=10, -rcvbuf 32 MiB) recorded oscli bench's 2,000,000
-// messages with none lost and a peak heap of 14.0 MiB at a load average
-// of 13 on 2 cores, where bench itself reached 135,000 a second, not
-// 200,000; at 11 to 12 the kernel dropped 0.67%, all counted; at 16 to
+// (OSCKIT_RECORD_SECONDS=10, -rcvbuf 32 MiB) recorded oscli bench's
+// 2,000,000 messages at 199,976 a second with none lost and a peak heap of
+// 8.8 MiB at a load average of 2.4 on 2 cores. A busier machine starves
+// the reader: at 11 to 12 the kernel dropped 0.67%, all counted; at 16 to
 // 19, 9.1%, of which 8.7% were counted (the kernel reports its drops with
 // the next datagram read, so those after the last one go uncounted).
 //
