@@ -118,17 +118,17 @@
 // -rcvbuf (default 4 MiB) sizes the datagram sockets' receive buffers;
 // whatever is lost (queue full, write errors, the kernel's drops) is
 // counted, reported and makes the exit status 1. TestRecordRate
-// (OSCKIT_RECORD_SECONDS=10, -rcvbuf 32 MiB) recorded oscli bench's 2,000,000
-// messages with none lost and a peak heap of 14.0 MiB at a load average
-// of 13 on 2 cores, where bench itself reached 135,000 a second, not
-// 200,000; at 11 to 12 the kernel dropped 0.67%, all counted; at 16 to
+// (OSCKIT_RECORD_SECONDS=10, -rcvbuf 32 MiB) recorded oscli bench's
+// 2,000,000 messages at 199,976 a second with none lost and a peak heap of
+// 8.8 MiB at a load average of 2.4 on 2 cores. A busier machine starves
+// the reader: at 11 to 12 the kernel dropped 0.67%, all counted; at 16 to
 // 19, 9.1%, of which 8.7% were counted (the kernel reports its drops with
 // the next datagram read, so those after the last one go uncounted).
 //
 // oscli replay reads a recording (its own, a tcpdump or Wireshark capture,
 // oscdump's text) into memory and sends every packet at its recorded
-// offset after one absolute start: it sleeps (clock_nanosleep on a thread
-// of its own, 1 ns timer slack) until a window before the packet is due,
+// offset after one absolute start: it sleeps (clock_nanosleep, 1 ns timer
+// slack) until a window before the packet is due,
 // then polls the clock. The window is -spin (1 ms), widened up to 4 ms
 // while sleeps end late. Nothing is read, parsed or allocated between
 // packets, so no garbage collection interrupts a replay. -realtime runs

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/osckit/osc"
 	"github.com/osckit/osc/internal/capture"
 	"github.com/osckit/osc/internal/netio"
 	"github.com/osckit/osc/wire"
@@ -292,10 +293,15 @@ func TestRecordWebSocket(t *testing.T) {
 	file := filepath.Join(dir, "ws.pcapng")
 	p := start(t, "record", "-o", file, "-count", "3", "osc.ws://127.0.0.1:0")
 	url := p.listening(t)
-	for _, args := range [][]string{{"/ws/one", "i", "1"}, {"/ws/two", "s", "deux"}, {"-at", "00000064.80000000", "/ws/cue", "f", "0.5"}} {
-		code, _, errOut := oscli(t, "", append(append([]string{"send"}, args[:len(args)-3]...), append([]string{url}, args[len(args)-3:]...)...)...)
-		require.Zero(t, code, errOut)
+	// One connection, so that the server sees the messages in order
+	// (separate ones are served concurrently).
+	c, err := osc.Dial(url)
+	require.NoError(t, err)
+	for _, pkt := range [][]byte{msg(t, "/ws/one", wire.Int32(1)), msg(t, "/ws/two", wire.String("deux")), bundleOf(t, wire.Timetag(100<<32|1<<31), "/ws/cue")} {
+		_, err := c.Write(pkt)
+		require.NoError(t, err)
 	}
+	require.NoError(t, c.Close())
 	require.Zero(t, p.wait(t))
 	_, recs := readRecording(t, file)
 	require.Len(t, recs, 3)
@@ -494,6 +500,13 @@ func TestRecordReplayGaps(t *testing.T) {
 		}
 		p50, p75, drift := timing(kernel, speed)
 		t.Logf("speed %d, kernel stamps: error p50 %.2f ms, p75 %.2f ms, drift %.2f ms", speed, p50/ms, p75/ms, drift/ms)
+		if raceEnabled {
+			// The race detector slows the replay, in this process, and
+			// on a loaded machine stalled it for over 100 ms (drift 116
+			// ms): the packets and their order are checked, not the
+			// timing.
+			continue
+		}
 		require.Less(t, p50, 10*ms, "median error, speed %d", speed)
 		require.Less(t, p75, 40*ms, "75th percentile error, speed %d", speed)
 		require.Less(t, math.Abs(drift), 25*ms, "drift, speed %d", speed)

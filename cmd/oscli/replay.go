@@ -270,13 +270,17 @@ func (p *player) load(name string) error {
 // run plays the loaded packets loops times (0: until stopped). With
 // realtime it asks for the real-time scheduling class.
 func (p *player) run(loops int, realtime bool, stderr io.Writer) error {
-	// The loop runs on a thread of its own, which ends with it (a thread
-	// whose scheduling class changed must not go back to the runtime).
+	// With -realtime the loop runs on a thread of its own, which ends
+	// with it (a thread whose scheduling class changed must not go back
+	// to the runtime). Without, it is not locked to one: when the runtime
+	// preempts a locked goroutine, it waits for another thread to hand it
+	// back a processor, which on a busy machine took up to hundreds of
+	// milliseconds.
 	done := make(chan error, 1)
 	go func() {
-		runtime.LockOSThread()
 		restore := func() {}
 		if realtime {
+			runtime.LockOSThread()
 			r, err := enterRealtime()
 			if err != nil {
 				fmt.Fprintf(stderr, "oscli replay: -realtime: %v: pacing at normal priority\n", err)
@@ -293,7 +297,6 @@ func (p *player) run(loops int, realtime bool, stderr io.Writer) error {
 
 // loop plays the packets loops times (0: until stopped).
 func (p *player) loop(loops int) error {
-	p.sleeper.init()
 	// Collect the garbage of loading now, not while sending.
 	runtime.GC()
 	var t0 time.Time

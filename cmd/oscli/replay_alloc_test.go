@@ -27,7 +27,6 @@ func TestReplayStepNoAllocs(t *testing.T) {
 	bundle := bundleOf(t, wire.TimetagOf(time.Now()), "/b")
 	for _, mode := range []string{"keep", "rebase", "immediate"} {
 		p := &player{timetags: mode, spin: 20 * time.Microsecond, start: time.Now(), done: make(chan struct{})}
-		p.sleeper.init()
 		pks := []replayPacket{
 			{data: msg(t, "/m", wire.Int32(1)), to: []*osc.Client{c}},
 			{data: bundle, rec: 1000, to: []*osc.Client{c}, retime: mode != "keep"},

@@ -51,16 +51,14 @@ func eachThread(f func(tid int)) {
 
 // sleeper sleeps on the calling thread itself, in clock_nanosleep: the
 // kernel wakes this thread when the time comes, instead of the runtime's
-// timer waking the goroutine from another thread and scheduling it.
+// timer waking the goroutine from another thread and scheduling it. The
+// thread's timer slack is set to 1 ns first (the kernel's default, 50 us,
+// lets it wake a normal thread that much late to batch wake-ups); the
+// goroutine may be on another thread at each sleep.
 type sleeper struct{ ts unix.Timespec }
 
-// init sets the thread's timer slack to 1 ns (the kernel's default, 50
-// us, lets it wake a normal thread that much late to batch wake-ups).
-func (s *sleeper) init() {
-	_ = unix.Prctl(unix.PR_SET_TIMERSLACK, 1, 0, 0, 0)
-}
-
 func (s *sleeper) sleep(d time.Duration) {
+	_ = unix.Prctl(unix.PR_SET_TIMERSLACK, 1, 0, 0, 0)
 	s.ts = unix.NsecToTimespec(d.Nanoseconds())
 	_ = unix.ClockNanosleep(unix.CLOCK_MONOTONIC, 0, &s.ts, nil) // EINTR: the caller checks the time
 }

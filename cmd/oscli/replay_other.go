@@ -14,6 +14,4 @@ func enterRealtime() (restore func(), err error) {
 // sleeper sleeps with the runtime's timer.
 type sleeper struct{}
 
-func (s *sleeper) init() {}
-
 func (s *sleeper) sleep(d time.Duration) { time.Sleep(d) }
