@@ -1,6 +1,7 @@
 package oscquery
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"slices"
@@ -36,7 +37,15 @@ type entry struct {
 	attrs    Node // Contents and Value unused
 	names    []string
 	children map[string]*entry
-	value    atomic.Pointer[[]wire.Value]
+	// The value: values set (Add, SetValue), or a copy of the last
+	// message observed, whichever came last. Observe copies bytes into a
+	// buffer that is reused, so that following messages costs no
+	// allocation; readers decode it.
+	vmu    sync.Mutex
+	vals   []wire.Value
+	raw    []byte
+	rawSet bool // raw is the value
+	has    bool // there is a value
 	// listeners are the WebSocket clients that LISTEN to the node,
 	// replaced as a whole (under the Namespace's lmu) when one comes or
 	// goes.
@@ -47,10 +56,45 @@ type entry struct {
 func (e *entry) getAttrs() *Node { return &e.attrs }
 
 func (e *entry) loadValue() ([]wire.Value, bool) {
-	if p := e.value.Load(); p != nil {
-		return *p, true
+	e.vmu.Lock()
+	if !e.has {
+		e.vmu.Unlock()
+		return nil, false
 	}
-	return nil, false
+	if !e.rawSet {
+		vs := e.vals
+		e.vmu.Unlock()
+		return vs, true
+	}
+	b := bytes.Clone(e.raw) // the values decoded may alias it
+	e.vmu.Unlock()
+	m, err := rereadOptions.ParseMessage(b)
+	if err != nil {
+		return nil, false
+	}
+	return m.Values(), true
+}
+
+// rereadOptions decode a message that a server already accepted, however
+// lenient it was.
+var rereadOptions = wire.Options{Lenient: true, LooseAddress: true}
+
+// setValues makes vs the value; they must not be modified afterwards.
+func (e *entry) setValues(vs []wire.Value) {
+	e.vmu.Lock()
+	e.vals, e.rawSet, e.has = vs, false, true
+	e.vmu.Unlock()
+}
+
+// setRaw makes the arguments of the message b the value, copying b.
+func (e *entry) setRaw(b []byte) {
+	e.vmu.Lock()
+	if cap(e.raw) > 4096 && cap(e.raw) > 4*len(b) {
+		e.raw = nil // do not keep the memory of one large message
+	}
+	e.raw = append(e.raw[:0], b...)
+	e.vals, e.rawSet, e.has = nil, true, true
+	e.vmu.Unlock()
 }
 
 // entryView adapts an entry to the encoder's view.
@@ -191,8 +235,7 @@ func (ns *Namespace) add(path string, n *Node) {
 	a.FullPath, a.Contents, a.Value = path, nil, nil
 	e.attrs = *a
 	if n.Value != nil {
-		vs := slices.Clone(n.Value)
-		e.value.Store(&vs)
+		e.setValues(slices.Clone(n.Value))
 	}
 	for name, c := range n.Contents {
 		if c != nil {
@@ -373,7 +416,7 @@ func (ns *Namespace) SetValue(path string, vs ...wire.Value) error {
 		return fmt.Errorf("%w: %s", ErrNotFound, path)
 	}
 	vs = slices.Clone(vs)
-	e.value.Store(&vs)
+	e.setValues(vs)
 	if ls := e.listeners.Load(); ls != nil && e.attrs.Access.Readable() {
 		if b, err := wire.AppendMessage(nil, e.attrs.FullPath, vs...); err == nil {
 			for _, c := range *ls {
@@ -418,8 +461,7 @@ func (ns *Namespace) observe(msg wire.Message, from *wsConn) int {
 		if e == nil || !e.accepts(&msg) {
 			return 0
 		}
-		vs := msg.Values()
-		e.value.Store(&vs)
+		e.setRaw(msg.Bytes())
 		if ls := e.listeners.Load(); ls != nil {
 			b := msg.Bytes()
 			for _, c := range *ls {
@@ -434,15 +476,11 @@ func (ns *Namespace) observe(msg wire.Message, from *wsConn) int {
 		return 0
 	}
 	n := 0
-	var vs []wire.Value
 	pattern := string(addr)
 	var walk func(e *entry)
 	walk = func(e *entry) {
 		if e.accepts(&msg) && router.Match(pattern, e.attrs.FullPath) {
-			if vs == nil {
-				vs = msg.Values()
-			}
-			e.value.Store(&vs)
+			e.setRaw(msg.Bytes())
 			n++
 			if ls := e.listeners.Load(); ls != nil {
 				b := readdress(e.attrs.FullPath, &msg)

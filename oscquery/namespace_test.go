@@ -365,3 +365,22 @@ func TestConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestObserveLenient: a message a lenient server accepted (here an
+// address alone, with no type tag string) still gives the node its VALUE.
+func TestObserveLenient(t *testing.T) {
+	ns := NewNamespace()
+	if err := ns.Add("/go", Node{Access: AccessRead}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := (&wire.Options{Lenient: true}).ParseMessage([]byte("/go\x00"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := ns.Observe(m); n != 1 {
+		t.Fatalf("Observe: %d nodes", n)
+	}
+	if vs, ok := ns.Value("/go"); !ok || len(vs) != 0 {
+		t.Fatalf("VALUE %v, %v: want an empty value", vs, ok)
+	}
+}

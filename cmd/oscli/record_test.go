@@ -426,14 +426,16 @@ func TestReplaySrc(t *testing.T) {
 }
 
 // TestRecordReplayGaps: a replay keeps a recording's timing, at -speed 1
-// and 2, as another recorder sees it. A loaded machine delays some
+// and 2, as the kernel stamps the arrivals (and, more loosely, as another
+// recorder sees them). A loaded machine delays some
 // packets by tens of milliseconds (and a replay paced from one start
 // catches up after them), so the test asks the bulk of the packets, not
 // each, to be on time: the median error within 10 ms, three quarters
-// within 25 ms, and no drift (median error over the last third less over
-// the first) beyond 25 ms. (On a quiet machine all are under 1 ms; at a
-// load average of 13 on 2 cores they were 1-2.6, 4.7-7 and 5-8.5 ms.)
-// Summed sleeps, a wrong speed or a lost schedule fail them by far.
+// within 40 ms, and no drift (median error over the last third less over
+// the first) beyond 25 ms. (On a quiet machine all are under 1 ms; under
+// the race detector at a load average of 13 on 2 cores up to 3, 19 and 2
+// ms.) Summed sleeps, a wrong speed or a lost schedule fail them: a
+// replay 10% fast gave 24, 47 and -70 ms.
 func TestRecordReplayGaps(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "gaps.jsonl")
@@ -451,22 +453,15 @@ func TestRecordReplayGaps(t *testing.T) {
 	}
 	require.NoError(t, f.Close())
 
-	for _, speed := range []int{1, 2} {
-		out := filepath.Join(dir, "got"+itoa(speed)+".jsonl")
-		p := start(t, "record", "-o", out, "-count", itoa(n), "-duration", "30s", "osc.udp://127.0.0.1:0")
-		code, _, errOut := oscli(t, "", "replay", "-speed", itoa(speed), file, p.listening(t))
-		require.Zero(t, code, errOut)
-		require.Zero(t, p.wait(t))
-		_, got := readRecording(t, out)
-		require.Len(t, got, n)
+	ms := float64(time.Millisecond)
+	// timing returns the p50 and p75 of the absolute errors of the
+	// arrival times at (against their median: the first packet's own
+	// delay would shift all the others) and the drift.
+	timing := func(at []int64, speed int) (p50, p75, drift float64) {
 		errs := make([]float64, n)
-		for i, r := range got {
-			require.Equal(t, msg(t, "/gap", wire.Int32(int32(i))), r.Data)
-			want := float64(offsets[i]-offsets[0]) / float64(speed)
-			errs[i] = float64(r.Time-got[0].Time) - want
+		for i := range at {
+			errs[i] = float64(at[i]-at[0]) - float64(offsets[i]-offsets[0])/float64(speed)
 		}
-		// Errors against their median: the first packet's own delay
-		// would shift all the others.
 		m := median(errs)
 		abs := make([]float64, n)
 		for i := range errs {
@@ -474,12 +469,39 @@ func TestRecordReplayGaps(t *testing.T) {
 			abs[i] = math.Abs(errs[i])
 		}
 		slices.Sort(abs)
-		ms := float64(time.Millisecond)
-		drift := median(errs[2*n/3:]) - median(errs[:n/3])
-		t.Logf("speed %d: error p50 %.2f ms, p75 %.2f ms, max %.2f ms, drift %.2f ms", speed, abs[n/2]/ms, abs[3*n/4]/ms, abs[n-1]/ms, drift/ms)
-		require.Less(t, abs[n/2], 10*ms, "median error, speed %d", speed)
-		require.Less(t, abs[3*n/4], 25*ms, "75th percentile error, speed %d", speed)
+		return abs[n/2], abs[3*n/4], median(errs[2*n/3:]) - median(errs[:n/3])
+	}
+	for _, speed := range []int{1, 2} {
+		// The replay goes to a recorder and to a socket the kernel
+		// timestamps: the recorder stamps a packet when its hook runs,
+		// which a stalled process (the race detector on a loaded
+		// machine) delays; the kernel's stamps time the replay alone.
+		out := filepath.Join(dir, "got"+itoa(speed)+".jsonl")
+		p := start(t, "record", "-o", out, "-count", itoa(n), "-duration", "30s", "osc.udp://127.0.0.1:0")
+		url, received := stampedReceiver(t, n)
+		code, _, errOut := oscli(t, "", "replay", "-speed", itoa(speed), file, p.listening(t), url)
+		require.Zero(t, code, errOut)
+		require.Zero(t, p.wait(t))
+		data, stamps := received()
+		_, got := readRecording(t, out)
+		require.Len(t, got, n)
+		kernel, recorded := make([]int64, n), make([]int64, n)
+		for i := range n {
+			want := msg(t, "/gap", wire.Int32(int32(i)))
+			require.Equal(t, want, data[i])
+			require.Equal(t, want, got[i].Data)
+			kernel[i], recorded[i] = stamps[i].UnixNano(), got[i].Time
+		}
+		p50, p75, drift := timing(kernel, speed)
+		t.Logf("speed %d, kernel stamps: error p50 %.2f ms, p75 %.2f ms, drift %.2f ms", speed, p50/ms, p75/ms, drift/ms)
+		require.Less(t, p50, 10*ms, "median error, speed %d", speed)
+		require.Less(t, p75, 40*ms, "75th percentile error, speed %d", speed)
 		require.Less(t, math.Abs(drift), 25*ms, "drift, speed %d", speed)
+		// The recording keeps the timing too, within what its stalls
+		// allow.
+		p50, p75, drift = timing(recorded, speed)
+		t.Logf("speed %d, recorded: error p50 %.2f ms, p75 %.2f ms, drift %.2f ms", speed, p50/ms, p75/ms, drift/ms)
+		require.Less(t, p50, 25*ms, "recorded median error, speed %d", speed)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -53,7 +54,9 @@ fail are counted on the status line.
 An osc.wss:// -from endpoint listens with the certificate -cert and its
 key -key.
 
-With -stats D a line every D gives each destination's packets, bytes,
+With -stats D a line every D gives each -from endpoint's packets, bytes,
+malformed packets and connections (accepted, refused past the cap, closed
+for not reading their replies) and each destination's packets, bytes,
 drops and reconnects; the totals are printed when relay ends.`
 
 type stringList []string
@@ -177,6 +180,9 @@ func runRelay(e *env, args []string) error {
 			break
 		}
 		fmt.Fprintf(stderr, "oscli relay: listening on %s\n", l.URL())
+		r.epMu.Lock()
+		r.eps = append(r.eps, l)
+		r.epMu.Unlock()
 	}
 	if err == nil {
 		<-ctx.Done()
@@ -205,6 +211,9 @@ type relay struct {
 	// malformed counts the packets that -filter, -rewrite or -flatten
 	// could not read, which are not forwarded.
 	malformed atomic.Uint64
+
+	epMu sync.Mutex
+	eps  []*osc.Endpoint // the -from endpoints open, for the status line
 
 	mu  sync.Mutex // Accept runs on a goroutine per TCP connection
 	buf []byte
@@ -263,6 +272,14 @@ func (r *relay) send(pkt []byte) {
 }
 
 func (r *relay) printStats(w *lockedWriter) {
+	r.epMu.Lock()
+	eps := slices.Clone(r.eps)
+	r.epMu.Unlock()
+	for _, ep := range eps {
+		st := ep.Stats()
+		fmt.Fprintf(w, "oscli relay: from %s packets=%d bytes=%d malformed=%d conns=%d conns_refused=%d slow_peers=%d reply_drops=%d\n",
+			ep.URL(), st.Packets, st.Bytes, st.Malformed, st.Conns, st.ConnsRefused, st.SlowPeers, st.ReplyDrops)
+	}
 	for _, d := range r.dests {
 		fmt.Fprintf(w, "oscli relay: %s packets=%d bytes=%d drops=%d reconnects=%d\n",
 			d.url, d.packets.Load(), d.bytes.Load(), d.drops.Load(), d.reconnects.Load())
