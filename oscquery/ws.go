@@ -84,7 +84,7 @@ type wsHub struct {
 	watched *Namespace // the namespace this hub is registered with
 	empty   *Namespace // served when Handler.Namespace is nil
 	st      wsStats
-	wg      sync.WaitGroup // the clients' writing goroutines
+	wg      sync.WaitGroup // the clients' reading (serveWS) and writing goroutines
 }
 
 // Stats returns the counters of the Handler's WebSocket server.
@@ -101,9 +101,10 @@ func (h *Handler) Stats() Stats {
 }
 
 // Close disconnects the Handler's WebSocket clients (with status 1001 and
-// a reason) and refuses new ones; HTTP requests are still answered. The
-// http.Server does not track upgraded connections: call Close after its
-// Shutdown.
+// a reason), refuses new ones and returns once the goroutines serving
+// them have ended (a close handshake takes at most a second); HTTP
+// requests are still answered. The http.Server does not track upgraded
+// connections: call Close after its Shutdown.
 func (h *Handler) Close() error {
 	hub := &h.hub
 	hub.mu.Lock()
@@ -188,7 +189,9 @@ func (h *Handler) serveWS(w http.ResponseWriter, r *http.Request) {
 	}
 	hub.conns[c] = struct{}{}
 	hub.st.conns.Add(1)
+	hub.wg.Add(1) // under hub.mu, before Close can wait: Close waits for this goroutine too
 	hub.mu.Unlock()
+	defer hub.wg.Done()
 	defer c.leave()
 
 	hj := &hijackRecorder{ResponseWriter: w}

@@ -22,7 +22,7 @@ func arrivalStamps(b testing.TB, c *net.UDPConn) func(oob []byte) time.Time {
 	}); err != nil || serr != nil {
 		b.Fatalf("SO_TIMESTAMPNS: %v %v", err, serr)
 	}
-	return func(oob []byte) time.Time {
+	stamp := func(oob []byte) time.Time {
 		msgs, err := syscall.ParseSocketControlMessage(oob)
 		if err == nil {
 			for _, m := range msgs {
@@ -35,4 +35,45 @@ func arrivalStamps(b testing.TB, c *net.UDPConn) func(oob []byte) time.Time {
 		}
 		return time.Now()
 	}
+	awaitArrivalStamps(b, c, stamp)
+	return stamp
+}
+
+// awaitArrivalStamps returns once the kernel stamps c's datagrams as they
+// arrive. Linux turns its receive timestamps on from a work queue some
+// time after the first socket asks for them; until then it stamps a
+// datagram when it is read, so that datagrams read after a burst got
+// later stamps than the ones that arrived after them (the span of a
+// replay came out negative under the race detector on a loaded machine).
+// A probe sent some milliseconds before it is read tells the two apart:
+// at most 200 probes, each read within 5 s.
+func awaitArrivalStamps(b testing.TB, c *net.UDPConn, stamp func([]byte) time.Time) {
+	b.Helper()
+	tx, err := net.DialUDP("udp", nil, c.LocalAddr().(*net.UDPAddr))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tx.Close()
+	buf, oob := make([]byte, 16), make([]byte, 128)
+	for range 200 {
+		if _, err := tx.Write([]byte("probe")); err != nil {
+			b.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond)
+		if err := c.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+			b.Fatal(err)
+		}
+		read := time.Now()
+		_, k, _, _, err := c.ReadMsgUDP(buf, oob)
+		if err != nil {
+			b.Fatalf("reading a timestamp probe: %v", err)
+		}
+		if stamp(oob[:k]).Before(read.Round(0)) {
+			if err := c.SetReadDeadline(time.Time{}); err != nil {
+				b.Fatal(err)
+			}
+			return
+		}
+	}
+	b.Fatal("the kernel did not stamp datagrams on arrival after 200 probes")
 }
