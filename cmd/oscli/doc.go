@@ -142,13 +142,13 @@
 //
 // Accuracy, from BenchmarkReplayAccuracy (10,000 packets, gaps 0.1 to 50
 // ms, arrival times from the kernel's receive timestamps, errors against
-// the recorded offsets, on 2 cores shared with other builds, load average
-// 9 to 16), p50 / p99 / drift from start to end:
+// the recorded offsets, on 2 cores shared with other builds), p50 / p99 /
+// drift from start to end, at load averages of 1.8 to 3.3 and 9 to 16:
 //
-//	oscli replay               88 us / 40.9 ms / 1.5 ms
-//	oscli replay -realtime     20 us / 146 us / -2 us
-//	liblo oscsendfile          67 us / 28.2 ms / 36 us
-//	oscsendfile under chrt -f  32 us / 1.8 ms / 24 us
+//	oscli replay               26 us / 929 us / -4 us   88 us / 40.9 ms / 1.5 ms
+//	oscli replay -realtime     16 us / 95 us / 3 us     20 us / 146 us / -2 us
+//	liblo oscsendfile          29 us / 2.8 ms / 0 us    67 us / 28.2 ms / 36 us
+//	oscsendfile under chrt -f  28 us / 2.0 ms / 0 us    32 us / 1.8 ms / 24 us
 //
 // At normal priority the other processes of a busy machine delay some
 // packets by milliseconds whatever the sender does; with -realtime p99
