@@ -108,3 +108,50 @@ func TestDropCounter(t *testing.T) {
 		}
 	}
 }
+
+// TestUDPDropsAtBurstEnd: losses at the end of a burst are counted before
+// any datagram after them arrives (the kernel's count is asked for, not
+// only read from datagrams), and Close keeps the last count.
+func TestUDPDropsAtBurstEnd(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("drop counts are read on Linux only")
+	}
+	rx := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{Batch: 16, ReadBuffer: 4096})
+	tx := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{})
+	const burst = 256
+	for i := range burst {
+		if _, err := tx.WriteTo(numbered(i, 32), rx.LocalAddrPort()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Nothing read yet: the count can only come from the socket itself.
+	drops := rx.Drops()
+	if drops == 0 {
+		t.Fatal("Drops = 0 after overflowing the receive buffer, before any read")
+	}
+	got := 0
+	dst := make([]Packet, 64)
+	for {
+		if err := rx.SetReadDeadline(time.Now().Add(200 * time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+		n, err := rx.ReadBatch(dst)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got += n
+	}
+	t.Logf("sent %d, received %d, Drops %d", burst, got, rx.Drops())
+	if d := rx.Drops(); d != uint64(burst-got) {
+		t.Fatalf("Drops = %d, want sent - received = %d", d, burst-got)
+	}
+	if err := rx.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if d := rx.Drops(); d != uint64(burst-got) {
+		t.Fatalf("after Close, Drops = %d, want %d", d, burst-got)
+	}
+}

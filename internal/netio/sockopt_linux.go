@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"sync/atomic"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -234,4 +235,30 @@ func joinGroup(rc syscall.RawConn, g netip.Addr, ifname string, join bool) error
 		return cerr
 	}
 	return err
+}
+
+// skMeminfoDrops and skMeminfoVars index the SO_MEMINFO array
+// (linux/sock_diag.h): its DROPS entry is the count SO_RXQ_OVFL reports.
+const (
+	skMeminfoDrops = 8
+	skMeminfoVars  = 9
+)
+
+// socketDrops returns the socket's drop count as the kernel keeps it now.
+func socketDrops(c *net.UDPConn) (uint32, bool) {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return 0, false
+	}
+	var v [skMeminfoVars]uint32
+	ok := false
+	if rc.Control(func(fd uintptr) {
+		l := uint32(unsafe.Sizeof(v))
+		_, _, e := unix.Syscall6(unix.SYS_GETSOCKOPT, fd, unix.SOL_SOCKET, unix.SO_MEMINFO,
+			uintptr(unsafe.Pointer(&v[0])), uintptr(unsafe.Pointer(&l)), 0)
+		ok = e == 0 && l > skMeminfoDrops*4
+	}) != nil {
+		return 0, false
+	}
+	return v[skMeminfoDrops], ok
 }

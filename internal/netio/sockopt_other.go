@@ -44,3 +44,6 @@ func listenMulticast(network string, g netip.Addr, port string, cfg *UDPConfig) 
 }
 
 func joinGroup(syscall.RawConn, netip.Addr, string, bool) error { return errors.ErrUnsupported }
+
+// socketDrops: the kernel's drop count is read on Linux only.
+func socketDrops(*net.UDPConn) (uint32, bool) { return 0, false }

@@ -284,10 +284,17 @@ func (c *UDPConn) RemoteAddr() netip.AddrPort { return c.raddr }
 // since it was opened, almost always because its receive buffer was full:
 // the reader did not keep up (raise UDPConfig.ReadBuffer, read faster, or
 // hand work to other goroutines). The count never decreases. The kernel
-// reports it only with the next datagram that does arrive, so after a burst
-// of losses Drops lags until one more datagram has been read. Any goroutine
-// may call it. Linux only (SO_RXQ_OVFL); elsewhere it returns 0.
-func (c *UDPConn) Drops() uint64 { return c.drops.load() }
+// reports it with each datagram that arrives after a loss (SO_RXQ_OVFL), and
+// Drops also asks the socket for its current count (SO_MEMINFO), so losses
+// at the end of a burst are counted without waiting for another datagram.
+// Close takes a last count, which Drops keeps returning. Any goroutine may
+// call it. Linux only; elsewhere it returns 0.
+func (c *UDPConn) Drops() uint64 {
+	if v, ok := socketDrops(c.c); ok {
+		c.drops.see(v)
+	}
+	return c.drops.load()
+}
 
 // batched reports whether reads and writes use recvmmsg/sendmmsg.
 func (c *UDPConn) batched() bool { return c.bio != nil }
@@ -334,6 +341,7 @@ func (c *UDPConn) SetBlocking(on bool) error {
 
 // Close closes the socket; a pending ReadBatch returns net.ErrClosed.
 func (c *UDPConn) Close() error {
+	c.Drops() // the last count, while the socket can still be asked
 	if c.bio != nil {
 		c.bio.shutdown()
 	}
