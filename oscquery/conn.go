@@ -135,6 +135,9 @@ func (c *Conn) Send(ctx context.Context, pkt []byte) error {
 // JSON is an error, after which Next may be called again. When ctx ends
 // before a message arrives, the connection is closed (a WebSocket read
 // cannot be resumed): use a context that lasts as long as the connection.
+// The server's pings are answered while Next waits: a client that stops
+// calling it is disconnected after the server's ping interval (see
+// Handler.PingInterval), so keep one goroutine in Next.
 func (c *Conn) Next(ctx context.Context) (Event, error) {
 	typ, r, err := c.ws.Reader(ctx)
 	if err != nil {

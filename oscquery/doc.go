@@ -77,7 +77,13 @@
 // value that does not fit is dropped; when a notice does not fit, those
 // waiting merge into one PATH_CHANGED of "/", which tells the client to
 // fetch the namespace again) and the time a write may take (WriteTimeout,
-// after which a client that does not read is disconnected). A
+// after which a client that does not read is disconnected). Each client is
+// pinged every PingInterval (30 s unless set; negative disables it): one
+// that does not answer within PingInterval, such as a dead host or a peer
+// that completed the handshake and went silent, is disconnected and
+// counted (Stats.DeadClients) rather than holding a slot until TCP
+// notices. A client that only LISTENs sends nothing yet answers pings, so
+// it stays. A
 // client that reads slowly delays no other: each has its own queue and
 // writing goroutine. Close disconnects the clients, which an http.Server's
 // Shutdown does not do for upgraded connections.

@@ -111,6 +111,12 @@ type Handler struct {
 	// DefaultWriteTimeout); a client that does not read within it is
 	// disconnected and counted (Stats.SlowClients).
 	WriteTimeout time.Duration
+	// PingInterval is how often a client is pinged (0: 30 s; negative:
+	// never). A client that does not answer a ping within PingInterval
+	// (a dead host, a peer that never reads) is disconnected and counted
+	// (Stats.DeadClients), so that it does not hold one of MaxConns. A
+	// client that only listens, and never sends, answers pings and stays.
+	PingInterval time.Duration
 	// OriginPatterns lists the hosts (path.Match patterns) whose web
 	// pages may open a WebSocket besides the server's own origin.
 	// Clients that send no Origin header (tools) are always accepted.

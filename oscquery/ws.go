@@ -29,6 +29,7 @@ const (
 	DefaultMaxFrame     = 64 << 10  // bytes in one WebSocket message from a client
 	DefaultSendQueue    = 256 << 10 // bytes waiting to be sent to one client
 	DefaultWriteTimeout = 5 * time.Second
+	defaultPingInterval = 30 * time.Second
 )
 
 // maxCommand bounds a text message (a JSON command): longer ones are
@@ -67,13 +68,14 @@ type Stats struct {
 	NoticesMerged  uint64 // notices merged into a PATH_CHANGED of the root: a client's send queue was full
 	Dropped        uint64 // values not queued, or removed, because a client's send queue was full
 	SlowClients    uint64 // clients disconnected for not reading within WriteTimeout
+	DeadClients    uint64 // clients disconnected for not answering a ping within PingInterval
 	Panics         uint64 // panics of the OSC handler, recovered
 }
 
 type wsStats struct {
 	conns, listens                                                       atomic.Int64
 	connsRefused, listensRefused, packets, commands, malformed, streamed atomic.Uint64
-	notices, noticesMerged, dropped, slowClients, panics                 atomic.Uint64
+	notices, noticesMerged, dropped, slowClients, deadClients, panics    atomic.Uint64
 }
 
 // wsHub is the WebSocket side of a Handler: its clients and counters.
@@ -96,7 +98,8 @@ func (h *Handler) Stats() Stats {
 		Packets: st.packets.Load(), Commands: st.commands.Load(), Malformed: st.malformed.Load(),
 		Streamed: st.streamed.Load(), Notices: st.notices.Load(), NoticesMerged: st.noticesMerged.Load(),
 		Dropped:     st.dropped.Load(),
-		SlowClients: st.slowClients.Load(), Panics: st.panics.Load(),
+		SlowClients: st.slowClients.Load(), DeadClients: st.deadClients.Load(),
+		Panics: st.panics.Load(),
 	}
 }
 
@@ -161,6 +164,7 @@ func (h *Handler) serveWS(w http.ResponseWriter, r *http.Request) {
 	ns := h.ns()
 	c := &wsConn{h: h, hub: hub, ns: ns, wake: make(chan struct{}, 1), done: make(chan struct{}),
 		max: max(orInt(h.SendQueue, DefaultSendQueue), 256)}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
 	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
 		c.remote = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 	}
@@ -236,6 +240,8 @@ type wsConn struct {
 	closed bool
 	wake   chan struct{}
 	done   chan struct{}
+	ctx    context.Context // ends when the client is closed: a ping waits no longer
+	cancel context.CancelFunc
 
 	// Owned by the reading goroutine.
 	listens map[*entry]struct{}
@@ -386,6 +392,9 @@ func (c *wsConn) close(code websocket.StatusCode, reason string) {
 	ws, raw := c.ws, c.raw
 	c.mu.Unlock()
 	close(c.done)
+	if c.cancel != nil {
+		c.cancel()
+	}
 	if ws != nil {
 		closeWithin(ws, raw, code, reason)
 	}
@@ -430,16 +439,32 @@ func (c *wsConn) leave() {
 	c.hub.st.conns.Add(-1)
 }
 
-// writeLoop sends the queued messages until the client closes.
+// writeLoop sends the queued messages until the client closes, and pings
+// the client every PingInterval.
 func (c *wsConn) writeLoop() {
 	defer c.hub.wg.Done()
 	timeout := c.h.WriteTimeout
 	if timeout <= 0 {
 		timeout = DefaultWriteTimeout
 	}
+	var tick <-chan time.Time
+	interval := c.h.PingInterval
+	if interval == 0 {
+		interval = defaultPingInterval
+	}
+	if interval > 0 {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		tick = t.C
+	}
 	for {
 		select {
 		case <-c.wake:
+		case <-tick:
+			if !c.ping(interval) {
+				return
+			}
+			continue
 		case <-c.done:
 			return
 		}
@@ -477,6 +502,40 @@ func (c *wsConn) writeLoop() {
 		c.spare = b[:0]
 		c.mu.Unlock()
 	}
+}
+
+// ping pings the client and waits at most timeout for its pong, which the
+// reading goroutine receives. A client that does not answer (a dead host,
+// a peer that never reads) is disconnected at once, without a close
+// handshake it would not answer either, and counted; ping reports false
+// then, or when the client is gone.
+func (c *wsConn) ping(timeout time.Duration) bool {
+	ctx, cancel := context.WithTimeout(c.ctx, timeout)
+	err := c.ws.Ping(ctx)
+	cancel()
+	if err == nil {
+		return true
+	}
+	select {
+	case <-c.done:
+		return false // closed meanwhile: not the client's fault
+	default:
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return false
+	}
+	c.closed = true
+	c.mu.Unlock()
+	close(c.done)
+	c.cancel()
+	c.hub.st.deadClients.Add(1)
+	_ = c.ws.CloseNow()
+	if c.raw != nil {
+		_ = c.raw.Close()
+	}
+	return false
 }
 
 // readLoop reads the client's messages until it leaves: text messages
