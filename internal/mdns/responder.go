@@ -480,7 +480,14 @@ func (r *Responder) answer(q *Message, src netip.AddrPort, ifIndex int) {
 				continue
 			}
 			k := rrKey{strings.ToLower(a.Name), a.Type, ifIndex, v6}
-			if probe {
+			// Some responders (npm bonjour-service among them) probe
+			// with a plain ANY question for the instance name and no
+			// authority section, listening 750 ms for an answer: an ANY
+			// question answered by a unique record of ours is defended
+			// at once too, or the one-second rule below could hold the
+			// answer past their window and they would take our name.
+			// The per-source rate limit bounds what this can amplify.
+			if probe || qu.Type == TypeANY && a.CacheFlush {
 				multicast.Answers = appendNew(multicast.Answers, a)
 				continue // defended at once
 			}
