@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -143,19 +142,9 @@ func (c *Conn) Next(ctx context.Context) (Event, error) {
 	if err != nil {
 		return Event{}, err
 	}
-	b := c.buf[:0]
-	for {
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-		n, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err != nil {
-			if err == io.EOF {
-				break
-			}
-			return Event{}, err
-		}
+	b, err := readMessage(c.buf[:0], r)
+	if err != nil {
+		return Event{}, err
 	}
 	c.buf = b
 	if typ == websocket.MessageBinary {

@@ -577,7 +577,16 @@ func (c *wsConn) readAll(r io.Reader) ([]byte, error) {
 	if cap(c.rbuf) > 64<<10 {
 		c.rbuf = nil
 	}
-	b := c.rbuf[:0]
+	b, err := readMessage(c.rbuf[:0], r)
+	if err == nil {
+		c.rbuf = b
+	}
+	return b, err
+}
+
+// readMessage appends what r holds, up to io.EOF, to b: one WebSocket
+// message, whose size the connection's read limit bounds.
+func readMessage(b []byte, r io.Reader) ([]byte, error) {
 	for {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]
@@ -585,7 +594,6 @@ func (c *wsConn) readAll(r io.Reader) ([]byte, error) {
 		n, err := r.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]
 		if err == io.EOF {
-			c.rbuf = b
 			return b, nil
 		}
 		if err != nil {

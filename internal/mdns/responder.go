@@ -647,29 +647,31 @@ func sameRecord(a, b Record) bool {
 	return a.Type == b.Type && EqualNames(a.Name, b.Name) && sameData(a, b)
 }
 
-func appendNew(rs []Record, add ...Record) []Record {
-next:
-	for _, a := range add {
-		for _, x := range rs {
-			if sameRecord(a, x) {
-				continue next
-			}
+// hasRecord reports whether rs holds a record like r.
+func hasRecord(rs []Record, r Record) bool {
+	for _, x := range rs {
+		if sameRecord(r, x) {
+			return true
 		}
-		rs = append(rs, a)
+	}
+	return false
+}
+
+func appendNew(rs []Record, add ...Record) []Record {
+	for _, a := range add {
+		if !hasRecord(rs, a) {
+			rs = append(rs, a)
+		}
 	}
 	return rs
 }
 
 func removeKnown(add, ans []Record) []Record {
 	out := add[:0]
-next:
 	for _, a := range add {
-		for _, x := range ans {
-			if sameRecord(a, x) {
-				continue next
-			}
+		if !hasRecord(ans, a) {
+			out = append(out, a)
 		}
-		out = append(out, a)
 	}
 	return out
 }
