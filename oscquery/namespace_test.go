@@ -336,6 +336,38 @@ func TestObserve(t *testing.T) {
 	}
 }
 
+// TestObserveEveryType: the value read back from an observed message holds
+// every argument with its type, nested arrays too, and none of the
+// message's bytes.
+func TestObserveEveryType(t *testing.T) {
+	ns := NewNamespace()
+	if err := ns.Add("/any", Node{Access: AccessRead}); err != nil {
+		t.Fatal(err)
+	}
+	want := []wire.Value{
+		wire.Int32(-1), wire.Int64(1 << 40), wire.Float32(0.5), wire.Float64(0.25),
+		wire.String("s"), wire.Symbol("S"), wire.Blob([]byte{1, 2, 3}),
+		wire.Bool(true), wire.Bool(false), wire.Nil(), wire.Impulse(),
+		wire.TimetagValue(wire.NewTimetag(1, 2)), wire.Char('c'),
+		wire.RGBAValue(wire.RGBA{R: 1, G: 2, B: 3, A: 4}), wire.MIDIValue(wire.MIDI{Port: 1, Status: 0x90, Data1: 60, Data2: 100}),
+		wire.Array(wire.Int32(1), wire.Array(wire.String("x")), wire.Array()),
+	}
+	m := msg(t, "/any", want...)
+	if n := ns.Observe(m); n != 1 {
+		t.Fatalf("Observe = %d", n)
+	}
+	clear(m.Bytes())
+	got, ok := ns.Value("/any")
+	if !ok || len(got) != len(want) {
+		t.Fatalf("Value = %v %v, want %v", got, ok, want)
+	}
+	for i := range want {
+		if !got[i].Equal(want[i]) {
+			t.Errorf("value %d = %v, want %v", i, got[i], want[i])
+		}
+	}
+}
+
 func TestConcurrent(t *testing.T) {
 	ns := NewNamespace()
 	var wg sync.WaitGroup
