@@ -407,9 +407,12 @@ func (b *bencher) receive(ctx context.Context, w *benchWorker) {
 				b.endBack.Store(true)
 			case benchStats:
 				var v [4]int64
+				r := m.Args()
 				for i := range v {
-					a, _ := m.Arg(i)
-					v[i], _ = a.Int64()
+					if !r.Next() {
+						break
+					}
+					v[i], _ = r.Arg().Int64()
 				}
 				b.statsMu.Lock()
 				b.stats = &benchResult{Received: uint64(v[0]), Lost: uint64(v[1]), Reordered: uint64(v[2]), Sent: uint64(v[3])}

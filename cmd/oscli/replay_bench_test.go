@@ -192,8 +192,9 @@ func replayErrors(b *testing.B, offsets []int64, send func(url string)) []float6
 			if wire.Walk(buf[:m], func(mm wire.Message, _ wire.Timetag) error { msg = mm; return nil }) != nil {
 				continue
 			}
-			a, _ := msg.Arg(0)
-			v, ok := a.Int32()
+			args := msg.Args()
+			args.Next()
+			v, ok := args.Arg().Int32()
 			if i := int(v); ok && i >= 0 && i < len(arrivals) {
 				arrivals[v] = now
 				k++

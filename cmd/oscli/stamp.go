@@ -42,11 +42,11 @@ func stampOf(m *wire.Message) (stamp, bool) {
 	if n == 0 {
 		return stamp{}, false
 	}
-	a, ok := m.Arg(n - 1)
-	if !ok {
-		return stamp{}, false
+	r := m.Args()
+	for range n {
+		r.Next()
 	}
-	b, ok := a.Blob()
+	b, ok := r.Arg().Blob()
 	if !ok || len(b) != stampLen || string(b[:4]) != stampMagic {
 		return stamp{}, false
 	}
@@ -135,18 +135,18 @@ func (t *seqTracker) result(sent []uint64) benchResult {
 
 // endSent reads the counts of a /oscli/bench/end message.
 func endSent(m *wire.Message) ([]uint64, bool) {
-	a, ok := m.Arg(0)
-	if !ok {
+	r := m.Args()
+	if !r.Next() {
 		return nil, false
 	}
-	n, ok := a.Int32()
+	n, ok := r.Arg().Int32()
 	if !ok || n < 0 || n > maxWorkers || int(n) != m.NumArgs()-1 {
 		return nil, false
 	}
 	sent := make([]uint64, n)
 	for i := range sent {
-		a, _ := m.Arg(i + 1)
-		v, ok := a.Int64()
+		r.Next()
+		v, ok := r.Arg().Int64()
 		if !ok || v < 0 {
 			return nil, false
 		}
