@@ -25,7 +25,8 @@ func BenchmarkServePacket(b *testing.B) {
 	var sum float64
 	r := router.New()
 	r.HandleFunc("/mixer/ch/1/gain", func(_ router.ResponseWriter, req *router.Request) {
-		for _, a := range req.Args() {
+		var argv [8]wire.Arg
+		for _, a := range req.Message.AppendArgs(argv[:0]) {
 			if v, ok := a.Int32(); ok {
 				sum += float64(v)
 			} else if f, ok := a.Float32(); ok {

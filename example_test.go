@@ -15,8 +15,12 @@ import (
 func ExampleServer() {
 	r := router.New()
 	r.HandleFunc("/ping", func(w router.ResponseWriter, req *router.Request) {
-		a, _ := req.Message.Arg(0)
-		n, _ := a.Int32()
+		var argv [8]wire.Arg
+		args := req.Message.AppendArgs(argv[:0])
+		if len(args) != 1 {
+			return
+		}
+		n, _ := args[0].Int32()
 		w.Encoder().Message("/pong").Int32(n + 1).End()
 		w.Flush()
 	})

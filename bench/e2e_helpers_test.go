@@ -91,7 +91,8 @@ func burst(tb testing.TB, n int) []byte {
 // handler would.
 func sumArgs(req *router.Request) float64 {
 	var s float64
-	for _, a := range req.Args() {
+	var argv [8]wire.Arg
+	for _, a := range req.Message.AppendArgs(argv[:0]) {
 		if v, ok := a.Int32(); ok {
 			s += float64(v)
 		} else if f, ok := a.Float32(); ok {

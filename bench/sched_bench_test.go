@@ -73,9 +73,12 @@ func jitterRound(b *testing.B, rng *rand.Rand, spin time.Duration) ([]time.Durat
 	r := router.New()
 	r.HandleFunc("/sched/at", func(_ router.ResponseWriter, req *router.Request) {
 		now := time.Now()
-		a, ok := req.Message.Arg(0)
-		seq, ok2 := a.Int32()
-		if !ok || !ok2 || seq < 0 || int(seq) >= len(fired) {
+		args := req.Message.Args()
+		if !args.Next() {
+			return
+		}
+		seq, ok := args.Arg().Int32()
+		if !ok || seq < 0 || int(seq) >= len(fired) {
 			return
 		}
 		fired[seq] = now

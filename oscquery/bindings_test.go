@@ -60,7 +60,7 @@ func TestAddBindings(t *testing.T) {
 	var rt router.Router
 	got := make(chan float32, 16)
 	freq := func(_ router.ResponseWriter, r *router.Request) {
-		v, _ := r.Args()[0].Float32()
+		v, _ := firstArg(&r.Message).Float32()
 		got <- v
 	}
 	if _, err := rt.Handle("/synth/freq", oscquery.Describe(oscquery.Node{

@@ -90,8 +90,7 @@ func reader(t *testing.T, ctx context.Context, c *oscquery.Conn) <-chan float32 
 			if err != nil || m.AddressString() != "/fader" {
 				return
 			}
-			a, _ := m.Arg(0)
-			v, _ := a.Float32()
+			v, _ := firstArg(&m).Float32()
 			select {
 			case got <- v:
 			default:

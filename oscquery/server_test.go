@@ -25,7 +25,7 @@ func TestServerValues(t *testing.T) {
 	got := make(chan float32, 16)
 	var rt router.Router
 	rt.HandleFunc("/fader/1", func(_ router.ResponseWriter, r *router.Request) {
-		v, _ := r.Args()[0].Float32()
+		v, _ := firstArg(&r.Message).Float32()
 		got <- v
 	})
 	srv := &osc.Server{Handler: ns.Handler(&rt)}

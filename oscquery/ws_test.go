@@ -87,13 +87,20 @@ func nextNotice(t testing.TB, ctx context.Context, c *oscquery.Conn) oscquery.Ev
 	return oscquery.Event{}
 }
 
+// firstArg returns the first argument of m, or the zero Arg, of no type,
+// if m has none.
+func firstArg(m *wire.Message) wire.Arg {
+	r := m.Args()
+	r.Next()
+	return r.Arg()
+}
+
 func float(t testing.TB, m wire.Message) float32 {
 	t.Helper()
-	a, ok := m.Arg(0)
-	if !ok {
+	if m.NumArgs() == 0 {
 		t.Fatalf("%v: no argument", m)
 	}
-	v, ok := a.Float32()
+	v, ok := firstArg(&m).Float32()
 	if !ok {
 		t.Fatalf("%v: not a float", m)
 	}
@@ -124,7 +131,7 @@ func TestWebSocketListen(t *testing.T) {
 	got := make(chan float32, 64)
 	var rt router.Router
 	rt.HandleFunc("/fader/1", func(_ router.ResponseWriter, r *router.Request) {
-		v, _ := r.Args()[0].Float32()
+		v, _ := firstArg(&r.Message).Float32()
 		got <- v
 	})
 	h := ns.Handler(&rt)
@@ -282,8 +289,7 @@ func TestWebSocketAnswer(t *testing.T) {
 	}
 	for _, want := range []int32{1, 0} {
 		m := nextPacket(t, ctx, c)
-		a, _ := m.Arg(0)
-		if n, _ := a.Int32(); m.AddressString() != "/pong" || n != want {
+		if n, _ := firstArg(&m).Int32(); m.AddressString() != "/pong" || n != want {
 			t.Fatalf("answer %v, want /pong %d", m, want)
 		}
 	}
@@ -510,8 +516,7 @@ func TestWebSocketHostile(t *testing.T) {
 				}
 				if len(ev.Packet) > 0 {
 					m, _ := wire.ParseMessage(ev.Packet)
-					a, _ := m.Arg(0)
-					if b, ok := a.Blob(); ok && len(b) > 0 {
+					if b, ok := firstArg(&m).Blob(); ok && len(b) > 0 {
 						last = int(b[0])
 						if last == 255 {
 							return

@@ -25,8 +25,13 @@ func ExampleMatch() {
 func ExampleRouter_Handle() {
 	var rt router.Router
 	rt.HandleFunc("/mixer/ch/1/fader", func(w router.ResponseWriter, r *router.Request) {
-		v, _ := r.Message.Arg(0)
-		f, _ := v.Float32()
+		// The argument views go into the handler's own array: no allocation.
+		var argv [8]wire.Arg
+		args := r.Message.AppendArgs(argv[:0])
+		if len(args) != 1 {
+			return
+		}
+		f, _ := args[0].Float32()
 		fmt.Println(r.Method, f)
 		// Answer the sender.
 		w.Encoder().Message("/ack").Float32(f).End()

@@ -39,22 +39,7 @@ type Request struct {
 	Remote  netip.AddrPort // the sender (UDP, TCP); zero for UNIX sockets (see ResponseWriter.RemoteAddr)
 	Local   net.Addr       // the receiving socket's address (set by the server, not allocated per packet)
 	Method  string         // the registered address or pattern that matched (set by the router)
-
-	argv [8]wire.Arg // Args' buffer
 }
-
-// Args returns the message's top-level arguments, collected in one pass
-// (wire.Message.AppendArgs) into a buffer the Request owns, so that a
-// message of up to 8 arguments costs no allocation. Each call collects
-// them again and overwrites the previous slice; like the Message, the
-// slice is valid only until ServeOSC returns.
-//
-//	args := r.Args()
-//	if len(args) == 2 {
-//		ch, _ := args[0].Int32()
-//		level, _ := args[1].Float32()
-//	}
-func (r *Request) Args() []wire.Arg { return r.Message.AppendArgs(r.argv[:0]) }
 
 // Clone returns a copy of r that owns a copy of the message bytes, so that
 // it stays valid after the handler returns. Local is shared: it is not
@@ -62,7 +47,6 @@ func (r *Request) Args() []wire.Arg { return r.Message.AppendArgs(r.argv[:0]) }
 func (r *Request) Clone() *Request {
 	c := *r
 	c.Message = r.Message.Clone()
-	c.argv = [8]wire.Arg{}
 	return &c
 }
 

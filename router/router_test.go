@@ -384,8 +384,8 @@ func TestReply(t *testing.T) {
 	if got := msgs[0].AddressString(); got != "/pong" {
 		t.Errorf("reply address %q", got)
 	}
-	if v, _ := msgs[0].Arg(0); fmt.Sprint(v.Int32()) != "7 true" {
-		t.Errorf("reply arg %v", v)
+	if args := msgs[0].AppendArgs(nil); len(args) != 1 || fmt.Sprint(args[0].Int32()) != "7 true" {
+		t.Errorf("reply args %v", msgs[0].AnyArgs())
 	}
 }
 
@@ -406,8 +406,8 @@ func TestRequestClone(t *testing.T) {
 	if kept == nil || kept.Method != "/k" || kept.Message.AddressString() != "/k" {
 		t.Fatalf("clone: %+v", kept)
 	}
-	if v, _ := kept.Message.Arg(0); fmt.Sprint(v.Int32()) != "5 true" {
-		t.Errorf("clone arg %v", v)
+	if args := kept.Message.AppendArgs(nil); len(args) != 1 || fmt.Sprint(args[0].Int32()) != "5 true" {
+		t.Errorf("clone args %v", kept.Message.AnyArgs())
 	}
 }
 
@@ -434,35 +434,37 @@ func TestMalformedIncoming(t *testing.T) {
 	}
 }
 
-func TestRequestArgs(t *testing.T) {
-	req := routertest.NewRequest("/a", wire.Int32(3), wire.String("x"), wire.Array(wire.Float32(1), wire.Float32(2)))
-	args := req.Args()
-	if len(args) != 3 {
-		t.Fatalf("%d args, want 3", len(args))
-	}
-	if v, ok := args[0].Int32(); !ok || v != 3 {
-		t.Fatalf("arg 0 = %v, %v", v, ok)
-	}
-	if s, ok := args[1].StringBytes(); !ok || string(s) != "x" {
-		t.Fatalf("arg 1 = %q, %v", s, ok)
-	}
-	if args[2].Type() != wire.TypeArrayBegin {
-		t.Fatalf("arg 2 is %v, want an array", args[2].Type())
-	}
-	// More than the Request's own buffer holds, and a Clone.
+// TestHandlerArgs reads the arguments in a handler the documented way, into
+// an array of the handler's, with more arguments than it holds and from a
+// clone kept after the handler returned.
+func TestHandlerArgs(t *testing.T) {
 	vals := make([]wire.Value, 20)
 	for i := range vals {
 		vals[i] = wire.Int32(int32(i))
 	}
-	big := routertest.NewRequest("/b", vals...)
-	c := big.Clone()
-	for _, r := range []*router.Request{big, c} {
-		args := r.Args()
-		if len(args) != 20 {
-			t.Fatalf("%d args, want 20", len(args))
+	var kept *router.Request
+	var got []int32
+	var rt router.Router
+	rt.HandleFunc("/a", func(_ router.ResponseWriter, r *router.Request) {
+		var argv [8]wire.Arg
+		for _, a := range r.Message.AppendArgs(argv[:0]) {
+			v, _ := a.Int32()
+			got = append(got, v)
 		}
-		if v, _ := args[19].Int32(); v != 19 {
-			t.Fatalf("arg 19 = %d", v)
+		kept = r.Clone()
+	})
+	for _, n := range []int{3, 20} {
+		got = nil
+		rt.ServeOSC(routertest.NewRecorder(), routertest.NewRequest("/a", vals[:n]...))
+		if len(got) != n || got[n-1] != int32(n-1) {
+			t.Fatalf("%d args: handler read %v", n, got)
+		}
+		args := kept.Message.AppendArgs(nil)
+		if len(args) != n {
+			t.Fatalf("clone: %d args, want %d", len(args), n)
+		}
+		if v, _ := args[n-1].Int32(); v != int32(n-1) {
+			t.Fatalf("clone: arg %d = %d", n-1, v)
 		}
 	}
 }

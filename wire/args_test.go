@@ -41,8 +41,7 @@ func checkParseArgs(t testing.TB, o *wire.Options, pkt []byte) {
 	t.Helper()
 	m, err := o.ParseMessage(pkt)
 	pm := mustMessage(t, "/p", wire.Int32(7))
-	first, _ := pm.Arg(0)
-	prefix := []wire.Arg{first}
+	prefix := pm.AppendArgs(nil)
 	for _, dst := range [][]wire.Arg{nil, make([]wire.Arg, 0, 64), append(make([]wire.Arg, 0, 2), prefix...)} {
 		keep := len(dst)
 		m2, args, err2 := o.ParseArgs(pkt, dst)

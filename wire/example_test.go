@@ -103,8 +103,9 @@ func ExampleMessage_AppendArgs() {
 func ExampleArg_Array() {
 	pkt, _ := wire.AppendMessage(nil, "/xy", wire.Array(wire.Int32(3), wire.Int32(4)), wire.Impulse())
 	m, _ := wire.ParseMessage(pkt)
-	a, _ := m.Arg(0)
-	elems, _ := a.Array()
+	r := m.Args()
+	r.Next()
+	elems, _ := r.Arg().Array()
 	for elems.Next() {
 		v, _ := elems.Arg().Int32()
 		fmt.Println(v)
@@ -134,8 +135,7 @@ func ExampleMessage_Clone() {
 	m, _ := wire.ParseMessage(buf)
 	kept := m.Clone() // owns its bytes
 	clear(buf[:cap(buf)])
-	a, _ := kept.Arg(0)
-	v, _ := a.Int32()
+	v, _ := kept.AppendArgs(nil)[0].Int32()
 	fmt.Println(kept.AddressString(), v)
 	// Output:
 	// /keep 7

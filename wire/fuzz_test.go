@@ -150,7 +150,7 @@ func checkFastSlow(t *testing.T, o *wire.Options, pkt []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	first, _ := pm.Arg(0)
+	first := pm.AppendArgs(nil)[0]
 	for _, c := range []int{1, 64} {
 		fdst := append(make([]wire.Arg, 0, c), first)
 		sdst := append(make([]wire.Arg, 0, c), first)
@@ -235,13 +235,13 @@ func FuzzEncodeRoundTrip(f *testing.F) {
 		if m.AddressString() != addr {
 			t.Fatalf("address %q, want %q", m.AddressString(), addr)
 		}
-		got := m.Values()
+		got := m.AppendArgs(nil)
 		if len(got) != len(vals) {
-			t.Fatalf("%d values, want %d", len(got), len(vals))
+			t.Fatalf("%d arguments, want %d", len(got), len(vals))
 		}
 		for i := range vals {
-			if !got[i].Equal(vals[i]) {
-				t.Fatalf("value %d: got %v want %v", i, got[i], vals[i])
+			if v := wire.ValueOf(got[i]); !v.Equal(vals[i]) {
+				t.Fatalf("argument %d: got %v want %v", i, v, vals[i])
 			}
 		}
 		var e wire.Encoder

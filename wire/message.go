@@ -527,22 +527,6 @@ func (m *Message) Args() ArgReader {
 	return ArgReader{b: m.b, tp: uint32(tp), tend: uint32(tp + m.tagLen()), off: uint32(m.argOff())}
 }
 
-// Arg returns the i-th top-level argument. It walks the arguments before it;
-// use Args to visit them all.
-func (m *Message) Arg(i int) (Arg, bool) {
-	if i < 0 || i >= m.nargs() {
-		return Arg{}, false
-	}
-	r := m.Args()
-	for r.Next() {
-		if i == 0 {
-			return r.Arg(), true
-		}
-		i--
-	}
-	return Arg{}, false
-}
-
 // AppendArgs appends the top-level arguments to dst and returns the
 // extended slice, in the manner of liblo's argv. It reads them in one tight
 // pass, which is quicker than a cursor when every argument is wanted; with

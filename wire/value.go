@@ -149,8 +149,9 @@ func (v Value) String() string {
 	if err != nil {
 		return "?"
 	}
-	a, _ := m.Arg(0)
-	return string(a.AppendText(nil))
+	r := m.Args()
+	r.Next()
+	return string(r.Arg().AppendText(nil))
 }
 
 // valueOf returns the argument a as a Value that owns copies of its bytes.
@@ -174,16 +175,6 @@ func valueOf(a Arg) Value {
 		return Value{t: t, arr: vs}
 	}
 	return Value{t: t}
-}
-
-// Values returns copies of all top-level arguments of m.
-func (m *Message) Values() []Value {
-	vs := make([]Value, 0, m.NumArgs())
-	r := m.Args()
-	for r.Next() {
-		vs = append(vs, valueOf(r.Arg()))
-	}
-	return vs
 }
 
 // Value adds v as an argument.

@@ -19,7 +19,7 @@ var packages = []string{".", "wire", "router", "router/routertest"}
 // was 598 before the API was folded (issue 11), whose target is 350; 609
 // before sched and netio became internal, 391 after, 350 once the
 // duplicates were folded.
-const ceiling = 350
+const ceiling = 347
 
 // count returns the exported identifiers of the package in dir: types,
 // functions, variables and constants, plus the exported methods and

@@ -134,9 +134,10 @@ func BenchmarkScheduleJitter(b *testing.B) {
 		at := time.Now()
 		r := d.Messages()
 		if r.Next() {
-			a, _ := r.Message().Arg(0)
-			if i, ok := a.Int32(); ok && int(i) < n {
-				errs[i] = at.Sub(dues[i])
+			if args := r.Message().Args(); args.Next() {
+				if i, ok := args.Arg().Int32(); ok && int(i) < n {
+					errs[i] = at.Sub(dues[i])
+				}
 			}
 		}
 		got.Add(1)

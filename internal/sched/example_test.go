@@ -19,9 +19,8 @@ func ExampleScheduler_Submit() {
 		r := d.Messages()
 		for r.Next() {
 			m := r.Message()
-			a, _ := m.Arg(0)
-			v, _ := a.Float32()
-			fmt.Println(" ", m.AddressString(), v)
+			args := m.AnyArgs()
+			fmt.Println(" ", m.AddressString(), args[0])
 		}
 	})
 	defer s.Close(context.Background())

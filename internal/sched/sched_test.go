@@ -173,11 +173,14 @@ func TestAtomicity(t *testing.T) {
 			k := 0
 			var id int32 = -1
 			for r.Next() {
-				m := r.Message()
-				a0, _ := m.Arg(0)
-				a1, _ := m.Arg(1)
-				v, _ := a0.Int32()
-				idx, _ := a1.Int32()
+				var argv [2]wire.Arg
+				args := r.Message().AppendArgs(argv[:0])
+				if len(args) != 2 {
+					bad.Add(1)
+					continue
+				}
+				v, _ := args[0].Int32()
+				idx, _ := args[1].Int32()
 				if k == 0 {
 					id = v
 				}
