@@ -106,10 +106,20 @@
 //
 // # Arguments
 //
-// A handler reads the message's arguments with r.Args(), which collects
-// them in one pass into a buffer the Request owns (no allocation up to
-// eight), and indexes the slice: args[0].Float32(). r.Message.Args() is
-// the cursor, for messages read piece by piece.
+// A handler reads r.Message's arguments in one of the three ways package
+// wire offers: the cursor r.Message.Args(), for a message read piece by
+// piece; r.Message.AppendArgs, which collects them in one pass into a
+// slice to index; or r.Message.AnyArgs(), plain Go values that allocate.
+// AppendArgs into an array declared in the handler costs no allocation:
+// the array stays on the handler's stack (a message with more arguments
+// than it holds makes AppendArgs allocate a larger slice).
+//
+//	var argv [8]wire.Arg
+//	args := r.Message.AppendArgs(argv[:0])
+//	if len(args) == 2 {
+//		ch, _ := args[0].Int32()
+//		level, _ := args[1].Float32()
+//	}
 //
 // # Lifetime
 //

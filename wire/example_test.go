@@ -100,6 +100,20 @@ func ExampleMessage_AppendArgs() {
 	// /light/2 2 1
 }
 
+func ExampleMessage_AnyArgs() {
+	pkt, _ := wire.AppendMessage(nil, "/cue", wire.Int32(3), wire.String("go"), wire.Array(wire.Float32(0.5), wire.Bool(true)))
+	m, _ := wire.ParseMessage(pkt)
+	args := m.AnyArgs() // plain values that own their data
+	clear(pkt)          // the packet's buffer may be reused
+	for _, a := range args {
+		fmt.Printf("%T %v\n", a, a)
+	}
+	// Output:
+	// int32 3
+	// string go
+	// []interface {} [0.5 true]
+}
+
 func ExampleArg_Array() {
 	pkt, _ := wire.AppendMessage(nil, "/xy", wire.Array(wire.Int32(3), wire.Int32(4)), wire.Impulse())
 	m, _ := wire.ParseMessage(pkt)

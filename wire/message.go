@@ -155,10 +155,12 @@ func ParseMessage(b []byte) (Message, error) { return strict.parse(b) }
 func (o *Options) ParseMessage(b []byte) (Message, error) { return o.parse(b) }
 
 // ParseArgs validates b as one OSC message under o and appends its
-// top-level arguments to dst: ParseMessage and AppendArgs in one pass over
-// the bytes, the quickest way to decode a message and read every argument.
-// On error dst is returned unchanged. With a dst of enough capacity it does
-// not allocate unless it fails.
+// top-level arguments to dst. It is a decoder: ParseMessage followed by
+// Message.AppendArgs, fused into one pass over the bytes so that strings
+// and blobs are scanned once, for a receiver that reads every argument of
+// what it decodes. It returns what the two calls would. On error dst is
+// returned unchanged. With a dst of enough capacity it does not allocate
+// unless it fails.
 //
 //	var strict wire.Options
 //	var argv [8]wire.Arg

@@ -14,7 +14,7 @@ import (
 // invalid.
 //
 // A Value made by a constructor refers to the string, slice or array it was
-// given; Message.Values copies what it reads from a packet.
+// given.
 type Value struct {
 	t   Type
 	num uint64
