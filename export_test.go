@@ -1,9 +1,6 @@
 package osc
 
-import (
-	"net"
-	"time"
-)
+import "time"
 
 // SetSendAnyLimits sets the cap and the idle timeout of the clients that
 // SendAny keeps, for a test, and returns the function that closes the kept
@@ -28,13 +25,12 @@ func SendAnyClients() int {
 	return len(senders.m)
 }
 
-// SendAnyLocalAddr returns the local address of the client that SendAny
-// keeps for url, or nil.
-func SendAnyLocalAddr(url string) net.Addr {
+// SendAnyClient returns the client that SendAny keeps for url, or nil.
+func SendAnyClient(url string) *Client {
 	senders.mu.Lock()
 	defer senders.mu.Unlock()
 	if s := senders.m[url]; s != nil {
-		return s.c.LocalAddr()
+		return s.c
 	}
 	return nil
 }
