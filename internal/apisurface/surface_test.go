@@ -18,8 +18,8 @@ var packages = []string{".", "wire", "router", "router/routertest"}
 // together: lower it with every change that shrinks the API. The count
 // was 598 before the API was folded (issue 11), whose target is 350; 609
 // before sched and netio became internal, 391 after, 350 once the
-// duplicates were folded.
-const ceiling = 350
+// duplicates were folded, 351 with the package-level SendAny.
+const ceiling = 351
 
 // count returns the exported identifiers of the package in dir: types,
 // functions, variables and constants, plus the exported methods and
