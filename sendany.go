@@ -48,9 +48,14 @@ func SendAny(url, address string, args ...any) error {
 	if err != nil {
 		return err
 	}
-	pkt, err := wire.AppendMessage(nil, address, vs...)
+	bp := sendBufs.Get().(*[]byte)
+	defer sendBufs.Put(bp)
+	pkt, err := wire.AppendMessage((*bp)[:0], address, vs...)
 	if err != nil {
 		return err
+	}
+	if cap(pkt) <= maxSendBuf {
+		*bp = pkt
 	}
 	s, err := senders.get(url)
 	if err != nil {
@@ -60,6 +65,12 @@ func SendAny(url, address string, args ...any) error {
 	senders.put(s, err)
 	return err
 }
+
+// sendBufs are SendAny's encoding buffers; one grown past maxSendBuf is
+// not kept.
+var sendBufs = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
+
+const maxSendBuf = 64 << 10
 
 // senderCache holds the clients of SendAny, most recently used first.
 type senderCache struct {
