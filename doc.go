@@ -27,7 +27,12 @@
 //	ep, err := srv.Listen("osc.udp://:9000", nil)
 //
 // A Client sends with Send (typed wire.Values, the allocation-free path)
-// or SendAny (plain Go values: c.SendAny("/ping", i)).
+// or SendAny (plain Go values: c.SendAny("/ping", i)), and reads replies.
+// Without a Client, the package-level SendAny sends one message to a URL,
+// keeping the client it dials for the next call, as http.Get beside
+// http.Client:
+//
+//	err := osc.SendAny("osc.udp://127.0.0.1:9000", "/ping", i)
 //
 // # Where the handler contract lives
 //

@@ -150,3 +150,26 @@ func ExampleScheduleConfig() {
 	// /now
 	// late 1 dropped 1
 }
+
+// SendAny sends one message of plain values to a URL, with no client to
+// dial or close: the one it dials is kept for the next message there. The
+// values are typed as python-osc types them (a float64 is an OSC float).
+func ExampleSendAny() {
+	got := make(chan string, 1)
+	var srv osc.Server
+	srv.HandleFunc("/synth/1/freq", func(w osc.ResponseWriter, req *osc.Request) {
+		got <- req.Message.String()
+	})
+	ep, err := srv.Listen("osc.udp://127.0.0.1:0", nil)
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Shutdown(context.Background())
+
+	if err := osc.SendAny(ep.URL(), "/synth/1/freq", 440.0, "sine"); err != nil {
+		panic(err)
+	}
+	fmt.Println(<-got)
+	// Output:
+	// /synth/1/freq fs 440 "sine"
+}

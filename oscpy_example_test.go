@@ -16,14 +16,9 @@ import (
 )
 
 // send is the peer of the examples: it sends one message of plain values
-// to url from a client of its own.
+// to url.
 func send(url, address string, args ...any) {
-	c, err := osc.Dial(url)
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.SendAny(address, args...); err != nil {
+	if err := osc.SendAny(url, address, args...); err != nil {
 		log.Fatal(err)
 	}
 }
@@ -117,17 +112,17 @@ func Example_pingPong() {
 	// ping called
 }
 
-// oscpy's client: ten messages in a loop.
+// oscpy's client: ten messages in a loop. osc.SendAny dials at the first
+// and keeps the client for the next, as oscpy's program keeps its
+// OSCClient; a program that reads replies, or sends typed values without
+// allocating, dials a Client of its own (Example_pingPong).
 func Example_clientLoop() {
 	url, done := receive(10) // (peer)
-	c, err := osc.Dial(url)
-	if err != nil {
-		log.Fatal(err)
-	}
 	for i := range 10 {
-		c.SendAny("/ping", i)
+		if err := osc.SendAny(url, "/ping", i); err != nil {
+			log.Fatal(err)
+		}
 	}
-	c.Close()
 	done() // (peer)
 	// Output:
 	// /ping [0]

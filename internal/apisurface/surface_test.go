@@ -18,8 +18,9 @@ var packages = []string{".", "wire", "router", "router/routertest"}
 // together: lower it with every change that shrinks the API. The count
 // was 598 before the API was folded (issue 11), whose target is 350; 609
 // before sched and netio became internal, 391 after, 350 once the
-// duplicates were folded.
-const ceiling = 347
+// duplicates were folded; 347 once the ways to read arguments were
+// folded, 348 with the package-level SendAny.
+const ceiling = 348
 
 // count returns the exported identifiers of the package in dir: types,
 // functions, variables and constants, plus the exported methods and
