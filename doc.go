@@ -45,6 +45,9 @@
 // in osc without the router importing the server, or without a package of
 // its own that every program would import besides.
 //
+// The contract is defined once: Server, Client.Serve, Inbox and Router all
+// take a router.Handler, and a function of the aliased signature is one.
+//
 // Inside a handler, the ResponseWriter answers the sender from the socket
 // the message came in on (oscpy's answer): the same UDP port, the same TCP
 // connection, or the sender's UNIX socket. WriteTo answers another port.
@@ -81,6 +84,29 @@
 // Version the module's version (oscli version prints it). An Inbox turns
 // the handler calls into a channel or an iterator, for code that would
 // rather pull.
+//
+// # Decisions on the specification
+//
+// Where OSC 1.0, OSC 1.1 and the common peers disagree, the Server and the
+// Client rely on these choices (package wire records those of the codec,
+// package router those of matching):
+//
+//   - osc.tcp:// sends OSC 1.0 frames, each packet after its length as a
+//     big-endian int32, as liblo does and as liblo's servers and scsynth
+//     read them; osc.tcp+slip:// sends OSC 1.1 SLIP frames (END before and
+//     after each packet). A TCP endpoint detects the framing of each
+//     connection from its first byte (0xC0 starts SLIP), so it reads both
+//     kinds of peer; osc.tcp+size:// and osc.tcp+slip:// fix it.
+//   - a packet is validated whole before any of its messages is
+//     dispatched, so a malformed bundle delivers nothing; the messages of
+//     a bundle are dispatched in order with nothing in between (see
+//     Server), and a nested bundle, which OSC 1.0 leaves out of that
+//     atomicity, is dispatched at its own time.
+//   - a bundle whose time has passed is dispatched at once (DeliverLate),
+//     as liblo and python-osc do; ScheduleConfig.Late can drop it instead.
+//     A nested bundle timed "immediately" runs at its parent's time.
+//   - one UDP datagram is one packet, read into a 64 KiB buffer; a TCP
+//     frame is capped by MaxFrame before anything is allocated for it.
 //
 // # Buffer lifetimes
 //

@@ -19,10 +19,24 @@
 // the socket the message came in on. Package routertest records what a
 // handler writes, for tests.
 //
+// # Where the handler contract lives
+//
+// Handler, HandlerFunc, Request and ResponseWriter are defined here, beside
+// the Router that dispatches them, because the dependency runs wire <-
+// router <- osc: the Router cannot import the server, and a package of the
+// contract alone would be one more import for every program. Package osc
+// names the four as aliases, so a program that serves or sends without
+// routing of its own imports osc alone, as a net/http program imports
+// net/http alone; one that routes, nests routers or tests handlers with
+// routertest imports router too. The ResponseWriter interface is
+// implemented by osc's endpoints and by routertest.Recorder.
+//
 // # Pattern matching
 //
-// Match implements the semantics of OSC 1.0 with the OSC 1.1 '//', as
-// settled in the project's specification (section 6). Pattern and address
+// Match implements the semantics of OSC 1.0 with the OSC 1.1 '//', with
+// the resolutions below where the specifications are vague and peers
+// disagree (the vectors in testdata/patterns.json hold each case, with
+// what liblo and python-osc do). Pattern and address
 // are split at '/' and compared part by part; a trailing '/' is one more,
 // empty, part. Within a part, '?' matches one byte, '*' any number of
 // bytes, [abc] one byte of the set, [a-z] one byte of the inclusive byte
@@ -30,7 +44,8 @@
 // comma-separated literal strings (an empty alternative matches the empty
 // string, so {} is one empty alternative). '!' is special only first in a
 // set and '-' only between two members; a reversed range such as [z-a] is
-// empty. No operator ever matches '/'. "//" matches zero or more whole
+// empty (liblo matches its two ends, python-osc nothing). No operator ever
+// matches '/' (liblo's '*' crosses it). "//" matches zero or more whole
 // levels, as XPath's: "//bar" matches /bar and /x/y/bar but not /foobar.
 // Matching is byte-wise and case-sensitive; there is no escape character.
 //

@@ -2,7 +2,10 @@
 //
 // It knows every argument type of both versions (i f s b, T F N I t, and
 // h d S c r m with arrays), messages, bundles nested to a limit, and
-// timetags. It does no I/O and starts no goroutines.
+// timetags. It does no I/O and starts no goroutines, and knows nothing of
+// handlers: the handler contract (Handler, Request, ResponseWriter) lives
+// in package router, beside the Router that dispatches it, and package osc
+// names it too.
 //
 // # Decoding
 //
@@ -22,6 +25,35 @@
 // argument index and a message naming the cause. No length
 // field makes the decoder allocate or read beyond the packet, and nesting is
 // bounded by Options.MaxBundleDepth and MaxArrayDepth.
+//
+// # Decisions on the specification
+//
+// Where OSC 1.0, OSC 1.1 and the common peers (liblo, python-osc, oscpack,
+// osc.js) disagree, the codec decides as follows; the conformance vectors
+// in testdata/packets.json hold each case with what those peers do.
+//
+//   - A packet's length is a multiple of 4, an address starts with '/'
+//     (Options.LooseAddress lifts this for a message on its own, as
+//     oscpy's validate_message_address=False does), and an unknown type
+//     tag rejects the whole message, since its data cannot be skipped.
+//   - A message made of an address alone, as pre-1.0 senders send it, is
+//     refused by strict decoding and read as zero arguments by Lenient;
+//     bytes after an address that do not start a ',' tag string are
+//     always refused.
+//   - Arrays nest, bounded by MaxArrayDepth; '[' and ']' must balance
+//     without the depth going below zero.
+//   - 'I' is Impulse (OSC 1.0 called it Infinitum) and carries no data;
+//     'r' is four raw bytes; a blob may be empty; a blob size is checked
+//     against the bytes left before anything is read or allocated.
+//   - A string's bytes are handed over as they are, valid UTF-8 or not.
+//   - A bundle element's size must be positive, a multiple of 4 and within
+//     the bundle; the elements end exactly at the bundle's end.
+//   - A nested bundle timed "immediately", or earlier than its parent, runs
+//     at its parent's time (EffectiveTimetag); strict decoding refuses the
+//     earlier one.
+//   - The encoder trims the NUL padding that an address given to it may
+//     end with (oscpy's format_message_null_terminated_address) and
+//     refuses a NUL inside one.
 //
 // # Reading arguments
 //

@@ -19,7 +19,8 @@ const (
 // with the default depth limits. An Options value is read-only during
 // decoding and safe for concurrent use.
 type Options struct {
-	// Lenient accepts what SPEC.md allows a lenient decoder to ignore:
+	// Lenient accepts what a lenient decoder may ignore (see the package
+	// documentation's decisions):
 	// non-zero bytes in string and blob padding, bytes left over after the
 	// last argument, a message made of an address alone (no type tag
 	// string, read as zero arguments), and a nested bundle timed earlier

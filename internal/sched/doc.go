@@ -12,8 +12,9 @@
 // never waits for a future group.
 //
 // Each level of a nested bundle is a group of its own, at its own effective
-// time (SPEC 4.1): a nested bundle timed "immediately" runs at its parent's
-// time, and one timed before its parent is refused by strict decoding
+// time (OSC 1.0 never runs a child before its parent): a nested bundle
+// timed "immediately" runs at its parent's time, and one timed before its
+// parent is refused by strict decoding
 // (a *wire.ParseError) or raised to the parent's time by lenient decoding
 // (Config.Decode), as wire.EffectiveTimetag computes. The groups of one
 // packet run in order of time; groups due at the same time run in
