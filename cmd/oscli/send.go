@@ -31,9 +31,8 @@ packet bytes to standard output instead. A URL is osc.udp://HOST:PORT,
 osc.tcp://HOST:PORT (OSC 1.0 int32 size prefixes, as liblo sends and
 scsynth reads; osc.tcp+slip:// or -framing slip for SLIP),
 osc.ws://HOST:PORT/PATH (WebSocket, one binary message a packet; osc.wss://
-over TLS) or
-osc.unix:///PATH. With -expect
-it then waits on the same socket for a reply and prints it.
+over TLS) or osc.unix:///PATH. With -expect it then waits on the same socket
+for a reply and prints it.
 
 TYPES (with or without a leading comma) holds the type tags
 i h f d s S c m T F N I b t r and [ ] for arrays; each tag but T F N I [ ]
