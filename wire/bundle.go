@@ -116,13 +116,13 @@ func rebase(err error, base int) error {
 }
 
 // Timetag returns the bundle's own timetag, as written.
-func (b *Bundle) Timetag() Timetag { return Timetag(binary.BigEndian.Uint64(b.b[8:])) }
+func (b Bundle) Timetag() Timetag { return Timetag(binary.BigEndian.Uint64(b.b[8:])) }
 
 // Bytes returns the encoded bundle. The slice aliases the bundle.
-func (b *Bundle) Bytes() []byte { return b.b }
+func (b Bundle) Bytes() []byte { return b.b }
 
 // Elements returns a cursor over the bundle's elements.
-func (b *Bundle) Elements() ElementReader {
+func (b Bundle) Elements() ElementReader {
 	return ElementReader{b: b.b, off: 16, lenient: b.lenient}
 }
 

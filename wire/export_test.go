@@ -13,7 +13,7 @@ func (o *Options) ParseArgsSlow(b []byte, dst []Arg) (Message, []Arg, error) {
 }
 
 // Layout returns the offsets and counts a Message records.
-func (m *Message) Layout() [5]uint32 {
+func (m Message) Layout() [5]uint32 {
 	return [5]uint32{uint32(m.addrLen()), uint32(m.tagOff()), uint32(m.tagLen()), uint32(m.argOff()), uint32(m.nargs())}
 }
 
@@ -58,7 +58,7 @@ func Infer(x any) (Value, error) {
 }
 
 // HasTypeTags reports whether the message carried a type tag string.
-func (m *Message) HasTypeTags() bool { return m.hasTypeTags() }
+func (m Message) HasTypeTags() bool { return m.hasTypeTags() }
 
 // IsImmediate reports whether t reads as "immediately".
 func (t Timetag) IsImmediate() bool { return t.isImmediate() }

@@ -99,12 +99,12 @@ func newMessage(b []byte, addrLen int, hasTags bool, tagLen, nargs int) Message 
 	return Message{b: b, h: h}
 }
 
-func (m *Message) addrLen() int { return int(m.h & (hasTagsBit - 1)) }
-func (m *Message) tagLen() int  { return int(m.h>>32) & maxTags }
+func (m Message) addrLen() int { return int(m.h & (hasTagsBit - 1)) }
+func (m Message) tagLen() int  { return int(m.h>>32) & maxTags }
 
 // tagOff returns the offset of the first type tag, after the ','; without
 // a type tag string, the offset where it would be.
-func (m *Message) tagOff() int {
+func (m Message) tagOff() int {
 	if m.h == 0 {
 		return 0 // the zero Message
 	}
@@ -116,7 +116,7 @@ func (m *Message) tagOff() int {
 }
 
 // argOff returns the offset of the argument data.
-func (m *Message) argOff() int {
+func (m Message) argOff() int {
 	if m.h&hasTagsBit == 0 {
 		return m.tagOff()
 	}
@@ -124,7 +124,7 @@ func (m *Message) argOff() int {
 }
 
 // nargs returns the number of top-level arguments.
-func (m *Message) nargs() int {
+func (m Message) nargs() int {
 	if n := int(m.h >> nargsShift); n < nargsMany {
 		return n
 	}
@@ -504,14 +504,14 @@ func (o *Options) checkArgs(tags, b []byte, off int) (nargs, end int, err error)
 
 // Address returns the address pattern, without its NUL padding. The slice
 // aliases the message.
-func (m *Message) Address() []byte { n := m.addrLen(); return m.b[:n:n] }
+func (m Message) Address() []byte { n := m.addrLen(); return m.b[:n:n] }
 
 // AddressString returns a copy of the address pattern as a string.
-func (m *Message) AddressString() string { return string(m.b[:m.addrLen()]) }
+func (m Message) AddressString() string { return string(m.b[:m.addrLen()]) }
 
 // TypeTags returns the type tag string without its leading comma. The slice
 // aliases the message. It is empty for a message without arguments.
-func (m *Message) TypeTags() []byte {
+func (m Message) TypeTags() []byte {
 	s := m.tagOff()
 	e := s + m.tagLen()
 	return m.b[s:e:e]
@@ -519,13 +519,13 @@ func (m *Message) TypeTags() []byte {
 
 // hasTypeTags reports whether the message carried a type tag string (only a
 // lenient decoder accepts one that does not).
-func (m *Message) hasTypeTags() bool { return m.h&hasTagsBit != 0 }
+func (m Message) hasTypeTags() bool { return m.h&hasTagsBit != 0 }
 
 // NumArgs returns the number of top-level arguments; an array counts as one.
-func (m *Message) NumArgs() int { return m.nargs() }
+func (m Message) NumArgs() int { return m.nargs() }
 
 // Args returns a cursor over the top-level arguments.
-func (m *Message) Args() ArgReader {
+func (m Message) Args() ArgReader {
 	tp := m.tagOff()
 	return ArgReader{b: m.b, tp: uint32(tp), tend: uint32(tp + m.tagLen()), off: uint32(m.argOff())}
 }
@@ -538,7 +538,7 @@ func (m *Message) Args() ArgReader {
 //	var argv [8]wire.Arg
 //	args := m.AppendArgs(argv[:0])
 //	freq, ok := args[0].Float32()
-func (m *Message) AppendArgs(dst []Arg) []Arg {
+func (m Message) AppendArgs(dst []Arg) []Arg {
 	tagLen := m.tagLen()
 	if int(m.h>>nargsShift) != tagLen {
 		// An array takes at least two tags: read with the cursor.
@@ -576,16 +576,15 @@ func (m *Message) AppendArgs(dst []Arg) []Arg {
 }
 
 // Bytes returns the encoded message. The slice aliases the message.
-func (m *Message) Bytes() []byte { return m.b }
+func (m Message) Bytes() []byte { return m.b }
 
 // Clone returns a Message that owns a copy of its bytes, so that it stays
 // valid after the original buffer is reused. It makes one allocation.
-func (m *Message) Clone() Message {
-	c := *m
+func (m Message) Clone() Message {
 	if m.b != nil {
-		c.b = bytes.Clone(m.b)
+		m.b = bytes.Clone(m.b)
 	}
-	return c
+	return m
 }
 
 // ArgReader is a cursor over arguments, in order. Arrays are returned as

@@ -148,7 +148,7 @@ func intValue(n int64) Value {
 // Go counterpart ('c', 'I'). It allocates; Args is the allocation-free
 // cursor. Given to InferAll, each value gives back its argument, except that
 // float64 becomes 'f', 'S' becomes 's' and a small int64 stays 'h'.
-func (m *Message) AnyArgs() []any {
+func (m Message) AnyArgs() []any {
 	out := make([]any, 0, m.NumArgs())
 	r := m.Args()
 	for r.Next() {

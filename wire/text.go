@@ -4,7 +4,7 @@ package wire
 // "/address types value...", with the type tags written without the comma
 // and each argument as Arg.AppendText writes it. A message without
 // arguments is written as its address alone.
-func (m *Message) AppendText(dst []byte) []byte {
+func (m Message) AppendText(dst []byte) []byte {
 	dst = append(dst, m.Address()...)
 	tags := m.TypeTags()
 	if len(tags) == 0 {
