@@ -24,8 +24,9 @@ var (
 	ErrNotSupported   = errors.New("osc: not supported on this transport")
 	ErrNoReplyAddress = errors.New("osc: sender has no address to reply to")
 	ErrNoReply        = errors.New("osc: Flush without a reply built in Encoder")
-	// ErrConfig reports a Listen the server's settings refuse: a second
-	// default endpoint, or osc.wss:// without a certificate.
+	// ErrConfig reports a Listen the server's settings refuse (a second
+	// default endpoint, or osc.wss:// without a certificate), or a Handle
+	// on a server whose Handler is set.
 	ErrConfig = errors.New("osc: server configuration refused")
 )
 

@@ -78,12 +78,22 @@ type Router struct {
 // New returns an empty Router.
 func New() *Router { return new(Router) }
 
+// caller returns the file:line skip frames above its caller, passing over
+// the frames of package osc, whose Server.Handle and HandleFunc wrap a
+// Router's: a setup error names the line of the program that made it.
 func caller(skip int) string {
-	_, file, line, ok := runtime.Caller(skip + 1)
-	if !ok {
+	var pcs [16]uintptr
+	n := runtime.Callers(skip+2, pcs[:])
+	if n == 0 {
 		return "?:0"
 	}
-	return file + ":" + strconv.Itoa(line)
+	frames := runtime.CallersFrames(pcs[:n])
+	for {
+		f, more := frames.Next()
+		if !more || !strings.HasPrefix(f.Function, "github.com/osckit/osc.") {
+			return f.File + ":" + strconv.Itoa(f.Line)
+		}
+	}
 }
 
 // Handle binds h to a method address, or to an address pattern matched
