@@ -65,7 +65,10 @@ type ResponseWriter interface {
 	// WriteTo sends from the receiving socket to another address, for
 	// example the sender's host on another port.
 	WriteTo(pkt []byte, to netip.AddrPort) (int, error)
-	// Send sends a message to the sender, as Write does.
+	// Send sends a message to the sender, as Write does. Through an
+	// interface the variadic arguments escape: a call with arguments costs
+	// one allocation (their slice). Encoder and Flush build and send a
+	// reply, a message or a bundle, without allocating: the fast path.
 	Send(address string, args ...wire.Value) error
 	// SendAny sends a message of plain Go values to the sender, typed as
 	// wire.InferAll says; a value with no OSC type is a *wire.TypeError.
