@@ -30,8 +30,9 @@ var senders senderCache
 //	err := osc.SendAny("osc.udp://127.0.0.1:9000", "/ping", 1, "hello")
 //
 // It is the one-liner, beside Dial and Client as http.Get is beside
-// http.Client. A Client is dialed at the first message to url and kept
-// for the next ones, as http.DefaultClient keeps idle connections: at most
+// http.Client. A Client is dialed at the first message to url (calls to
+// url made meanwhile wait for that dial and share its error) and kept for
+// the next ones, as http.DefaultClient keeps idle connections: at most
 // 64 destinations (the least recently used is closed when another comes),
 // each closed after 90 s unused. A dial error is returned and nothing is
 // kept. A send error over TCP, WebSocket or a UNIX socket closes the kept
@@ -74,9 +75,17 @@ const maxSendBuf = 64 << 10
 
 // senderCache holds the clients of SendAny, most recently used first.
 type senderCache struct {
-	mu  sync.Mutex
-	m   map[string]*sender
-	lru list.List // of *sender, the most recently used at the front
+	mu      sync.Mutex
+	m       map[string]*sender
+	lru     list.List // of *sender, the most recently used at the front
+	dialing map[string]*dialCall
+}
+
+// dialCall is a dial in progress: the calls that need the same URL
+// meanwhile wait for it instead of dialing a connection of their own.
+type dialCall struct {
+	done chan struct{}
+	err  error // set before done is closed
 }
 
 // sender is one kept client. Its fields but c are guarded by the cache's
@@ -93,33 +102,49 @@ type sender struct {
 }
 
 // get returns the sender of url, dialing it if none is kept, and marks it
-// busy; put must follow.
+// busy; put must follow. One dial at a time per URL: a call that finds
+// one in progress waits for it and shares its error.
 func (sc *senderCache) get(url string) (*sender, error) {
 	sc.mu.Lock()
-	if s := sc.m[url]; s != nil {
-		s.busy++
-		sc.lru.MoveToFront(s.elem)
+	for {
+		if s := sc.m[url]; s != nil {
+			s.busy++
+			sc.lru.MoveToFront(s.elem)
+			sc.mu.Unlock()
+			return s, nil
+		}
+		d := sc.dialing[url]
+		if d == nil {
+			break
+		}
 		sc.mu.Unlock()
-		return s, nil
+		<-d.done
+		if d.err != nil {
+			return nil, d.err
+		}
+		// The dialed client is kept, unless it was evicted or failed
+		// meanwhile: look again.
+		sc.mu.Lock()
 	}
+	d := &dialCall{done: make(chan struct{})}
+	if sc.dialing == nil {
+		sc.dialing = make(map[string]*dialCall)
+	}
+	sc.dialing[url] = d
 	dt := sendDialTimeout
 	sc.mu.Unlock()
 
 	ctx, cancel := context.WithTimeout(context.Background(), dt)
 	c, err := DialContext(ctx, url)
 	cancel()
-	if err != nil {
-		return nil, err
-	}
 
 	sc.mu.Lock()
-	if s := sc.m[url]; s != nil {
-		// Another call dialed url meanwhile: its client is kept.
-		s.busy++
-		sc.lru.MoveToFront(s.elem)
+	delete(sc.dialing, url)
+	d.err = err
+	close(d.done)
+	if err != nil {
 		sc.mu.Unlock()
-		c.Close()
-		return s, nil
+		return nil, err
 	}
 	if sc.m == nil {
 		sc.m = make(map[string]*sender)

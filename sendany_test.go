@@ -248,3 +248,37 @@ func TestSendAnyURLConcurrent(t *testing.T) {
 	}
 	require.LessOrEqual(t, osc.SendAnyClients(), endpoints-1)
 }
+
+// TestSendAnyURLFirstSendsDialOnce: calls that send to a URL at once, before
+// any client is kept for it, wait for one dial instead of each dialing a
+// connection of its own that all but one then close.
+func TestSendAnyURLFirstSendsDialOnce(t *testing.T) {
+	const goroutines = 8
+	in := osc.NewInbox(4 * goroutines)
+	s := newServer(t, in)
+	ep := listen(t, s, "osc.tcp://127.0.0.1:0")
+	url := ep.URL()
+	sendAnyLimits(t, 64, time.Minute)
+	for round := range 5 {
+		start := make(chan struct{})
+		errs := make(chan error, goroutines)
+		var wg sync.WaitGroup
+		for g := range goroutines {
+			wg.Go(func() {
+				<-start
+				errs <- osc.SendAny(url, fmt.Sprintf("/r%d/g%d", round, g))
+			})
+		}
+		close(start)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+		for range goroutines {
+			within(t, in.C(), 5*time.Second, "a message")
+		}
+		require.Equal(t, uint64(round+1), ep.Stats().Conns, "connections accepted after round %d", round)
+		osc.CloseSendAnyClients()
+	}
+}
