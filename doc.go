@@ -34,6 +34,26 @@
 //
 //	err := osc.SendAny("osc.udp://127.0.0.1:9000", "/ping", i)
 //
+// # Sending: one call per need
+//
+//	need                  Client                  ResponseWriter (a reply)      Endpoint, Server
+//	a message now         Send, SendAny           Send, SendAny                 -
+//	a message at a time   SendAt                  Encoder + Flush               -
+//	a bundle              SendBundle(tt, build)   Encoder + Flush               -
+//	raw bytes             Write                   Write; WriteTo another port   WriteTo; WriteToPath (UNIX)
+//	a batch of packets    WriteBatch              -                             -
+//
+// Send takes wire.Values, SendAny plain Go values; the names are the same
+// on the Client and in a handler, and the package-level SendAny is the
+// Client's for one message to a URL. A Client may be shared by goroutines, so
+// it builds a bundle inside SendBundle's callback while it holds its lock;
+// a ResponseWriter belongs to one handler call and lends its encoder
+// instead (Encoder, then Flush), which is also the reply's
+// allocation-free path: Send through the ResponseWriter interface costs
+// one allocation for its arguments. An Endpoint or the Server sends only
+// encoded packets, to an address of the caller's choosing (oscpy's
+// send_message from a server: wire.AppendMessage, then WriteTo).
+//
 // # Where the handler contract lives
 //
 // Handler, HandlerFunc, Request and ResponseWriter are defined in package
