@@ -1,7 +1,6 @@
 package oscquery
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"slices"
@@ -57,82 +56,23 @@ func (e *entry) getAttrs() *Node { return &e.attrs }
 
 func (e *entry) loadValue() ([]wire.Value, bool) {
 	e.vmu.Lock()
+	defer e.vmu.Unlock()
 	if !e.has {
-		e.vmu.Unlock()
 		return nil, false
 	}
 	if !e.rawSet {
-		vs := e.vals
-		e.vmu.Unlock()
-		return vs, true
+		return e.vals, true
 	}
-	b := bytes.Clone(e.raw) // the values decoded alias it
-	e.vmu.Unlock()
-	m, err := rereadOptions.ParseMessage(b)
+	// Arg.Value copies what it reads, so nothing decoded aliases e.raw.
+	m, err := rereadOptions.ParseMessage(e.raw)
 	if err != nil {
 		return nil, false
 	}
-	args := m.AppendArgs(make([]wire.Arg, 0, m.NumArgs()))
-	vs := make([]wire.Value, len(args))
-	for i, a := range args {
-		vs[i] = valueOf(a)
+	vs := make([]wire.Value, 0, m.NumArgs())
+	for r := m.Args(); r.Next(); {
+		vs = append(vs, r.Arg().Value())
 	}
 	return vs, true
-}
-
-// valueOf returns the argument a as a Value. Strings are copied; a blob
-// refers to a's bytes, which loadValue owns.
-func valueOf(a wire.Arg) wire.Value {
-	switch a.Type() {
-	case wire.TypeInt32:
-		v, _ := a.Int32()
-		return wire.Int32(v)
-	case wire.TypeInt64:
-		v, _ := a.Int64()
-		return wire.Int64(v)
-	case wire.TypeFloat32:
-		v, _ := a.Float32()
-		return wire.Float32(v)
-	case wire.TypeFloat64:
-		v, _ := a.Float64()
-		return wire.Float64(v)
-	case wire.TypeString:
-		v, _ := a.Str()
-		return wire.String(v)
-	case wire.TypeSymbol:
-		v, _ := a.Str()
-		return wire.Symbol(v)
-	case wire.TypeBlob:
-		v, _ := a.Blob()
-		return wire.Blob(v)
-	case wire.TypeTrue, wire.TypeFalse:
-		v, _ := a.Bool()
-		return wire.Bool(v)
-	case wire.TypeNil:
-		return wire.Nil()
-	case wire.TypeImpulse:
-		return wire.Impulse()
-	case wire.TypeTimetag:
-		v, _ := a.Timetag()
-		return wire.TimetagValue(v)
-	case wire.TypeChar:
-		v, _ := a.Char()
-		return wire.Char(v)
-	case wire.TypeRGBA:
-		v, _ := a.RGBA()
-		return wire.RGBAValue(v)
-	case wire.TypeMIDI:
-		v, _ := a.MIDI()
-		return wire.MIDIValue(v)
-	case wire.TypeArrayBegin:
-		r, _ := a.Array()
-		vs := []wire.Value{}
-		for r.Next() {
-			vs = append(vs, valueOf(r.Arg()))
-		}
-		return wire.Array(vs...)
-	}
-	return wire.Value{}
 }
 
 // rereadOptions decode a message that a server already accepted, however

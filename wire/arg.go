@@ -48,6 +48,11 @@ type MIDI struct{ Port, Status, Data1, Data2 uint8 }
 // Type returns the argument's type tag; TypeArrayBegin for an array.
 func (a Arg) Type() Type { return a.typ() }
 
+// Value returns the argument as a Value that owns its data (strings,
+// blobs and arrays are copied), so that it outlives the packet the view
+// reads: the typed counterpart of Message.AnyArgs, one argument at a time.
+func (a Arg) Value() Value { return valueOf(a) }
+
 // Int32 returns the value of an 'i' argument.
 func (a Arg) Int32() (int32, bool) {
 	if a.typ() != TypeInt32 {

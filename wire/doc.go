@@ -72,7 +72,10 @@
 //     more than allocations, and for values kept after the packet's buffer
 //     is reused.
 //
-// The views that Args and AppendArgs give alias the packet:
+// The views that Args and AppendArgs give alias the packet; Arg.Value
+// copies one into a typed Value that owns its data, for a value kept
+// after the packet's buffer is reused (Message.Clone keeps the whole
+// message instead):
 //
 //	var argv [8]wire.Arg
 //	args := m.AppendArgs(argv[:0])

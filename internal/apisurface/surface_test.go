@@ -19,8 +19,9 @@ var packages = []string{".", "wire", "router", "router/routertest"}
 // was 598 before the API was folded (issue 11), whose target is 350; 609
 // before sched and netio became internal, 391 after, 350 once the
 // duplicates were folded; 347 once the ways to read arguments were
-// folded, 348 with the package-level SendAny.
-const ceiling = 348
+// folded, 348 with the package-level SendAny, 349 with Arg.Value (the
+// owned copy of one argument, which oscquery had written again).
+const ceiling = 349
 
 // count returns the exported identifiers of the package in dir: types,
 // functions, variables and constants, plus the exported methods and
