@@ -178,11 +178,11 @@ func (sc *senderCache) put(s *sender, err error) {
 	}
 	closeNow := s.elem == nil && s.busy == 0
 	if !closeNow && s.busy == 0 {
+		// The timer is set once; expire puts it off by what is left when
+		// the client was used since.
 		s.last = time.Now()
 		if s.idle == nil {
 			s.idle = time.AfterFunc(sendIdle, func() { sc.expire(s) })
-		} else {
-			s.idle.Reset(sendIdle)
 		}
 	}
 	sc.mu.Unlock()
@@ -194,11 +194,15 @@ func (sc *senderCache) put(s *sender, err error) {
 // expire closes s if it has stayed unused for sendIdle.
 func (sc *senderCache) expire(s *sender) {
 	sc.mu.Lock()
-	if s.elem == nil || s.busy > 0 {
+	if s.elem == nil {
 		sc.mu.Unlock()
-		return // dropped, or in use: put sets the timer again
+		return // dropped
 	}
-	if left := sendIdle - time.Since(s.last); left > 0 {
+	left := sendIdle - time.Since(s.last)
+	if s.busy > 0 {
+		left = sendIdle // in use: its put sets last when it ends
+	}
+	if left > 0 {
 		s.idle.Reset(left) // used since the timer was set
 		sc.mu.Unlock()
 		return
