@@ -4,7 +4,9 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"net"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -13,13 +15,13 @@ import (
 	"github.com/osckit/osc/bench/cpeer"
 	"github.com/osckit/osc/router"
 	"github.com/osckit/osc/wire"
+	"golang.org/x/sys/unix"
 )
 
 // Round-trip bounds.
 const (
-	rttWarmup  = 200              // round trips before the measured ones
-	rttTimeout = 2 * time.Second  // one reply later than this fails the run
-	rttLimit   = 10 * time.Minute // a whole osckit run
+	rttWarmup  = 200             // round trips before the measured ones
+	rttTimeout = 2 * time.Second // one reply later than this fails the run
 )
 
 // BenchmarkRoundTrip measures the latency of a 64-byte ping-pong on
@@ -32,7 +34,8 @@ const (
 // osckit is a Client (Write, then Receive and ParseArgs of the reply)
 // against an osc.Server whose router handler reads the eight arguments and
 // answers the message with ResponseWriter.Write, both with their default
-// settings (Receive is given a context with a deadline); osckit-block is
+// settings (Receive is given a context that can be cancelled, so it waits
+// in the runtime's poller); osckit-block is
 // the same pair with the server's UDPConfig.BlockingRead set and Receive
 // given context.Background(), so that both sides wait in a blocking
 // recvmmsg, as the C peers do, instead of the runtime's poller. liblo is a lo_server
@@ -44,14 +47,17 @@ const (
 // is the same pair in Go with the standard library (a connected UDPConn's
 // Write and Read against ReadFromUDPAddrPort and WriteToUDPAddrPort):
 // the Go runtime's floor, through its poller; goblock is gostd with both
-// sockets in blocking mode, the floor of osckit-block.
+// sockets in blocking mode, the floor of osckit-block. A reply later than
+// rttTimeout ends the run with a failure, for every pinger: the C pingers
+// wait with that timeout, the Go ones under a watchdog (goblock's failure
+// says whether the datagram was left queued on either socket).
 func BenchmarkRoundTrip(b *testing.B) {
 	for _, name := range []string{"osckit", "osckit-block", "liblo", "cmmsg", "gostd", "goblock"} {
 		b.Run(name, func(b *testing.B) {
 			p := newPinger(b, name)
 			defer p.close()
 			if n := p.ping(make([]time.Duration, rttWarmup)); n != rttWarmup {
-				b.Fatalf("warm-up: %d of %d round trips", n, rttWarmup)
+				p.fail(b, name+" warm-up", n, rttWarmup)
 			}
 			rtt := make([]time.Duration, b.N)
 			var n int
@@ -68,7 +74,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 				b.StopTimer()
 			}
 			if n != len(rtt) {
-				b.Fatalf("%d of %d round trips (no reply within %v)", n, len(rtt), rttTimeout)
+				p.fail(b, name, n, len(rtt))
 			}
 			var h latencyHist
 			for _, d := range rtt {
@@ -105,7 +111,7 @@ func BenchmarkRoundTripRatio(b *testing.B) {
 		ps[i] = newPinger(b, name)
 		defer ps[i].close()
 		if n := ps[i].ping(make([]time.Duration, rttWarmup)); n != rttWarmup {
-			b.Fatalf("%s warm-up: %d of %d round trips", name, n, rttWarmup)
+			ps[i].fail(b, name+" warm-up", n, rttWarmup)
 		}
 	}
 	rtt := make([]time.Duration, rttBlock)
@@ -116,7 +122,7 @@ func BenchmarkRoundTripRatio(b *testing.B) {
 				i = 2*len(ps) - 1 - k
 			}
 			if n := ps[i].ping(rtt); n != len(rtt) {
-				b.Fatalf("%s: %d of %d round trips", names[i], n, len(rtt))
+				ps[i].fail(b, names[i], n, len(rtt))
 			}
 			for _, d := range rtt {
 				hs[i].record(d)
@@ -142,9 +148,21 @@ func BenchmarkRoundTripRatio(b *testing.B) {
 // ping fills rtt with round trips, one after the other, and returns how
 // many it completed; c tells a C pinger (its allocations are C's).
 type pinger struct {
-	ping  func(rtt []time.Duration) int
-	close func()
-	c     bool
+	ping    func(rtt []time.Duration) int
+	close   func()
+	c       bool
+	stalled func() string // why a Go pinger's run ended early ("" if it did not stall)
+}
+
+// fail ends the benchmark after p completed n of want round trips.
+func (p pinger) fail(b *testing.B, name string, n, want int) {
+	why := fmt.Sprintf("no reply within %v", rttTimeout)
+	if p.stalled != nil {
+		if s := p.stalled(); s != "" {
+			why = s
+		}
+	}
+	b.Fatalf("%s: %d of %d round trips (%s)", name, n, want, why)
 }
 
 func newPinger(b *testing.B, name string) pinger {
@@ -184,10 +202,11 @@ func newPinger(b *testing.B, name string) pinger {
 // osckitPinger starts an osckit server and client. With block, the
 // server's UDPConfig.BlockingRead is set and the client's Receive is given
 // context.Background(), so that both wait for their datagram in a blocking
-// system call instead of the runtime's poller; a timer closes the client
-// after rttLimit, which ends a Receive waiting for a lost reply.
-// Without, the server has the default settings and Receive a context with
-// a deadline (rttLimit).
+// system call instead of the runtime's poller. Without, the server has the
+// default settings and Receive a context that never ends either (its
+// deadline is only for the client's poller). Either way a watchdog closes
+// the pair when a reply is later than rttTimeout, which ends the Receive
+// waiting for it: a lost datagram fails the run in seconds.
 func osckitPinger(b *testing.B, msg []byte, block bool) pinger {
 	r := router.New()
 	r.HandleFunc(recvAddress, func(w router.ResponseWriter, req *router.Request) {
@@ -206,15 +225,16 @@ func osckitPinger(b *testing.B, msg []byte, block bool) pinger {
 		srv.Close()
 		b.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), rttLimit)
+	ctx, cancel := context.WithCancel(context.Background())
 	if block {
-		cancel()
 		ctx = context.Background()
-		t := time.AfterFunc(rttLimit, func() { c.Close() })
-		cancel = func() { t.Stop() }
 	}
+	closeAll := func() { cancel(); c.Close(); srv.Close() }
+	wd := startWatchdog(rttTimeout, closeAll, nil)
 	var argv [8]wire.Arg
 	ping := func(rtt []time.Duration) int {
+		wd.begin()
+		defer wd.end()
 		for i := range rtt {
 			t0 := time.Now()
 			if _, err := c.Write(msg); err != nil {
@@ -229,10 +249,11 @@ func osckitPinger(b *testing.B, msg []byte, block bool) pinger {
 				return i
 			}
 			rtt[i] = d
+			wd.tick()
 		}
 		return len(rtt)
 	}
-	return pinger{ping: ping, close: func() { cancel(); c.Close(); srv.Close() }}
+	return pinger{ping: ping, close: func() { wd.stop(); closeAll() }, stalled: wd.stalled}
 }
 
 // gostdPinger is a ping-pong with the standard library only: an echo
@@ -268,17 +289,17 @@ func gostdPinger(b *testing.B, msg []byte, block bool) pinger {
 		// A blocked read holds the socket: shut both down first so that
 		// their reads end, then close them.
 		closeAll = func() { shutRead(c); shutRead(echo); c.Close(); echo.Close() }
-		// Deadlines do not apply to a blocking read: a timer ends the run
-		// after rttLimit instead.
-		t := time.AfterFunc(rttLimit, closeAll)
-		prev := closeAll
-		closeAll = func() { t.Stop(); prev() }
 	}
+	// What the two sockets hold when a reply is late: a datagram queued
+	// where nobody reads it, or none (lost).
+	queued := func() string {
+		return fmt.Sprintf("queued: pinger %d bytes, echo %d bytes", inq(c), inq(echo))
+	}
+	wd := startWatchdog(rttTimeout, closeAll, queued)
 	buf := make([]byte, 2048)
 	ping := func(rtt []time.Duration) int {
-		if err := c.SetReadDeadline(time.Now().Add(rttLimit)); err != nil {
-			return 0
-		}
+		wd.begin()
+		defer wd.end()
 		for i := range rtt {
 			t0 := time.Now()
 			if _, err := c.Write(msg); err != nil {
@@ -289,10 +310,26 @@ func gostdPinger(b *testing.B, msg []byte, block bool) pinger {
 				return i
 			}
 			rtt[i] = time.Since(t0)
+			wd.tick()
 		}
 		return len(rtt)
 	}
-	return pinger{ping: ping, close: closeAll}
+	return pinger{ping: ping, close: func() { wd.stop(); closeAll() }, stalled: wd.stalled}
+}
+
+// inq is the number of bytes queued on c's socket (FIONREAD), or -1.
+func inq(c *net.UDPConn) int {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return -1
+	}
+	n := -1
+	_ = rc.Control(func(fd uintptr) {
+		if v, err := unix.IoctlGetInt(int(fd), unix.SIOCINQ); err == nil {
+			n = v
+		}
+	})
+	return n
 }
 
 func setBlocking(b *testing.B, c *net.UDPConn) {
@@ -310,4 +347,59 @@ func shutRead(c *net.UDPConn) {
 	if rc, err := c.SyscallConn(); err == nil {
 		_ = rc.Control(func(fd uintptr) { _ = syscall.Shutdown(int(fd), syscall.SHUT_RD) })
 	}
+}
+
+// watchdog ends a Go pinger's round trips when one waits for its reply
+// longer than rttTimeout: the pingers wait without a deadline (a blocking
+// read has none, and a deadline per round trip would be part of what is
+// timed), so a lost datagram would otherwise hold the run for good. tick,
+// called after each timed round trip, is outside the timed part.
+type watchdog struct {
+	n      atomic.Int64 // round trips completed
+	active atomic.Bool  // a ping is under way
+	why    atomic.Pointer[string]
+	done   chan struct{}
+}
+
+// startWatchdog checks every period that a ping under way has made
+// progress; when it has not, it records why (with detail's account, if
+// any) and calls onStall, which must end the wait.
+func startWatchdog(period time.Duration, onStall func(), detail func() string) *watchdog {
+	w := &watchdog{done: make(chan struct{})}
+	go func() {
+		t := time.NewTicker(period)
+		defer t.Stop()
+		last, was := int64(-1), false
+		for {
+			select {
+			case <-w.done:
+				return
+			case <-t.C:
+			}
+			n, on := w.n.Load(), w.active.Load()
+			if on && was && n == last {
+				why := fmt.Sprintf("no reply within %v", period)
+				if detail != nil {
+					why += "; " + detail()
+				}
+				w.why.Store(&why)
+				onStall()
+				return
+			}
+			last, was = n, on
+		}
+	}()
+	return w
+}
+
+func (w *watchdog) begin() { w.active.Store(true) }
+func (w *watchdog) end()   { w.active.Store(false) }
+func (w *watchdog) tick()  { w.n.Add(1) }
+func (w *watchdog) stop()  { close(w.done) }
+
+func (w *watchdog) stalled() string {
+	if s := w.why.Load(); s != nil {
+		return *s
+	}
+	return ""
 }
