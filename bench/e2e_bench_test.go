@@ -87,7 +87,22 @@ func BenchmarkUDPReceive(b *testing.B) {
 // (name-cpu-ns/msg), and the same ratios of the rates per CPU second
 // (cpu-ratio, cpu-vs-crecvmmsg, cpu-vs-liblo, cpu-raw-vs-c). Without the C
 // peers only osckit, rawmmsg and rawsyscall run.
+//
+// It runs three times, once per placement of the rounds (see placement):
+// cpus=any leaves every thread where the scheduler puts it; cpus=same
+// pins the whole process to one CPU, fill and drain; cpus=cross fills on
+// one CPU and drains on another, so that every receiver hands each
+// datagram's buffer back to the sender's CPU. The pinned runs are the
+// like-for-like comparisons; cpus=any shows what luck adds.
 func BenchmarkUDPReceiveRatio(b *testing.B) {
+	for _, p := range []placement{placeAny, placeSame, placeCross} {
+		b.Run("cpus="+p.String(), func(b *testing.B) {
+			runPlaced(b, p, func() { udpReceiveRatio(b) })
+		})
+	}
+}
+
+func udpReceiveRatio(b *testing.B) {
 	data := burst(b, drainCount)
 	rounds := []struct {
 		name  string

@@ -100,10 +100,31 @@ const rttBlock = 250
 // p99 over the whole run, the ratios of osckit's p50 to cmmsg's, liblo's
 // and gostd's, of osckit-block's to cmmsg's and goblock's, and of
 // goblock's to cmmsg's. Without the C peers it skips.
+//
+// It runs twice: cpus=any leaves every thread where the scheduler puts it,
+// cpus=same pins the whole process, C threads included, to one CPU. A
+// pinger and its echo that wait in the kernel are woken either on the CPU
+// of the thread that wakes them or on another, whose virtual CPU may have
+// halted meanwhile and takes microseconds to resume: which pair is lucky
+// decides an unpinned run's p50 more than their code does. On one CPU
+// every wake-up takes the same path.
 func BenchmarkRoundTripRatio(b *testing.B) {
 	if !cpeer.Available {
 		b.Skip("built without the C peers")
 	}
+	for _, p := range []placement{placeAny, placeSame} {
+		b.Run("cpus="+p.String(), func(b *testing.B) {
+			if p == placeSame {
+				cpu, _ := placeCPUs(b, p)
+				pinProcess(b, cpu)
+				defer pinProcess(b)
+			}
+			roundTripRatio(b)
+		})
+	}
+}
+
+func roundTripRatio(b *testing.B) {
 	names := []string{"osckit", "cmmsg", "liblo", "gostd", "osckit-block", "goblock"}
 	ps := make([]pinger, len(names))
 	hs := make([]latencyHist, len(names))

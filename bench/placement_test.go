@@ -1,0 +1,128 @@
+//go:build linux
+
+package bench
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// placement decides on which CPUs a drain round's fill and drain run. The
+// kernel frees each received datagram's buffer on the CPU that allocated
+// it, the sender's: a receiver draining on another CPU hands the buffers
+// back in batches, each with an inter-processor interrupt, and on a
+// virtual machine such an interrupt costs microseconds of the receiver's
+// CPU. Which CPU the scheduler gives each receiver decides how many it
+// sends, so BenchmarkUDPReceiveRatio pins them, every receiver alike.
+type placement int
+
+const (
+	placeAny   placement = iota // no pinning: wherever the scheduler puts them
+	placeSame                   // fill and drain on one CPU: no buffer is handed back
+	placeCross                  // fill on one CPU, drain on another: every buffer is
+)
+
+func (p placement) String() string {
+	return [...]string{"any", "same", "cross"}[p]
+}
+
+// drainPlace is the placement of the drain rounds that run now, and
+// placeFillCPU and placeDrainCPU its CPUs; blast applies it.
+var (
+	drainPlace                  = placeAny
+	placeFillCPU, placeDrainCPU int
+)
+
+// placeCPUs returns the CPUs of the fill and of the drain for p, from the
+// CPUs the calling thread may run on (all the process's, outside a placed
+// run).
+func placeCPUs(tb testing.TB, p placement) (fill, drain int) {
+	var set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &set); err != nil {
+		tb.Fatal(err)
+	}
+	var cpus []int
+	for i := range 1024 {
+		if set.IsSet(i) {
+			cpus = append(cpus, i)
+		}
+	}
+	switch {
+	case len(cpus) == 0:
+		tb.Fatal("no CPU in the process's affinity mask")
+	case p == placeCross && len(cpus) < 2:
+		tb.Skip("cpus=cross needs two CPUs; this process may use one")
+	case p == placeCross:
+		return cpus[0], cpus[1]
+	}
+	return cpus[0], cpus[0]
+}
+
+// pinProcess sets the affinity of every thread of the process to the given
+// CPUs (all of them with none); threads created afterwards inherit the mask
+// of the thread that creates them, which is now one of these.
+func pinProcess(tb testing.TB, cpus ...int) {
+	var set unix.CPUSet
+	if len(cpus) == 0 {
+		set = allCPUs
+	}
+	for _, c := range cpus {
+		set.Set(c)
+	}
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, t := range tasks {
+		tid, err := strconv.Atoi(t.Name())
+		if err != nil {
+			continue
+		}
+		// A thread may end in between: ESRCH is not an error here.
+		if err := unix.SchedSetaffinity(tid, &set); err != nil && err != unix.ESRCH {
+			tb.Fatal(fmt.Errorf("sched_setaffinity(%d): %w", tid, err))
+		}
+	}
+}
+
+// allCPUs is the process's affinity mask when the package loaded.
+var allCPUs = func() unix.CPUSet {
+	var set unix.CPUSet
+	_ = unix.SchedGetaffinity(0, &set)
+	return set
+}()
+
+// runPlaced runs f with drain rounds placed as p, and puts every thread
+// back on all the process's CPUs afterwards.
+func runPlaced(tb testing.TB, p placement, f func()) {
+	if p == placeAny {
+		f()
+		return
+	}
+	placeFillCPU, placeDrainCPU = placeCPUs(tb, p) // skips cross on one CPU
+	drainPlace = p
+	defer func() {
+		drainPlace = placeAny
+		pinProcess(tb)
+	}()
+	f()
+}
+
+// beforeFill and afterFill, called by blast around the fill, move the whole
+// process to the fill's CPU, then to the drain's: the receiver's threads,
+// whichever they are, drain where the placement says.
+func beforeFill(tb testing.TB) {
+	if drainPlace != placeAny {
+		pinProcess(tb, placeFillCPU)
+	}
+}
+
+func afterFill(tb testing.TB) {
+	if drainPlace != placeAny {
+		pinProcess(tb, placeDrainCPU)
+	}
+}
