@@ -125,19 +125,22 @@ var drainCPU time.Duration
 type tally struct {
 	n      atomic.Int64
 	odd    atomic.Int64 // messages whose arguments did not read back
-	lastAt atomic.Int64 // time.Now().UnixNano() at the latest 1024th message
+	base   time.Time    // when the tally was made
+	lastAt atomic.Int64 // time since base at the latest 1024th message
 	want   int64
 	once   sync.Once
 	done   chan struct{}
 	doneAt time.Time
 }
 
-func newTally(want int) *tally { return &tally{want: int64(want), done: make(chan struct{})} }
+func newTally(want int) *tally {
+	return &tally{base: time.Now(), want: int64(want), done: make(chan struct{})}
+}
 
 func (t *tally) add(k int64) {
 	n := t.n.Add(k)
 	if n>>10 != (n-k)>>10 {
-		t.lastAt.Store(time.Now().UnixNano())
+		t.lastAt.Store(int64(time.Since(t.base)))
 	}
 	if n >= t.want {
 		t.once.Do(func() {
@@ -155,7 +158,8 @@ const tallyTick = idleLimit / 10
 // wait returns how many messages were handled and the time from start to
 // the last one. It ends when all arrived, when nothing arrived for
 // idleLimit (the rest was lost: the time is then that of the last 1024th
-// message), or at roundLimit.
+// message, or of the last check that saw progress if fewer arrived), or at
+// roundLimit.
 func (t *tally) wait(start time.Time) (int64, time.Duration) {
 	tick := time.NewTicker(tallyTick)
 	defer tick.Stop()
@@ -169,9 +173,9 @@ func (t *tally) wait(start time.Time) (int64, time.Duration) {
 			if cur != last {
 				last, lastAt = cur, now
 			} else if now.Sub(lastAt) > idleLimit {
-				end := start
-				if ns := t.lastAt.Load(); ns > 0 {
-					end = time.Unix(0, ns)
+				end := lastAt
+				if d := t.lastAt.Load(); d > 0 {
+					end = t.base.Add(time.Duration(d))
 				}
 				return cur, max(end.Sub(start), time.Nanosecond)
 			}

@@ -3,6 +3,7 @@
 package bench
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -22,8 +23,8 @@ type placement int
 
 const (
 	placeAny   placement = iota // no pinning: wherever the scheduler puts them
-	placeSame                   // fill and drain on one CPU: no buffer is handed back
-	placeCross                  // fill on one CPU, drain on another: every buffer is
+	placeSame                   // fill and drain on one CPU
+	placeCross                  // fill on one CPU, drain on another
 )
 
 func (p placement) String() string {
@@ -64,8 +65,10 @@ func placeCPUs(tb testing.TB, p placement) (fill, drain int) {
 
 // pinProcess sets the affinity of every thread of the process to the given
 // CPUs (all of them with none); threads created afterwards inherit the mask
-// of the thread that creates them, which is now one of these.
-func pinProcess(tb testing.TB, cpus ...int) {
+// of the thread that creates them, which is now one of these. A thread
+// created while the list is walked may have been cloned from one not yet
+// moved, so the list is read again until it holds no thread not yet seen.
+func pinProcess(cpus ...int) error {
 	var set unix.CPUSet
 	if len(cpus) == 0 {
 		set = allCPUs
@@ -73,19 +76,43 @@ func pinProcess(tb testing.TB, cpus ...int) {
 	for _, c := range cpus {
 		set.Set(c)
 	}
-	tasks, err := os.ReadDir("/proc/self/task")
-	if err != nil {
+	seen := make(map[int]bool)
+	for range 20 {
+		tasks, err := os.ReadDir("/proc/self/task")
+		if err != nil {
+			return err
+		}
+		fresh := false
+		for _, t := range tasks {
+			tid, err := strconv.Atoi(t.Name())
+			if err != nil || seen[tid] {
+				continue
+			}
+			seen[tid], fresh = true, true
+			// A thread may end in between: ESRCH is not an error here.
+			if err := unix.SchedSetaffinity(tid, &set); err != nil && err != unix.ESRCH {
+				return fmt.Errorf("sched_setaffinity(%d): %w", tid, err)
+			}
+		}
+		if !fresh {
+			return nil
+		}
+	}
+	return errors.New("pinProcess: the process kept creating threads")
+}
+
+// pin is pinProcess for a benchmark: failing to pin ends it.
+func pin(tb testing.TB, cpus ...int) {
+	if err := pinProcess(cpus...); err != nil {
 		tb.Fatal(err)
 	}
-	for _, t := range tasks {
-		tid, err := strconv.Atoi(t.Name())
-		if err != nil {
-			continue
-		}
-		// A thread may end in between: ESRCH is not an error here.
-		if err := unix.SchedSetaffinity(tid, &set); err != nil && err != unix.ESRCH {
-			tb.Fatal(fmt.Errorf("sched_setaffinity(%d): %w", tid, err))
-		}
+}
+
+// unpin puts every thread back on all the process's CPUs, as far as it
+// can: it runs in deferred calls, after a failure too.
+func unpin(tb testing.TB) {
+	if err := pinProcess(); err != nil {
+		tb.Log("restoring the CPU affinity:", err)
 	}
 }
 
@@ -107,7 +134,7 @@ func runPlaced(tb testing.TB, p placement, f func()) {
 	drainPlace = p
 	defer func() {
 		drainPlace = placeAny
-		pinProcess(tb)
+		unpin(tb)
 	}()
 	f()
 }
@@ -117,12 +144,12 @@ func runPlaced(tb testing.TB, p placement, f func()) {
 // whichever they are, drain where the placement says.
 func beforeFill(tb testing.TB) {
 	if drainPlace != placeAny {
-		pinProcess(tb, placeFillCPU)
+		pin(tb, placeFillCPU)
 	}
 }
 
 func afterFill(tb testing.TB) {
 	if drainPlace != placeAny {
-		pinProcess(tb, placeDrainCPU)
+		pin(tb, placeDrainCPU)
 	}
 }

@@ -34,8 +34,8 @@ const (
 // osckit is a Client (Write, then Receive and ParseArgs of the reply)
 // against an osc.Server whose router handler reads the eight arguments and
 // answers the message with ResponseWriter.Write, both with their default
-// settings (Receive is given a context that can be cancelled, so it waits
-// in the runtime's poller); osckit-block is
+// settings (Receive is given a context with a deadline, so it waits in the
+// runtime's poller); osckit-block is
 // the same pair with the server's UDPConfig.BlockingRead set and Receive
 // given context.Background(), so that both sides wait in a blocking
 // recvmmsg, as the C peers do, instead of the runtime's poller. liblo is a lo_server
@@ -47,10 +47,11 @@ const (
 // is the same pair in Go with the standard library (a connected UDPConn's
 // Write and Read against ReadFromUDPAddrPort and WriteToUDPAddrPort):
 // the Go runtime's floor, through its poller; goblock is gostd with both
-// sockets in blocking mode, the floor of osckit-block. A reply later than
-// rttTimeout ends the run with a failure, for every pinger: the C pingers
-// wait with that timeout, the Go ones under a watchdog (goblock's failure
-// says whether the datagram was left queued on either socket).
+// sockets in blocking mode, the floor of osckit-block. A missing reply ends
+// the run with a failure, for every pinger: the C pingers wait rttTimeout,
+// the Go ones under a watchdog that gives up after rttTimeout to 1.25
+// rttTimeout without progress (goblock's failure says whether a datagram
+// was left queued on either socket).
 func BenchmarkRoundTrip(b *testing.B) {
 	for _, name := range []string{"osckit", "osckit-block", "liblo", "cmmsg", "gostd", "goblock"} {
 		b.Run(name, func(b *testing.B) {
@@ -116,8 +117,8 @@ func BenchmarkRoundTripRatio(b *testing.B) {
 		b.Run("cpus="+p.String(), func(b *testing.B) {
 			if p == placeSame {
 				cpu, _ := placeCPUs(b, p)
-				pinProcess(b, cpu)
-				defer pinProcess(b)
+				defer unpin(b)
+				pin(b, cpu)
 			}
 			roundTripRatio(b)
 		})
@@ -177,8 +178,9 @@ type pinger struct {
 
 // fail ends the benchmark after p completed n of want round trips.
 func (p pinger) fail(b *testing.B, name string, n, want int) {
-	why := fmt.Sprintf("no reply within %v", rttTimeout)
+	why := fmt.Sprintf("no reply within %v", rttTimeout) // what ends a C pinger early
 	if p.stalled != nil {
+		why = "a write or read failed, or a reply did not read back"
 		if s := p.stalled(); s != "" {
 			why = s
 		}
@@ -224,10 +226,11 @@ func newPinger(b *testing.B, name string) pinger {
 // server's UDPConfig.BlockingRead is set and the client's Receive is given
 // context.Background(), so that both wait for their datagram in a blocking
 // system call instead of the runtime's poller. Without, the server has the
-// default settings and Receive a context that never ends either (its
-// deadline is only for the client's poller). Either way a watchdog closes
-// the pair when a reply is later than rttTimeout, which ends the Receive
-// waiting for it: a lost datagram fails the run in seconds.
+// default settings and Receive a context with a deadline (an hour away: it
+// is there to make Receive set a read deadline and wait in the poller, as a
+// caller with a timeout would). Either way a watchdog closes the pair when
+// no reply comes for rttTimeout, which ends the Receive waiting for it: a
+// lost datagram fails the run in seconds.
 func osckitPinger(b *testing.B, msg []byte, block bool) pinger {
 	r := router.New()
 	r.HandleFunc(recvAddress, func(w router.ResponseWriter, req *router.Request) {
@@ -246,7 +249,7 @@ func osckitPinger(b *testing.B, msg []byte, block bool) pinger {
 		srv.Close()
 		b.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
 	if block {
 		ctx = context.Background()
 	}
@@ -314,13 +317,19 @@ func gostdPinger(b *testing.B, msg []byte, block bool) pinger {
 	// What the two sockets hold when a reply is late: a datagram queued
 	// where nobody reads it, or none (lost).
 	queued := func() string {
-		return fmt.Sprintf("queued: pinger %d bytes, echo %d bytes", inq(c), inq(echo))
+		return fmt.Sprintf("next queued datagram: pinger %d bytes, echo %d bytes (0: none)", inq(c), inq(echo))
 	}
 	wd := startWatchdog(rttTimeout, closeAll, queued)
 	buf := make([]byte, 2048)
 	ping := func(rtt []time.Duration) int {
 		wd.begin()
 		defer wd.end()
+		// A read deadline as a caller with a timeout would set (once per
+		// call, not per round trip); the watchdog, not the deadline, ends
+		// a wait for a lost reply.
+		if err := c.SetReadDeadline(time.Now().Add(time.Hour)); err != nil {
+			return 0
+		}
 		for i := range rtt {
 			t0 := time.Now()
 			if _, err := c.Write(msg); err != nil {
@@ -338,7 +347,8 @@ func gostdPinger(b *testing.B, msg []byte, block bool) pinger {
 	return pinger{ping: ping, close: func() { wd.stop(); closeAll() }, stalled: wd.stalled}
 }
 
-// inq is the number of bytes queued on c's socket (FIONREAD), or -1.
+// inq is the length of the next datagram queued on c's socket, 0 if none
+// (SIOCINQ on a UDP socket), or -1 if it cannot be had.
 func inq(c *net.UDPConn) int {
 	rc, err := c.SyscallConn()
 	if err != nil {
@@ -382,23 +392,29 @@ type watchdog struct {
 	done   chan struct{}
 }
 
-// startWatchdog checks every period that a ping under way has made
-// progress; when it has not, it records why (with detail's account, if
-// any) and calls onStall, which must end the wait.
+// startWatchdog checks, four times per period, that a ping under way has
+// made progress within the last period; when it has not, it records why
+// (with detail's account, if any) and calls onStall, which must end the
+// wait. It fires between one and 1.25 periods after the last progress.
 func startWatchdog(period time.Duration, onStall func(), detail func() string) *watchdog {
 	w := &watchdog{done: make(chan struct{})}
 	go func() {
-		t := time.NewTicker(period)
+		t := time.NewTicker(period / 4)
 		defer t.Stop()
-		last, was := int64(-1), false
+		last, was, since := int64(-1), false, time.Now()
 		for {
+			var now time.Time
 			select {
 			case <-w.done:
 				return
-			case <-t.C:
+			case now = <-t.C:
 			}
 			n, on := w.n.Load(), w.active.Load()
-			if on && was && n == last {
+			if n != last || !on || !was {
+				last, was, since = n, on, now
+				continue
+			}
+			if now.Sub(since) >= period {
 				why := fmt.Sprintf("no reply within %v", period)
 				if detail != nil {
 					why += "; " + detail()
@@ -407,7 +423,6 @@ func startWatchdog(period time.Duration, onStall func(), detail func() string) *
 				onStall()
 				return
 			}
-			last, was = n, on
 		}
 	}()
 	return w
