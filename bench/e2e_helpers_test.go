@@ -163,7 +163,7 @@ const tallyTick = idleLimit / 10
 func (t *tally) wait(start time.Time) (int64, time.Duration) {
 	tick := time.NewTicker(tallyTick)
 	defer tick.Stop()
-	last, lastAt := t.n.Load(), time.Now()
+	last, seenAt := t.n.Load(), time.Now()
 	for {
 		select {
 		case <-t.done:
@@ -171,9 +171,9 @@ func (t *tally) wait(start time.Time) (int64, time.Duration) {
 		case now := <-tick.C:
 			cur := t.n.Load()
 			if cur != last {
-				last, lastAt = cur, now
-			} else if now.Sub(lastAt) > idleLimit {
-				end := lastAt
+				last, seenAt = cur, now
+			} else if now.Sub(seenAt) > idleLimit {
+				end := seenAt
 				if d := t.lastAt.Load(); d > 0 {
 					end = t.base.Add(time.Duration(d))
 				}
