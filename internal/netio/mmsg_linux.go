@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"sync/atomic"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -36,6 +37,7 @@ const (
 // write lock.
 type batchIO struct {
 	rc       syscall.RawConn
+	fd       uintptr // the socket, for blocking reads: see readBlocking
 	family   int
 	unixSock bool
 	bufSize  int
@@ -55,12 +57,13 @@ type batchIO struct {
 	rn     int          // messages asked of the current call
 	rgot   int
 	rerr   syscall.Errno
-	readFn func(fd uintptr) bool
-	block  bool        // the socket is in blocking mode for reads: see setBlocking
-	shut   atomic.Bool // blocking mode was on once: Close shuts the socket down first
-	closed atomic.Bool // shutdown ran
-	cur    int         // next message to hand out
-	off    int         // offset inside the current message (GRO)
+	readFn func(fd uintptr) bool // doRead, for RawConn.Read
+	block  bool                  // the socket is in blocking mode for reads: see setBlocking
+	shut   atomic.Bool           // blocking mode was on once: Close shuts the socket down first
+	closed atomic.Bool           // shutdown ran
+	inCall atomic.Int32          // blocking reads between their check of closed and the end of their system call
+	cur    int                   // next message to hand out
+	off    int                   // offset inside the current message (GRO)
 	zones  map[uint32]string
 
 	// Write side.
@@ -97,6 +100,7 @@ func newBatchIO(rc syscall.RawConn, cfg *UDPConfig, unixSock bool, drops *dropCo
 	b := &batchIO{rc: rc, unixSock: unixSock, bufSize: cfg.BufSize, drops: drops, nowait: cfg.NoWait}
 	var serr error
 	if err := rc.Control(func(fd uintptr) {
+		b.fd = fd
 		b.family, serr = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_DOMAIN)
 	}); err != nil {
 		return nil, err
@@ -170,7 +174,8 @@ func (b *batchIO) doRead(fd uintptr) bool {
 // kernel, announced to the runtime with Syscall6 (the goroutine's P goes to
 // other goroutines meanwhile), until at least one datagram is queued
 // (MSG_WAITFORONE: without it a blocking recvmmsg waits for a whole batch)
-// or the socket is shut down for reading (close).
+// or the socket is shut down for reading (close). It reports false if the
+// call did not wait after all (EAGAIN: the socket is non-blocking).
 func (b *batchIO) doReadWait(fd uintptr) bool {
 	for {
 		r, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&b.hdrs[0])), uintptr(b.rn), unix.MSG_WAITFORONE, 0, 0)
@@ -203,22 +208,49 @@ func (b *batchIO) setBlocking(on bool) error {
 		return os.NewSyscallError("fcntl", serr)
 	}
 	b.block = on
-	b.readFn = b.doRead
 	if on {
 		b.shut.Store(true)
-		b.readFn = b.doReadWait
 	}
 	return nil
 }
 
 // shutdown ends a blocking read in progress or to come, before close: a
 // read blocked in the kernel holds a reference to the socket, which close
-// alone would wait for forever.
+// alone would wait for forever. It returns once no blocking read is inside
+// its system call, so that the descriptor can be closed (and its number
+// reused) with no read left on it.
 func (b *batchIO) shutdown() {
-	if b.shut.Load() {
-		b.closed.Store(true)
-		_ = b.rc.Control(func(fd uintptr) { _ = unix.Shutdown(int(fd), unix.SHUT_RD) })
+	if !b.shut.Load() {
+		return
 	}
+	b.closed.Store(true)
+	_ = b.rc.Control(func(fd uintptr) { _ = unix.Shutdown(int(fd), unix.SHUT_RD) })
+	// A read that saw closed unset before the store above is either in
+	// recvmmsg, which the shutdown woke, or about to call it, and then
+	// recvmmsg returns at once on the shut-down socket: the wait is short.
+	for b.inCall.Load() != 0 {
+		time.Sleep(10 * time.Microsecond)
+	}
+}
+
+// readBlocking is the read of blocking mode: doReadWait on the socket
+// directly, not through RawConn.Read, whose locking and poller bookkeeping
+// buy nothing for a call that waits in the kernel and cost about 0.15 us
+// per message waited for (bench/README.md, "Round trip"). Instead of the
+// poller's reference on the descriptor, inCall keeps Close (shutdown) from
+// closing it under the call.
+func (b *batchIO) readBlocking() error {
+	b.inCall.Add(1)
+	if b.closed.Load() {
+		b.inCall.Add(-1)
+		return net.ErrClosed
+	}
+	waited := b.doReadWait(b.fd)
+	b.inCall.Add(-1)
+	if !waited {
+		return b.rc.Read(b.readFn) // not blocking after all: wait in the poller
+	}
+	return nil
 }
 
 // doWrite sends whdrs[:wn]. A conn with NoWait passes MSG_DONTWAIT, so that
@@ -254,7 +286,13 @@ func (b *batchIO) read(dst []Packet) (int, error) {
 		raceWrite(b.bufs[i])
 	}
 	b.rn, b.rgot, b.rerr, b.cur, b.off = n, 0, 0, 0, 0
-	if err := b.rc.Read(b.readFn); err != nil {
+	var err error
+	if b.block {
+		err = b.readBlocking()
+	} else {
+		err = b.rc.Read(b.readFn)
+	}
+	if err != nil {
 		b.rgot = 0
 		return 0, err
 	}

@@ -320,3 +320,53 @@ func sockFlags(t *testing.T, c *UDPConn) int {
 	}
 	return fl
 }
+
+// TestUDPBlockingCloseReuse: a blocking read reads the descriptor directly,
+// outside the runtime's poller, so Close must not close it under a read in
+// progress or about to start: the number would go to the next socket opened
+// and the old read would take that socket's datagrams. Each round closes a
+// conn while its reader runs, opens a socket (which gets the freed number),
+// and checks that the datagram sent to it arrives there.
+func TestUDPBlockingCloseReuse(t *testing.T) {
+	for i := range 200 {
+		c := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{BufSize: 2048, Batch: 4})
+		if err := c.SetBlocking(true); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() {
+			pkts := make([]Packet, 4)
+			for {
+				if _, err := c.ReadBatch(pkts); err != nil {
+					done <- err
+					return
+				}
+			}
+		}()
+		if i%2 == 0 {
+			time.Sleep(100 * time.Microsecond) // half the rounds close a read already waiting
+		}
+		c.Close()
+		next := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{BufSize: 2048, Batch: 4})
+		if _, err := next.WriteTo([]byte("mine"), next.LocalAddrPort()); err != nil {
+			t.Fatal(err)
+		}
+		if err := next.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		pkts := make([]Packet, 4)
+		n, err := next.ReadBatch(pkts)
+		if err != nil || n != 1 || string(pkts[0].Data) != "mine" {
+			t.Fatalf("round %d: the next socket read %d %v: a read of the closed conn took its datagram", i, n, err)
+		}
+		select {
+		case err := <-done:
+			if !errors.Is(err, net.ErrClosed) {
+				t.Fatalf("round %d: read of the closed conn ended with %v, want net.ErrClosed", i, err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("round %d: Close did not end the blocking read in 5 s", i)
+		}
+		next.Close()
+	}
+}
