@@ -47,13 +47,16 @@ const (
 // is the same pair in Go with the standard library (a connected UDPConn's
 // Write and Read against ReadFromUDPAddrPort and WriteToUDPAddrPort):
 // the Go runtime's floor, through its poller; goblock is gostd with both
-// sockets in blocking mode, the floor of osckit-block. A missing reply ends
+// sockets in blocking mode, the floor of osckit-block through package net;
+// goraw is the C pair's system calls made from goroutines, with neither
+// package net nor the poller (rawPinger): the floor of any Go program. A
+// missing reply ends
 // the run with a failure, for every pinger: the C pingers wait rttTimeout,
 // the Go ones under a watchdog that gives up after rttTimeout to 1.25
 // rttTimeout without progress (goblock's failure says whether a datagram
 // was left queued on either socket).
 func BenchmarkRoundTrip(b *testing.B) {
-	for _, name := range []string{"osckit", "osckit-block", "liblo", "cmmsg", "gostd", "goblock"} {
+	for _, name := range []string{"osckit", "osckit-block", "liblo", "cmmsg", "gostd", "goblock", "goraw"} {
 		b.Run(name, func(b *testing.B) {
 			p := newPinger(b, name)
 			defer p.close()
@@ -96,11 +99,12 @@ const rttBlock = 250
 
 // BenchmarkRoundTripRatio interleaves the pingers of BenchmarkRoundTrip in
 // blocks of rttBlock round trips (osckit, cmmsg, liblo, gostd,
-// osckit-block, goblock, then back in the reverse order, each iteration), so that
-// the machine's drift weighs on all alike, and reports each one's p50 and
-// p99 over the whole run, the ratios of osckit's p50 to cmmsg's, liblo's
-// and gostd's, of osckit-block's to cmmsg's and goblock's, and of
-// goblock's to cmmsg's. Without the C peers it skips.
+// osckit-block, goblock, goraw, then back in the reverse order, each
+// iteration), so that the machine's drift weighs on all alike, and reports
+// each one's p50 and p99 over the whole run, the ratios of osckit's p50 to
+// cmmsg's, liblo's and gostd's, of osckit-block's to cmmsg's, goblock's and
+// goraw's, and of goblock's and goraw's to cmmsg's. Without the C peers it
+// skips.
 //
 // It runs twice: cpus=any leaves every thread where the scheduler puts it,
 // cpus=same pins the whole process, C threads included, to one CPU. A
@@ -126,7 +130,7 @@ func BenchmarkRoundTripRatio(b *testing.B) {
 }
 
 func roundTripRatio(b *testing.B) {
-	names := []string{"osckit", "cmmsg", "liblo", "gostd", "osckit-block", "goblock"}
+	names := []string{"osckit", "cmmsg", "liblo", "gostd", "osckit-block", "goblock", "goraw"}
 	ps := make([]pinger, len(names))
 	hs := make([]latencyHist, len(names))
 	for i, name := range names {
@@ -163,6 +167,8 @@ func roundTripRatio(b *testing.B) {
 	b.ReportMetric(p50(4)/p50(1), "block-p50-vs-cmmsg")
 	b.ReportMetric(p50(4)/p50(5), "block-p50-vs-goblock")
 	b.ReportMetric(p50(5)/p50(1), "goblock-p50-vs-cmmsg")
+	b.ReportMetric(p50(4)/p50(6), "block-p50-vs-goraw")
+	b.ReportMetric(p50(6)/p50(1), "goraw-p50-vs-cmmsg")
 	b.ReportMetric(0, "ns/op")
 }
 
@@ -198,6 +204,8 @@ func newPinger(b *testing.B, name string) pinger {
 		return gostdPinger(b, recvMessage(b, 1), false)
 	case "goblock":
 		return gostdPinger(b, recvMessage(b, 1), true)
+	case "goraw":
+		return rawPinger(b, recvMessage(b, 1))
 	}
 	if !cpeer.Available {
 		b.Skip("built without the C peers")
