@@ -61,7 +61,8 @@ type batchIO struct {
 	block  bool                  // the socket is in blocking mode for reads: see setBlocking
 	shut   atomic.Bool           // blocking mode was on once: Close shuts the socket down first
 	closed atomic.Bool           // shutdown ran
-	inCall atomic.Int32          // blocking reads between their check of closed and the end of their system call
+	inCall atomic.Int32          // direct calls (readBlocking, sendDirect) between their check of closed and the end of their system call
+	dirty  int                   // hdrs[dirty:] are as read resets them: the kernel wrote to none
 	cur    int                   // next message to hand out
 	off    int                   // offset inside the current message (GRO)
 	zones  map[uint32]string
@@ -76,7 +77,8 @@ type batchIO struct {
 	wsent   int
 	werr    syscall.Errno
 	writeFn func(fd uintptr) bool
-	nowait  bool // a write the socket cannot take at once fails with EAGAIN
+	nowait  bool        // a write the socket cannot take at once fails with EAGAIN
+	direct  atomic.Bool // blocking mode is on: writes try sendDirect first
 	gsoOff  bool
 }
 
@@ -142,6 +144,7 @@ func newBatchIO(rc syscall.RawConn, cfg *UDPConfig, unixSock bool, drops *dropCo
 		}
 	}
 	b.readFn = b.doRead
+	b.dirty = n
 	b.whdrs = make([]mmsghdr, n)
 	b.wiovs = make([]unix.Iovec, n)
 	b.wnames = make([]sockaddrBuf, n)
@@ -211,6 +214,7 @@ func (b *batchIO) setBlocking(on bool) error {
 	if on {
 		b.shut.Store(true)
 	}
+	b.direct.Store(on)
 	return nil
 }
 
@@ -253,6 +257,43 @@ func (b *batchIO) readBlocking() error {
 	return nil
 }
 
+// send sends whdrs[:wn], setting wsent and werr.
+func (b *batchIO) send() error {
+	if b.direct.Load() {
+		if done, err := b.sendDirect(); done {
+			return err
+		}
+	}
+	return b.rc.Write(b.writeFn)
+}
+
+// sendDirect is the write of blocking mode: sendmmsg on the socket
+// directly, as readBlocking reads, and with MSG_DONTWAIT, so that the call
+// never waits and Close never waits for it. It reports false if the socket
+// could not take the datagrams at once and the conn is not NoWait: the
+// write must then wait, which doWrite does through RawConn.Write.
+func (b *batchIO) sendDirect() (done bool, err error) {
+	b.inCall.Add(1)
+	if b.closed.Load() {
+		b.inCall.Add(-1)
+		return true, net.ErrClosed
+	}
+	var r uintptr
+	var e syscall.Errno
+	for {
+		r, _, e = unix.Syscall6(unix.SYS_SENDMMSG, b.fd, uintptr(unsafe.Pointer(&b.whdrs[0])), uintptr(b.wn), unix.MSG_DONTWAIT, 0, 0)
+		if e != unix.EINTR {
+			break
+		}
+	}
+	b.inCall.Add(-1)
+	if e == unix.EAGAIN && !b.nowait {
+		return false, nil
+	}
+	b.wsent, b.werr = int(r), e
+	return true, nil
+}
+
 // doWrite sends whdrs[:wn]. A conn with NoWait passes MSG_DONTWAIT, so that
 // its writes never wait even when reads have put the socket in blocking
 // mode.
@@ -275,7 +316,7 @@ func (b *batchIO) read(dst []Packet) (int, error) {
 		return b.emit(dst), nil
 	}
 	n := min(len(dst), len(b.hdrs))
-	for i := range n {
+	for i := range min(n, b.dirty) {
 		h := &b.hdrs[i]
 		h.Hdr.Namelen = uint32(len(sockaddrBuf{}))
 		h.Hdr.Flags = 0
@@ -283,6 +324,8 @@ func (b *batchIO) read(dst []Packet) (int, error) {
 		if b.oob != nil {
 			h.Hdr.SetControllen(b.oobLen)
 		}
+	}
+	for i := range n {
 		raceWrite(b.bufs[i])
 	}
 	b.rn, b.rgot, b.rerr, b.cur, b.off = n, 0, 0, 0, 0
@@ -291,6 +334,12 @@ func (b *batchIO) read(dst []Packet) (int, error) {
 		err = b.readBlocking()
 	} else {
 		err = b.rc.Read(b.readFn)
+	}
+	// The kernel wrote to the headers of the messages it returned, and to
+	// no other: a failed attempt writes nothing back.
+	b.dirty = n
+	if err == nil && b.rerr == 0 && b.rgot >= 0 && b.rgot < n {
+		b.dirty = b.rgot
 	}
 	if err != nil {
 		b.rgot = 0
@@ -499,6 +548,18 @@ func (b *batchIO) writeTo(pkt []byte, to netip.AddrPort) (int, error) {
 	return b.sendOne(pkt, nl, nil)
 }
 
+// write sends one datagram on a connected socket.
+func (b *batchIO) write(pkt []byte) (int, error) {
+	setIov(&b.wiovs[0], pkt)
+	b.whdrs[0].Hdr = unix.Msghdr{Iov: &b.wiovs[0], Iovlen: 1}
+	_, err := b.sendShifted(1)
+	b.clearW(1)
+	if err != nil {
+		return 0, err
+	}
+	return len(pkt), nil
+}
+
 // writeFrom sends one datagram to to with its source address set to from
 // (IP_PKTINFO or IPV6_PKTINFO).
 func (b *batchIO) writeFrom(pkt []byte, to netip.AddrPort, from netip.Addr) (int, error) {
@@ -671,7 +732,7 @@ func (b *batchIO) sendShifted(n int) (int, error) {
 			n -= base
 			base = 0
 		}
-		if err := b.rc.Write(b.writeFn); err != nil {
+		if err := b.send(); err != nil {
 			return total, err
 		}
 		if b.werr == unix.EAGAIN {

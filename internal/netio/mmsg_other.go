@@ -33,6 +33,8 @@ func (*batchIO) writeToUnix(_, _ []byte) (int, error) { return 0, errors.ErrUnsu
 
 func (*batchIO) writeTo([]byte, netip.AddrPort) (int, error) { return 0, errors.ErrUnsupported }
 
+func (*batchIO) write([]byte) (int, error) { return 0, errors.ErrUnsupported }
+
 func (*batchIO) writeFrom([]byte, netip.AddrPort, netip.Addr) (int, error) {
 	return 0, errors.ErrUnsupported
 }

@@ -221,7 +221,15 @@ func (c *UDPConn) WriteToFrom(pkt []byte, to netip.AddrPort, from netip.Addr) (i
 }
 
 // Write sends one datagram to the peer of a dialed conn.
-func (c *UDPConn) Write(pkt []byte) (int, error) { return c.c.Write(pkt) }
+func (c *UDPConn) Write(pkt []byte) (int, error) {
+	if c.bio == nil {
+		return c.c.Write(pkt)
+	}
+	c.wmu.Lock()
+	n, err := c.bio.write(pkt)
+	c.wmu.Unlock()
+	return n, err
+}
 
 // WriteBatch sends pkts, in order, with as few system calls as possible
 // (sendmmsg on Linux, one write per packet elsewhere). It returns the number
@@ -326,9 +334,10 @@ func (c *UDPConn) LeaveGroup(g netip.Addr, ifname string) error {
 // waited for is then seen some microseconds sooner (one system call where
 // the poller makes three, and no goroutine wake-up): about a third of a
 // round trip on loopback. Read deadlines do not apply to a blocking wait;
-// Close ends it. Writes of a conn with NoWait still never wait; the others,
-// while the mode is on, wait for room in the kernel rather than in the
-// poller, where write deadlines do not apply. Linux only (with recvmmsg);
+// Close ends it. While the mode is on, writes too call the kernel
+// directly, without the poller's bookkeeping; those of a conn with NoWait
+// still never wait, the others wait for room in the kernel rather than in
+// the poller, where write deadlines do not apply. Linux only (with recvmmsg);
 // elsewhere it does nothing.
 func (c *UDPConn) SetBlocking(on bool) error {
 	if c.bio == nil {

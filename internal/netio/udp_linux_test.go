@@ -321,15 +321,19 @@ func sockFlags(t *testing.T, c *UDPConn) int {
 	return fl
 }
 
-// TestUDPBlockingCloseReuse: a blocking read reads the descriptor directly,
-// outside the runtime's poller, so Close must not close it under a read in
-// progress or about to start: the number would go to the next socket opened
-// and the old read would take that socket's datagrams. Each round closes a
-// conn while its reader runs, opens a socket (which gets the freed number),
-// and checks that the datagram sent to it arrives there.
+// TestUDPBlockingCloseReuse: in blocking mode reads and writes use the
+// descriptor directly, outside the runtime's poller, so Close must not
+// close it under a call in progress or about to start: the number would go
+// to the next socket opened, and the old conn's read would take that
+// socket's datagrams, its writes go out from it. Each round closes a conn
+// while a reader and a writer (to a sink) run on it, opens a socket (which
+// gets the freed number), and checks that the datagram sent to that socket
+// arrives there and that the sink got nothing from it.
 func TestUDPBlockingCloseReuse(t *testing.T) {
+	sink := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{BufSize: 2048, Batch: 64})
+	to := sink.LocalAddrPort()
 	for i := range 200 {
-		c := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{BufSize: 2048, Batch: 4})
+		c := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{BufSize: 2048, Batch: 4, NoWait: true})
 		if err := c.SetBlocking(true); err != nil {
 			t.Fatal(err)
 		}
@@ -339,6 +343,15 @@ func TestUDPBlockingCloseReuse(t *testing.T) {
 			for {
 				if _, err := c.ReadBatch(pkts); err != nil {
 					done <- err
+					return
+				}
+			}
+		}()
+		wdone := make(chan error, 1)
+		go func() {
+			for k := 0; ; k++ {
+				if _, err := c.WriteTo([]byte("old"), to); err != nil && (errors.Is(err, net.ErrClosed) || k > 100000) {
+					wdone <- err
 					return
 				}
 			}
@@ -366,6 +379,29 @@ func TestUDPBlockingCloseReuse(t *testing.T) {
 			}
 		case <-time.After(5 * time.Second):
 			t.Fatalf("round %d: Close did not end the blocking read in 5 s", i)
+		}
+		select {
+		case err := <-wdone:
+			if !errors.Is(err, net.ErrClosed) {
+				t.Fatalf("round %d: writes of the closed conn ended with %v, want net.ErrClosed", i, err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("round %d: writes of the closed conn did not end in 5 s", i)
+		}
+		// Drain the sink: nothing may come from the next socket.
+		if err := sink.SetReadDeadline(time.Now().Add(time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			n, err := sink.ReadBatch(pkts)
+			if err != nil {
+				break
+			}
+			for _, p := range pkts[:n] {
+				if p.Addr == next.LocalAddrPort() {
+					t.Fatalf("round %d: a write of the closed conn went out from the next socket", i)
+				}
+			}
 		}
 		next.Close()
 	}
