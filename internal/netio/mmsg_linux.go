@@ -62,7 +62,7 @@ type batchIO struct {
 	shut   atomic.Bool           // blocking mode was on once: Close shuts the socket down first
 	closed atomic.Bool           // shutdown ran
 	inCall atomic.Int32          // direct calls (readBlocking, sendDirect) between their check of closed and the end of their system call
-	dirty  int                   // hdrs[dirty:] are as read resets them: the kernel wrote to none
+	dirty  int                   // hdrs[dirty:] are as read re-arms them: the kernel wrote to none since
 	cur    int                   // next message to hand out
 	off    int                   // offset inside the current message (GRO)
 	zones  map[uint32]string
@@ -316,6 +316,12 @@ func (b *batchIO) read(dst []Packet) (int, error) {
 		return b.emit(dst), nil
 	}
 	n := min(len(dst), len(b.hdrs))
+	// Re-arm the headers of this call that an earlier one filled; those
+	// past n that a larger call filled stay as they are, and dirty.
+	left := 0
+	if b.dirty > n {
+		left = b.dirty
+	}
 	for i := range min(n, b.dirty) {
 		h := &b.hdrs[i]
 		h.Hdr.Namelen = uint32(len(sockaddrBuf{}))
@@ -337,9 +343,10 @@ func (b *batchIO) read(dst []Packet) (int, error) {
 	}
 	// The kernel wrote to the headers of the messages it returned, and to
 	// no other: a failed attempt writes nothing back.
-	b.dirty = n
-	if err == nil && b.rerr == 0 && b.rgot >= 0 && b.rgot < n {
-		b.dirty = b.rgot
+	if err == nil && b.rerr == 0 && b.rgot >= 0 && b.rgot <= n {
+		b.dirty = max(left, b.rgot)
+	} else {
+		b.dirty = max(left, n)
 	}
 	if err != nil {
 		b.rgot = 0

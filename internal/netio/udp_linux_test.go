@@ -406,3 +406,40 @@ func TestUDPBlockingCloseReuse(t *testing.T) {
 		next.Close()
 	}
 }
+
+// TestUDPReadBatchSizes: a read re-arms only the headers that earlier
+// calls filled, so reads with dst of different lengths, in any order, must
+// still see every datagram's sender and length.
+func TestUDPReadBatchSizes(t *testing.T) {
+	c := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{BufSize: 2048, Batch: 8})
+	peer := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{BufSize: 2048})
+	if err := c.SetReadDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	seq := 0
+	for round, size := range []int{1, 8, 1, 3, 8, 2, 8, 1, 8} {
+		queued := 1 + round%5
+		for k := range queued {
+			msg := []byte(strings.Repeat("x", 1+(seq+k)%7))
+			if _, err := peer.WriteTo(msg, c.LocalAddrPort()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := 0
+		for got < queued {
+			pkts := make([]Packet, size)
+			n, err := c.ReadBatch(pkts)
+			if err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+			for _, p := range pkts[:n] {
+				if p.Addr != peer.LocalAddrPort() || len(p.Data) != 1+seq%7 {
+					t.Fatalf("round %d (dst of %d): datagram %d from %v, %d bytes; want %v, %d bytes",
+						round, size, seq, p.Addr, len(p.Data), peer.LocalAddrPort(), 1+seq%7)
+				}
+				seq++
+			}
+			got += n
+		}
+	}
+}
