@@ -37,7 +37,7 @@ const (
 // write lock.
 type batchIO struct {
 	rc       syscall.RawConn
-	fd       uintptr // the socket, for blocking reads: see readBlocking
+	fd       uintptr // the socket, for the direct calls of blocking mode: see readBlocking, sendDirect
 	family   int
 	unixSock bool
 	bufSize  int
@@ -58,6 +58,7 @@ type batchIO struct {
 	rgot   int
 	rerr   syscall.Errno
 	readFn func(fd uintptr) bool // doRead, for RawConn.Read
+	waitFn func(fd uintptr) bool // doReadWait, for RawConn.Read
 	block  bool                  // the socket is in blocking mode for reads: see setBlocking
 	shut   atomic.Bool           // blocking mode was on once: Close shuts the socket down first
 	closed atomic.Bool           // shutdown ran
@@ -144,6 +145,7 @@ func newBatchIO(rc syscall.RawConn, cfg *UDPConfig, unixSock bool, drops *dropCo
 		}
 	}
 	b.readFn = b.doRead
+	b.waitFn = b.doReadWait
 	b.dirty = n
 	b.whdrs = make([]mmsghdr, n)
 	b.wiovs = make([]unix.Iovec, n)
@@ -195,10 +197,10 @@ func (b *batchIO) doReadWait(fd uintptr) bool {
 // in the runtime's poller: the poller's extra system calls (a recvmmsg that
 // finds nothing, then epoll_pwait) and the wake-up of a parked goroutine
 // cost some microseconds per message that waits, about a third of a
-// loopback round trip. Writes are unaffected: those that must not wait
-// (NoWait) pass MSG_DONTWAIT, the others wait in the kernel as they would in
-// the poller (but past write deadlines). Read deadlines do not apply to a
-// blocking wait; close ends it. The read lock is held.
+// loopback round trip. Reads and writes then call the kernel on the
+// descriptor directly (readBlocking, sendDirect); a write the socket cannot
+// take at once fails at once with NoWait and otherwise waits in the kernel.
+// Deadlines do not apply; close ends a wait. The read lock is held.
 func (b *batchIO) setBlocking(on bool) error {
 	if on == b.block {
 		return nil
@@ -218,20 +220,22 @@ func (b *batchIO) setBlocking(on bool) error {
 	return nil
 }
 
-// shutdown ends a blocking read in progress or to come, before close: a
-// read blocked in the kernel holds a reference to the socket, which close
-// alone would wait for forever. It returns once no blocking read is inside
-// its system call, so that the descriptor can be closed (and its number
-// reused) with no read left on it.
+// shutdown runs before close. It stops the direct calls of blocking mode
+// (readBlocking, sendDirect) from starting, ends a blocking read in progress
+// (a read blocked in the kernel holds a reference to the socket, which
+// close alone would wait for forever), and returns once no direct call is
+// inside its system call, so that the descriptor can be closed (and its
+// number reused) with none left on it. closed is set even if blocking mode
+// was never on: SetBlocking may be turning it on at this moment.
 func (b *batchIO) shutdown() {
-	if !b.shut.Load() {
-		return
-	}
 	b.closed.Store(true)
-	_ = b.rc.Control(func(fd uintptr) { _ = unix.Shutdown(int(fd), unix.SHUT_RD) })
-	// A read that saw closed unset before the store above is either in
-	// recvmmsg, which the shutdown woke, or about to call it, and then
-	// recvmmsg returns at once on the shut-down socket: the wait is short.
+	if b.shut.Load() {
+		_ = b.rc.Control(func(fd uintptr) { _ = unix.Shutdown(int(fd), unix.SHUT_RD) })
+	}
+	// A read that saw closed unset before the store above set shut before
+	// that (setBlocking runs first), so it is either in recvmmsg, which the
+	// shutdown woke, or about to call it, and then recvmmsg returns at once
+	// on the shut-down socket; a write never waits. The wait is short.
 	for b.inCall.Load() != 0 {
 		time.Sleep(10 * time.Microsecond)
 	}
@@ -252,10 +256,15 @@ func (b *batchIO) readBlocking() error {
 	waited := b.doReadWait(b.fd)
 	b.inCall.Add(-1)
 	if !waited {
-		return b.rc.Read(b.readFn) // not blocking after all: wait in the poller
+		// EAGAIN: the socket is non-blocking after all (or has a receive
+		// timeout): wait in the poller, still with an announced call.
+		return b.rc.Read(b.waitFn)
 	}
 	return nil
 }
+
+// directMode reports blocking mode, where writes call the kernel directly.
+func (b *batchIO) directMode() bool { return b.direct.Load() }
 
 // send sends whdrs[:wn], setting wsent and werr.
 func (b *batchIO) send() error {

@@ -41,6 +41,8 @@ func (*batchIO) writeFrom([]byte, netip.AddrPort, netip.Addr) (int, error) {
 
 func (*batchIO) setBlocking(bool) error { return nil }
 
+func (*batchIO) directMode() bool { return false }
+
 func (*batchIO) shutdown() {}
 
 func autobind(syscall.RawConn) error { return nil }

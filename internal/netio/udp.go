@@ -188,17 +188,29 @@ func (c *UDPConn) ReadBatch(dst []Packet) (int, error) { return c.readBatch(dst)
 // WriteTo sends one datagram to to. On a dialed conn, to must be its peer
 // or the zero AddrPort.
 func (c *UDPConn) WriteTo(pkt []byte, to netip.AddrPort) (int, error) {
+	c.wmu.Lock()
+	n, err := c.writeLocked(pkt, to)
+	c.wmu.Unlock()
+	return n, err
+}
+
+// writeLocked is WriteTo with the write lock held. Writes go through the
+// batch state when the conn must not wait (NoWait) or is in blocking mode
+// (SetBlocking), through package net otherwise (which waits in the poller,
+// with write deadlines).
+func (c *UDPConn) writeLocked(pkt []byte, to netip.AddrPort) (int, error) {
+	batch := c.bio != nil && (c.cfg.NoWait || c.bio.directMode())
 	if c.raddr.IsValid() {
 		if to.IsValid() && to != c.raddr {
 			return 0, ErrConnected
 		}
+		if batch {
+			return c.bio.write(pkt)
+		}
 		return c.c.Write(pkt)
 	}
-	if c.cfg.NoWait && c.bio != nil {
-		c.wmu.Lock()
-		n, err := c.bio.writeTo(pkt, to)
-		c.wmu.Unlock()
-		return n, err
+	if batch {
+		return c.bio.writeTo(pkt, to)
 	}
 	return c.c.WriteToUDPAddrPort(pkt, to)
 }
@@ -221,15 +233,7 @@ func (c *UDPConn) WriteToFrom(pkt []byte, to netip.AddrPort, from netip.Addr) (i
 }
 
 // Write sends one datagram to the peer of a dialed conn.
-func (c *UDPConn) Write(pkt []byte) (int, error) {
-	if c.bio == nil {
-		return c.c.Write(pkt)
-	}
-	c.wmu.Lock()
-	n, err := c.bio.write(pkt)
-	c.wmu.Unlock()
-	return n, err
-}
+func (c *UDPConn) Write(pkt []byte) (int, error) { return c.WriteTo(pkt, netip.AddrPort{}) }
 
 // WriteBatch sends pkts, in order, with as few system calls as possible
 // (sendmmsg on Linux, one write per packet elsewhere). It returns the number
@@ -241,7 +245,7 @@ func (c *UDPConn) WriteBatch(pkts []OutPacket) (int, error) {
 		return c.bio.writeBatch(pkts, c.raddr.IsValid())
 	}
 	for i := range pkts {
-		if _, err := c.WriteTo(pkts[i].Data, pkts[i].Addr); err != nil {
+		if _, err := c.writeLocked(pkts[i].Data, pkts[i].Addr); err != nil {
 			return i, err
 		}
 	}
@@ -266,7 +270,7 @@ func (c *UDPConn) WriteSegments(data []byte, segSize int, to netip.AddrPort) (in
 	}
 	for err == nil && n < len(data) {
 		end := min(n+segSize, len(data))
-		if _, err = c.WriteTo(data[n:end], to); err == nil {
+		if _, err = c.writeLocked(data[n:end], to); err == nil {
 			n = end
 		}
 	}

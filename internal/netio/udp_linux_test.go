@@ -3,10 +3,12 @@ package netio
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math"
 	"net"
 	"net/netip"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -326,19 +328,31 @@ func sockFlags(t *testing.T, c *UDPConn) int {
 // close it under a call in progress or about to start: the number would go
 // to the next socket opened, and the old conn's read would take that
 // socket's datagrams, its writes go out from it. Each round closes a conn
-// while a reader and a writer (to a sink) run on it, opens a socket (which
-// gets the freed number), and checks that the datagram sent to that socket
-// arrives there and that the sink got nothing from it.
+// while a reader and a writer (to a sink) run on it, in every other round
+// while SetBlocking is still turning blocking mode on, then opens a socket
+// (which gets the freed number) and checks that the datagram sent to that
+// socket arrives there, that every call on the closed conn ends with
+// net.ErrClosed, and that the sink got nothing of this round's from the
+// new socket.
 func TestUDPBlockingCloseReuse(t *testing.T) {
 	sink := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{BufSize: 2048, Batch: 64})
 	to := sink.LocalAddrPort()
+	pkts := make([]Packet, 64)
 	for i := range 200 {
 		c := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{BufSize: 2048, Batch: 4, NoWait: true})
-		if err := c.SetBlocking(true); err != nil {
+		tag := []byte(fmt.Sprintf("round %d", i))
+		racing := i%2 == 1
+		on := make(chan error, 1)
+		if racing {
+			go func() { on <- c.SetBlocking(true) }()
+		} else if err := c.SetBlocking(true); err != nil {
 			t.Fatal(err)
 		}
 		done := make(chan error, 1)
 		go func() {
+			if racing {
+				<-on // a read must not start before the mode is on (or refused)
+			}
 			pkts := make([]Packet, 4)
 			for {
 				if _, err := c.ReadBatch(pkts); err != nil {
@@ -350,14 +364,18 @@ func TestUDPBlockingCloseReuse(t *testing.T) {
 		wdone := make(chan error, 1)
 		go func() {
 			for k := 0; ; k++ {
-				if _, err := c.WriteTo([]byte("old"), to); err != nil && (errors.Is(err, net.ErrClosed) || k > 100000) {
+				_, err := c.WriteTo(tag, to)
+				if errors.Is(err, net.ErrClosed) || k > 20000 {
 					wdone <- err
 					return
 				}
+				if k%16 == 15 {
+					time.Sleep(time.Microsecond) // let the sink keep up
+				}
 			}
 		}()
-		if i%2 == 0 {
-			time.Sleep(100 * time.Microsecond) // half the rounds close a read already waiting
+		if !racing {
+			time.Sleep(100 * time.Microsecond) // close a read already waiting
 		}
 		c.Close()
 		next := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{BufSize: 2048, Batch: 4})
@@ -367,43 +385,67 @@ func TestUDPBlockingCloseReuse(t *testing.T) {
 		if err := next.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
 			t.Fatal(err)
 		}
-		pkts := make([]Packet, 4)
-		n, err := next.ReadBatch(pkts)
-		if err != nil || n != 1 || string(pkts[0].Data) != "mine" {
+		got := make([]Packet, 4)
+		n, err := next.ReadBatch(got)
+		if err != nil || n != 1 || string(got[0].Data) != "mine" {
 			t.Fatalf("round %d: the next socket read %d %v: a read of the closed conn took its datagram", i, n, err)
 		}
-		select {
-		case err := <-done:
-			if !errors.Is(err, net.ErrClosed) {
-				t.Fatalf("round %d: read of the closed conn ended with %v, want net.ErrClosed", i, err)
+		for what, ch := range map[string]chan error{"read": done, "writes": wdone} {
+			select {
+			case err := <-ch:
+				if !errors.Is(err, net.ErrClosed) {
+					t.Fatalf("round %d: %s of the closed conn ended with %v, want net.ErrClosed", i, what, err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatalf("round %d: the %s of the closed conn did not end in 5 s", i, what)
 			}
-		case <-time.After(5 * time.Second):
-			t.Fatalf("round %d: Close did not end the blocking read in 5 s", i)
 		}
-		select {
-		case err := <-wdone:
-			if !errors.Is(err, net.ErrClosed) {
-				t.Fatalf("round %d: writes of the closed conn ended with %v, want net.ErrClosed", i, err)
-			}
-		case <-time.After(5 * time.Second):
-			t.Fatalf("round %d: writes of the closed conn did not end in 5 s", i)
-		}
-		// Drain the sink: nothing may come from the next socket.
-		if err := sink.SetReadDeadline(time.Now().Add(time.Millisecond)); err != nil {
-			t.Fatal(err)
-		}
+		// Drain the sink (until 10 ms pass with nothing): nothing of this
+		// round's may have come from the next socket.
 		for {
+			if err := sink.SetReadDeadline(time.Now().Add(10 * time.Millisecond)); err != nil {
+				t.Fatal(err)
+			}
 			n, err := sink.ReadBatch(pkts)
 			if err != nil {
 				break
 			}
 			for _, p := range pkts[:n] {
-				if p.Addr == next.LocalAddrPort() {
+				if p.Addr == next.LocalAddrPort() && bytes.Equal(p.Data, tag) {
 					t.Fatalf("round %d: a write of the closed conn went out from the next socket", i)
 				}
 			}
 		}
 		next.Close()
+	}
+}
+
+// TestUDPWriteSegmentsNoWait: WriteSegments holds the write lock while it
+// falls back to single datagrams, which on a NoWait conn go through the
+// batch state: they must not take the lock again.
+func TestUDPWriteSegmentsNoWait(t *testing.T) {
+	c := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{BufSize: 2048, NoWait: true})
+	peer := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{BufSize: 2048})
+	done := make(chan error, 1)
+	go func() {
+		// One segment as large as the data: no GSO, the fallback at once.
+		_, err := c.WriteSegments([]byte("0123456789"), 10, peer.LocalAddrPort())
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("WriteSegments on a NoWait conn did not return in 5 s")
+	}
+	if err := peer.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	pkts := make([]Packet, 1)
+	if n, err := peer.ReadBatch(pkts); err != nil || n != 1 || string(pkts[0].Data) != "0123456789" {
+		t.Fatalf("peer read %d %v", n, err)
 	}
 }
 
@@ -436,6 +478,44 @@ func TestUDPReadBatchSizes(t *testing.T) {
 				if p.Addr != peer.LocalAddrPort() || len(p.Data) != 1+seq%7 {
 					t.Fatalf("round %d (dst of %d): datagram %d from %v, %d bytes; want %v, %d bytes",
 						round, size, seq, p.Addr, len(p.Data), peer.LocalAddrPort(), 1+seq%7)
+				}
+				seq++
+			}
+			got += n
+		}
+	}
+}
+
+// TestUnixReadBatchSizes is TestUDPReadBatchSizes with senders whose
+// addresses differ in length, which shows a header left as the kernel
+// filled it: a long sender path read into a header whose name room was
+// left at a short path's length comes back cut short.
+func TestUnixReadBatchSizes(t *testing.T) {
+	dir := t.TempDir()
+	c := listenUnixgram(t, filepath.Join(dir, "r"), UnixConfig{BufSize: 2048, Batch: 8})
+	short := listenUnixgram(t, filepath.Join(dir, "s"), UnixConfig{BufSize: 2048})
+	long := listenUnixgram(t, filepath.Join(dir, strings.Repeat("l", 40)), UnixConfig{BufSize: 2048})
+	senders := []*UnixConn{short, long}
+	if err := c.SetReadDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	seq := 0
+	for round, size := range []int{8, 1, 8, 2, 8, 1, 3, 8} {
+		queued := 2 + round%4
+		for k := range queued {
+			if _, err := senders[(seq+k)%2].WriteTo([]byte("x"), []byte(c.LocalPath())); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for got := 0; got < queued; {
+			pkts := make([]Packet, size)
+			n, err := c.ReadBatch(pkts)
+			if err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+			for _, p := range pkts[:n] {
+				if want := senders[seq%2].LocalPath(); string(p.Path) != want {
+					t.Fatalf("round %d (dst of %d): datagram %d from %q, want %q", round, size, seq, p.Path, want)
 				}
 				seq++
 			}
