@@ -398,6 +398,7 @@ type watchdog struct {
 	active atomic.Bool  // a ping is under way
 	why    atomic.Pointer[string]
 	done   chan struct{}
+	exited chan struct{} // closed when the checking goroutine has returned
 }
 
 // startWatchdog checks, four times per period, that a ping under way has
@@ -405,8 +406,9 @@ type watchdog struct {
 // (with detail's account, if any) and calls onStall, which must end the
 // wait. It fires between one and 1.25 periods after the last progress.
 func startWatchdog(period time.Duration, onStall func(), detail func() string) *watchdog {
-	w := &watchdog{done: make(chan struct{})}
+	w := &watchdog{done: make(chan struct{}), exited: make(chan struct{})}
 	go func() {
+		defer close(w.exited)
 		t := time.NewTicker(period / 4)
 		defer t.Stop()
 		last, was, since := int64(-1), false, time.Now()
@@ -439,7 +441,13 @@ func startWatchdog(period time.Duration, onStall func(), detail func() string) *
 func (w *watchdog) begin() { w.active.Store(true) }
 func (w *watchdog) end()   { w.active.Store(false) }
 func (w *watchdog) tick()  { w.n.Add(1) }
-func (w *watchdog) stop()  { close(w.done) }
+
+// stop ends the watchdog; once it returns, onStall is not running and will
+// not run, so the caller may close what onStall would have shut down.
+func (w *watchdog) stop() {
+	close(w.done)
+	<-w.exited
+}
 
 func (w *watchdog) stalled() string {
 	if s := w.why.Load(); s != nil {

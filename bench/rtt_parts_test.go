@@ -80,31 +80,36 @@ func partsPinger(b *testing.B, name string) pinger {
 	case "osckit-block":
 		return osckitPinger(b, msg, true)
 	}
+	// Each side comes with shut, which ends a wait in progress (the
+	// watchdog's way out), and close, which releases it once no call is
+	// left on it; close also runs at the end of the benchmark if setup
+	// fails half way.
 	var to netip.AddrPort
-	var stopEcho func()
+	var echo side
 	switch name {
 	case "server-netio":
-		to, stopEcho = partsNetioEcho(b)
+		to, echo = partsNetioEcho(b)
 	case "server-osc":
-		to, stopEcho = partsOscServer(b)
+		to, echo = partsOscServer(b)
 	case "client-netio", "client-osc":
-		to, stopEcho = partsRawEcho(b)
+		to, echo = partsRawEcho(b)
 	default:
 		b.Fatalf("no pair %q", name)
 	}
+	b.Cleanup(echo.close)
 	var send func() error
 	var recv func() ([]byte, error)
-	var stopPinger func()
+	var client side
 	switch name {
 	case "client-netio":
-		send, recv, stopPinger = partsNetioClient(b, msg, to)
+		send, recv, client = partsNetioClient(b, msg, to)
 	case "client-osc":
-		send, recv, stopPinger = partsOscClient(b, msg, to)
+		send, recv, client = partsOscClient(b, msg, to)
 	default:
-		send, recv, stopPinger = partsRawClient(b, msg, to)
+		send, recv, client = partsRawClient(b, msg, to)
 	}
-	stop := sync.OnceFunc(func() { stopPinger(); stopEcho() }) // the watchdog's or close's, whichever comes first
-	wd := startWatchdog(rttTimeout, stop, nil)
+	b.Cleanup(client.close)
+	wd := startWatchdog(rttTimeout, func() { client.shut(); echo.shut() }, nil)
 	parse := name == "client-osc"
 	var argv [8]wire.Arg
 	ping := func(rtt []time.Duration) int {
@@ -130,12 +135,25 @@ func partsPinger(b *testing.B, name string) pinger {
 		}
 		return len(rtt)
 	}
-	return pinger{ping: ping, close: func() { wd.stop(); stop() }, stalled: wd.stalled}
+	closeAll := func() {
+		wd.stop()
+		client.shut()
+		echo.shut()
+		client.close()
+		echo.close()
+	}
+	return pinger{ping: ping, close: closeAll, stalled: wd.stalled}
 }
+
+// side is one end of a pair: shut ends a wait in progress; close, which may
+// run more than once, releases the end once no call is left on it.
+type side struct{ shut, close func() }
+
+func newSide(shut, close func()) side { return side{shut: shut, close: sync.OnceFunc(close)} }
 
 // partsRawClient is rawPinger's pinger side: send and recvfrom on a
 // blocking connected socket.
-func partsRawClient(b *testing.B, msg []byte, to netip.AddrPort) (send func() error, recv func() ([]byte, error), stop func()) {
+func partsRawClient(b *testing.B, msg []byte, to netip.AddrPort) (send func() error, recv func() ([]byte, error), s side) {
 	c := rawSocket(b)
 	if err := unix.Connect(c, &unix.SockaddrInet4{Addr: to.Addr().As4(), Port: int(to.Port())}); err != nil {
 		b.Fatal(err)
@@ -160,11 +178,12 @@ func partsRawClient(b *testing.B, msg []byte, to netip.AddrPort) (send func() er
 			return buf[:r], nil
 		}
 	}
-	return send, recv, func() { _ = unix.Shutdown(c, unix.SHUT_RD); unix.Close(c) }
+	// The descriptor is closed by the cleanup, after the last call on it.
+	return send, recv, newSide(func() { _ = unix.Shutdown(c, unix.SHUT_RD) }, func() {})
 }
 
 // partsRawEcho is rawPinger's echo side on a socket of its own.
-func partsRawEcho(b *testing.B) (netip.AddrPort, func()) {
+func partsRawEcho(b *testing.B) (netip.AddrPort, side) {
 	echo := rawSocket(b)
 	if err := unix.Bind(echo, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
 		b.Fatal(err)
@@ -202,16 +221,14 @@ func partsRawEcho(b *testing.B) (netip.AddrPort, func()) {
 		}
 	}()
 	s4 := sa.(*unix.SockaddrInet4)
-	return netip.AddrPortFrom(netip.AddrFrom4(s4.Addr), uint16(s4.Port)), func() {
-		_ = unix.Shutdown(echo, unix.SHUT_RD)
-		<-done
-		unix.Close(echo)
-	}
+	shut := func() { _ = unix.Shutdown(echo, unix.SHUT_RD) }
+	// The descriptor is closed by the cleanup, after the echo has returned.
+	return netip.AddrPortFrom(netip.AddrFrom4(s4.Addr), uint16(s4.Port)), newSide(shut, func() { shut(); <-done })
 }
 
 // partsNetioEcho answers every datagram a netio.UDPConn in blocking mode
 // reads, as osc.Server's endpoints configure it (NoWait), without OSC.
-func partsNetioEcho(b *testing.B) (netip.AddrPort, func()) {
+func partsNetioEcho(b *testing.B) (netip.AddrPort, side) {
 	c, err := netio.ListenUDP("udp4", "127.0.0.1:0", netio.UDPConfig{NoWait: true})
 	if err != nil {
 		b.Fatal(err)
@@ -233,11 +250,12 @@ func partsNetioEcho(b *testing.B) (netip.AddrPort, func()) {
 			}
 		}
 	}()
-	return c.LocalAddrPort(), func() { c.Close(); <-done }
+	stop := func() { c.Close() }
+	return c.LocalAddrPort(), newSide(stop, func() { stop(); <-done })
 }
 
 // partsOscServer is osckit-block's server.
-func partsOscServer(b *testing.B) (netip.AddrPort, func()) {
+func partsOscServer(b *testing.B) (netip.AddrPort, side) {
 	r := router.New()
 	r.HandleFunc(recvAddress, func(w router.ResponseWriter, req *router.Request) {
 		if sumArgs(req) >= 0 {
@@ -250,12 +268,13 @@ func partsOscServer(b *testing.B) (netip.AddrPort, func()) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return ep.Addr().(*net.UDPAddr).AddrPort(), func() { srv.Close() }
+	stop := func() { srv.Close() }
+	return ep.Addr().(*net.UDPAddr).AddrPort(), newSide(stop, stop)
 }
 
 // partsNetioClient is a dialed netio.UDPConn in blocking mode, as a
 // Client's socket is during a Receive with a context that never ends.
-func partsNetioClient(b *testing.B, msg []byte, to netip.AddrPort) (send func() error, recv func() ([]byte, error), stop func()) {
+func partsNetioClient(b *testing.B, msg []byte, to netip.AddrPort) (send func() error, recv func() ([]byte, error), s side) {
 	c, err := netio.DialUDP("udp4", to.String(), netio.UDPConfig{})
 	if err != nil {
 		b.Fatal(err)
@@ -271,11 +290,12 @@ func partsNetioClient(b *testing.B, msg []byte, to netip.AddrPort) (send func() 
 		}
 		return pkts[0].Data, nil
 	}
-	return send, recv, func() { c.Close() }
+	stop := func() { c.Close() }
+	return send, recv, newSide(stop, stop)
 }
 
 // partsOscClient is osckit-block's client.
-func partsOscClient(b *testing.B, msg []byte, to netip.AddrPort) (send func() error, recv func() ([]byte, error), stop func()) {
+func partsOscClient(b *testing.B, msg []byte, to netip.AddrPort) (send func() error, recv func() ([]byte, error), s side) {
 	c, err := osc.Dial(fmt.Sprintf("osc.udp://%s", to))
 	if err != nil {
 		b.Fatal(err)
@@ -283,5 +303,6 @@ func partsOscClient(b *testing.B, msg []byte, to netip.AddrPort) (send func() er
 	ctx := context.Background()
 	send = func() error { _, err := c.Write(msg); return err }
 	recv = func() ([]byte, error) { return c.Receive(ctx) }
-	return send, recv, func() { c.Close() }
+	stop := func() { c.Close() }
+	return send, recv, newSide(stop, stop)
 }

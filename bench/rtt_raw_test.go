@@ -117,17 +117,20 @@ func rawPinger(b *testing.B, msg []byte) pinger {
 		wd.stop()
 		shut()
 		<-echoDone
-		unix.Close(c)
-		unix.Close(echo)
+		// rawSocket's cleanups close the descriptors, after this.
 	}
 	return pinger{ping: ping, close: closeAll, stalled: wd.stalled}
 }
 
-// rawSocket is a blocking UDP socket, closed on exec.
+// rawSocket is a blocking UDP socket, closed on exec, and closed when the
+// benchmark run ends (b.Cleanup): its user shuts it down and waits for the
+// calls on it to return, and never closes it, so that no call can land on
+// the number once the kernel has given it to another socket.
 func rawSocket(b *testing.B) int {
 	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		b.Fatal(err)
 	}
+	b.Cleanup(func() { unix.Close(fd) })
 	return fd
 }
