@@ -131,10 +131,33 @@ func BenchmarkRoundTripRatio(b *testing.B) {
 
 func roundTripRatio(b *testing.B) {
 	names := []string{"osckit", "cmmsg", "liblo", "gostd", "osckit-block", "goblock", "goraw"}
+	hs := interleave(b, names, newPinger)
+	us := func(d time.Duration) float64 { return float64(d) / 1e3 }
+	for i, name := range names {
+		b.ReportMetric(us(hs[i].quantile(0.5)), name+"-p50-us")
+		b.ReportMetric(us(hs[i].quantile(0.99)), name+"-p99-us")
+	}
+	p50 := func(i int) float64 { return float64(hs[i].quantile(0.5)) }
+	b.ReportMetric(p50(0)/p50(1), "p50-vs-cmmsg")
+	b.ReportMetric(p50(0)/p50(2), "p50-vs-liblo")
+	b.ReportMetric(p50(0)/p50(3), "p50-vs-gostd")
+	b.ReportMetric(p50(4)/p50(1), "block-p50-vs-cmmsg")
+	b.ReportMetric(p50(4)/p50(5), "block-p50-vs-goblock")
+	b.ReportMetric(p50(5)/p50(1), "goblock-p50-vs-cmmsg")
+	b.ReportMetric(p50(4)/p50(6), "block-p50-vs-goraw")
+	b.ReportMetric(p50(6)/p50(1), "goraw-p50-vs-cmmsg")
+	b.ReportMetric(0, "ns/op")
+}
+
+// interleave starts a pinger per name, warms each up, then has them make
+// rttBlock round trips each in turn, forwards and back, every iteration of
+// b.Loop, so that the machine's drift weighs on all alike; it returns each
+// one's histogram and closes them.
+func interleave(b *testing.B, names []string, start func(*testing.B, string) pinger) []latencyHist {
 	ps := make([]pinger, len(names))
 	hs := make([]latencyHist, len(names))
 	for i, name := range names {
-		ps[i] = newPinger(b, name)
+		ps[i] = start(b, name)
 		defer ps[i].close()
 		if n := ps[i].ping(make([]time.Duration, rttWarmup)); n != rttWarmup {
 			ps[i].fail(b, name+" warm-up", n, rttWarmup)
@@ -155,21 +178,7 @@ func roundTripRatio(b *testing.B) {
 			}
 		}
 	}
-	us := func(d time.Duration) float64 { return float64(d) / 1e3 }
-	for i, name := range names {
-		b.ReportMetric(us(hs[i].quantile(0.5)), name+"-p50-us")
-		b.ReportMetric(us(hs[i].quantile(0.99)), name+"-p99-us")
-	}
-	p50 := func(i int) float64 { return float64(hs[i].quantile(0.5)) }
-	b.ReportMetric(p50(0)/p50(1), "p50-vs-cmmsg")
-	b.ReportMetric(p50(0)/p50(2), "p50-vs-liblo")
-	b.ReportMetric(p50(0)/p50(3), "p50-vs-gostd")
-	b.ReportMetric(p50(4)/p50(1), "block-p50-vs-cmmsg")
-	b.ReportMetric(p50(4)/p50(5), "block-p50-vs-goblock")
-	b.ReportMetric(p50(5)/p50(1), "goblock-p50-vs-cmmsg")
-	b.ReportMetric(p50(4)/p50(6), "block-p50-vs-goraw")
-	b.ReportMetric(p50(6)/p50(1), "goraw-p50-vs-cmmsg")
-	b.ReportMetric(0, "ns/op")
+	return hs
 }
 
 // pinger is one side of a round-trip benchmark with its echo running:

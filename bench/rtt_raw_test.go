@@ -3,9 +3,8 @@
 package bench
 
 import (
-	"fmt"
+	"net/netip"
 	"testing"
-	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -19,14 +18,18 @@ type rawHdr struct {
 }
 
 // rawPinger is the floor of any Go program for a round trip: the C pair's
-// system calls made from goroutines, with no poller and no package net. The
-// echo blocks in recvmmsg (batches of up to 64, MSG_WAITFORONE) and answers
-// with sendmmsg what it read; the pinger sends on a connected socket and
-// blocks in recvfrom, as the C pinger does. Both calls go through
-// unix.Syscall6, which tells the runtime that the goroutine may block: what
-// goblock pays on top of this is package net's, what osckit-block pays on
-// top is osckit's own.
+// system calls made from goroutines, with no poller and no package net
+// (rawEcho, rawClient). Both sides' calls go through unix.Syscall6, which
+// tells the runtime that the goroutine may block: what goblock pays on top
+// of this is package net's, what osckit-block pays on top is osckit's own.
 func rawPinger(b *testing.B, msg []byte) pinger {
+	to, echo := rawEcho(b)
+	return pairPinger(b, msg, rawClient(b, msg, to), echo, false)
+}
+
+// rawEcho blocks in recvmmsg (batches of up to 64, MSG_WAITFORONE) and
+// answers with sendmmsg what it read, as the C echo does.
+func rawEcho(b *testing.B) (netip.AddrPort, side) {
 	echo := rawSocket(b)
 	if err := unix.Bind(echo, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
 		b.Fatal(err)
@@ -35,13 +38,9 @@ func rawPinger(b *testing.B, msg []byte) pinger {
 	if err != nil {
 		b.Fatal(err)
 	}
-	c := rawSocket(b)
-	if err := unix.Connect(c, sa); err != nil {
-		b.Fatal(err)
-	}
-	echoDone := make(chan struct{})
+	done := make(chan struct{})
 	go func() {
-		defer close(echoDone)
+		defer close(done)
 		const batch = 64
 		hdrs := make([]rawHdr, batch)
 		iovs := make([]unix.Iovec, batch)
@@ -76,50 +75,57 @@ func rawPinger(b *testing.B, msg []byte) pinger {
 			}
 		}
 	}()
-	// Shutting the sockets down ends both blocked calls; they are closed
-	// once the echo has returned, so no call is left on a closed number.
-	shut := func() {
-		_ = unix.Shutdown(c, unix.SHUT_RD)
-		_ = unix.Shutdown(echo, unix.SHUT_RD)
+	s4 := sa.(*unix.SockaddrInet4)
+	shut := func() { _ = unix.Shutdown(echo, unix.SHUT_RD) }
+	// The descriptor is closed by rawSocket's cleanup, after the echo has
+	// returned.
+	s := newSide(b, shut, func() { shut(); <-done })
+	s.queued = func() int { return rawInq(echo) }
+	return netip.AddrPortFrom(netip.AddrFrom4(s4.Addr), uint16(s4.Port)), s
+}
+
+// rawClient sends on a blocking socket connected to to and blocks in
+// recvfrom, as the C pinger does.
+func rawClient(b *testing.B, msg []byte, to netip.AddrPort) side {
+	c := rawSocket(b)
+	if err := unix.Connect(c, &unix.SockaddrInet4{Addr: to.Addr().As4(), Port: int(to.Port())}); err != nil {
+		b.Fatal(err)
 	}
-	queued := func() string {
-		p, _ := unix.IoctlGetInt(c, unix.SIOCINQ)
-		q, _ := unix.IoctlGetInt(echo, unix.SIOCINQ)
-		return fmt.Sprintf("next queued datagram: pinger %d bytes, echo %d bytes (0: none)", p, q)
-	}
-	wd := startWatchdog(rttTimeout, shut, queued)
 	buf := make([]byte, 2048)
-	ping := func(rtt []time.Duration) int {
-		wd.begin()
-		defer wd.end()
-		for i := range rtt {
-			t0 := time.Now()
-			if _, _, e := unix.Syscall6(unix.SYS_SENDTO, uintptr(c), uintptr(unsafe.Pointer(&msg[0])), uintptr(len(msg)), 0, 0, 0); e != 0 {
-				return i
-			}
-			var r uintptr
-			var e unix.Errno
-			for {
-				r, _, e = unix.Syscall6(unix.SYS_RECVFROM, uintptr(c), uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)), 0, 0, 0)
-				if e != unix.EINTR {
-					break
-				}
-			}
-			if e != 0 || int(r) != len(msg) {
-				return i
-			}
-			rtt[i] = time.Since(t0)
-			wd.tick()
+	// The descriptor is closed by rawSocket's cleanup, after the last call
+	// on it.
+	s := newSide(b, func() { _ = unix.Shutdown(c, unix.SHUT_RD) }, func() {})
+	s.queued = func() int { return rawInq(c) }
+	s.send = func() error {
+		_, _, e := unix.Syscall6(unix.SYS_SENDTO, uintptr(c), uintptr(unsafe.Pointer(&msg[0])), uintptr(len(msg)), 0, 0, 0)
+		if e != 0 {
+			return e
 		}
-		return len(rtt)
+		return nil
 	}
-	closeAll := func() {
-		wd.stop()
-		shut()
-		<-echoDone
-		// rawSocket's cleanups close the descriptors, after this.
+	s.recv = func() ([]byte, error) {
+		for {
+			r, _, e := unix.Syscall6(unix.SYS_RECVFROM, uintptr(c), uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)), 0, 0, 0)
+			if e == unix.EINTR {
+				continue
+			}
+			if e != 0 {
+				return nil, e
+			}
+			return buf[:r], nil
+		}
 	}
-	return pinger{ping: ping, close: closeAll, stalled: wd.stalled}
+	return s
+}
+
+// rawInq is the length of the next datagram queued on fd, 0 if none, -1 if
+// it cannot be had (SIOCINQ).
+func rawInq(fd int) int {
+	n, err := unix.IoctlGetInt(fd, unix.SIOCINQ)
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 // rawSocket is a blocking UDP socket, closed on exec, and closed when the
