@@ -188,29 +188,50 @@ func (c *UDPConn) ReadBatch(dst []Packet) (int, error) { return c.readBatch(dst)
 // WriteTo sends one datagram to to. On a dialed conn, to must be its peer
 // or the zero AddrPort.
 func (c *UDPConn) WriteTo(pkt []byte, to netip.AddrPort) (int, error) {
+	if !c.batchWrites() {
+		return c.writeNet(pkt, to) // package net serialises its own writes
+	}
 	c.wmu.Lock()
-	n, err := c.writeLocked(pkt, to)
+	n, err := c.writeBatched(pkt, to)
 	c.wmu.Unlock()
 	return n, err
 }
 
-// writeLocked is WriteTo with the write lock held. Writes go through the
-// batch state when the conn must not wait (NoWait) or is in blocking mode
-// (SetBlocking), through package net otherwise (which waits in the poller,
-// with write deadlines).
+// batchWrites reports whether single writes go through the batch state:
+// when the conn must not wait (NoWait) or is in blocking mode
+// (SetBlocking). Otherwise they go through package net, which waits in the
+// poller, with write deadlines.
+func (c *UDPConn) batchWrites() bool {
+	return c.bio != nil && (c.cfg.NoWait || c.bio.directMode())
+}
+
+// writeLocked is WriteTo with the write lock held.
 func (c *UDPConn) writeLocked(pkt []byte, to netip.AddrPort) (int, error) {
-	batch := c.bio != nil && (c.cfg.NoWait || c.bio.directMode())
+	if c.batchWrites() {
+		return c.writeBatched(pkt, to)
+	}
+	return c.writeNet(pkt, to)
+}
+
+// writeBatched sends one datagram through the batch state; the write lock
+// is held.
+func (c *UDPConn) writeBatched(pkt []byte, to netip.AddrPort) (int, error) {
 	if c.raddr.IsValid() {
 		if to.IsValid() && to != c.raddr {
 			return 0, ErrConnected
 		}
-		if batch {
-			return c.bio.write(pkt)
+		return c.bio.write(pkt)
+	}
+	return c.bio.writeTo(pkt, to)
+}
+
+// writeNet sends one datagram through package net.
+func (c *UDPConn) writeNet(pkt []byte, to netip.AddrPort) (int, error) {
+	if c.raddr.IsValid() {
+		if to.IsValid() && to != c.raddr {
+			return 0, ErrConnected
 		}
 		return c.c.Write(pkt)
-	}
-	if batch {
-		return c.bio.writeTo(pkt, to)
 	}
 	return c.c.WriteToUDPAddrPort(pkt, to)
 }
