@@ -9,9 +9,19 @@ import (
 )
 
 // manualClock is a Clock that moves only when told to.
+//
+// Its timers count from the last reading of the clock, not from the
+// clock's value when Reset is called: the dispatcher reads Now, works out
+// the wait and then arms its timer, and a real clock moves on by itself in
+// between, while this one moves only at Set. A Set landing between the
+// reading and the arming would otherwise push the deadline past the time
+// the dispatcher asked for and lose the wakeup. A Reset whose deadline has
+// already passed fires at once. Tests read the clock themselves only while
+// the dispatcher is not between a reading and an arming.
 type manualClock struct {
 	mu     sync.Mutex
 	now    wire.Timetag
+	read   wire.Timetag // the value Now last returned
 	timers []*manualTimer
 }
 
@@ -25,12 +35,16 @@ type manualTimer struct {
 func (c *manualClock) Now() wire.Timetag {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.read = c.now
 	return c.now
 }
 
 func (c *manualClock) NewTimer(d time.Duration) Timer {
 	t := &manualTimer{c: make(chan time.Time, 1), clk: c}
 	c.mu.Lock()
+	if c.read == 0 {
+		c.read = c.now
+	}
 	c.timers = append(c.timers, t)
 	c.mu.Unlock()
 	t.Reset(d)
@@ -63,7 +77,14 @@ func (t *manualTimer) Reset(d time.Duration) bool {
 	case <-t.c:
 	default:
 	}
-	t.at, t.active = t.clk.now.Add(d), true
+	t.at, t.active = t.clk.read.Add(d), true
+	if !t.clk.now.Before(t.at) {
+		t.active = false
+		select {
+		case t.c <- t.clk.now.Time():
+		default:
+		}
+	}
 	return was
 }
 
