@@ -69,18 +69,19 @@ type batchIO struct {
 	zones  map[uint32]string
 
 	// Write side.
-	whdrs   []mmsghdr
-	wiovs   []unix.Iovec
-	wnames  []sockaddrBuf
-	wcmsg   []byte
-	wpinfo  []byte // IP_PKTINFO / IPV6_PKTINFO control message of writeFrom
-	wn      int
-	wsent   int
-	werr    syscall.Errno
-	writeFn func(fd uintptr) bool
-	nowait  bool        // a write the socket cannot take at once fails with EAGAIN
-	direct  atomic.Bool // blocking mode is on: writes try sendDirect first
-	gsoOff  bool
+	whdrs    []mmsghdr
+	wiovs    []unix.Iovec
+	wnames   []sockaddrBuf
+	wcmsg    []byte
+	wpinfo   []byte // IP_PKTINFO / IPV6_PKTINFO control message of writeFrom
+	wn       int
+	wsent    int
+	werr     syscall.Errno
+	writeFn  func(fd uintptr) bool
+	nowait   bool         // a write the socket cannot take at once fails with EAGAIN
+	direct   atomic.Bool  // blocking mode is on: writes try sendDirect first
+	noPoller *atomic.Bool // a lazy socket's: set while package net does not have it, and writes try sendDirect first
+	gsoOff   bool
 }
 
 // controlSpace is the room for the control messages of one received UDP
@@ -268,7 +269,7 @@ func (b *batchIO) directMode() bool { return b.direct.Load() }
 
 // send sends whdrs[:wn], setting wsent and werr.
 func (b *batchIO) send() error {
-	if b.direct.Load() {
+	if b.direct.Load() || (b.noPoller != nil && b.noPoller.Load()) {
 		if done, err := b.sendDirect(); done {
 			return err
 		}

@@ -20,9 +20,9 @@ var rcvbufWarned atomic.Bool
 
 // setSocketOptions applies the buffer, multicast and GRO options of cfg,
 // and asks for the drop count and (on wildcard binds) destination addresses.
-func setSocketOptions(c *net.UDPConn, rc syscall.RawConn, cfg *UDPConfig) error {
+func setSocketOptions(u *UDPConn, cfg *UDPConfig) error {
 	var err error
-	cerr := rc.Control(func(fd uintptr) {
+	cerr := u.rc.Control(func(fd uintptr) {
 		s := int(fd)
 		if cfg.ReadBuffer > 0 {
 			setRecvBuffer(s, cfg.ReadBuffer, cfg.Logger)
@@ -52,7 +52,7 @@ func setSocketOptions(c *net.UDPConn, rc syscall.RawConn, cfg *UDPConfig) error 
 		}
 		// On a wildcard bind, learn each datagram's destination address,
 		// so that answers leave from the address the peer used.
-		if la, ok := c.LocalAddr().(*net.UDPAddr); ok && la.IP.IsUnspecified() && c.RemoteAddr() == nil {
+		if u.laddr != nil && u.laddr.IP.IsUnspecified() && !u.raddr.IsValid() {
 			var e error
 			if socketFamily(s) == unix.AF_INET6 {
 				e = unix.SetsockoptInt(s, unix.IPPROTO_IPV6, unix.IPV6_RECVPKTINFO, 1)
@@ -245,11 +245,7 @@ const (
 )
 
 // socketDrops returns the socket's drop count as the kernel keeps it now.
-func socketDrops(c *net.UDPConn) (uint32, bool) {
-	rc, err := c.SyscallConn()
-	if err != nil {
-		return 0, false
-	}
+func socketDrops(rc syscall.RawConn) (uint32, bool) {
 	var v [skMeminfoVars]uint32
 	ok := false
 	if rc.Control(func(fd uintptr) {

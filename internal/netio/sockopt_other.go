@@ -10,7 +10,8 @@ import (
 	"syscall"
 )
 
-func setSocketOptions(c *net.UDPConn, _ syscall.RawConn, cfg *UDPConfig) error {
+func setSocketOptions(u *UDPConn, cfg *UDPConfig) error {
+	c := u.c
 	if cfg.ReadBuffer > 0 {
 		_ = c.SetReadBuffer(cfg.ReadBuffer) // best effort, no read-back
 	}
@@ -46,4 +47,4 @@ func listenMulticast(network string, g netip.Addr, port string, cfg *UDPConfig) 
 func joinGroup(syscall.RawConn, netip.Addr, string, bool) error { return errors.ErrUnsupported }
 
 // socketDrops: the kernel's drop count is read on Linux only.
-func socketDrops(*net.UDPConn) (uint32, bool) { return 0, false }
+func socketDrops(syscall.RawConn) (uint32, bool) { return 0, false }

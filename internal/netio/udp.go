@@ -100,7 +100,9 @@ var ErrConnected = errors.New("netio: conn is connected to another peer")
 // (os.ErrDeadlineExceeded).
 type UDPConn struct {
 	dgramConn
-	c     *net.UDPConn
+	c     *net.UDPConn // package net's conn; nil for a lazy socket
+	lazy  *lazySocket  // Linux: a socket package net gets only when needed
+	laddr *net.UDPAddr
 	cfg   UDPConfig
 	raddr netip.AddrPort // peer of a dialed conn
 }
@@ -122,6 +124,13 @@ func ListenUDP(network, addr string, cfg UDPConfig) (*UDPConn, error) {
 		}
 		return newUDPConn(c, cfg)
 	}
+	if lazyUDP() {
+		s, la, err := openUDP(network, addr, false, cfg.ReusePort)
+		if err != nil {
+			return nil, err
+		}
+		return newLazyUDPConn(s, la, netip.AddrPort{}, cfg)
+	}
 	lc := net.ListenConfig{}
 	if cfg.ReusePort {
 		lc.Control = controlReusePort
@@ -138,6 +147,18 @@ func ListenUDP(network, addr string, cfg UDPConfig) (*UDPConn, error) {
 // kernel.
 func DialUDP(network, raddr string, cfg UDPConfig) (*UDPConn, error) {
 	cfg.normalize()
+	if lazyUDP() {
+		s, la, err := openUDP(network, raddr, true, false)
+		if err != nil {
+			return nil, err
+		}
+		ra, err := connectedPeer(s)
+		if err != nil {
+			s.close()
+			return nil, err
+		}
+		return newLazyUDPConn(s, la, ra, cfg)
+	}
 	c, err := net.Dial(network, raddr)
 	if err != nil {
 		return nil, err
@@ -158,21 +179,46 @@ func newUDPConn(c *net.UDPConn, cfg UDPConfig) (*UDPConn, error) {
 		c.Close()
 		return nil, err
 	}
-	u := &UDPConn{dgramConn: dgramConn{rc: rc, udp: c}, c: c, cfg: cfg}
+	u := &UDPConn{dgramConn: dgramConn{rc: rc, udp: c}, c: c}
+	u.laddr, _ = c.LocalAddr().(*net.UDPAddr)
 	if ra, ok := c.RemoteAddr().(*net.UDPAddr); ok && ra != nil {
 		ap := ra.AddrPort()
 		u.raddr = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 	}
-	if err := setSocketOptions(c, rc, &cfg); err != nil {
-		c.Close()
-		return nil, err
-	}
-	u.cfg = cfg
-	if err := u.initRead(&cfg); err != nil {
+	if err := u.init(cfg); err != nil {
 		c.Close()
 		return nil, err
 	}
 	return u, nil
+}
+
+// newLazyUDPConn is newUDPConn for a socket package net does not have yet.
+func newLazyUDPConn(s *lazySocket, laddr *net.UDPAddr, raddr netip.AddrPort, cfg UDPConfig) (*UDPConn, error) {
+	u := &UDPConn{dgramConn: dgramConn{rc: s}, lazy: s, laddr: laddr, raddr: raddr}
+	if err := u.init(cfg); err != nil {
+		s.close()
+		return nil, err
+	}
+	attachLazy(u.bio, s)
+	return u, nil
+}
+
+// init applies cfg's socket options and sets up the read side.
+func (c *UDPConn) init(cfg UDPConfig) error {
+	if err := setSocketOptions(c, &cfg); err != nil {
+		return err
+	}
+	c.cfg = cfg
+	return c.initRead(&cfg)
+}
+
+// netConn returns package net's conn for the socket; a lazy socket is
+// registered with the runtime's poller from then on.
+func (c *UDPConn) netConn() (*net.UDPConn, error) {
+	if c.lazy != nil {
+		return c.lazy.netConn()
+	}
+	return c.c, nil
 }
 
 // ReadBatch waits for at least one datagram and fills dst with as many as
@@ -202,7 +248,7 @@ func (c *UDPConn) WriteTo(pkt []byte, to netip.AddrPort) (int, error) {
 // (SetBlocking). Otherwise they go through package net, which waits in the
 // poller, with write deadlines.
 func (c *UDPConn) batchWrites() bool {
-	return c.bio != nil && (c.cfg.NoWait || c.bio.directMode())
+	return c.bio != nil && (c.cfg.NoWait || c.bio.directMode() || (c.lazy != nil && !c.lazy.registered()))
 }
 
 // writeLocked is WriteTo with the write lock held.
@@ -227,13 +273,17 @@ func (c *UDPConn) writeBatched(pkt []byte, to netip.AddrPort) (int, error) {
 
 // writeNet sends one datagram through package net.
 func (c *UDPConn) writeNet(pkt []byte, to netip.AddrPort) (int, error) {
+	nc, err := c.netConn()
+	if err != nil {
+		return 0, err
+	}
 	if c.raddr.IsValid() {
 		if to.IsValid() && to != c.raddr {
 			return 0, ErrConnected
 		}
-		return c.c.Write(pkt)
+		return nc.Write(pkt)
 	}
-	return c.c.WriteToUDPAddrPort(pkt, to)
+	return nc.WriteToUDPAddrPort(pkt, to)
 }
 
 // WriteToFrom is WriteTo with the datagram's source address set to from,
@@ -300,14 +350,14 @@ func (c *UDPConn) WriteSegments(data []byte, segSize int, to netip.AddrPort) (in
 }
 
 // LocalAddr returns the local address (a *net.UDPAddr).
-func (c *UDPConn) LocalAddr() net.Addr { return c.c.LocalAddr() }
+func (c *UDPConn) LocalAddr() net.Addr { return c.laddr }
 
 // LocalAddrPort returns the local address as a netip.AddrPort.
 func (c *UDPConn) LocalAddrPort() netip.AddrPort {
-	if a, ok := c.c.LocalAddr().(*net.UDPAddr); ok {
-		return a.AddrPort()
+	if c.laddr == nil {
+		return netip.AddrPort{}
 	}
-	return netip.AddrPort{}
+	return c.laddr.AddrPort()
 }
 
 // RemoteAddr returns the peer of a dialed conn, or the zero AddrPort.
@@ -323,7 +373,7 @@ func (c *UDPConn) RemoteAddr() netip.AddrPort { return c.raddr }
 // Close takes a last count, which Drops keeps returning. Any goroutine may
 // call it. Linux only; elsewhere it returns 0.
 func (c *UDPConn) Drops() uint64 {
-	if v, ok := socketDrops(c.c); ok {
+	if v, ok := socketDrops(c.rc); ok {
 		c.drops.see(v)
 	}
 	return c.drops.load()
@@ -333,13 +383,33 @@ func (c *UDPConn) Drops() uint64 {
 func (c *UDPConn) batched() bool { return c.bio != nil }
 
 // SetReadDeadline sets the deadline of ReadBatch.
-func (c *UDPConn) SetReadDeadline(t time.Time) error { return c.c.SetReadDeadline(t) }
+func (c *UDPConn) SetReadDeadline(t time.Time) error {
+	return c.setDeadline(t, (*net.UDPConn).SetReadDeadline)
+}
 
 // SetWriteDeadline sets the deadline of the write methods.
-func (c *UDPConn) SetWriteDeadline(t time.Time) error { return c.c.SetWriteDeadline(t) }
+func (c *UDPConn) SetWriteDeadline(t time.Time) error {
+	return c.setDeadline(t, (*net.UDPConn).SetWriteDeadline)
+}
 
 // SetDeadline sets both deadlines.
-func (c *UDPConn) SetDeadline(t time.Time) error { return c.c.SetDeadline(t) }
+func (c *UDPConn) SetDeadline(t time.Time) error {
+	return c.setDeadline(t, (*net.UDPConn).SetDeadline)
+}
+
+// setDeadline sets a deadline through package net. A lazy socket that
+// package net does not have yet has no deadlines: clearing one changes
+// nothing, and setting one hands the socket to package net.
+func (c *UDPConn) setDeadline(t time.Time, set func(*net.UDPConn, time.Time) error) error {
+	if t.IsZero() && c.lazy != nil && !c.lazy.registered() {
+		return nil
+	}
+	nc, err := c.netConn()
+	if err != nil {
+		return err
+	}
+	return set(nc, t)
+}
 
 // JoinGroup joins multicast group g on the named interface ("" lets the
 // kernel choose). Linux only; elsewhere it returns errors.ErrUnsupported
@@ -378,6 +448,9 @@ func (c *UDPConn) Close() error {
 	c.Drops() // the last count, while the socket can still be asked
 	if c.bio != nil {
 		c.bio.shutdown()
+	}
+	if c.lazy != nil {
+		return c.lazy.close()
 	}
 	return c.c.Close()
 }
