@@ -1,0 +1,304 @@
+package netio
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// socketInode is the inode of c's socket, which names it in /proc.
+func socketInode(t *testing.T, c *UDPConn) uint64 {
+	t.Helper()
+	var st unix.Stat_t
+	var err error
+	if cerr := c.rc.Control(func(fd uintptr) { err = unix.Fstat(int(fd), &st) }); cerr != nil {
+		t.Fatal(cerr)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Ino
+}
+
+// procFDs lists this process's descriptors and what they point to.
+func procFDs(t *testing.T) map[int]string {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fds := make(map[int]string, len(ents))
+	for _, e := range ents {
+		fd, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if link, err := os.Readlink("/proc/self/fd/" + e.Name()); err == nil {
+			fds[fd] = link
+		}
+	}
+	return fds
+}
+
+// inEpoll reports whether the socket with inode ino is in the interest
+// list of any epoll instance of this process (the runtime's poller has
+// one), as the kernel lists them in /proc/self/fdinfo.
+func inEpoll(t *testing.T, ino uint64) bool {
+	t.Helper()
+	seen := false
+	for fd, link := range procFDs(t) {
+		if link != "anon_inode:[eventpoll]" {
+			continue
+		}
+		seen = true
+		info, err := os.ReadFile(fmt.Sprintf("/proc/self/fdinfo/%d", fd))
+		if err != nil {
+			continue // closed meanwhile
+		}
+		for line := range strings.SplitSeq(string(info), "\n") {
+			// tfd:        7 events:       19 data: ... pos:0 ino:7a6 sdev:8
+			if !strings.HasPrefix(line, "tfd:") {
+				continue
+			}
+			for f := range strings.FieldsSeq(line) {
+				if v, ok := strings.CutPrefix(f, "ino:"); ok {
+					if n, err := strconv.ParseUint(v, 16, 64); err == nil && n == ino {
+						return true
+					}
+				}
+			}
+		}
+	}
+	if !seen {
+		t.Fatal("no epoll instance in /proc/self/fd: the runtime's poller has none?")
+	}
+	return false
+}
+
+// openDescriptors counts this process's descriptors for the socket with
+// inode ino.
+func openDescriptors(t *testing.T, ino uint64) int {
+	t.Helper()
+	n := 0
+	want := fmt.Sprintf("socket:[%d]", ino)
+	for _, link := range procFDs(t) {
+		if link == want {
+			n++
+		}
+	}
+	return n
+}
+
+// exchange sends a numbered datagram from cli to srv and back, n times,
+// checking each.
+func exchange(t *testing.T, srv, cli *UDPConn, n int) {
+	t.Helper()
+	pkts := make([]Packet, 4)
+	for i := range n {
+		msg := numbered(i, 16)
+		if _, err := cli.Write(msg); err != nil {
+			t.Fatalf("round %d: client write: %v", i, err)
+		}
+		k, err := srv.ReadBatch(pkts)
+		if err != nil || k != 1 || string(pkts[0].Data) != string(msg) || pkts[0].Addr != cli.LocalAddrPort() {
+			t.Fatalf("round %d: server read %d, %v", i, k, err)
+		}
+		if _, err := srv.WriteTo(pkts[0].Data, pkts[0].Addr); err != nil {
+			t.Fatalf("round %d: server write: %v", i, err)
+		}
+		k, err = cli.ReadBatch(pkts[:1])
+		if err != nil || k != 1 || string(pkts[0].Data) != string(msg) || pkts[0].Addr != cli.RemoteAddr() {
+			t.Fatalf("round %d: client read %d, %v", i, k, err)
+		}
+	}
+}
+
+// TestUDPLazyPoller checks, in the kernel's own listing of the runtime's
+// epoll set, that a conn in blocking mode never puts its socket there,
+// however much it reads and writes, and that a call that needs the poller
+// puts it there once, without changing the conn's mode or leaking a
+// descriptor.
+func TestUDPLazyPoller(t *testing.T) {
+	srv := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{NoWait: true})
+	cli, err := DialUDP("udp4", srv.LocalAddrPort().String(), UDPConfig{Batch: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	for _, c := range []*UDPConn{srv, cli} {
+		if err := c.SetBlocking(true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sino, cino := socketInode(t, srv), socketInode(t, cli)
+	exchange(t, srv, cli, 50)
+	// Clearing a deadline that was never set changes nothing.
+	if err := cli.SetReadDeadline(time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if inEpoll(t, sino) || inEpoll(t, cino) {
+		t.Fatalf("a socket in blocking mode is in the poller's epoll set (server %v, client %v)", inEpoll(t, sino), inEpoll(t, cino))
+	}
+	if n := openDescriptors(t, cino); n != 1 {
+		t.Fatalf("%d descriptors for the client's socket, want 1", n)
+	}
+
+	// A read with a deadline waits in the poller: the socket joins it.
+	if err := cli.SetBlocking(false); err != nil {
+		t.Fatal(err)
+	}
+	if err := cli.SetReadDeadline(time.Now().Add(20 * time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cli.ReadBatch(make([]Packet, 1)); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("read past its deadline: %v, want os.ErrDeadlineExceeded", err)
+	}
+	if !inEpoll(t, cino) {
+		t.Fatal("the client's socket is not in the poller after a read with a deadline")
+	}
+	if inEpoll(t, sino) {
+		t.Fatal("the server's socket joined the poller with the client's")
+	}
+	if n := openDescriptors(t, cino); n != 2 {
+		t.Fatalf("%d descriptors for the registered client's socket, want 2 (its own and package net's)", n)
+	}
+	// Both modes work on the registered socket, and blocking mode is
+	// blocking again.
+	if err := cli.SetReadDeadline(time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, srv, cli, 5)
+	if err := cli.SetBlocking(true); err != nil {
+		t.Fatal(err)
+	}
+	if sockFlags(t, cli)&unix.O_NONBLOCK != 0 {
+		t.Fatal("blocking mode left the registered socket non-blocking")
+	}
+	exchange(t, srv, cli, 5)
+
+	// Close releases both descriptors, and a second Close reports it.
+	if err := cli.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := openDescriptors(t, cino); n != 0 {
+		t.Fatalf("%d descriptors for the client's socket after Close", n)
+	}
+	if err := cli.Close(); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("second Close: %v, want net.ErrClosed", err)
+	}
+}
+
+// TestUDPLazyRegisterInBlockingMode sets a deadline while the conn is in
+// blocking mode: the socket joins the poller and stays blocking, so that
+// the blocking read still waits in the kernel (deadlines do not apply to
+// it) and Close still ends it.
+func TestUDPLazyRegisterInBlockingMode(t *testing.T) {
+	c := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{})
+	if err := c.SetBlocking(true); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetWriteDeadline(time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if !inEpoll(t, socketInode(t, c)) {
+		t.Fatal("a deadline did not hand the socket to the poller")
+	}
+	if sockFlags(t, c)&unix.O_NONBLOCK != 0 {
+		t.Fatal("registering turned blocking mode's socket non-blocking")
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.ReadBatch(make([]Packet, 1))
+		done <- err
+	}()
+	time.Sleep(20 * time.Millisecond)
+	c.Close()
+	requireClosedErr(t, done, "the blocking read after Close")
+}
+
+// TestUDPLazyDefaultMode: a conn in the default mode joins the poller at
+// its first read, and a wildcard bind still takes both address families.
+func TestUDPLazyDefaultMode(t *testing.T) {
+	srv := listenUDP(t, "udp", ":0", UDPConfig{})
+	ino := socketInode(t, srv)
+	if inEpoll(t, ino) {
+		t.Fatal("a fresh socket is in the poller before any read")
+	}
+	if la := srv.LocalAddrPort(); !la.Addr().IsUnspecified() || !la.Addr().Is6() {
+		t.Fatalf("a wildcard bind on udp is %v, want [::]:port (dual-stack)", la)
+	}
+	for _, network := range []string{"udp4", "udp6"} {
+		host := "127.0.0.1"
+		if network == "udp6" {
+			host = "::1"
+		}
+		to := netip.AddrPortFrom(netip.MustParseAddr(host), srv.LocalAddrPort().Port())
+		cli, err := DialUDP(network, to.String(), UDPConfig{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cli.RemoteAddr(); got != to {
+			t.Fatalf("%s: RemoteAddr %v, want %v", network, got, to)
+		}
+		if err := srv.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		exchange(t, srv, cli, 3)
+		cli.Close()
+	}
+	if !inEpoll(t, ino) {
+		t.Fatal("the default mode's reads did not use the poller")
+	}
+}
+
+// TestUDPBlockingSingleRead covers blocking mode's one-datagram read
+// (recvfrom): the sender, truncation, and the drop count, which the kernel
+// no longer reports with each datagram there.
+func TestUDPBlockingSingleRead(t *testing.T) {
+	c := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{BufSize: 8, ReadBuffer: -1})
+	if err := c.SetBlocking(true); err != nil {
+		t.Fatal(err)
+	}
+	peer := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{})
+	to := c.LocalAddrPort()
+	pkt := make([]Packet, 1)
+	for i, size := range []int{8, 20, 1, 0} {
+		if _, err := peer.WriteTo(numbered(i, size)[:size], to); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := c.ReadBatch(pkt); err != nil || n != 1 {
+			t.Fatalf("datagram %d: %d, %v", i, n, err)
+		}
+		p := pkt[0]
+		want := min(size, 8)
+		if len(p.Data) != want || p.Truncated != (size > 8) || p.Addr != peer.LocalAddrPort() {
+			t.Fatalf("datagram %d (%d bytes): %d bytes, truncated %v, from %v", i, size, len(p.Data), p.Truncated, p.Addr)
+		}
+	}
+	// Overflow the default receive buffer, then read one datagram: Drops
+	// has the kernel's count.
+	sent := 0
+	for range 20000 {
+		if _, err := peer.WriteTo(make([]byte, 1000), to); err != nil {
+			t.Fatal(err)
+		}
+		sent++
+		if sent%1000 == 0 && c.Drops() > 0 {
+			break
+		}
+	}
+	if _, err := c.ReadBatch(pkt); err != nil {
+		t.Fatal(err)
+	}
+	if c.Drops() == 0 {
+		t.Fatalf("%d datagrams of 1000 bytes into the kernel's default buffer, none dropped", sent)
+	}
+}
