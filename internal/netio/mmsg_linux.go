@@ -41,7 +41,8 @@ type batchIO struct {
 	family   int
 	unixSock bool
 	bufSize  int
-	plain    bool // UDP, and control messages would carry only the drop count: see recvOneWait
+	plain    bool           // UDP, and control messages would carry only the drop count: see recvOneWait
+	peer     netip.AddrPort // a connected UDP socket's peer, the sender of all it receives
 
 	// Read side.
 	hdrs   []mmsghdr
@@ -204,11 +205,15 @@ func (b *batchIO) doReadWait(fd uintptr) bool {
 // the socket's: Drops asks the kernel for it.
 func (b *batchIO) recvOneWait(fd uintptr) bool {
 	h := &b.hdrs[0]
+	name, namelen := uintptr(unsafe.Pointer(h.Hdr.Name)), uintptr(unsafe.Pointer(&h.Hdr.Namelen))
+	if b.peer.IsValid() {
+		name, namelen = 0, 0 // the sender is the peer: see read
+	}
 	for {
 		// MSG_TRUNC: the datagram's length, even if it was longer than the
 		// buffer.
 		r, _, e := unix.Syscall6(unix.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(&b.bufs[0][0])), uintptr(b.bufSize),
-			unix.MSG_TRUNC, uintptr(unsafe.Pointer(h.Hdr.Name)), uintptr(unsafe.Pointer(&h.Hdr.Namelen)))
+			unix.MSG_TRUNC, name, namelen)
 		if e == unix.EINTR {
 			continue
 		}
@@ -423,7 +428,10 @@ func (b *batchIO) read(dst []Packet) (int, error) {
 		if b.unixSock {
 			b.paths[i] = decodeUnixPath(b.names[i][:nl])
 		} else {
-			b.addrs[i] = b.decodeInet(&b.names[i], nl)
+			b.addrs[i] = b.peer
+			if !b.peer.IsValid() {
+				b.addrs[i] = b.decodeInet(&b.names[i], nl)
+			}
 		}
 		b.segs[i] = 0
 		if b.locals != nil {

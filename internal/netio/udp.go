@@ -199,7 +199,7 @@ func newLazyUDPConn(s *lazySocket, laddr *net.UDPAddr, raddr netip.AddrPort, cfg
 		s.close()
 		return nil, err
 	}
-	attachLazy(u.bio, s)
+	attachLazy(u.bio, s, raddr)
 	return u, nil
 }
 

@@ -288,10 +288,12 @@ func (s *lazySocket) close() error {
 func lazyUDP() bool { return !mmsgDisabled() }
 
 // attachLazy tells the batch state of a lazy socket's conn to write to the
-// descriptor directly while package net does not have the socket.
-func attachLazy(b *batchIO, s *lazySocket) {
+// descriptor directly while package net does not have the socket, and the
+// peer of a dialed one.
+func attachLazy(b *batchIO, s *lazySocket, peer netip.AddrPort) {
 	if b != nil {
 		b.noPoller = &s.unreg
+		b.peer = peer
 	}
 }
 
