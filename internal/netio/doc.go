@@ -8,9 +8,12 @@
 // [UDPConn] and [UnixConn] read many datagrams per call with ReadBatch,
 // which fills a caller-owned []Packet from buffers the conn preallocates
 // and reuses, and write with WriteTo and WriteBatch. On Linux one ReadBatch
-// is one recvmmsg(2) and one WriteBatch one sendmmsg(2), issued through the
-// runtime poller so deadlines and Close work as with any net.Conn. Once warm
-// neither allocates.
+// is one recvmmsg(2) and one WriteBatch one sendmmsg(2); deadlines and Close
+// work as with any net.Conn. A socket that ListenUDP or DialUDP opens joins
+// the runtime's poller (through package net) only when a call needs it: a
+// read or a write that has to wait there, or a deadline. In blocking mode
+// (SetBlocking) none does, and the datagrams that reach the socket wake no
+// poller thread. Once warm neither reads nor writes allocate.
 //
 // # Streams
 //

@@ -316,11 +316,13 @@ func (b *batchIO) send() error {
 	return b.rc.Write(b.writeFn)
 }
 
-// sendDirect is the write of blocking mode: sendmmsg on the socket
-// directly, as readBlocking reads, and with MSG_DONTWAIT, so that the call
-// never waits and Close never waits for it. It reports false if the socket
-// could not take the datagrams at once and the conn is not NoWait: the
-// write must then wait, which doWrite does through RawConn.Write.
+// sendDirect is the write of blocking mode, and of a lazy socket package
+// net does not have yet: sendmmsg (or sendto) on the socket directly, as
+// readBlocking reads, and with MSG_DONTWAIT, so that the call never waits
+// and Close never waits for it. It reports false if the socket could not
+// take the datagrams at once and the conn is not NoWait: the write must
+// then wait, which doWrite does through RawConn.Write (which hands a lazy
+// socket to package net).
 func (b *batchIO) sendDirect() (done bool, err error) {
 	b.inCall.Add(1)
 	if b.closed.Load() {
