@@ -59,6 +59,7 @@ type batchIO struct {
 	rn     int          // messages asked of the current call
 	rgot   int
 	rerr   syscall.Errno
+	rcall  string                // the system call of the current read, for its error
 	readFn func(fd uintptr) bool // doRead, for RawConn.Read
 	waitFn func(fd uintptr) bool // doReadWait, for RawConn.Read
 	block  bool                  // the socket is in blocking mode for reads: see setBlocking
@@ -78,6 +79,7 @@ type batchIO struct {
 	wpinfo   []byte // IP_PKTINFO / IPV6_PKTINFO control message of writeFrom
 	wn       int
 	wsent    int
+	wcall    string // the system call of the last send, for its error
 	werr     syscall.Errno
 	writeFn  func(fd uintptr) bool
 	nowait   bool         // a write the socket cannot take at once fails with EAGAIN
@@ -204,6 +206,7 @@ func (b *batchIO) doReadWait(fd uintptr) bool {
 // (0.05-0.1 us of a loopback round trip, pinned). The drop count is still
 // the socket's: Drops asks the kernel for it.
 func (b *batchIO) recvOneWait(fd uintptr) bool {
+	b.rcall = "recvfrom"
 	h := &b.hdrs[0]
 	name, namelen := uintptr(unsafe.Pointer(h.Hdr.Name)), uintptr(unsafe.Pointer(&h.Hdr.Namelen))
 	if b.peer.IsValid() {
@@ -360,11 +363,15 @@ func (b *batchIO) sendCall(fd, flags uintptr) (int, syscall.Errno) {
 		var r uintptr
 		var e syscall.Errno
 		if h := &b.whdrs[0].Hdr; b.wn == 1 && h.Controllen == 0 {
-			r, _, e = unix.Syscall6(unix.SYS_SENDTO, fd, uintptr(unsafe.Pointer(b.wiovs[0].Base)), uintptr(b.wiovs[0].Len), flags, uintptr(unsafe.Pointer(h.Name)), uintptr(h.Namelen))
+			// The header's own iovec: after a partial sendmmsg the headers
+			// left were moved to the front (sendShifted), their iovecs not.
+			b.wcall = "sendto"
+			r, _, e = unix.Syscall6(unix.SYS_SENDTO, fd, uintptr(unsafe.Pointer(h.Iov.Base)), uintptr(h.Iov.Len), flags, uintptr(unsafe.Pointer(h.Name)), uintptr(h.Namelen))
 			if e == 0 {
 				r = 1
 			}
 		} else {
+			b.wcall = "sendmmsg"
 			r, _, e = unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&b.whdrs[0])), uintptr(b.wn), flags, 0, 0)
 		}
 		if e != unix.EINTR {
@@ -397,6 +404,7 @@ func (b *batchIO) read(dst []Packet) (int, error) {
 		raceWrite(b.bufs[i])
 	}
 	b.rn, b.rgot, b.rerr, b.cur, b.off = n, 0, 0, 0, 0
+	b.rcall = "recvmmsg"
 	var err error
 	if b.block {
 		err = b.readBlocking()
@@ -416,7 +424,7 @@ func (b *batchIO) read(dst []Packet) (int, error) {
 	}
 	if b.rerr != 0 {
 		b.rgot = 0
-		return 0, os.NewSyscallError("recvmmsg", b.rerr)
+		return 0, os.NewSyscallError(b.rcall, b.rerr)
 	}
 	if b.block && b.closed.Load() {
 		// Shut down by close: recvmmsg reports one empty message without
@@ -811,10 +819,10 @@ func (b *batchIO) sendShifted(n int) (int, error) {
 			return total, ErrWouldBlock
 		}
 		if b.werr != 0 {
-			return total, os.NewSyscallError("sendmmsg", b.werr)
+			return total, os.NewSyscallError(b.wcall, b.werr)
 		}
 		if b.wsent <= 0 {
-			return total, os.NewSyscallError("sendmmsg", unix.EIO)
+			return total, os.NewSyscallError(b.wcall, unix.EIO)
 		}
 		total += b.wsent
 		base = b.wsent

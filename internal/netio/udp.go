@@ -207,6 +207,16 @@ func newLazyUDPConn(s *lazySocket, laddr *net.UDPAddr, raddr netip.AddrPort, cfg
 		s.close()
 		return nil, err
 	}
+	if u.bio == nil {
+		// recvmmsg was switched off (OSC_DISABLE_MMSG) after ListenUDP
+		// looked: the single reads go through package net.
+		nc, err := s.netConn()
+		if err != nil {
+			s.close()
+			return nil, err
+		}
+		u.udp = nc
+	}
 	attachLazy(u.bio, s, raddr)
 	return u, nil
 }
@@ -358,7 +368,12 @@ func (c *UDPConn) WriteSegments(data []byte, segSize int, to netip.AddrPort) (in
 }
 
 // LocalAddr returns the local address (a *net.UDPAddr).
-func (c *UDPConn) LocalAddr() net.Addr { return c.laddr }
+func (c *UDPConn) LocalAddr() net.Addr {
+	if c.laddr == nil {
+		return nil
+	}
+	return c.laddr
+}
 
 // LocalAddrPort returns the local address as a netip.AddrPort.
 func (c *UDPConn) LocalAddrPort() netip.AddrPort {
@@ -410,6 +425,9 @@ func (c *UDPConn) SetDeadline(t time.Time) error {
 // nothing, and setting one hands the socket to package net.
 func (c *UDPConn) setDeadline(t time.Time, set func(*net.UDPConn, time.Time) error) error {
 	if t.IsZero() && c.lazy != nil && !c.lazy.registered() {
+		if c.lazy.isClosed() {
+			return net.ErrClosed
+		}
 		return nil
 	}
 	nc, err := c.netConn()

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -97,10 +98,23 @@ func openDescriptors(t *testing.T, ino uint64) int {
 	return n
 }
 
+// watchdog closes conns if the test is still running after 5 s, so that a
+// lost datagram fails a blocking read instead of hanging the run. Stop it
+// before the test ends.
+func watchdog(t *testing.T, conns ...*UDPConn) *time.Timer {
+	return time.AfterFunc(5*time.Second, func() {
+		t.Error("watchdog: still waiting after 5 s; closing the conns")
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+}
+
 // exchange sends a numbered datagram from cli to srv and back, n times,
 // checking each.
 func exchange(t *testing.T, srv, cli *UDPConn, n int) {
 	t.Helper()
+	defer watchdog(t, srv, cli).Stop()
 	pkts := make([]Packet, 4)
 	for i := range n {
 		msg := numbered(i, 16)
@@ -268,6 +282,7 @@ func TestUDPBlockingSingleRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	peer := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{})
+	defer watchdog(t, c).Stop()
 	to := c.LocalAddrPort()
 	pkt := make([]Packet, 1)
 	for i, size := range []int{8, 20, 1, 0} {
@@ -301,4 +316,147 @@ func TestUDPBlockingSingleRead(t *testing.T) {
 	if c.Drops() == 0 {
 		t.Fatalf("%d datagrams of 1000 bytes into the kernel's default buffer, none dropped", sent)
 	}
+}
+
+// TestUDPWriteBatchPartial: a batch whose second datagram the kernel
+// refuses (too long for UDP) sends the first once, reports one sent and the
+// error, and the retry of the tail (one datagram: sendto) sends nothing
+// else.
+func TestUDPWriteBatchPartial(t *testing.T) {
+	rx := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{})
+	tx := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{})
+	to := rx.LocalAddrPort()
+	for _, blocking := range []bool{false, true} {
+		if err := tx.SetBlocking(blocking); err != nil {
+			t.Fatal(err)
+		}
+		n, err := tx.WriteBatch([]OutPacket{{Data: []byte("AAAA"), Addr: to}, {Data: make([]byte, 70000), Addr: to}})
+		if n != 1 || !errors.Is(err, unix.EMSGSIZE) {
+			t.Fatalf("blocking %v: WriteBatch = %d, %v; want 1, EMSGSIZE", blocking, n, err)
+		}
+		if _, err := tx.WriteTo([]byte("end"), to); err != nil {
+			t.Fatal(err)
+		}
+		if err := rx.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		pkts := make([]Packet, 4)
+		for len(got) < 2 || got[len(got)-1] != "end" {
+			k, err := rx.ReadBatch(pkts)
+			if err != nil {
+				t.Fatalf("blocking %v: after %q: %v", blocking, got, err)
+			}
+			for _, p := range pkts[:k] {
+				got = append(got, string(p.Data))
+			}
+		}
+		if len(got) != 2 || got[0] != "AAAA" {
+			t.Fatalf("blocking %v: received %q, want [AAAA end]", blocking, got)
+		}
+	}
+}
+
+// TestUDPLazyRegisterRacesSetBlocking: SetBlocking racing the call that
+// hands the socket to package net (a deadline) must leave the socket's
+// flag as the mode says: a default-mode read (RawSyscall) on a blocking
+// socket would hold its thread and P in the kernel.
+func TestUDPLazyRegisterRacesSetBlocking(t *testing.T) {
+	for i := range 300 {
+		to := i%2 == 0
+		c, err := ListenUDP("udp4", "127.0.0.1:0", UDPConfig{ReadBuffer: -1, Batch: 2, BufSize: 64})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.SetBlocking(!to); err != nil {
+			t.Fatal(err)
+		}
+		start := make(chan struct{})
+		done := make(chan error, 2)
+		go func() { <-start; done <- c.SetBlocking(to) }()
+		go func() { <-start; done <- c.SetWriteDeadline(time.Now().Add(time.Hour)) }()
+		close(start)
+		for range 2 {
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if nonblock := sockFlags(t, c)&unix.O_NONBLOCK != 0; nonblock == to {
+			t.Fatalf("round %d: blocking mode %v, socket O_NONBLOCK %v", i, to, nonblock)
+		}
+		c.Close()
+	}
+}
+
+// TestUDPLazySocketOptions: the sockets ListenUDP opens itself carry the
+// options package net sets on its own (SO_BROADCAST on both families, the
+// dual-stack or IPv6-only choice).
+func TestUDPLazySocketOptions(t *testing.T) {
+	for _, tc := range []struct{ network, addr string }{
+		{"udp", ":0"}, {"udp4", "127.0.0.1:0"}, {"udp6", "[::1]:0"}, {"udp", "[::1]:0"}, {"udp", "127.0.0.1:0"},
+	} {
+		c := listenUDP(t, tc.network, tc.addr, UDPConfig{ReadBuffer: -1})
+		pc, err := net.ListenPacket(tc.network, tc.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, err := NewUDPConn(pc.(*net.UDPConn), UDPConfig{ReadBuffer: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range []struct {
+			name       string
+			level, opt int
+		}{{"SO_BROADCAST", unix.SOL_SOCKET, unix.SO_BROADCAST}, {"SO_DOMAIN", unix.SOL_SOCKET, unix.SO_DOMAIN}} {
+			if got, want := sockopt(t, c, o.level, o.opt), sockopt(t, ref, o.level, o.opt); got != want {
+				t.Errorf("%s %s: %s %d, package net's %d", tc.network, tc.addr, o.name, got, want)
+			}
+		}
+		if sockopt(t, ref, unix.SOL_SOCKET, unix.SO_DOMAIN) == unix.AF_INET6 {
+			if got, want := sockopt(t, c, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY), sockopt(t, ref, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY); got != want {
+				t.Errorf("%s %s: IPV6_V6ONLY %d, package net's %d", tc.network, tc.addr, got, want)
+			}
+		}
+		if got, want := c.LocalAddr().String()[:strings.LastIndex(c.LocalAddr().String(), ":")],
+			ref.LocalAddr().String()[:strings.LastIndex(ref.LocalAddr().String(), ":")]; got != want {
+			t.Errorf("%s %s: bound to %s, package net to %s", tc.network, tc.addr, got, want)
+		}
+		ref.Close()
+	}
+	// Errors before the socket exists are *net.OpError too.
+	for _, addr := range []string{"no-port", "localhost:no-such-service"} {
+		_, err := DialUDP("udp", addr, UDPConfig{})
+		var oe *net.OpError
+		if !errors.As(err, &oe) || oe.Op != "dial" {
+			t.Errorf("DialUDP(%q) = %v, want a *net.OpError", addr, err)
+		}
+	}
+}
+
+// TestUDPLazyDroppedConn: a conn dropped without Close releases its
+// socket once collected, as package net's conns do.
+func TestUDPLazyDroppedConn(t *testing.T) {
+	var inos []uint64
+	for range 20 {
+		c, err := ListenUDP("udp4", "127.0.0.1:0", UDPConfig{ReadBuffer: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		inos = append(inos, socketInode(t, c))
+	}
+	open := func() int {
+		n := 0
+		for _, ino := range inos {
+			n += openDescriptors(t, ino)
+		}
+		return n
+	}
+	for range 50 {
+		runtime.GC()
+		if open() == 0 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%d of 20 dropped conns' descriptors still open after 50 collections", open())
 }

@@ -1,9 +1,12 @@
 package netio
 
 import (
+	"context"
 	"net"
 	"net/netip"
 	"os"
+	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -33,9 +36,10 @@ type lazySocket struct {
 	mu     sync.RWMutex // Control and register hold it for reading, close for writing
 	closed bool
 
-	regMu sync.Mutex
-	reg   atomic.Pointer[registered]
-	unreg atomic.Bool // not registered yet: writes go to the descriptor directly
+	regMu   sync.Mutex
+	reg     atomic.Pointer[registered]
+	unreg   atomic.Bool     // not registered yet: writes go to the descriptor directly
+	cleanup runtime.Cleanup // closes fd if the conn is dropped unclosed
 }
 
 // registered is package net's side of a lazySocket.
@@ -46,18 +50,82 @@ type registered struct {
 
 // openUDP opens a UDP socket, bound to addr (dial false) or connected to it,
 // the way package net's ListenPacket and Dial do for network "udp", "udp4"
-// or "udp6" (the address family, dual-stack wildcard binds, SO_BROADCAST on
-// IPv4), but without registering it with the poller. It returns the local
-// address too.
+// or "udp6" (the address family, dual-stack wildcard binds, SO_BROADCAST,
+// a dial trying the host's addresses in the resolver's order), but without
+// registering it with the poller. It returns the local address too.
 func openUDP(network, addr string, dial, reusePort bool) (*lazySocket, *net.UDPAddr, error) {
 	op := "listen"
 	if dial {
 		op = "dial"
 	}
-	a, err := net.ResolveUDPAddr(network, addr)
-	if err != nil {
-		return nil, nil, err
+	var targets []*net.UDPAddr
+	if dial {
+		var err error
+		if targets, err = dialTargets(network, addr); err != nil {
+			return nil, nil, &net.OpError{Op: op, Net: network, Err: err}
+		}
+	} else {
+		a, err := net.ResolveUDPAddr(network, addr)
+		if err != nil {
+			return nil, nil, &net.OpError{Op: op, Net: network, Err: err}
+		}
+		targets = []*net.UDPAddr{a}
 	}
+	var first error
+	for _, a := range targets {
+		s, la, err := openOne(op, network, a, dial, reusePort)
+		if err == nil {
+			return s, la, nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return nil, nil, first
+}
+
+// dialTargets resolves a dial's "host:port" to the addresses package net's
+// Dial would try, in the same order: the resolver's, filtered by network's
+// family. An empty host is the local system.
+func dialTargets(network, addr string) ([]*net.UDPAddr, error) {
+	host, service, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	port, err := net.LookupPort("udp", service)
+	if err != nil {
+		return nil, err
+	}
+	if host == "" {
+		return []*net.UDPAddr{{Port: port}}, nil
+	}
+	var ips []netip.Addr
+	if ip, err := netip.ParseAddr(host); err == nil {
+		ips = []netip.Addr{ip}
+	} else {
+		want := map[string]string{"udp": "ip", "udp4": "ip4", "udp6": "ip6"}[network]
+		if want == "" {
+			return nil, net.UnknownNetworkError(network)
+		}
+		if ips, err = net.DefaultResolver.LookupNetIP(context.Background(), want, host); err != nil {
+			return nil, err
+		}
+	}
+	var out []*net.UDPAddr
+	for _, ip := range ips {
+		if v4 := ip.Unmap().Is4(); (network == "udp4" && !v4) || (network == "udp6" && v4) {
+			continue
+		}
+		out = append(out, net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(port))))
+	}
+	if len(out) == 0 {
+		return nil, &net.AddrError{Err: "no suitable address found", Addr: host}
+	}
+	return out, nil
+}
+
+// openOne opens the socket of openUDP for one address.
+func openOne(op, network string, a *net.UDPAddr, dial, reusePort bool) (*lazySocket, *net.UDPAddr, error) {
 	ip, _ := netip.AddrFromSlice(a.IP)
 	ip = ip.Unmap()
 	fail := func(call string, e error) error {
@@ -85,10 +153,10 @@ func openUDP(network, addr string, dial, reusePort bool) (*lazySocket, *net.UDPA
 	}
 	setup := func() error {
 		if family == unix.AF_INET6 {
-			if e := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, boolInt(v6only)); e != nil {
-				return fail("setsockopt", e)
-			}
-		} else if e := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_BROADCAST, 1); e != nil {
+			// As package net: some systems never admit the option.
+			_ = unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, boolInt(v6only))
+		}
+		if e := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_BROADCAST, 1); e != nil {
 			return fail("setsockopt", e)
 		}
 		if reusePort {
@@ -120,8 +188,13 @@ func openUDP(network, addr string, dial, reusePort bool) (*lazySocket, *net.UDPA
 	}
 	s := &lazySocket{fd: fd}
 	s.unreg.Store(true)
+	// A conn dropped without Close still releases its descriptor, as
+	// package net's do.
+	s.cleanup = runtime.AddCleanup(s, closeFD, fd)
 	return s, udpAddrOf(sa), nil
 }
+
+func closeFD(fd int) { unix.Close(fd) }
 
 func boolInt(b bool) int {
 	if b {
@@ -158,6 +231,7 @@ func udpAddrOf(sa unix.Sockaddr) *net.UDPAddr {
 	case *unix.SockaddrInet6:
 		a := &net.UDPAddr{IP: append(net.IP(nil), sa.Addr[:]...), Port: sa.Port}
 		if sa.ZoneId != 0 {
+			a.Zone = strconv.FormatUint(uint64(sa.ZoneId), 10)
 			if ifi, err := net.InterfaceByIndex(int(sa.ZoneId)); err == nil {
 				a.Zone = ifi.Name
 			}
@@ -200,6 +274,13 @@ func (s *lazySocket) Write(f func(fd uintptr) bool) error {
 // registered reports whether package net has the socket.
 func (s *lazySocket) registered() bool { return !s.unreg.Load() }
 
+// isClosed reports whether close ran.
+func (s *lazySocket) isClosed() bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.closed
+}
+
 // netConn returns package net's conn for the socket, registering it.
 func (s *lazySocket) netConn() (*net.UDPConn, error) {
 	r, err := s.register()
@@ -213,7 +294,10 @@ func (s *lazySocket) netConn() (*net.UDPConn, error) {
 // socket is opened non-blocking, as package net opens its own; package net
 // makes it non-blocking again (the flag belongs to the socket, not to the
 // descriptor), and register puts back the mode the socket was in, so that
-// blocking mode (SetBlocking) survives it.
+// blocking mode (SetBlocking) survives it. It excludes Control meanwhile,
+// so that no SetBlocking changes the mode between the reading and the
+// putting back. Package net keeps its own duplicate (os.NewFile's, made
+// here, is closed at once): a registered socket has two descriptors.
 func (s *lazySocket) register() (*registered, error) {
 	if r := s.reg.Load(); r != nil {
 		return r, nil
@@ -223,8 +307,8 @@ func (s *lazySocket) register() (*registered, error) {
 	if r := s.reg.Load(); r != nil {
 		return r, nil
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.closed {
 		return nil, net.ErrClosed
 	}
@@ -273,6 +357,7 @@ func (s *lazySocket) close() error {
 		return net.ErrClosed
 	}
 	s.closed = true
+	s.cleanup.Stop()
 	var err error
 	if r := s.reg.Load(); r != nil {
 		err = r.conn.Close()

@@ -18,6 +18,7 @@ func openUDP(string, string, bool, bool) (*lazySocket, *net.UDPAddr, error) {
 	return nil, nil, errors.ErrUnsupported
 }
 
+func (*lazySocket) isClosed() bool                 { return false }
 func (*lazySocket) registered() bool               { return true }
 func (*lazySocket) netConn() (*net.UDPConn, error) { return nil, errors.ErrUnsupported }
 func (*lazySocket) close() error                   { return errors.ErrUnsupported }
