@@ -200,6 +200,75 @@ func (b *batchIO) doReadWait(fd uintptr) bool {
 	}
 }
 
+// readConnected reads one datagram of a connected socket in blocking mode
+// into p with recvfrom, without the batch's headers. done is false if the
+// socket turned out non-blocking: the caller takes the general path.
+func (b *batchIO) readConnected(p *Packet) (n int, done bool, err error) {
+	raceWrite(b.bufs[0])
+	b.inCall.Add(1)
+	if b.closed.Load() {
+		b.inCall.Add(-1)
+		return 0, true, net.ErrClosed
+	}
+	var r uintptr
+	var e syscall.Errno
+	for {
+		r, _, e = unix.Syscall6(unix.SYS_RECVFROM, b.fd, uintptr(unsafe.Pointer(&b.bufs[0][0])), uintptr(b.bufSize), unix.MSG_TRUNC, 0, 0)
+		if e != unix.EINTR {
+			break
+		}
+	}
+	b.inCall.Add(-1)
+	switch {
+	case e == unix.EAGAIN:
+		return 0, false, nil
+	case e != 0:
+		return 0, true, os.NewSyscallError("recvfrom", e)
+	case b.closed.Load():
+		return 0, true, net.ErrClosed // shut down by close
+	}
+	ln := min(int(r), b.bufSize)
+	*p = Packet{Data: b.bufs[0][:ln:ln], Addr: b.peer, Truncated: int(r) > b.bufSize}
+	return 1, true, nil
+}
+
+// sendConnected sends one datagram on a connected socket with sendto,
+// without the batch's headers, and so without the write lock, when writes
+// go to the socket directly (blocking mode, or a socket package net does
+// not have yet). done is false otherwise, or if the socket is full and the
+// conn may wait: the caller takes the general path.
+func (b *batchIO) sendConnected(pkt []byte) (n int, done bool, err error) {
+	if !b.direct.Load() && (b.noPoller == nil || !b.noPoller.Load()) {
+		return 0, false, nil
+	}
+	var p unsafe.Pointer
+	if len(pkt) > 0 {
+		p = unsafe.Pointer(&pkt[0])
+	}
+	b.inCall.Add(1)
+	if b.closed.Load() {
+		b.inCall.Add(-1)
+		return 0, true, net.ErrClosed
+	}
+	var e syscall.Errno
+	for {
+		_, _, e = unix.Syscall6(unix.SYS_SENDTO, b.fd, uintptr(p), uintptr(len(pkt)), unix.MSG_DONTWAIT, 0, 0)
+		if e != unix.EINTR {
+			break
+		}
+	}
+	b.inCall.Add(-1)
+	switch {
+	case e == 0:
+		return len(pkt), true, nil
+	case e != unix.EAGAIN:
+		return 0, true, os.NewSyscallError("sendto", e)
+	case b.nowait:
+		return 0, true, ErrWouldBlock
+	}
+	return 0, false, nil
+}
+
 // recvOneWait is doReadWait for one datagram on a UDP socket whose control
 // messages would carry only the drop count: recvfrom, which spares the
 // kernel a message header, and the read a control buffer to parse
@@ -383,6 +452,11 @@ func (b *batchIO) sendCall(fd, flags uintptr) (int, syscall.Errno) {
 func (b *batchIO) read(dst []Packet) (int, error) {
 	if b.cur < b.rgot {
 		return b.emit(dst), nil
+	}
+	if len(dst) == 1 && b.block && b.plain && b.peer.IsValid() {
+		if n, done, err := b.readConnected(&dst[0]); done {
+			return n, err
+		}
 	}
 	n := min(len(dst), len(b.hdrs))
 	// Re-arm the headers of this call that an earlier one filled; those

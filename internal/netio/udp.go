@@ -252,6 +252,11 @@ func (c *UDPConn) ReadBatch(dst []Packet) (int, error) { return c.readBatch(dst)
 // WriteTo sends one datagram to to. On a dialed conn, to must be its peer
 // or the zero AddrPort.
 func (c *UDPConn) WriteTo(pkt []byte, to netip.AddrPort) (int, error) {
+	if c.raddr.IsValid() && c.bio != nil && (!to.IsValid() || to == c.raddr) {
+		if n, done, err := c.bio.sendConnected(pkt); done {
+			return n, err
+		}
+	}
 	if !c.batchWrites() {
 		return c.writeNet(pkt, to) // package net serialises its own writes
 	}

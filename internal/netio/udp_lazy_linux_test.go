@@ -460,3 +460,51 @@ func TestUDPLazyDroppedConn(t *testing.T) {
 	}
 	t.Fatalf("%d of 20 dropped conns' descriptors still open after 50 collections", open())
 }
+
+// TestUDPDialedBlocking covers the dialed conn's own paths in blocking
+// mode (recvfrom and sendto without the batch state): truncation, the
+// sender, Close ending a read in progress, and writes after Close.
+func TestUDPDialedBlocking(t *testing.T) {
+	peer := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{})
+	c, err := DialUDP("udp4", peer.LocalAddrPort().String(), UDPConfig{BufSize: 8, Batch: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.SetBlocking(true); err != nil {
+		t.Fatal(err)
+	}
+	defer watchdog(t, c, peer).Stop()
+	pkt := make([]Packet, 1)
+	for i, size := range []int{20, 8, 0, 3} {
+		if _, err := peer.WriteTo(make([]byte, size), c.LocalAddrPort()); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := c.ReadBatch(pkt); err != nil || n != 1 {
+			t.Fatalf("datagram %d: %d, %v", i, n, err)
+		}
+		if p := pkt[0]; len(p.Data) != min(size, 8) || p.Truncated != (size > 8) || p.Addr != peer.LocalAddrPort() {
+			t.Fatalf("datagram %d (%d bytes): %d bytes, truncated %v, from %v", i, size, len(p.Data), p.Truncated, p.Addr)
+		}
+		if _, err := c.Write([]byte{byte(i)}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := peer.ReadBatch(pkt); err != nil || n != 1 || len(pkt[0].Data) != 1 || pkt[0].Data[0] != byte(i) {
+			t.Fatalf("reply %d: %d, %v", i, n, err)
+		}
+	}
+	if inEpoll(t, socketInode(t, c)) {
+		t.Fatal("the dialed conn's socket joined the poller")
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.ReadBatch(pkt)
+		done <- err
+	}()
+	time.Sleep(20 * time.Millisecond)
+	c.Close()
+	requireClosedErr(t, done, "the blocking read after Close")
+	if _, err := c.Write([]byte("x")); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("Write after Close: %v, want net.ErrClosed", err)
+	}
+}
