@@ -52,6 +52,46 @@ func TestUDPNoAllocs(t *testing.T) {
 	})
 }
 
+// TestUDPBlockingNoAllocs: a round trip between a server conn and a
+// dialed conn, both in blocking mode (their own sendto and recvfrom paths).
+func TestUDPBlockingNoAllocs(t *testing.T) {
+	srv := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{NoWait: true})
+	cli, err := DialUDP("udp4", srv.LocalAddrPort().String(), UDPConfig{Batch: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	for _, c := range []*UDPConn{srv, cli} {
+		if err := c.SetBlocking(true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pkt := numbered(3, 64)
+	sdst, cdst := make([]Packet, 8), make([]Packet, 1)
+	var failed error
+	checkNoAllocs(t, "blocking round trip", func() {
+		if _, err := cli.Write(pkt); err != nil {
+			failed = err
+			return
+		}
+		n, err := srv.ReadBatch(sdst)
+		if err != nil || n != 1 {
+			failed = fmt.Errorf("server read %d, %v", n, err)
+			return
+		}
+		if _, err := srv.WriteTo(sdst[0].Data, sdst[0].Addr); err != nil {
+			failed = err
+			return
+		}
+		if n, err := cli.ReadBatch(cdst); err != nil || n != 1 {
+			failed = fmt.Errorf("client read %d, %v", n, err)
+		}
+	})
+	if failed != nil {
+		t.Fatal(failed)
+	}
+}
+
 // TestUDPDropsNoAllocs reads datagrams that carry the kernel's drop count,
 // as every datagram queued after a drop does on Linux.
 func TestUDPDropsNoAllocs(t *testing.T) {

@@ -232,14 +232,22 @@ func (b *batchIO) readConnected(p *Packet) (n int, done bool, err error) {
 	return 1, true, nil
 }
 
-// sendConnected sends one datagram on a connected socket with sendto,
-// without the batch's headers, and so without the write lock, when writes
-// go to the socket directly (blocking mode, or a socket package net does
-// not have yet). done is false otherwise, or if the socket is full and the
-// conn may wait: the caller takes the general path.
-func (b *batchIO) sendConnected(pkt []byte) (n int, done bool, err error) {
+// sendOneDirect sends one datagram with sendto, to the address to (the
+// peer of a connected socket if invalid), without the batch's headers and
+// so without the write lock, when writes go to the socket directly
+// (blocking mode, or a socket package net does not have yet). done is
+// false otherwise, or if the socket is full and the conn may wait: the
+// caller takes the general path.
+func (b *batchIO) sendOneDirect(pkt []byte, to netip.AddrPort) (n int, done bool, err error) {
 	if !b.direct.Load() && (b.noPoller == nil || !b.noPoller.Load()) {
 		return 0, false, nil
+	}
+	var sa sockaddrBuf
+	var nl uint32
+	if to.IsValid() {
+		if nl, err = b.encodeInet(&sa, to); err != nil {
+			return 0, true, err
+		}
 	}
 	var p unsafe.Pointer
 	if len(pkt) > 0 {
@@ -252,7 +260,11 @@ func (b *batchIO) sendConnected(pkt []byte) (n int, done bool, err error) {
 	}
 	var e syscall.Errno
 	for {
-		_, _, e = unix.Syscall6(unix.SYS_SENDTO, b.fd, uintptr(p), uintptr(len(pkt)), unix.MSG_DONTWAIT, 0, 0)
+		if nl == 0 {
+			_, _, e = unix.Syscall6(unix.SYS_SENDTO, b.fd, uintptr(p), uintptr(len(pkt)), unix.MSG_DONTWAIT, 0, 0)
+		} else {
+			_, _, e = unix.Syscall6(unix.SYS_SENDTO, b.fd, uintptr(p), uintptr(len(pkt)), unix.MSG_DONTWAIT, uintptr(unsafe.Pointer(&sa)), uintptr(nl))
+		}
 		if e != unix.EINTR {
 			break
 		}

@@ -49,4 +49,4 @@ func autobind(syscall.RawConn) error { return nil }
 
 func boundName(uintptr) string { return "" }
 
-func (*batchIO) sendConnected([]byte) (int, bool, error) { return 0, false, nil }
+func (*batchIO) sendOneDirect([]byte, netip.AddrPort) (int, bool, error) { return 0, false, nil }

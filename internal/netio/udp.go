@@ -252,8 +252,14 @@ func (c *UDPConn) ReadBatch(dst []Packet) (int, error) { return c.readBatch(dst)
 // WriteTo sends one datagram to to. On a dialed conn, to must be its peer
 // or the zero AddrPort.
 func (c *UDPConn) WriteTo(pkt []byte, to netip.AddrPort) (int, error) {
-	if c.raddr.IsValid() && c.bio != nil && (!to.IsValid() || to == c.raddr) {
-		if n, done, err := c.bio.sendConnected(pkt); done {
+	if c.bio != nil {
+		if c.raddr.IsValid() {
+			if to.IsValid() && to != c.raddr {
+				return 0, ErrConnected
+			}
+			to = netip.AddrPort{}
+		}
+		if n, done, err := c.bio.sendOneDirect(pkt, to); done {
 			return n, err
 		}
 	}
