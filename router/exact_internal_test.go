@@ -1,0 +1,30 @@
+package router
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestExactEntryEquality probes an exact table with the hash of its key
+// and the bytes of another address of the same length, as a hash collision
+// would: the entry's words (and, past 16 bytes, its key) must tell them
+// apart at every length and byte position.
+func TestExactEntryEquality(t *testing.T) {
+	for n := 2; n <= 40; n++ {
+		a := "/" + strings.Repeat("x", n-1)
+		h, _, _ := hashWords(1, a)
+		var x exactTable
+		x = x.with(h, a, &leaf{bindings: []*Binding{{method: a}}})
+		if _, xa, ya := hashWords(1, a); get(&x, h, xa, ya, a) == nil {
+			t.Fatalf("%q: not found", a)
+		}
+		for i := 1; i < n; i++ {
+			b := []byte(a)
+			b[i] = 'y'
+			_, xb, yb := hashWords(1, b)
+			if e := get(&x, h, xb, yb, b); e != nil {
+				t.Fatalf("%q taken for %q (byte %d differs) on equal hashes", b, a, i)
+			}
+		}
+	}
+}
