@@ -69,6 +69,8 @@ func (r *replier) write(pkt []byte) (int, error) {
 		return r.udp.Write(pkt)
 	case r.dialed && r.unix != nil:
 		return r.unix.Write(pkt)
+	case r.udp != nil && !r.o.local.IsValid():
+		return r.udp.WriteTo(pkt, r.o.remote)
 	case r.udp != nil:
 		return r.udp.WriteToFrom(pkt, r.o.remote, r.o.local)
 	case r.unix != nil:

@@ -51,12 +51,16 @@ func (d *dgramConn) readBatch(dst []Packet) (int, error) {
 	if len(dst) == 0 {
 		return 0, nil
 	}
+	var n int
+	var err error
 	d.rmu.Lock()
-	defer d.rmu.Unlock()
 	if d.bio != nil {
-		return d.bio.read(dst)
+		n, err = d.bio.read(dst)
+	} else {
+		n, err = d.readOne(&dst[0])
 	}
-	return d.readOne(&dst[0])
+	d.rmu.Unlock()
+	return n, err
 }
 
 // readOne reads one datagram into p without recvmmsg.

@@ -252,6 +252,7 @@ func (b *batchIO) sendOneDirect(pkt []byte, to netip.AddrPort) (n int, done bool
 	var p unsafe.Pointer
 	if len(pkt) > 0 {
 		p = unsafe.Pointer(&pkt[0])
+		raceRead(pkt)
 	}
 	b.inCall.Add(1)
 	if b.closed.Load() {
@@ -486,8 +487,10 @@ func (b *batchIO) read(dst []Packet) (int, error) {
 			h.Hdr.SetControllen(b.oobLen)
 		}
 	}
-	for i := range n {
-		raceWrite(b.bufs[i])
+	if raceEnabled {
+		for i := range n {
+			raceWrite(b.bufs[i])
+		}
 	}
 	b.rn, b.rgot, b.rerr, b.cur, b.off = n, 0, 0, 0, 0
 	b.rcall = "recvmmsg"

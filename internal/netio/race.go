@@ -7,6 +7,8 @@ import (
 	"unsafe"
 )
 
+const raceEnabled = true
+
 // raceWrite tells the race detector that the kernel writes b.
 func raceWrite(b []byte) {
 	if len(b) > 0 {

@@ -477,8 +477,9 @@ func (c *UDPConn) SetBlocking(on bool) error {
 		return nil
 	}
 	c.rmu.Lock()
-	defer c.rmu.Unlock()
-	return c.bio.setBlocking(on)
+	err := c.bio.setBlocking(on)
+	c.rmu.Unlock()
+	return err
 }
 
 // Close closes the socket; a pending ReadBatch returns net.ErrClosed.

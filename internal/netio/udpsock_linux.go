@@ -34,7 +34,7 @@ type lazySocket struct {
 	fd int
 
 	mu     sync.RWMutex // Control and register hold it for reading, close for writing
-	closed bool
+	closed atomic.Bool  // set by close, with mu held
 
 	regMu   sync.Mutex
 	reg     atomic.Pointer[registered]
@@ -246,7 +246,7 @@ func udpAddrOf(sa unix.Sockaddr) *net.UDPAddr {
 func (s *lazySocket) Control(f func(fd uintptr)) error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	if s.closed {
+	if s.closed.Load() {
 		return net.ErrClosed
 	}
 	f(uintptr(s.fd))
@@ -275,11 +275,7 @@ func (s *lazySocket) Write(f func(fd uintptr) bool) error {
 func (s *lazySocket) registered() bool { return !s.unreg.Load() }
 
 // isClosed reports whether close ran.
-func (s *lazySocket) isClosed() bool {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.closed
-}
+func (s *lazySocket) isClosed() bool { return s.closed.Load() }
 
 // netConn returns package net's conn for the socket, registering it.
 func (s *lazySocket) netConn() (*net.UDPConn, error) {
@@ -309,7 +305,7 @@ func (s *lazySocket) register() (*registered, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
+	if s.closed.Load() {
 		return nil, net.ErrClosed
 	}
 	flags, err := unix.FcntlInt(uintptr(s.fd), unix.F_GETFL, 0)
@@ -353,10 +349,10 @@ func (s *lazySocket) register() (*registered, error) {
 func (s *lazySocket) close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
+	if s.closed.Load() {
 		return net.ErrClosed
 	}
-	s.closed = true
+	s.closed.Store(true)
 	s.cleanup.Stop()
 	var err error
 	if r := s.reg.Load(); r != nil {
