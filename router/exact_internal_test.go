@@ -3,6 +3,7 @@ package router
 import (
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // TestExactEntryEquality probes an exact table with the hash of its key
@@ -12,9 +13,9 @@ import (
 func TestExactEntryEquality(t *testing.T) {
 	for n := 2; n <= 40; n++ {
 		a := "/" + strings.Repeat("x", n-1)
-		h, _, _ := hashWords(1, a)
+		h, xa, ya := hashWords(1, a)
 		var x exactTable
-		x = x.with(h, a, &leaf{bindings: []*Binding{{method: a}}})
+		x = x.with(h, xa, ya, a, &leaf{bindings: []*Binding{{method: a}}})
 		if _, xa, ya := hashWords(1, a); get(&x, h, xa, ya, a) == nil {
 			t.Fatalf("%q: not found", a)
 		}
@@ -26,5 +27,19 @@ func TestExactEntryEquality(t *testing.T) {
 				t.Fatalf("%q taken for %q (byte %d differs) on equal hashes", b, a, i)
 			}
 		}
+		// One byte shorter or longer: "/x" and "/xx" have the same words.
+		for _, b := range []string{a[:n-1], a + "x"} {
+			_, xb, yb := hashWords(1, b)
+			if e := get(&x, h, xb, yb, b); e != nil {
+				t.Fatalf("%q taken for %q on equal hashes", b, a)
+			}
+		}
+	}
+}
+
+// An exact entry fills one cache line, so that a hit loads one line.
+func TestExactEntrySize(t *testing.T) {
+	if n := unsafe.Sizeof(exactEntry{}); n != 64 {
+		t.Fatalf("exactEntry is %d bytes, want 64", n)
 	}
 }

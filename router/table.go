@@ -124,6 +124,7 @@ type exactEntry struct {
 	key  string
 	leaf *leaf    // nil: an empty slot
 	one  *Binding // the leaf's binding if it has exactly one
+	_    uint64   // to 64 bytes: an entry never straddles two cache lines
 }
 
 func get[T text](t *exactTable, h, x, y uint64, key T) *exactEntry {
@@ -144,7 +145,7 @@ func get[T text](t *exactTable, h, x, y uint64, key T) *exactEntry {
 // with returns a copy of t in which key maps to l (nil: no entry). The
 // table is at most half full, so probes stay short and always end at an
 // empty slot.
-func (t *exactTable) with(h uint64, key string, l *leaf) exactTable {
+func (t *exactTable) with(h, x, y uint64, key string, l *leaf) exactTable {
 	all := make([]exactEntry, 0, t.n+1)
 	for _, e := range t.entries {
 		if e.leaf != nil && e.key != key {
@@ -152,7 +153,6 @@ func (t *exactTable) with(h uint64, key string, l *leaf) exactTable {
 		}
 	}
 	if l != nil {
-		_, x, y := hashWords(0, key)
 		e := exactEntry{hash: h, x: x, y: y, key: key, leaf: l}
 		if len(l.bindings) == 1 {
 			e.one = l.bindings[0]
@@ -247,8 +247,8 @@ func setLeaf(n *node, rest string, l *leaf) *node {
 // put publishes l (nil: none) as the bindings of address.
 func (t *table) put(address string, l *leaf) {
 	t.root = setLeaf(t.root, address[1:], l)
-	h := hash(t.seed, address)
-	t.exact[h%nShards] = t.exact[h%nShards].with(h, address, l)
+	h, x, y := hashWords(t.seed, address)
+	t.exact[h%nShards] = t.exact[h%nShards].with(h, x, y, address, l)
 }
 
 // add appends a literal binding.

@@ -66,6 +66,7 @@ func TestUDPBlockingNoAllocs(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	defer watchdog(t, srv, cli).Stop()
 	pkt := numbered(3, 64)
 	sdst, cdst := make([]Packet, 8), make([]Packet, 1)
 	var failed error

@@ -34,10 +34,11 @@ const (
 
 // batchIO holds the preallocated recvmmsg/sendmmsg state of one socket.
 // The read side is used under the conn's read lock, the write side under its
-// write lock.
+// write lock; sendOneDirect, which uses none of the write side, takes no
+// lock.
 type batchIO struct {
 	rc       syscall.RawConn
-	fd       uintptr // the socket, for the direct calls of blocking mode: see readBlocking, sendDirect
+	fd       uintptr // the socket, for the direct calls: see readBlocking, readConnected, sendDirect, sendOneDirect
 	family   int
 	unixSock bool
 	bufSize  int
@@ -65,7 +66,7 @@ type batchIO struct {
 	block  bool                  // the socket is in blocking mode for reads: see setBlocking
 	shut   atomic.Bool           // blocking mode was on once: Close shuts the socket down first
 	closed atomic.Bool           // shutdown ran
-	inCall atomic.Int32          // direct calls (readBlocking, sendDirect) between their check of closed and the end of their system call
+	inCall atomic.Int32          // direct calls (readBlocking, readConnected, sendDirect, sendOneDirect) between their check of closed and the end of their system call
 	dirty  int                   // hdrs[dirty:] are as read re-arms them: the kernel wrote to none since
 	cur    int                   // next message to hand out
 	off    int                   // offset inside the current message (GRO)
@@ -316,16 +317,17 @@ func (b *batchIO) recvOneWait(fd uintptr) bool {
 	}
 }
 
-// setBlocking puts the socket in blocking mode for reads (on) or back in
-// the runtime's non-blocking mode. In blocking mode a read waits in the
-// kernel on the calling goroutine's thread instead of parking the goroutine
-// in the runtime's poller: the poller's extra system calls (a recvmmsg that
-// finds nothing, then epoll_pwait) and the wake-up of a parked goroutine
-// cost some microseconds per message that waits, about a third of a
-// loopback round trip. Reads and writes then call the kernel on the
-// descriptor directly (readBlocking, sendDirect); a write the socket cannot
-// take at once fails at once with NoWait and otherwise waits in the kernel.
-// Deadlines do not apply; close ends a wait. The read lock is held.
+// setBlocking puts the socket in blocking mode for reads (on) or back in the
+// runtime's non-blocking mode. In blocking mode a read waits in the kernel
+// on the calling goroutine's thread instead of parking the goroutine in the
+// runtime's poller: the poller's extra system calls (a recvmmsg that finds
+// nothing, then epoll_pwait) and the wake-up of a parked goroutine cost some
+// microseconds per message that waits, about a third of a loopback round
+// trip. Reads and writes then call the kernel on the descriptor directly
+// (readBlocking, readConnected, sendDirect, sendOneDirect); a write the
+// socket cannot take at once fails at once with NoWait and otherwise waits
+// in the kernel. Deadlines do not apply; close ends a wait. The read lock is
+// held.
 func (b *batchIO) setBlocking(on bool) error {
 	if on == b.block {
 		return nil
@@ -346,12 +348,13 @@ func (b *batchIO) setBlocking(on bool) error {
 }
 
 // shutdown runs before close. It stops the direct calls of blocking mode
-// (readBlocking, sendDirect) from starting, ends a blocking read in progress
-// (a read blocked in the kernel holds a reference to the socket, which
-// close alone would wait for forever), and returns once no direct call is
-// inside its system call, so that the descriptor can be closed (and its
-// number reused) with none left on it. closed is set even if blocking mode
-// was never on: SetBlocking may be turning it on at this moment.
+// (readBlocking, readConnected, sendDirect, sendOneDirect) from starting,
+// ends a blocking read in progress (a read blocked in the kernel holds a
+// reference to the socket, which close alone would wait for forever), and
+// returns once no direct call is inside its system call, so that the
+// descriptor can be closed (and its number reused) with none left on it.
+// closed is set even if blocking mode was never on: SetBlocking may be
+// turning it on at this moment.
 func (b *batchIO) shutdown() {
 	b.closed.Store(true)
 	if b.shut.Load() {

@@ -94,8 +94,9 @@ var ErrConnected = errors.New("netio: conn is connected to another peer")
 // UDPConn is a UDP socket with batched, allocation-free reads and writes.
 //
 // One goroutine may call ReadBatch while others call WriteTo, WriteBatch or
-// WriteSegments; calls of ReadBatch are serialised with each other, as are
-// the writes. Close unblocks a pending ReadBatch, which then returns an error
+// WriteSegments; calls of ReadBatch are serialised with each other. Each
+// datagram is written whole, but a WriteTo may land between the datagrams
+// of another goroutine's WriteBatch or WriteSegments. Close unblocks a pending ReadBatch, which then returns an error
 // matching net.ErrClosed. Read deadlines work as with net.UDPConn
 // (os.ErrDeadlineExceeded).
 //
@@ -252,7 +253,7 @@ func (c *UDPConn) ReadBatch(dst []Packet) (int, error) { return c.readBatch(dst)
 // WriteTo sends one datagram to to. On a dialed conn, to must be its peer
 // or the zero AddrPort.
 func (c *UDPConn) WriteTo(pkt []byte, to netip.AddrPort) (int, error) {
-	if c.bio != nil {
+	if c.bio != nil && (c.raddr.IsValid() || to.IsValid()) {
 		if c.raddr.IsValid() {
 			if to.IsValid() && to != c.raddr {
 				return 0, ErrConnected

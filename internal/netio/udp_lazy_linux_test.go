@@ -98,18 +98,6 @@ func openDescriptors(t *testing.T, ino uint64) int {
 	return n
 }
 
-// watchdog closes conns if the test is still running after 5 s, so that a
-// lost datagram fails a blocking read instead of hanging the run. Stop it
-// before the test ends.
-func watchdog(t *testing.T, conns ...*UDPConn) *time.Timer {
-	return time.AfterFunc(5*time.Second, func() {
-		t.Error("watchdog: still waiting after 5 s; closing the conns")
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-}
-
 // exchange sends a numbered datagram from cli to srv and back, n times,
 // checking each.
 func exchange(t *testing.T, srv, cli *UDPConn, n int) {
@@ -506,5 +494,19 @@ func TestUDPDialedBlocking(t *testing.T) {
 	requireClosedErr(t, done, "the blocking read after Close")
 	if _, err := c.Write([]byte("x")); !errors.Is(err, net.ErrClosed) {
 		t.Fatalf("Write after Close: %v, want net.ErrClosed", err)
+	}
+}
+
+// TestUDPWriteToNoAddress: an unconnected conn given no destination fails
+// the same way whichever path the write takes.
+func TestUDPWriteToNoAddress(t *testing.T) {
+	for _, blocking := range []bool{false, true} {
+		c := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{NoWait: true})
+		if err := c.SetBlocking(blocking); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.WriteTo([]byte("x"), netip.AddrPort{}); !errors.Is(err, errAddrFamily) {
+			t.Errorf("blocking %v: WriteTo without an address: %v, want errAddrFamily", blocking, err)
+		}
 	}
 }

@@ -74,6 +74,18 @@ func bothReadPaths(t *testing.T, f func(t *testing.T)) {
 	})
 }
 
+// watchdog closes conns if the test is still running after 5 s, so that a
+// lost datagram fails a blocking read instead of hanging the run. Stop it
+// before the test ends.
+func watchdog(t *testing.T, conns ...*UDPConn) *time.Timer {
+	return time.AfterFunc(5*time.Second, func() {
+		t.Error("watchdog: still waiting after 5 s; closing the conns")
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+}
+
 func numbered(i, size int) []byte {
 	b := make([]byte, max(size, 8))
 	binary.BigEndian.PutUint32(b, uint32(i))
