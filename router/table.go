@@ -51,17 +51,11 @@ func (t *table) lookup(address string) *leaf {
 	return nil
 }
 
-// hash is a seeded multiply-mix hash over 16-byte blocks, cheaper than a
-// call into the runtime's hash for short addresses: up to 16 bytes cost
-// one multiplication, up to 32 two. Only registered addresses are stored,
-// so colliding lookups cannot lengthen the probes.
-func hash[T text](seed uint64, b T) uint64 {
-	h, _, _ := hashWords(seed, b)
-	return h
-}
-
-// hashWords is hash, returning too the two words of b's last block that it
-// mixes in last. Together with its length they are the whole of a b of at
+// hashWords is a seeded multiply-mix hash over 16-byte blocks, cheaper
+// than a call into the runtime's hash for short addresses: up to 16 bytes
+// cost one multiplication, up to 32 two. Only registered addresses are
+// stored, so colliding lookups cannot lengthen the probes. It returns too
+// the two words of b's last block that it mixes in last. Together with its length they are the whole of a b of at
 // most 16 bytes: bytes 0-7 and n-8..n-1 (n >= 8), 0-3 and n-4..n-1
 // (n >= 4), or 0, n/2 and n-1 (n <= 3).
 func hashWords[T text](seed uint64, b T) (h, x, y uint64) {
