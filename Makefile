@@ -26,12 +26,16 @@ vet:
 	$(GO) vet $(PKGS)
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-## vet-cross: go vet for the systems without recvmmsg, where the portable fallbacks build.
+## vet-cross: go vet for the systems without recvmmsg, where the portable
+## fallbacks build, and for 32-bit Linux (386, arm), where the kernel's
+## structures have other sizes and int is 32 bits.
 .PHONY: vet-cross
 vet-cross:
 	GOOS=darwin $(GO) vet $(PKGS)
 	GOOS=windows $(GO) vet $(PKGS)
 	GOOS=freebsd $(GO) vet $(PKGS)
+	GOARCH=386 $(GO) vet $(PKGS)
+	GOARCH=arm $(GO) vet $(PKGS)
 
 # Unit tests without the race detector: this run includes the allocation
 # gates (files built with !race) and every committed fuzz seed.

@@ -184,7 +184,7 @@ func (o *Options) parseArgsSlow(b []byte, dst []Arg) (Message, []Arg, error) {
 // index of the type tag string's NUL.
 func parseHead(b []byte) (nul, off, tend int, ok bool) {
 	n := len(b)
-	if n == 0 || n&3 != 0 || b[0] != '/' || n > 1<<31 {
+	if n == 0 || n&3 != 0 || b[0] != '/' || uint64(n) > 1<<31 {
 		return 0, 0, 0, false
 	}
 	nul, padOK := stringEnd(b, 0)
@@ -374,7 +374,7 @@ func (o *Options) parseSlow(b []byte) (Message, error) {
 	if b[0] != '/' && (!o.LooseAddress || b[0] == '#' || b[0] == 0) {
 		return m, perr(0, -1, errAddress)
 	}
-	if len(b) > 1<<31 {
+	if uint64(len(b)) > 1<<31 {
 		return m, perr(0, -1, errTooLarge)
 	}
 	lenient := o.Lenient

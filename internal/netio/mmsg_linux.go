@@ -16,12 +16,24 @@ import (
 )
 
 // mmsghdr is struct mmsghdr of <sys/socket.h> (x/sys has the syscall
-// numbers but neither the type nor a wrapper).
+// numbers but neither the type nor a wrapper). Go pads it to its alignment
+// as C does: 64 bytes on 64-bit systems, 32 on 32-bit ones.
 type mmsghdr struct {
 	Hdr unix.Msghdr
 	Len uint32
-	_   [4]byte
 }
+
+// cMmsghdrSize is C's size of struct mmsghdr: a msghdr and an unsigned
+// int, padded to the alignment of the msghdr's pointers. The two constants
+// below fail to compile unless mmsghdr has exactly that size, on every
+// architecture the build targets (make vet-cross builds for 32-bit ones,
+// whose binaries this project's machines cannot run).
+const cMmsghdrSize = (unsafe.Sizeof(unix.Msghdr{}) + 4 + unsafe.Sizeof(uintptr(0)) - 1) &^ (unsafe.Sizeof(uintptr(0)) - 1)
+
+const (
+	_ = cMmsghdrSize - unsafe.Sizeof(mmsghdr{})
+	_ = unsafe.Sizeof(mmsghdr{}) - cMmsghdrSize
+)
 
 // sockaddrBuf holds any sockaddr (the size of sockaddr_storage is 128; the
 // largest we meet, sockaddr_un, is 110).

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -521,5 +522,18 @@ func TestUnixReadBatchSizes(t *testing.T) {
 			}
 			got += n
 		}
+	}
+}
+
+// TestMmsghdrSize: the kernel walks an array of struct mmsghdr, so the Go
+// type must have its size on every architecture (64 bytes on 64-bit
+// systems, 32 on 32-bit ones).
+func TestMmsghdrSize(t *testing.T) {
+	want := uintptr(64)
+	if unsafe.Sizeof(uintptr(0)) == 4 {
+		want = 32
+	}
+	if n := unsafe.Sizeof(mmsghdr{}); n != want {
+		t.Fatalf("mmsghdr is %d bytes, want %d", n, want)
 	}
 }

@@ -60,7 +60,7 @@ func queuedScheduler(b *testing.B, queued int, n *int) *Scheduler[int] {
 	rng := rand.New(rand.NewPCG(3, 4))
 	base := time.Now().Add(time.Minute)
 	for i := range queued {
-		tt := wire.TimetagOf(base.Add(time.Duration(rng.IntN(int(time.Minute)))))
+		tt := wire.TimetagOf(base.Add(time.Duration(rng.Int64N(int64(time.Minute)))))
 		if err := s.Submit(bundle(tt, msg("/later", int32(i))), i); err != nil {
 			b.Fatal(err)
 		}
