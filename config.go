@@ -49,11 +49,13 @@ type UDPConfig struct {
 	// BlockingRead makes each UDP endpoint's reading goroutine wait for
 	// datagrams in a blocking system call, on an OS thread it keeps while
 	// it waits, instead of in the Go runtime's poller (Linux; elsewhere it
-	// has no effect). A request that arrives at an idle server is
-	// dispatched some microseconds sooner: on loopback a request and its
-	// reply take about a fifth less time (bench/README.md, "Round trip").
-	// It costs a thread per UDP endpoint and gains nothing under a steady
-	// stream, which the reader drains without waiting.
+	// has no effect); the endpoint's socket then never joins the poller at
+	// all. A request that arrives at an idle server is dispatched some
+	// microseconds sooner: on loopback a request and its reply, with a
+	// Client that waits the same way, take about a quarter less time
+	// (bench/README.md, "Round trip"). It costs a thread per UDP endpoint
+	// and gains nothing under a steady stream, which the reader drains
+	// without waiting.
 	BlockingRead bool
 }
 
