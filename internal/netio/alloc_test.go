@@ -55,17 +55,7 @@ func TestUDPNoAllocs(t *testing.T) {
 // TestUDPBlockingNoAllocs: a round trip between a server conn and a
 // dialed conn, both in blocking mode (their own sendto and recvfrom paths).
 func TestUDPBlockingNoAllocs(t *testing.T) {
-	srv := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{NoWait: true})
-	cli, err := DialUDP("udp4", srv.LocalAddrPort().String(), UDPConfig{Batch: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cli.Close()
-	for _, c := range []*UDPConn{srv, cli} {
-		if err := c.SetBlocking(true); err != nil {
-			t.Fatal(err)
-		}
-	}
+	srv, cli := blockingPair(t)
 	defer watchdog(t, srv, cli).Stop()
 	pkt := numbered(3, 64)
 	sdst, cdst := make([]Packet, 8), make([]Packet, 1)

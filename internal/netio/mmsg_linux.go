@@ -54,7 +54,7 @@ type batchIO struct {
 	family   int
 	unixSock bool
 	bufSize  int
-	plain    bool           // UDP, and control messages would carry only the drop count: see recvOneWait
+	plain    bool           // UDP, and control messages would carry only the drop count: see readConnected
 	peer     netip.AddrPort // a connected UDP socket's peer, the sender of all it receives
 
 	// Read side.
@@ -72,7 +72,6 @@ type batchIO struct {
 	rn     int          // messages asked of the current call
 	rgot   int
 	rerr   syscall.Errno
-	rcall  string                // the system call of the current read, for its error
 	readFn func(fd uintptr) bool // doRead, for RawConn.Read
 	waitFn func(fd uintptr) bool // doReadWait, for RawConn.Read
 	block  bool                  // the socket is in blocking mode for reads: see setBlocking
@@ -85,20 +84,20 @@ type batchIO struct {
 	zones  map[uint32]string
 
 	// Write side.
-	whdrs    []mmsghdr
-	wiovs    []unix.Iovec
-	wnames   []sockaddrBuf
-	wcmsg    []byte
-	wpinfo   []byte // IP_PKTINFO / IPV6_PKTINFO control message of writeFrom
-	wn       int
-	wsent    int
-	wcall    string // the system call of the last send, for its error
-	werr     syscall.Errno
-	writeFn  func(fd uintptr) bool
-	nowait   bool         // a write the socket cannot take at once fails with EAGAIN
-	direct   atomic.Bool  // blocking mode is on: writes try sendDirect first
-	noPoller *atomic.Bool // a lazy socket's: set while package net does not have it, and writes try sendDirect first
-	gsoOff   bool
+	whdrs   []mmsghdr
+	wiovs   []unix.Iovec
+	wnames  []sockaddrBuf
+	wcmsg   []byte
+	wpinfo  []byte // IP_PKTINFO / IPV6_PKTINFO control message of writeFrom
+	wn      int
+	wsent   int
+	wcall   string // the system call of the last send, for its error
+	werr    syscall.Errno
+	writeFn func(fd uintptr) bool
+	nowait  bool        // a write the socket cannot take at once fails with EAGAIN
+	direct  atomic.Bool // blocking mode is on: writes try sendDirect first
+	lazy    *lazySocket // a lazy socket's: while package net does not have it, writes go to it directly
+	gsoOff  bool
 }
 
 // controlSpace is the room for the control messages of one received UDP
@@ -201,9 +200,6 @@ func (b *batchIO) doRead(fd uintptr) bool {
 // or the socket is shut down for reading (close). It reports false if the
 // call did not wait after all (EAGAIN: the socket is non-blocking).
 func (b *batchIO) doReadWait(fd uintptr) bool {
-	if b.rn == 1 && b.plain {
-		return b.recvOneWait(fd)
-	}
 	for {
 		r, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&b.hdrs[0])), uintptr(b.rn), unix.MSG_WAITFORONE, 0, 0)
 		if e != unix.EINTR {
@@ -252,7 +248,7 @@ func (b *batchIO) readConnected(p *Packet) (n int, done bool, err error) {
 // false otherwise, or if the socket is full and the conn may wait: the
 // caller takes the general path.
 func (b *batchIO) sendOneDirect(pkt []byte, to netip.AddrPort) (n int, done bool, err error) {
-	if !b.direct.Load() && (b.noPoller == nil || !b.noPoller.Load()) {
+	if !b.directMode() {
 		return 0, false, nil
 	}
 	var sa sockaddrBuf
@@ -293,40 +289,6 @@ func (b *batchIO) sendOneDirect(pkt []byte, to netip.AddrPort) (n int, done bool
 		return 0, true, ErrWouldBlock
 	}
 	return 0, false, nil
-}
-
-// recvOneWait is doReadWait for one datagram on a UDP socket whose control
-// messages would carry only the drop count: recvfrom, which spares the
-// kernel a message header, and the read a control buffer to parse
-// (0.05-0.1 us of a loopback round trip, pinned). The drop count is still
-// the socket's: Drops asks the kernel for it.
-func (b *batchIO) recvOneWait(fd uintptr) bool {
-	b.rcall = "recvfrom"
-	h := &b.hdrs[0]
-	name, namelen := uintptr(unsafe.Pointer(h.Hdr.Name)), uintptr(unsafe.Pointer(&h.Hdr.Namelen))
-	if b.peer.IsValid() {
-		name, namelen = 0, 0 // the sender is the peer: see read
-	}
-	for {
-		// MSG_TRUNC: the datagram's length, even if it was longer than the
-		// buffer.
-		r, _, e := unix.Syscall6(unix.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(&b.bufs[0][0])), uintptr(b.bufSize),
-			unix.MSG_TRUNC, name, namelen)
-		if e == unix.EINTR {
-			continue
-		}
-		if e != 0 {
-			b.rgot, b.rerr = -1, e
-			return e != unix.EAGAIN
-		}
-		h.Len = uint32(r)
-		h.Hdr.Controllen = 0
-		if int(r) > b.bufSize {
-			h.Hdr.Flags = unix.MSG_TRUNC
-		}
-		b.rgot, b.rerr = 1, 0
-		return true
-	}
 }
 
 // setBlocking puts the socket in blocking mode for reads (on) or back in the
@@ -403,12 +365,19 @@ func (b *batchIO) readBlocking() error {
 	return nil
 }
 
-// directMode reports blocking mode, where writes call the kernel directly.
-func (b *batchIO) directMode() bool { return b.direct.Load() }
+// setPeer tells the batch state the peer of a dialed conn (a connected
+// socket receives from no one else), or the zero AddrPort.
+func (b *batchIO) setPeer(peer netip.AddrPort) { b.peer = peer }
+
+// directMode reports whether writes call the kernel directly: in blocking
+// mode, and on a lazy socket package net does not have yet.
+func (b *batchIO) directMode() bool {
+	return b.direct.Load() || (b.lazy != nil && !b.lazy.registered())
+}
 
 // send sends whdrs[:wn], setting wsent and werr.
 func (b *batchIO) send() error {
-	if b.direct.Load() || (b.noPoller != nil && b.noPoller.Load()) {
+	if b.directMode() {
 		if done, err := b.sendDirect(); done {
 			return err
 		}
@@ -508,7 +477,6 @@ func (b *batchIO) read(dst []Packet) (int, error) {
 		}
 	}
 	b.rn, b.rgot, b.rerr, b.cur, b.off = n, 0, 0, 0, 0
-	b.rcall = "recvmmsg"
 	var err error
 	if b.block {
 		err = b.readBlocking()
@@ -528,7 +496,7 @@ func (b *batchIO) read(dst []Packet) (int, error) {
 	}
 	if b.rerr != 0 {
 		b.rgot = 0
-		return 0, os.NewSyscallError(b.rcall, b.rerr)
+		return 0, os.NewSyscallError("recvmmsg", b.rerr)
 	}
 	if b.block && b.closed.Load() {
 		// Shut down by close: recvmmsg reports one empty message without

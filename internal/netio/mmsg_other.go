@@ -43,6 +43,8 @@ func (*batchIO) setBlocking(bool) error { return nil }
 
 func (*batchIO) directMode() bool { return false }
 
+func (*batchIO) setPeer(netip.AddrPort) {}
+
 func (*batchIO) shutdown() {}
 
 func autobind(syscall.RawConn) error { return nil }

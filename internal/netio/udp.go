@@ -218,7 +218,7 @@ func newLazyUDPConn(s *lazySocket, laddr *net.UDPAddr, raddr netip.AddrPort, cfg
 		}
 		u.udp = nc
 	}
-	attachLazy(u.bio, s, raddr)
+	attachLazy(u.bio, s)
 	return u, nil
 }
 
@@ -228,7 +228,13 @@ func (c *UDPConn) init(cfg UDPConfig) error {
 		return err
 	}
 	c.cfg = cfg
-	return c.initRead(&cfg)
+	if err := c.initRead(&cfg); err != nil {
+		return err
+	}
+	if c.bio != nil {
+		c.bio.setPeer(c.raddr)
+	}
+	return nil
 }
 
 // netConn returns package net's conn for the socket; a lazy socket is
@@ -278,7 +284,7 @@ func (c *UDPConn) WriteTo(pkt []byte, to netip.AddrPort) (int, error) {
 // or its socket is not in the poller yet. Otherwise they go through package
 // net, which waits in the poller, with write deadlines.
 func (c *UDPConn) batchWrites() bool {
-	return c.bio != nil && (c.cfg.NoWait || c.bio.directMode() || (c.lazy != nil && !c.lazy.registered()))
+	return c.bio != nil && (c.cfg.NoWait || c.bio.directMode())
 }
 
 // writeLocked is WriteTo with the write lock held.

@@ -129,17 +129,7 @@ func exchange(t *testing.T, srv, cli *UDPConn, n int) {
 // puts it there once, without changing the conn's mode or leaking a
 // descriptor.
 func TestUDPLazyPoller(t *testing.T) {
-	srv := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{NoWait: true})
-	cli, err := DialUDP("udp4", srv.LocalAddrPort().String(), UDPConfig{Batch: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cli.Close()
-	for _, c := range []*UDPConn{srv, cli} {
-		if err := c.SetBlocking(true); err != nil {
-			t.Fatal(err)
-		}
-	}
+	srv, cli := blockingPair(t)
 	sino, cino := socketInode(t, srv), socketInode(t, cli)
 	exchange(t, srv, cli, 50)
 	// Clearing a deadline that was never set changes nothing.
@@ -261,9 +251,8 @@ func TestUDPLazyDefaultMode(t *testing.T) {
 	}
 }
 
-// TestUDPBlockingSingleRead covers blocking mode's one-datagram read
-// (recvfrom): the sender, truncation, and the drop count, which the kernel
-// no longer reports with each datagram there.
+// TestUDPBlockingSingleRead covers blocking mode's one-datagram read on an
+// unconnected socket: the sender, truncation, and the drop count.
 func TestUDPBlockingSingleRead(t *testing.T) {
 	c := listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{BufSize: 8, ReadBuffer: -1})
 	if err := c.SetBlocking(true); err != nil {

@@ -74,6 +74,25 @@ func bothReadPaths(t *testing.T, f func(t *testing.T)) {
 	})
 }
 
+// blockingPair is a server conn (NoWait, as osc.Server's endpoints) and a
+// conn dialed to it reading one datagram at a time (as a Client's), both
+// in blocking mode. Both are closed when the test ends.
+func blockingPair(t *testing.T) (srv, cli *UDPConn) {
+	t.Helper()
+	srv = listenUDP(t, "udp4", "127.0.0.1:0", UDPConfig{NoWait: true})
+	cli, err := DialUDP("udp4", srv.LocalAddrPort().String(), UDPConfig{Batch: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cli.Close() })
+	for _, c := range []*UDPConn{srv, cli} {
+		if err := c.SetBlocking(true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return srv, cli
+}
+
 // watchdog closes conns if the test is still running after 5 s, so that a
 // lost datagram fails a blocking read instead of hanging the run. Stop it
 // before the test ends.

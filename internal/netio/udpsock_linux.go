@@ -37,9 +37,8 @@ type lazySocket struct {
 	closed atomic.Bool  // set by close, with mu held
 
 	regMu   sync.Mutex
-	reg     atomic.Pointer[registered]
-	unreg   atomic.Bool     // not registered yet: writes go to the descriptor directly
-	cleanup runtime.Cleanup // closes fd if the conn is dropped unclosed
+	reg     atomic.Pointer[registered] // nil until package net has the socket
+	cleanup runtime.Cleanup            // closes fd if the conn is dropped unclosed
 }
 
 // registered is package net's side of a lazySocket.
@@ -187,7 +186,6 @@ func openOne(op, network string, a *net.UDPAddr, dial, reusePort bool) (*lazySoc
 		return nil, nil, fail("getsockname", err)
 	}
 	s := &lazySocket{fd: fd}
-	s.unreg.Store(true)
 	// A conn dropped without Close still releases its descriptor, as
 	// package net's do.
 	s.cleanup = runtime.AddCleanup(s, closeFD, fd)
@@ -272,7 +270,7 @@ func (s *lazySocket) Write(f func(fd uintptr) bool) error {
 }
 
 // registered reports whether package net has the socket.
-func (s *lazySocket) registered() bool { return !s.unreg.Load() }
+func (s *lazySocket) registered() bool { return s.reg.Load() != nil }
 
 // isClosed reports whether close ran.
 func (s *lazySocket) isClosed() bool { return s.closed.Load() }
@@ -340,7 +338,6 @@ func (s *lazySocket) register() (*registered, error) {
 	}
 	r := &registered{conn: conn, rc: rc}
 	s.reg.Store(r)
-	s.unreg.Store(false)
 	return r, nil
 }
 
@@ -369,12 +366,10 @@ func (s *lazySocket) close() error {
 func lazyUDP() bool { return !mmsgDisabled() }
 
 // attachLazy tells the batch state of a lazy socket's conn to write to the
-// descriptor directly while package net does not have the socket, and the
-// peer of a dialed one.
-func attachLazy(b *batchIO, s *lazySocket, peer netip.AddrPort) {
+// descriptor directly while package net does not have the socket.
+func attachLazy(b *batchIO, s *lazySocket) {
 	if b != nil {
-		b.noPoller = &s.unreg
-		b.peer = peer
+		b.lazy = s
 	}
 }
 

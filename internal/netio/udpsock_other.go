@@ -24,7 +24,7 @@ func (*lazySocket) netConn() (*net.UDPConn, error) { return nil, errors.ErrUnsup
 func (*lazySocket) close() error                   { return errors.ErrUnsupported }
 func lazyUDP() bool                                { return false }
 
-func attachLazy(*batchIO, *lazySocket, netip.AddrPort) {}
+func attachLazy(*batchIO, *lazySocket) {}
 
 func connectedPeer(*lazySocket) (netip.AddrPort, error) {
 	return netip.AddrPort{}, errors.ErrUnsupported
